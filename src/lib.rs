@@ -1,0 +1,30 @@
+//! # driftlens
+//!
+//! Offline Argo CD drift prediction, drift explanation and GitOps linting.
+//!
+//! driftlens reads a Git checkout (plain manifests, Helm charts, Argo CD
+//! `Application`/`AppProject` objects and the `argocd-cm` ConfigMap) and, optionally,
+//! cluster dumps (`kubectl get … -o json|yaml`). It predicts what Argo CD would report,
+//! explains the likely cause of each difference and lints for risky patterns, without
+//! ever talking to a cluster or the network.
+//!
+//! The crate is organised as a pipeline; each stage is a module with one job:
+//!
+//! | stage | owns |
+//! |---|---|
+//! | [`load`] | every file access: the repository walk, YAML with source positions, cluster dumps |
+//! | [`render`] | turning Helm charts into manifests (Kustomize is reported as not rendered) |
+//! | [`model`] | Kubernetes objects, their identities and the typed Argo CD models |
+//! | [`compare`] | desired vs live: normalization, ignore rules, diff modes, status, health |
+//! | [`rules`] | the rule catalog: built-in rules, data rules, findings |
+//! | [`report`] | every output format: terminal, JSON, SARIF, GitHub, diff |
+//!
+//! [`cli`] is the thin command-line front end that wires the stages together.
+
+pub mod cli;
+pub mod compare;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,5 @@
+//! Load: the only stage that touches the file system.
+//!
+//! It walks the checkout (honouring `.gitignore`, as Argo CD's clone would), reads YAML with
+//! exact source positions for every key, value and list item, and reads cluster dumps
+//! (`kubectl get -o json|yaml`, `List`s, folders) quickly, without positions.

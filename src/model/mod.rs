@@ -1,0 +1,1 @@
+//! Model: Kubernetes objects, their identities, and typed Argo CD resources.

@@ -1,0 +1,5 @@
+//! Rendering: turns chart sources into Kubernetes manifests.
+//!
+//! Helm charts are rendered in-process by an engine of our own (no helm binary); every
+//! rendered byte can be traced back to the template line that produced it. Kustomize
+//! directories are recognised but not rendered yet: they are reported as "not rendered".

@@ -1,0 +1,1 @@
+//! Report: the only stage that knows output formats.

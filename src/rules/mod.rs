@@ -1,0 +1,1 @@
+//! Rules: the catalog of checks and the findings they produce.
