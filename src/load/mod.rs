@@ -3,3 +3,8 @@
 //! It walks the checkout (honouring `.gitignore`, as Argo CD's clone would), reads YAML with
 //! exact source positions for every key, value and list item, and reads cluster dumps
 //! (`kubectl get -o json|yaml`, `List`s, folders) quickly, without positions.
+
+pub mod discover;
+pub mod scalar;
+pub mod source;
+pub mod yaml;

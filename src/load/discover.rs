@@ -1,0 +1,223 @@
+//! Repository discovery: which files of a checkout hold manifests, and which directories are
+//! Helm charts or Kustomize directories.
+//!
+//! The walk uses the `ignore` crate, so `.gitignore`d files (absent from the clone Argo CD sees),
+//! hidden entries and `.git` are skipped. Files under a chart or Kustomize directory belong to
+//! that unit and are never read as plain manifests (values files, templates and patches are not
+//! Kubernetes objects).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::source::{read_text, FileError, SourceFile};
+use super::yaml::{parse_stream, Document, YamlError};
+
+/// What kind of rendering unit a directory is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    /// A directory with `Chart.yaml`.
+    Helm,
+    /// A directory with `kustomization.yaml`, `kustomization.yml` or `Kustomization`.
+    Kustomize,
+}
+
+/// A directory that must be rendered before its objects are known.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unit {
+    /// Chart or Kustomize.
+    pub kind: UnitKind,
+    /// Directory relative to the scan root (`.` for the root itself).
+    pub dir: String,
+}
+
+/// The result of walking a checkout.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Manifest candidates (`*.yaml`, `*.yml`, `*.json` outside units), sorted.
+    pub files: Vec<PathBuf>,
+    /// Charts and Kustomize directories (outermost only), sorted.
+    pub units: Vec<Unit>,
+    /// Paths that could not be walked, with the reason.
+    pub walk_errors: Vec<(String, String)>,
+}
+
+/// Whether a file name looks like a manifest.
+pub fn is_manifest_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+}
+
+/// Turns a path under `root` into the `/`-separated relative form reports use.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
+    }
+}
+
+/// Walks `root` and classifies what it finds.
+pub fn discover(root: &Path) -> Discovery {
+    let mut all_files: Vec<PathBuf> = Vec::new();
+    let mut unit_dirs: BTreeSet<(PathBuf, UnitKind)> = BTreeSet::new();
+    let mut walk_errors = Vec::new();
+    let walker = WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = match &e {
+                    ignore::Error::WithPath { path, .. } => rel_path(root, path),
+                    _ => ".".to_string(),
+                };
+                walk_errors.push((path, e.to_string()));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let parent = entry.path().parent().unwrap_or(root).to_path_buf();
+        match name.as_ref() {
+            "Chart.yaml" => {
+                unit_dirs.insert((parent, UnitKind::Helm));
+            }
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization" => {
+                unit_dirs.insert((parent, UnitKind::Kustomize));
+            }
+            _ => {}
+        }
+        if is_manifest_name(&name) {
+            all_files.push(entry.into_path());
+        }
+    }
+    // Outermost units only: a subchart belongs to its parent chart.
+    let mut units: Vec<(PathBuf, UnitKind)> = Vec::new();
+    for (dir, kind) in unit_dirs {
+        if units.iter().any(|(d, _)| dir.starts_with(d) && &dir != d) {
+            continue;
+        }
+        // A directory with both Chart.yaml and kustomization.yaml is a chart.
+        if let Some(existing) = units.iter_mut().find(|(d, _)| *d == dir) {
+            existing.1 = existing.1.min(kind);
+            continue;
+        }
+        units.push((dir, kind));
+    }
+    let files = all_files
+        .into_iter()
+        .filter(|f| !units.iter().any(|(d, _)| f.starts_with(d)))
+        .collect();
+    let mut units: Vec<Unit> = units
+        .into_iter()
+        .map(|(dir, kind)| Unit {
+            kind,
+            dir: rel_path(root, &dir),
+        })
+        .collect();
+    units.sort();
+    Discovery {
+        files,
+        units,
+        walk_errors,
+    }
+}
+
+/// One file read and parsed.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The file.
+    pub file: std::sync::Arc<SourceFile>,
+    /// Its documents (up to a syntax error).
+    pub docs: Vec<Document>,
+    /// The syntax error that stopped parsing, if any.
+    pub error: Option<YamlError>,
+}
+
+/// Reads and parses files in parallel. The result keeps the order of `paths`.
+pub fn parse_files(
+    root: &Path,
+    paths: &[PathBuf],
+    max_file_size: u64,
+) -> Vec<Result<ParsedFile, (String, FileError)>> {
+    paths
+        .par_iter()
+        .map(|p| {
+            let rel = rel_path(root, p);
+            let text = read_text(p, max_file_size).map_err(|e| (rel.clone(), e))?;
+            let (docs, error) = parse_stream(&text);
+            Ok(ParsedFile {
+                file: std::sync::Arc::new(SourceFile {
+                    path: rel,
+                    abs: p.clone(),
+                    text: text.into(),
+                }),
+                docs,
+                error,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_hide_their_files_and_gitignore_is_honoured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let w = |p: &str, s: &str| {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, s).expect("write");
+        };
+        w("apps/web/deploy.yaml", "kind: Deployment\n");
+        w("charts/api/Chart.yaml", "name: api\n");
+        w("charts/api/values.yaml", "a: 1\n");
+        w("charts/api/templates/d.yaml", "x\n");
+        w("charts/api/charts/sub/Chart.yaml", "name: sub\n");
+        w("overlays/prod/kustomization.yaml", "resources: []\n");
+        w("overlays/prod/patch.yaml", "spec: {}\n");
+        w("vendor/x.yaml", "kind: X\n");
+        w(".gitignore", "vendor/\n");
+        w(".github/workflows/ci.yml", "on: push\n");
+        w("README.md", "# hi\n");
+        let d = discover(root);
+        let files: Vec<String> = d.files.iter().map(|f| rel_path(root, f)).collect();
+        assert_eq!(files, vec!["apps/web/deploy.yaml"]);
+        assert_eq!(
+            d.units,
+            vec![
+                Unit {
+                    kind: UnitKind::Helm,
+                    dir: "charts/api".into()
+                },
+                Unit {
+                    kind: UnitKind::Kustomize,
+                    dir: "overlays/prod".into()
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! The live state: every object of the cluster dumps, indexed by identity.
+
+use std::collections::HashMap;
+
+use super::key::ObjectKey;
+use super::object::LiveObject;
+
+/// All live objects given with `--cluster`.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    /// The objects, sorted by key (then by source) for deterministic iteration.
+    pub objects: Vec<LiveObject>,
+    /// The dump files the objects come from, as given on the command line.
+    pub sources: Vec<String>,
+    index: HashMap<ObjectKey, usize>,
+}
+
+impl Cluster {
+    /// Builds the index. When two dumps hold the same object, the one read last wins.
+    pub fn new(mut objects: Vec<LiveObject>, sources: Vec<String>) -> Self {
+        objects.sort_by(|a, b| a.key.cmp(&b.key).then(a.source.cmp(&b.source)));
+        // Keep only the last occurrence of each key.
+        let mut dedup: Vec<LiveObject> = Vec::with_capacity(objects.len());
+        for o in objects {
+            match dedup.last_mut() {
+                Some(last) if last.key == o.key => *last = o,
+                _ => dedup.push(o),
+            }
+        }
+        let index = dedup
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key.clone(), i))
+            .collect();
+        Cluster {
+            objects: dedup,
+            sources,
+            index,
+        }
+    }
+
+    /// The live object with this identity.
+    pub fn get(&self, key: &ObjectKey) -> Option<&LiveObject> {
+        self.index.get(key).map(|&i| &self.objects[i])
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether no object was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+}
