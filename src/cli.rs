@@ -1,6 +1,268 @@
 //! Command-line front end: parses arguments and wires the pipeline stages together.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage errors, an
+//! unreadable path or dump, or nothing to scan.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::{self, Format, Style};
+use crate::rules::{self, Category, Severity};
+use crate::scan::{scan, ScanOptions};
+
+/// Offline Argo CD drift prediction and GitOps linting from a Git checkout and cluster dumps.
+#[derive(Debug, Parser)]
+#[command(name = "driftlens", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan a checkout (and optional cluster dumps) and report findings.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show the full documentation of a rule.
+    Explain {
+        /// Rule id, e.g. hpa-replicas-not-ignored.
+        rule: String,
+    },
+}
+
+/// The threshold for a failing exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct ScanArgs {
+    /// Root of the Git checkout to scan.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// A cluster dump: `kubectl get … -o json|yaml` output, a single object, or a folder of
+    /// such files. May be repeated.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
+    clusters: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Largest file read from the checkout, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::load::source::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+    /// Only rules of this category (drift-risk, security, reliability, argocd-config).
+    #[arg(long, value_parser = |s: &str| s.parse::<Category>())]
+    category: Option<Category>,
+    /// Only rules with this default severity (error, warning, note).
+    #[arg(long, value_parser = |s: &str| s.parse::<Severity>())]
+    severity: Option<Severity>,
+}
+
+fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    match output {
+        Some(p) => std::fs::write(p, text).map_err(|e| {
+            format!(
+                "cannot write {}: {e}; check the directory exists",
+                p.display()
+            )
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .or_else(|e| {
+                    // A closed pipe (e.g. `| head`) is not an error worth reporting.
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> i32 {
+    if let Some(n) = args.jobs {
+        if n == 0 {
+            eprintln!("error: --jobs must be at least 1");
+            return 2;
+        }
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("error: cannot start {n} worker threads: {e}");
+            return 2;
+        }
+    }
+    let opts = ScanOptions {
+        path: args.path.clone(),
+        clusters: args.clusters.clone(),
+        max_file_size: args.max_file_size,
+    };
+    let result = match scan(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let text = report::render(args.format, &result, Style { color });
+    if let Err(e) = write_out(args.output.as_ref(), &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    i32::from(failing)
+}
+
+fn run_rules(args: RulesArgs) -> i32 {
+    let catalog = rules::builtin::catalog();
+    let selected: Vec<_> = catalog
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| args.category.is_none_or(|c| m.category == c))
+        .filter(|m| args.severity.is_none_or(|s| m.severity == s))
+        .collect();
+    let text = match args.format {
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = selected
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id,
+                        "category": m.category,
+                        "severity": m.severity,
+                        "summary": m.summary,
+                        "doc": m.doc_path,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        RulesFormat::Table => {
+            let w = selected
+                .iter()
+                .map(|m| m.id.len())
+                .max()
+                .unwrap_or(2)
+                .max(2);
+            let mut s = format!(
+                "{:<w$}  {:<8}  {:<13}  SUMMARY\n",
+                "ID", "SEVERITY", "CATEGORY"
+            );
+            for m in &selected {
+                s.push_str(&format!(
+                    "{:<w$}  {:<8}  {:<13}  {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.category.as_str(),
+                    m.summary
+                ));
+            }
+            s
+        }
+    };
+    match write_out(None, &text) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn run_explain(id: &str) -> i32 {
+    let catalog = rules::builtin::catalog();
+    match catalog.iter().find(|r| r.meta().id == id) {
+        Some(r) => {
+            let m = r.meta();
+            let text = format!(
+                "{} ({}, default severity {})\n\n{}",
+                m.id,
+                m.category.as_str(),
+                m.severity,
+                m.doc
+            );
+            match write_out(None, &text) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+            }
+        }
+        None => {
+            eprintln!("error: no rule `{id}`; `driftlens rules` lists them");
+            2
+        }
+    }
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(args) => run_rules(args),
+        Command::Explain { rule } => run_explain(&rule),
+    }
 }

@@ -19,7 +19,7 @@
 //! | [`rules`] | the rule catalog: built-in rules, data rules, findings |
 //! | [`report`] | every output format: terminal, JSON, SARIF, GitHub, diff |
 //!
-//! [`cli`] is the thin command-line front end that wires the stages together.
+//! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
 pub mod cli;
 pub mod compare;
@@ -28,3 +28,4 @@ pub mod model;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod scan;

@@ -1,1 +1,49 @@
 //! Report: the only stage that knows output formats.
+//!
+//! | format | for |
+//! |---|---|
+//! | [`human`] | terminals: miette diagnostics with the source line, a caret and help |
+//! | [`json`] | tools: a documented, versioned schema (`schemaVersion`) |
+//! | [`sarif`] | code scanning and review annotations: SARIF 2.1.0 |
+//! | [`github`] | GitHub Actions workflow commands (`::error file=…`) |
+//!
+//! Secret values never reach any format: findings never quote values, and the source snippets of
+//! the human format are taken from [`redact`]ed text.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod redact;
+pub mod sarif;
+
+use crate::scan::ScanResult;
+
+/// An output format of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Diagnostics for people, with source snippets.
+    Human,
+    /// JSON document (see README, "JSON output").
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+/// Options that change how a report looks, not what it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Use colours and Unicode drawing characters.
+    pub color: bool,
+}
+
+/// Renders a scan result in a format.
+pub fn render(format: Format, result: &ScanResult, style: Style) -> String {
+    match format {
+        Format::Human => human::render(result, style),
+        Format::Json => json::render(result),
+        Format::Sarif => sarif::render(result),
+        Format::Github => github::render(result),
+    }
+}

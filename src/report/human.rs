@@ -1,0 +1,205 @@
+//! Human output: one miette diagnostic per finding, with the source line, a label under the
+//! offending field, and help; then a summary. Colours and Unicode only on a terminal without
+//! `NO_COLOR`; otherwise plain ASCII, which is also what tests and CI logs see.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use super::redact::redacted_text;
+use super::Style;
+use crate::load::discover::UnitKind;
+use crate::model::object::Location;
+use crate::rules::{Finding, Severity};
+use crate::scan::ScanResult;
+
+#[derive(Debug)]
+struct Diag {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Diag>,
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl Diagnostic for Diag {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}
+
+fn span_of(l: &Location, text: &str) -> SourceSpan {
+    let start = l.offset.min(text.len());
+    let len = l.len.min(text.len() - start);
+    SourceSpan::new(start.into(), len)
+}
+
+struct Sources<'a> {
+    result: &'a ScanResult,
+    cache: std::collections::HashMap<String, Option<String>>,
+}
+
+impl Sources<'_> {
+    fn get(&mut self, path: &str) -> Option<String> {
+        let result = self.result;
+        self.cache
+            .entry(path.to_string())
+            .or_insert_with(|| redacted_text(&result.repo, path))
+            .clone()
+    }
+}
+
+fn diag_for(f: &Finding, sources: &mut Sources<'_>) -> Diag {
+    let severity = match f.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    };
+    let mut labels = Vec::new();
+    let mut related = Vec::new();
+    let text = sources.get(&f.location.path);
+    if let Some(t) = &text {
+        labels.push(LabeledSpan::new_primary_with_span(
+            Some("here".to_string()),
+            span_of(&f.location, t),
+        ));
+    }
+    for r in &f.related {
+        if r.location.path == f.location.path {
+            if let Some(t) = &text {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    span_of(&r.location, t),
+                ));
+            }
+            continue;
+        }
+        let rtext = sources.get(&r.location.path);
+        related.push(Diag {
+            message: format!("{}:{}: {}", r.location.path, r.location.line, r.message),
+            code: f.rule.clone(),
+            severity: miette::Severity::Advice,
+            help: None,
+            labels: rtext
+                .as_ref()
+                .map(|t| {
+                    vec![LabeledSpan::new_primary_with_span(
+                        None,
+                        span_of(&r.location, t),
+                    )]
+                })
+                .unwrap_or_default(),
+            source: rtext.map(|t| NamedSource::new(&r.location.path, t).with_language("yaml")),
+            related: Vec::new(),
+        });
+    }
+    let message = if text.is_some() {
+        f.message.clone()
+    } else {
+        format!(
+            "{}:{}:{}: {}",
+            f.location.path, f.location.line, f.location.col, f.message
+        )
+    };
+    Diag {
+        message,
+        code: f.rule.clone(),
+        severity,
+        help: Some(format!("see `driftlens explain {}`", f.rule)),
+        source: text.map(|t| NamedSource::new(&f.location.path, t).with_language("yaml")),
+        labels,
+        related,
+    }
+}
+
+/// Renders diagnostics and the summary.
+pub fn render(result: &ScanResult, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::none()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1)
+        .with_links(false);
+    let mut sources = Sources {
+        result,
+        cache: Default::default(),
+    };
+    let mut out = String::new();
+    for f in &result.findings {
+        let d = diag_for(f, &mut sources);
+        if handler.render_report(&mut out, &d).is_err() {
+            out.push_str(&format!(
+                "{}:{}:{}: {} [{}]\n",
+                f.location.path, f.location.line, f.location.col, f.message, f.rule
+            ));
+        }
+        out.push('\n');
+    }
+    for u in &result.units {
+        let what = match u.unit.kind {
+            UnitKind::Helm => "Helm chart",
+            UnitKind::Kustomize => "Kustomize directory",
+        };
+        out.push_str(&format!(
+            "note: {} ({what}) was not rendered; its objects are not analysed yet\n",
+            u.unit.dir
+        ));
+    }
+    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    out.push_str(&format!(
+        "{} ({}, {}, {}) in {}, {}{}\n",
+        plural(result.findings.len(), "finding"),
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Note), "note"),
+        plural(result.stats.files, "file"),
+        plural(result.stats.objects, "object"),
+        if result.cluster.is_some() {
+            format!(", {}", plural(result.stats.live_objects, "live object"))
+        } else {
+            String::new()
+        }
+    ));
+    out
+}

@@ -1,0 +1,90 @@
+//! JSON output, schema version 1.
+//!
+//! ```text
+//! {
+//!   "schemaVersion": 1,
+//!   "tool": {"name": "driftlens", "version": "0.1.0"},
+//!   "summary": {"files": 12, "objects": 30, "liveObjects": 0,
+//!               "findings": 3, "error": 1, "warning": 2, "note": 0},
+//!   "units": [{"kind": "helm", "dir": "charts/api", "status": "not-rendered"}],
+//!   "findings": [{
+//!     "rule": "hpa-replicas-not-ignored", "severity": "warning", "category": "drift-risk",
+//!     "message": "…", "file": "apps/web/deploy.yaml", "line": 8, "column": 3,
+//!     "endLine": 8, "endColumn": 11,
+//!     "object": {"group": "apps", "kind": "Deployment", "namespace": "web", "name": "web"},
+//!     "pointer": "/spec/replicas",
+//!     "related": [{"file": "…", "line": 3, "column": 3, "endLine": 3, "endColumn": 17, "message": "…"}],
+//!     "properties": {…}, "fingerprint": "3f2a…"
+//!   }]
+//! }
+//! ```
+//! Findings are sorted by file, line, column and rule. `object` and `pointer` are `null` when a
+//! finding concerns a whole file.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::object::Location;
+use crate::rules::Severity;
+use crate::scan::ScanResult;
+
+/// The schema version written in `schemaVersion`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn location_fields(map: &mut Map<String, Value>, l: &Location) {
+    map.insert("file".into(), json!(l.path));
+    map.insert("line".into(), json!(l.line));
+    map.insert("column".into(), json!(l.col));
+    map.insert("endLine".into(), json!(l.end_line));
+    map.insert("endColumn".into(), json!(l.end_col));
+}
+
+/// Renders the report as pretty JSON (ends with a newline).
+pub fn render(result: &ScanResult) -> String {
+    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let findings: Vec<Value> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let mut m = Map::new();
+            m.insert("rule".into(), json!(f.rule));
+            m.insert("severity".into(), json!(f.severity));
+            m.insert("category".into(), json!(f.category));
+            m.insert("message".into(), json!(f.message));
+            location_fields(&mut m, &f.location);
+            m.insert("object".into(), json!(f.object));
+            m.insert("pointer".into(), json!(f.pointer));
+            let related: Vec<Value> = f
+                .related
+                .iter()
+                .map(|r| {
+                    let mut rm = Map::new();
+                    location_fields(&mut rm, &r.location);
+                    rm.insert("message".into(), json!(r.message));
+                    Value::Object(rm)
+                })
+                .collect();
+            m.insert("related".into(), Value::Array(related));
+            m.insert("properties".into(), json!(f.properties));
+            m.insert("fingerprint".into(), json!(f.fingerprint));
+            Value::Object(m)
+        })
+        .collect();
+    let doc = json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "driftlens", "version": env!("CARGO_PKG_VERSION")},
+        "summary": {
+            "files": result.stats.files,
+            "objects": result.stats.objects,
+            "liveObjects": result.stats.live_objects,
+            "findings": result.findings.len(),
+            "error": count(Severity::Error),
+            "warning": count(Severity::Warning),
+            "note": count(Severity::Note),
+        },
+        "units": result.units,
+        "findings": findings,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}

@@ -1,0 +1,57 @@
+//! Masks Secret values in source text before any of it is shown.
+//!
+//! For every core `Secret` of a file, the bytes of each `data` and `stringData` value and of the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation are replaced by `*`, keeping
+//! line breaks, so offsets and line numbers stay valid for snippets. A file that could not be
+//! parsed completely and mentions `Secret` is not shown at all: its values cannot be located.
+
+use crate::load::yaml::{escape_pointer_token, Node};
+use crate::model::repo::Repo;
+
+/// The annotation kubectl writes with the whole applied object, Secret values included.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The text of a checkout file with Secret values masked, or `None` when the file must not be
+/// shown.
+pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
+    let file = repo.file(path)?;
+    let mut bytes = file.text.as_bytes().to_vec();
+    let broken = repo.problems.iter().any(|p| p.location.path == path);
+    if broken && file.text.contains("Secret") {
+        return None;
+    }
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for m in repo.manifests.iter().filter(|m| m.file.path == path) {
+        let is_secret = m.key.group.is_empty() && m.key.kind == "Secret";
+        if is_secret {
+            for field in ["/data", "/stringData"] {
+                if let Some(entries) = m.node.pointer(field).and_then(Node::entries) {
+                    ranges.extend(
+                        entries
+                            .iter()
+                            .map(|e| (e.value.span.start.offset, e.value.span.end.offset)),
+                    );
+                }
+            }
+        }
+        let la = format!(
+            "/metadata/annotations/{}",
+            escape_pointer_token(LAST_APPLIED)
+        );
+        if let Some(n) = m.node.pointer(&la) {
+            if is_secret || n.as_str().is_some_and(|s| s.contains("\"Secret\"")) {
+                ranges.push((n.span.start.offset, n.span.end.offset));
+            }
+        }
+    }
+    for (start, end) in ranges {
+        for b in bytes.iter_mut().take(end).skip(start) {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    // Masking whole bytes keeps the text valid UTF-8 only if multi-byte characters were masked
+    // entirely, which they are (ranges are node boundaries); fall back to lossy just in case.
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -1,0 +1,208 @@
+//! SARIF 2.1.0 output for code scanning and review annotations.
+//!
+//! Every rule of the catalog is listed in `tool.driver.rules` with its short and full
+//! description, Markdown help (the rule's document) and default level. Each result carries the
+//! repository-relative file (`uriBaseId: %SRCROOT%`), the full region, related locations, and a
+//! `partialFingerprints` entry that does not depend on line numbers, so results survive
+//! unrelated edits. Units that were not rendered are reported as tool execution notifications.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location as SLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use crate::model::object::Location;
+use crate::rules::Severity;
+use crate::scan::ScanResult;
+
+/// The `$schema` written into the log.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Base URI id for repository-relative paths.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// Where rule documents are published.
+pub const RULES_URI: &str = "https://github.com/driftlens/driftlens/blob/main/";
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Note => ResultLevel::Note,
+    }
+}
+
+fn text(s: impl Into<String>) -> Message {
+    Message::builder().text(s.into()).build()
+}
+
+fn physical(l: &Location) -> PhysicalLocation {
+    PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(l.path.clone())
+                .uri_base_id(SRCROOT.to_string())
+                .build(),
+        )
+        .region(
+            Region::builder()
+                .start_line(i64::from(l.line))
+                .start_column(i64::from(l.col))
+                .end_line(i64::from(l.end_line))
+                .end_column(i64::from(l.end_col))
+                .build(),
+        )
+        .build()
+}
+
+/// Renders the SARIF log as pretty JSON (ends with a newline).
+pub fn render(result: &ScanResult) -> String {
+    let rule_index: BTreeMap<&str, usize> = result
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let rules: Vec<ReportingDescriptor> = result
+        .rules
+        .iter()
+        .map(|r| {
+            let mut props = BTreeMap::new();
+            props.insert("category".to_string(), json!(r.category));
+            ReportingDescriptor::builder()
+                .id(r.id.clone())
+                .name(r.id.clone())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(r.summary.clone())
+                        .build(),
+                )
+                .full_description(
+                    MultiformatMessageString::builder()
+                        .text(r.summary.clone())
+                        .build(),
+                )
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(r.doc.clone())
+                        .markdown(r.doc.clone())
+                        .build(),
+                )
+                .help_uri(format!("{RULES_URI}{}", r.doc_path))
+                .default_configuration(
+                    ReportingConfiguration::builder()
+                        .level(json!(r.severity.as_str()))
+                        .build(),
+                )
+                .properties(
+                    PropertyBag::builder()
+                        .tags(vec![r.category.as_str().to_string()])
+                        .additional_properties(props)
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let results: Vec<SResult> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let related: Vec<SLocation> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    SLocation::builder()
+                        .id(i as i64 + 1)
+                        .physical_location(physical(&r.location))
+                        .message(text(r.message.clone()))
+                        .build()
+                })
+                .collect();
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert("driftlens/v1".to_string(), f.fingerprint.clone());
+            let mut props = BTreeMap::new();
+            props.insert("category".to_string(), json!(f.category));
+            if let Some(o) = &f.object {
+                props.insert("object".to_string(), json!(o));
+            }
+            if let Some(p) = &f.pointer {
+                props.insert("pointer".to_string(), json!(p));
+            }
+            for (k, v) in &f.properties {
+                props.insert(k.clone(), v.clone());
+            }
+            let mut r = SResult::builder()
+                .rule_id(f.rule.clone())
+                .level(level(f.severity))
+                .message(text(f.message.clone()))
+                .locations(vec![SLocation::builder()
+                    .physical_location(physical(&f.location))
+                    .build()])
+                .partial_fingerprints(fingerprints)
+                .properties(PropertyBag::builder().additional_properties(props).build())
+                .build();
+            if !related.is_empty() {
+                r.related_locations = Some(related);
+            }
+            r.rule_index = rule_index.get(f.rule.as_str()).map(|&i| i as i64);
+            r
+        })
+        .collect();
+    let notifications: Vec<Notification> = result
+        .units
+        .iter()
+        .map(|u| {
+            Notification::builder()
+                .level(json!("note"))
+                .message(text(format!(
+                    "{} ({}) was not rendered: its objects are not analysed yet",
+                    u.unit.dir,
+                    match u.unit.kind {
+                        crate::load::discover::UnitKind::Helm => "Helm chart",
+                        crate::load::discover::UnitKind::Kustomize => "Kustomize directory",
+                    }
+                )))
+                .locations(vec![SLocation::builder()
+                    .physical_location(
+                        PhysicalLocation::builder()
+                            .artifact_location(
+                                ArtifactLocation::builder()
+                                    .uri(format!("{}/", u.unit.dir))
+                                    .uri_base_id(SRCROOT.to_string())
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()])
+                .build()
+        })
+        .collect();
+    let driver = ToolComponent::builder()
+        .name("driftlens".to_string())
+        .version(env!("CARGO_PKG_VERSION").to_string())
+        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri(env!("CARGO_PKG_REPOSITORY").to_string())
+        .rules(rules)
+        .build();
+    let invocation = Invocation::builder()
+        .execution_successful(true)
+        .tool_execution_notifications(notifications)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    let log = Sarif::builder()
+        .schema(SCHEMA_URI.to_string())
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}

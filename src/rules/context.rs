@@ -1,0 +1,261 @@
+//! What rules see: the checkout, the optional live state, and indexes built once for all rules.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::model::argocd::{Application, IgnoreDifference};
+use crate::model::cluster::Cluster;
+use crate::model::key::{group_of, ObjectKey};
+use crate::model::object::Manifest;
+use crate::model::repo::Repo;
+
+/// A workload targeted by an autoscaler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoscalerRef {
+    /// Index of the HPA or ScaledObject manifest.
+    pub manifest: usize,
+    /// Index of the targeted workload manifest.
+    pub target: usize,
+}
+
+/// Read-only input of every rule.
+pub struct Context<'a> {
+    /// The checkout.
+    pub repo: &'a Repo,
+    /// The live state, when dumps were given.
+    pub cluster: Option<&'a Cluster>,
+    /// Autoscalers by the index of the workload manifest they target.
+    pub autoscalers: HashMap<usize, Vec<AutoscalerRef>>,
+    /// Indexes into `repo.apps` of the Applications whose source path holds each manifest.
+    pub deployers: HashMap<usize, Vec<usize>>,
+}
+
+impl<'a> Context<'a> {
+    /// Builds the indexes.
+    pub fn new(repo: &'a Repo, cluster: Option<&'a Cluster>) -> Self {
+        let autoscalers = index_autoscalers(repo);
+        let deployers = index_deployers(repo);
+        Context {
+            repo,
+            cluster,
+            autoscalers,
+            deployers,
+        }
+    }
+
+    /// The Applications that deploy a manifest.
+    pub fn apps_of(&self, manifest: usize) -> impl Iterator<Item = &'a Application> + '_ {
+        self.deployers
+            .get(&manifest)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.repo.apps[i].value)
+    }
+
+    /// Every ignore rule that applies to `key` for a manifest: the deploying Applications'
+    /// `ignoreDifferences` and the system-level ones from `argocd-cm`.
+    pub fn ignore_rules_for(&self, manifest: usize, key: &ObjectKey) -> Vec<IgnoreDifference> {
+        let mut out: Vec<IgnoreDifference> = self
+            .apps_of(manifest)
+            .flat_map(|a| a.spec.ignore_differences.iter().cloned())
+            .collect();
+        out.extend(self.repo.settings.system_ignore_rules());
+        out.retain(|r| ignore_rule_matches(r, key));
+        out
+    }
+}
+
+/// Whether an ignoreDifferences entry applies to an object (group and kind are globs, an empty
+/// group matches only the core group; name and namespace are exact, empty = any).
+pub fn ignore_rule_matches(rule: &IgnoreDifference, key: &ObjectKey) -> bool {
+    glob_match(&rule.group, &key.group)
+        && glob_match(&rule.kind, &key.kind)
+        && (rule.name.is_empty() || rule.name == key.name)
+        && (rule.namespace.is_empty()
+            || key.namespace.is_empty()
+            || rule.namespace == key.namespace)
+}
+
+/// Glob matching without separators: `*` matches any run of characters, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative wildcard matching with backtracking to the last star.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn is_workload(m: &Manifest) -> bool {
+    m.key.group == "apps"
+        && matches!(
+            m.key.kind.as_str(),
+            "Deployment" | "StatefulSet" | "ReplicaSet"
+        )
+}
+
+/// The (kind, name, group) an autoscaler targets, if the manifest is one.
+fn autoscaler_target(m: &Manifest) -> Option<(String, String, String)> {
+    let target = |r: &Value, default_kind: &str| {
+        let name = r.get("name")?.as_str()?.to_string();
+        let kind = r
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or(default_kind)
+            .to_string();
+        let api = r
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("apps/v1");
+        Some((kind, name, group_of(api).to_string()))
+    };
+    match (m.key.group.as_str(), m.key.kind.as_str()) {
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            target(m.obj.get("spec")?.get("scaleTargetRef")?, "")
+        }
+        ("keda.sh", "ScaledObject") => {
+            target(m.obj.get("spec")?.get("scaleTargetRef")?, "Deployment")
+        }
+        _ => None,
+    }
+}
+
+/// Whether a manifest is a HorizontalPodAutoscaler or a KEDA ScaledObject.
+pub fn is_autoscaler(m: &Manifest) -> bool {
+    matches!(
+        (m.key.group.as_str(), m.key.kind.as_str()),
+        ("autoscaling", "HorizontalPodAutoscaler") | ("keda.sh", "ScaledObject")
+    )
+}
+
+fn index_autoscalers(repo: &Repo) -> HashMap<usize, Vec<AutoscalerRef>> {
+    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, m) in repo.manifests.iter().enumerate() {
+        if is_workload(m) {
+            by_name
+                .entry((m.key.kind.as_str(), m.key.name.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut out: HashMap<usize, Vec<AutoscalerRef>> = HashMap::new();
+    for (i, m) in repo.manifests.iter().enumerate() {
+        let Some((kind, name, group)) = autoscaler_target(m) else {
+            continue;
+        };
+        for &w in by_name
+            .get(&(kind.as_str(), name.as_str()))
+            .into_iter()
+            .flatten()
+        {
+            let wm = &repo.manifests[w];
+            let same_ns = wm.key.namespace == m.key.namespace
+                || wm.key.namespace.is_empty()
+                || m.key.namespace.is_empty();
+            if same_ns && wm.key.group == group {
+                out.entry(w).or_default().push(AutoscalerRef {
+                    manifest: i,
+                    target: w,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Normalizes an Application source path to the `/`-separated form of [`Manifest`] paths
+/// (`.` for the root).
+pub fn normalize_source_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Whether the file at `file_path` is part of a directory source at `dir` (recursively or not).
+pub fn file_in_source(file_path: &str, dir: &str, recurse: bool) -> bool {
+    let rel = if dir == "." {
+        Some(file_path)
+    } else {
+        file_path
+            .strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+    };
+    match rel {
+        Some(r) => recurse || !r.contains('/'),
+        None => false,
+    }
+}
+
+fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (ai, app) in repo.apps.iter().enumerate() {
+        for src in app.value.spec.all_sources() {
+            let Some(path) = src.path.as_deref() else {
+                continue;
+            };
+            if src.chart.is_some() {
+                continue;
+            }
+            let dir = normalize_source_path(path);
+            let recurse = src.directory.as_ref().is_some_and(|d| d.recurse);
+            for (mi, m) in repo.manifests.iter().enumerate() {
+                if file_in_source(&m.file.path, &dir, recurse) {
+                    let v = out.entry(mi).or_default();
+                    if !v.contains(&ai) {
+                        v.push(ai);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_source_paths() {
+        assert!(glob_match("*", ""));
+        assert!(glob_match("", ""));
+        assert!(!glob_match("", "apps"));
+        assert!(glob_match("apps", "apps"));
+        assert!(glob_match("*.k8s.io", "networking.k8s.io"));
+        assert!(glob_match("Deploy*", "Deployment"));
+        assert!(!glob_match("Deploy?", "Deployment"));
+        assert_eq!(normalize_source_path("./apps/web/"), "apps/web");
+        assert_eq!(normalize_source_path("."), ".");
+        assert!(file_in_source("apps/web/d.yaml", "apps/web", false));
+        assert!(!file_in_source("apps/web/sub/d.yaml", "apps/web", false));
+        assert!(file_in_source("apps/web/sub/d.yaml", "apps/web", true));
+        assert!(!file_in_source("apps/webx/d.yaml", "apps/web", true));
+        assert!(file_in_source("d.yaml", ".", false));
+    }
+}

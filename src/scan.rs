@@ -1,0 +1,176 @@
+//! The `scan` pipeline: load the checkout and the dumps, build the model, run the rules.
+//!
+//! This is the library entry point behind `driftlens scan`; it returns data and never prints.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::load::discover::{discover, parse_files, Unit};
+use crate::load::source::DEFAULT_MAX_FILE_SIZE;
+use crate::model::cluster::Cluster;
+use crate::model::repo::Repo;
+use crate::rules::{self, Context, Finding, RuleMeta};
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// The checkout.
+    pub path: PathBuf,
+    /// Cluster dumps (files or folders).
+    pub clusters: Vec<PathBuf>,
+    /// Largest file read from the checkout, in bytes.
+    pub max_file_size: u64,
+}
+
+impl ScanOptions {
+    /// Options for a checkout without dumps.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        ScanOptions {
+            path: path.into(),
+            clusters: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// Why a scan could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The path does not exist or is not a directory.
+    #[error("{path}: {reason}; pass the root of a Git checkout")]
+    BadPath {
+        /// The path given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A dump could not be read.
+    #[error("cluster dump {path}: {reason}")]
+    BadDump {
+        /// The dump path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Nothing to analyse.
+    #[error(
+        "no Kubernetes objects, charts or Kustomize directories found under {0}; check the path \
+         (files must end in .yaml, .yml or .json and must not be .gitignored)"
+    )]
+    NothingFound(String),
+}
+
+/// A unit (chart or Kustomize directory) and what happened to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitStatus {
+    /// The unit.
+    #[serde(flatten)]
+    pub unit: Unit,
+    /// `not-rendered` until rendering exists for the unit's kind.
+    pub status: &'static str,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Files read from the checkout.
+    pub files: usize,
+    /// Kubernetes objects found in Git.
+    pub objects: usize,
+    /// Live objects loaded from dumps.
+    pub live_objects: usize,
+}
+
+/// Everything a report needs.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// The checkout model (files, objects, Argo CD resources).
+    pub repo: Repo,
+    /// The live state, if dumps were given.
+    pub cluster: Option<Cluster>,
+    /// Findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Metadata of every rule that ran.
+    pub rules: Vec<RuleMeta>,
+    /// Charts and Kustomize directories.
+    pub units: Vec<UnitStatus>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+/// Loads a checkout into the model.
+pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
+    let meta = std::fs::metadata(path).map_err(|e| ScanError::BadPath {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(ScanError::BadPath {
+            path: path.display().to_string(),
+            reason: "not a directory".into(),
+        });
+    }
+    let d = discover(path);
+    let parsed = parse_files(path, &d.files, max_file_size);
+    let mut repo = Repo::build(path.to_path_buf(), d.units, parsed);
+    for (p, reason) in d.walk_errors {
+        repo.problems.push(crate::model::repo::Problem {
+            location: crate::model::object::Location::file_start(&p),
+            message: format!("cannot read this path: {reason}; check its permissions"),
+        });
+    }
+    Ok(repo)
+}
+
+/// Runs the whole scan.
+pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let repo = load_repo(&opts.path, opts.max_file_size)?;
+    let cluster = load_cluster(&opts.clusters)?;
+    if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
+        return Err(ScanError::NothingFound(opts.path.display().to_string()));
+    }
+    let catalog = rules::builtin::catalog();
+    let ctx = Context::new(&repo, cluster.as_ref());
+    let findings = rules::run(&catalog, &ctx);
+    drop(ctx);
+    let units = repo
+        .units
+        .iter()
+        .map(|u| UnitStatus {
+            unit: u.clone(),
+            status: "not-rendered",
+        })
+        .collect();
+    let stats = Stats {
+        files: repo.files.len(),
+        objects: repo.manifests.len(),
+        live_objects: cluster.as_ref().map_or(0, Cluster::len),
+    };
+    Ok(ScanResult {
+        rules: catalog.iter().map(|r| r.meta().clone()).collect(),
+        repo,
+        cluster,
+        findings,
+        units,
+        stats,
+    })
+}
+
+fn load_cluster(paths: &[PathBuf]) -> Result<Option<Cluster>, ScanError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    for p in paths {
+        if let Err(e) = std::fs::metadata(p) {
+            return Err(ScanError::BadDump {
+                path: p.display().to_string(),
+                reason: format!("{e}; check the path given to --cluster"),
+            });
+        }
+    }
+    Ok(Some(Cluster::new(
+        Vec::new(),
+        paths.iter().map(|p| p.display().to_string()).collect(),
+    )))
+}
