@@ -189,7 +189,7 @@ impl Repo {
                 self.problem(
                     file,
                     &node,
-                    "",
+                    "/kind",
                     "the object has no `apiVersion`; add one such as `v1` or `apps/v1`",
                 );
                 return None;
