@@ -77,6 +77,10 @@ struct ScanArgs {
     /// Largest file read from the checkout, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::load::source::DEFAULT_MAX_FILE_SIZE)]
     max_file_size: u64,
+    /// Kubernetes version of the target cluster (e.g. v1.31.0), for API deprecation checks;
+    /// by default taken from a Node in the dump.
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,6 +146,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         path: args.path.clone(),
         clusters: args.clusters.clone(),
         max_file_size: args.max_file_size,
+        kube_version: args.kube_version.clone(),
     };
     let result = match scan(&opts) {
         Ok(r) => r,

@@ -21,6 +21,9 @@ pub struct ScanOptions {
     pub clusters: Vec<PathBuf>,
     /// Largest file read from the checkout, in bytes.
     pub max_file_size: u64,
+    /// Kubernetes version to judge API deprecations against (otherwise taken from a Node in
+    /// the dump).
+    pub kube_version: Option<String>,
 }
 
 impl ScanOptions {
@@ -30,6 +33,7 @@ impl ScanOptions {
             path: path.into(),
             clusters: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            kube_version: None,
         }
     }
 }
@@ -131,7 +135,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
     let catalog = rules::builtin::catalog();
-    let ctx = Context::new(&repo, cluster.as_ref());
+    let mut ctx = Context::new(&repo, cluster.as_ref());
+    ctx.kube_version = opts
+        .kube_version
+        .clone()
+        .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
     let findings = rules::run(&catalog, &ctx);
     drop(ctx);
     let units = repo

@@ -41,9 +41,15 @@ fn demo_scan_reports_findings_with_exit_code_1() {
     let (code, out, _) = run(&["scan", p(&demo()), "--cluster", p(&demo_dump())]);
     assert_eq!(code, 1, "{out}");
     // The human format shows the offending source line with a label under the field.
-    assert!(out.contains("apps/shop/frontend-deployment.yaml:9:3"), "{out}");
+    assert!(
+        out.contains("apps/shop/frontend-deployment.yaml:9:3"),
+        "{out}"
+    );
     assert!(out.contains(" 9 |   replicas: 2"), "{out}");
-    assert!(out.contains("charts/reports (Helm chart) was not rendered"), "{out}");
+    assert!(
+        out.contains("charts/reports (Helm chart) was not rendered"),
+        "{out}"
+    );
     assert!(out.contains("1 error"), "{out}");
 }
 
@@ -89,7 +95,10 @@ fn json_report_follows_schema_version_1() {
     let v: Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(v["schemaVersion"], 1);
     let findings = v["findings"].as_array().expect("findings");
-    assert_eq!(v["summary"]["findings"].as_u64(), Some(findings.len() as u64));
+    assert_eq!(
+        v["summary"]["findings"].as_u64(),
+        Some(findings.len() as u64)
+    );
     let hpa = findings
         .iter()
         .find(|f| f["rule"] == "hpa-replicas-not-ignored")
@@ -138,7 +147,9 @@ fn sarif_is_schema_valid_and_results_sit_on_the_right_lines() {
     for r in rules {
         assert!(r["shortDescription"]["text"].is_string());
         assert!(r["fullDescription"]["text"].is_string());
-        assert!(r["help"]["markdown"].as_str().is_some_and(|h| h.contains("## Why it matters")));
+        assert!(r["help"]["markdown"]
+            .as_str()
+            .is_some_and(|h| h.contains("## Why it matters")));
         assert!(r["defaultConfiguration"]["level"].is_string());
     }
     let results = run0["results"].as_array().expect("results");
@@ -149,18 +160,36 @@ fn sarif_is_schema_valid_and_results_sit_on_the_right_lines() {
             .map(|r| {
                 let loc = &r["locations"][0]["physicalLocation"];
                 (
-                    loc["artifactLocation"]["uri"].as_str().unwrap_or("").to_string(),
+                    loc["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
                     loc["region"]["startLine"].as_u64().unwrap_or(0),
                 )
             })
             .unwrap_or_default()
     };
-    assert_eq!(at("hpa-replicas-not-ignored"), ("apps/shop/frontend-deployment.yaml".into(), 9));
-    assert_eq!(at("secret-plaintext-in-git"), ("apps/shop/db-secret.yaml".into(), 6));
-    assert_eq!(at("sync-window-annotation"), ("apps/shop/cleanup-cronjob.yaml".into(), 6));
-    assert_eq!(at("ignore-differences-not-respected"), ("argocd/app-shop.yaml".into(), 17));
+    assert_eq!(
+        at("hpa-replicas-not-ignored"),
+        ("apps/shop/frontend-deployment.yaml".into(), 9)
+    );
+    assert_eq!(
+        at("secret-plaintext-in-git"),
+        ("apps/shop/db-secret.yaml".into(), 6)
+    );
+    assert_eq!(
+        at("sync-window-annotation"),
+        ("apps/shop/cleanup-cronjob.yaml".into(), 6)
+    );
+    assert_eq!(
+        at("ignore-differences-not-respected"),
+        ("argocd/app-shop.yaml".into(), 17)
+    );
     for r in results {
-        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            "%SRCROOT%"
+        );
         assert!(r["partialFingerprints"]["driftlens/v1"].is_string());
     }
 }
@@ -187,7 +216,10 @@ fn sarif_fingerprints_survive_unrelated_line_moves() {
             .iter()
             .map(|r| {
                 (
-                    r["partialFingerprints"]["driftlens/v1"].as_str().unwrap_or("").to_string(),
+                    r["partialFingerprints"]["driftlens/v1"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
                     r["locations"][0]["physicalLocation"]["region"]["startLine"]
                         .as_u64()
                         .unwrap_or(0),
@@ -230,8 +262,14 @@ fn github_format_emits_workflow_commands() {
     assert!(out.contains(
         "::warning file=apps/shop/frontend-deployment.yaml,line=9,col=3,endLine=9,endColumn=11,title=driftlens hpa-replicas-not-ignored::"
     ), "{out}");
-    assert!(out.contains("::error file=apps/shop/db-secret.yaml,line=6"), "{out}");
-    assert!(out.contains("::notice file=apps/shop/db-secret.yaml"), "{out}");
+    assert!(
+        out.contains("::error file=apps/shop/db-secret.yaml,line=6"),
+        "{out}"
+    );
+    assert!(
+        out.contains("::notice file=apps/shop/db-secret.yaml"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -240,12 +278,21 @@ fn rules_and_explain() {
     assert_eq!(code, 0);
     assert!(out.starts_with("ID "));
     assert!(
-        out.lines().any(|l| l.split_whitespace().take(3).eq(["hpa-replicas-not-ignored", "warning", "drift-risk"])),
+        out.lines().any(|l| l.split_whitespace().take(3).eq([
+            "hpa-replicas-not-ignored",
+            "warning",
+            "drift-risk"
+        ])),
         "{out}"
     );
     let (_, json, _) = run(&["rules", "--format", "json", "--category", "security"]);
     let v: Value = serde_json::from_str(&json).expect("JSON");
-    let ids: Vec<&str> = v.as_array().expect("list").iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
     assert_eq!(ids, ["secret-mutable", "secret-plaintext-in-git"]);
     let (code, out, _) = run(&["explain", "unknown-sync-option"]);
     assert_eq!(code, 0);
@@ -262,7 +309,10 @@ fn secret_canary_never_appears_in_any_output() {
     let repo = root().join("testdata/canary/repo");
     let dump = root().join("testdata/canary/cluster/dump.json");
     let src = std::fs::read_to_string(repo.join("secrets.yaml")).expect("fixture");
-    assert!(src.contains(canary) && src.contains(canary_b64), "the fixture must hold the canary");
+    assert!(
+        src.contains(canary) && src.contains(canary_b64),
+        "the fixture must hold the canary"
+    );
     for format in ["human", "json", "sarif", "github"] {
         for color in [false, true] {
             let mut cmd = driftlens();
@@ -270,7 +320,16 @@ fn secret_canary_never_appears_in_any_output() {
                 cmd.env_remove("NO_COLOR");
             }
             let out = cmd
-                .args(["scan", p(&repo), "--cluster", p(&dump), "--format", format, "--fail-on", "never"])
+                .args([
+                    "scan",
+                    p(&repo),
+                    "--cluster",
+                    p(&dump),
+                    "--format",
+                    format,
+                    "--fail-on",
+                    "never",
+                ])
                 .output()
                 .expect("runs");
             let all = format!(
@@ -280,7 +339,10 @@ fn secret_canary_never_appears_in_any_output() {
             );
             assert!(!all.is_empty());
             for needle in [canary, canary_b64, "7f3a9c1e"] {
-                assert!(!all.contains(needle), "{format}: output contains the canary:\n{all}");
+                assert!(
+                    !all.contains(needle),
+                    "{format}: output contains the canary:\n{all}"
+                );
             }
         }
     }

@@ -41,11 +41,18 @@ fn every_rule_fires_on_its_bad_fixture_and_not_on_its_good_one() {
         let id = rule.meta().id.clone();
         let bad = root.join(&id).join("bad");
         let good = root.join(&id).join("good");
-        assert!(bad.is_dir() && good.is_dir(), "rule {id} needs testdata/rules/{id}/{{bad,good}}");
+        assert!(
+            bad.is_dir() && good.is_dir(),
+            "rule {id} needs testdata/rules/{id}/{{bad,good}}"
+        );
         let found = findings_of(&id, &bad);
         assert!(!found.is_empty(), "{id}: no finding on its bad fixture");
         insta::assert_snapshot!(id.clone(), found.join("\n"));
         let clean = findings_of(&id, &good);
-        assert!(clean.is_empty(), "{id}: findings on its good fixture:\n{}", clean.join("\n"));
+        assert!(
+            clean.is_empty(),
+            "{id}: findings on its good fixture:\n{}",
+            clean.join("\n")
+        );
     }
 }

@@ -49,8 +49,32 @@ impl Cluster {
         self.objects.len()
     }
 
+    /// The Kubernetes version of the cluster: the highest `status.nodeInfo.kubeletVersion` of
+    /// the Nodes in the dump (control planes are upgraded first, so kubelets lag behind).
+    pub fn kube_version(&self) -> Option<String> {
+        self.objects
+            .iter()
+            .filter(|o| o.key.group.is_empty() && o.key.kind == "Node")
+            .filter_map(|o| o.obj.pointer("/status/nodeInfo/kubeletVersion")?.as_str())
+            .max_by_key(|v| version_tuple(v))
+            .map(str::to_string)
+    }
+
     /// Whether no object was loaded.
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
     }
+}
+
+/// `v1.31.4-eks-123` → (1, 31, 4), for ordering versions.
+pub fn version_tuple(v: &str) -> (u64, u64, u64) {
+    let core = v.trim_start_matches('v');
+    let mut parts = core
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
 }

@@ -29,6 +29,9 @@ pub struct Context<'a> {
     pub autoscalers: HashMap<usize, Vec<AutoscalerRef>>,
     /// Indexes into `repo.apps` of the Applications whose source path holds each manifest.
     pub deployers: HashMap<usize, Vec<usize>>,
+    /// The cluster's Kubernetes version (`v1.31.4`), from `--kube-version` or a Node's
+    /// `kubeletVersion` in the dump.
+    pub kube_version: Option<String>,
 }
 
 impl<'a> Context<'a> {
@@ -41,6 +44,7 @@ impl<'a> Context<'a> {
             cluster,
             autoscalers,
             deployers,
+            kube_version: None,
         }
     }
 
