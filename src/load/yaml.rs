@@ -389,7 +389,7 @@ impl<'a> Builder<'a> {
 
     fn scalar_value(
         &self,
-        text: &Cow<'_, str>,
+        text: &str,
         style: ScalarStyle,
         tag: Option<&str>,
         sp: Span,
