@@ -431,7 +431,10 @@ impl<'a> Builder<'a> {
             FrameKind::Map(entries, pending) => match pending.take() {
                 None => {
                     let (key, is_merge) = match &node.value {
-                        NodeValue::Str(s) => (s.clone(), s == "<<" && is_plain_merge(self.src, sp)),
+                        NodeValue::Str(s) => (
+                            s.clone(),
+                            s == "<<" && is_plain_merge(self.src, sp, self.bom),
+                        ),
                         NodeValue::Bool(b) => (b.to_string(), false),
                         NodeValue::Int(i) => (i.to_string(), false),
                         NodeValue::Uint(u) => (u.to_string(), false),
@@ -467,9 +470,11 @@ impl<'a> Builder<'a> {
 }
 
 /// A `<<` key is a merge key only when it is written plainly (`"<<"` is an ordinary key).
-fn is_plain_merge(src: &str, sp: Span) -> bool {
-    src.get(sp.start.offset..sp.end.offset)
-        .is_some_and(|t| t == "<<")
+/// `src` is the text without its byte-order mark, whose `bom` bytes the span counts.
+fn is_plain_merge(src: &str, sp: Span, bom: usize) -> bool {
+    let start = sp.start.offset.saturating_sub(bom);
+    let end = sp.end.offset.saturating_sub(bom);
+    src.get(start..end).is_some_and(|t| t == "<<")
 }
 
 /// YAML 1.1 merge keys as go-yaml v2 applies them: the merged mapping's entries are set at
@@ -604,13 +609,16 @@ impl Node {
     }
 
     /// Converts to JSON the way `sigs.k8s.io/yaml` does. Floats with an integral value become
-    /// integers, as they do after Kubernetes' JSON round trip.
+    /// integers and integers above `i64::MAX` become floats, as they do after Kubernetes' JSON
+    /// round trip.
     pub fn to_json(&self) -> Value {
         match &self.value {
             NodeValue::Null => Value::Null,
             NodeValue::Bool(b) => Value::Bool(*b),
             NodeValue::Int(i) => Value::Number((*i).into()),
-            NodeValue::Uint(u) => Value::Number((*u).into()),
+            // Kubernetes decodes JSON numbers into int64 or float64: above i64::MAX a number
+            // is a float (kubectl prints 18446744073709551615 as 18446744073709552000).
+            NodeValue::Uint(u) => float_to_json(*u as f64),
             NodeValue::Float(f) => float_to_json(*f),
             NodeValue::Str(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
