@@ -532,6 +532,22 @@ impl<'a> Lines<'a> {
         let i = starts.partition_point(|&s| s <= offset);
         u32::try_from(i.max(1)).unwrap_or(u32::MAX)
     }
+
+    /// Line and column (in characters) of a byte offset.
+    fn line_col(&mut self, offset: usize) -> (u32, u32) {
+        let line = self.line(offset);
+        let start = self
+            .starts
+            .as_ref()
+            .and_then(|s| s.get(line as usize - 1))
+            .copied()
+            .unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count());
+        (line, u32::try_from(col + 1).unwrap_or(u32::MAX))
+    }
 }
 
 fn parse_json_dump(label: &str, body: &str, bom: bool) -> DumpLoad {
@@ -551,17 +567,33 @@ fn parse_json_dump(label: &str, body: &str, bom: bool) -> DumpLoad {
     }
     let found = index.values;
     // Phase 2: build the objects in parallel.
-    let built: Vec<Result<LiveObject, (usize, String)>> = index
-        .items
-        .par_iter()
-        .map(|item| build_json_item(item))
-        .collect();
+    let built: Vec<Result<LiveObject, ItemFailure>> =
+        index.items.par_iter().map(build_json_item).collect();
     for b in built {
         match b {
             Ok(o) => out.objects.push(o),
-            Err((offset, msg)) => {
+            Err(ItemFailure::Skipped(offset, msg)) => {
                 out.problems
                     .push(DumpProblem::new(label, Some(lines.line(offset)), None, msg));
+            }
+            Err(ItemFailure::Unreadable(offset, e)) => {
+                // The error's position is relative to the item's text.
+                let (line, col) = lines.line_col(offset);
+                let (line, col) = if e.line <= 1 {
+                    (line, col + e.col.saturating_sub(1))
+                } else {
+                    (line + e.line - 1, e.col)
+                };
+                out.fatal.push(DumpProblem::new(
+                    label,
+                    Some(line),
+                    Some(col),
+                    format!(
+                        "{}; this object cannot be read, so the live state would be \
+                         incomplete",
+                        e.message
+                    ),
+                ));
             }
         }
     }
@@ -592,17 +624,22 @@ fn empty_dump(label: &str) -> DumpProblem {
     )
 }
 
-fn build_json_item(item: &IndexedItem<'_>) -> Result<LiveObject, (usize, String)> {
+/// Why an indexed item did not become an object.
+enum ItemFailure {
+    /// Not a Kubernetes object: skipped, the rest of the dump is fine.
+    Skipped(usize, String),
+    /// A Kubernetes object that cannot be parsed (nesting beyond serde_json's limit).
+    Unreadable(usize, JsonSyntaxError),
+}
+
+fn build_json_item(item: &IndexedItem<'_>) -> Result<LiveObject, ItemFailure> {
     if item.is_list {
-        return Err((item.offset, nested_list_message()));
+        return Err(ItemFailure::Skipped(item.offset, nested_list_message()));
     }
-    check_identity(&item.api_version, &item.kind, &item.name).map_err(|m| (item.offset, m))?;
-    let mut obj: Value = serde_json::from_str(item.raw.get()).map_err(|e| {
-        (
-            item.offset,
-            format!("{}; skipped", syntax_error(&e).message),
-        )
-    })?;
+    check_identity(&item.api_version, &item.kind, &item.name)
+        .map_err(|m| ItemFailure::Skipped(item.offset, m))?;
+    let mut obj: Value = serde_json::from_str(item.raw.get())
+        .map_err(|e| ItemFailure::Unreadable(item.offset, syntax_error(&e)))?;
     if item.inherited {
         if let Value::Object(m) = &mut obj {
             m.insert(

@@ -124,7 +124,9 @@ pub struct YamlError {
 pub struct Limits {
     /// Deepest allowed nesting of sequences and mappings.
     pub max_depth: usize,
-    /// Most nodes one document may expand to, aliases included.
+    /// Most nodes one document may expand to, aliases included. Aliases alone may expand to
+    /// at most a fifth of it: legitimate manifests alias little, and an alias-expansion bomb
+    /// is then stopped before it has cloned much.
     pub max_nodes: usize,
 }
 
@@ -176,6 +178,7 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: Vec<Option<(Node, usize)>>,
     doc_nodes: usize,
+    alias_nodes: usize,
     doc_start: Pos,
     root: Option<Node>,
 }
@@ -205,6 +208,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: Vec::new(),
             doc_nodes: 0,
+            alias_nodes: 0,
             doc_start: Pos::default(),
             root: None,
         }
@@ -284,6 +288,7 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 self.doc_start = sp.start;
                 self.doc_nodes = 0;
+                self.alias_nodes = 0;
                 self.anchors.clear();
                 self.root = None;
             }
@@ -313,6 +318,17 @@ impl<'a> Builder<'a> {
                     _ => return Err(self.err("alias to an unknown anchor", sp.start)),
                 };
                 self.count(size, sp.start)?;
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                let alias_budget = self.limits.max_nodes / 5;
+                if self.alias_nodes > alias_budget {
+                    return Err(self.err(
+                        format!(
+                            "aliases expand to more than {alias_budget} nodes (an \
+                             alias-expansion bomb?); remove the repeated aliases"
+                        ),
+                        sp.start,
+                    ));
+                }
                 let Some(Some((node, _))) = self.anchors.get(id) else {
                     return Err(self.err("alias to an unknown anchor", sp.start));
                 };
