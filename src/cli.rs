@@ -24,6 +24,8 @@ pub struct Cli {
 enum Command {
     /// Scan a checkout (and optional cluster dumps) and report findings.
     Scan(ScanArgs),
+    /// Predict each Application's sync status from the checkout and a cluster dump.
+    Apps(AppsArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -81,6 +83,26 @@ struct ScanArgs {
     /// by default taken from a Node in the dump.
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct AppsArgs {
+    /// Root of the Git checkout.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// A cluster dump (file or folder); may be repeated.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
+    clusters: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+    /// Only Applications whose `repoURL` is this URL are taken from the checkout (default: any
+    /// Application whose source path exists in it).
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+    /// Destination namespace of the implicit Application used when the checkout has none.
+    #[arg(long, value_name = "NS", default_value = "default")]
+    namespace: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +169,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         clusters: args.clusters.clone(),
         max_file_size: args.max_file_size,
         kube_version: args.kube_version.clone(),
+        compare: Default::default(),
     };
     let result = match scan(&opts) {
         Ok(r) => r,
@@ -168,6 +191,50 @@ fn run_scan(args: ScanArgs) -> i32 {
         .threshold()
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     i32::from(failing)
+}
+
+fn run_apps(args: AppsArgs) -> i32 {
+    let repo = match crate::scan::load_repo(&args.path, crate::load::source::DEFAULT_MAX_FILE_SIZE)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let cluster = match crate::scan::load_cluster(&args.clusters) {
+        Ok((Some(c), warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            c
+        }
+        Ok((None, _)) => return 2,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let opts = crate::compare::app::CompareOptions {
+        repo_url: args.repo_url.clone(),
+        implicit_namespace: args.namespace.clone(),
+        ..Default::default()
+    };
+    let report = crate::compare::app::compare_all(&repo, &cluster, &opts);
+    let text = match args.format {
+        RulesFormat::Table => report::apps::render_table(&report),
+        RulesFormat::Json => report::apps::render_json(&report),
+    };
+    if let Err(e) = write_out(None, &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    i32::from(
+        report
+            .apps
+            .iter()
+            .any(|a| a.status != crate::compare::app::SyncStatus::Synced),
+    )
 }
 
 fn run_rules(args: RulesArgs) -> i32 {
@@ -267,6 +334,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Apps(args) => run_apps(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule } => run_explain(&rule),
     }

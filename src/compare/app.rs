@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::cause::{self, Cause, Evidence};
 use super::engine::{compare_pair, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
@@ -23,7 +24,9 @@ use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
 use crate::model::object::{annotation, csv, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
-use crate::rules::context::{file_in_source, glob_match, ignore_rule_matches, normalize_source_path};
+use crate::rules::context::{
+    file_in_source, glob_match, ignore_rule_matches, normalize_source_path,
+};
 
 /// Options that Argo CD takes from its own deployment rather than from Git.
 #[derive(Debug, Clone)]
@@ -107,6 +110,8 @@ pub struct ResourceResult {
     pub requires_deletion_confirmation: bool,
     /// The live object is tracked by another Application (its instance name).
     pub shared_with: Option<String>,
+    /// The likely cause of each differing field, by JSON pointer.
+    pub causes: Vec<(String, Cause)>,
 }
 
 /// A condition like those Argo CD puts on an Application.
@@ -253,7 +258,8 @@ fn project_permits(project: Option<&AppProject>, key: &ObjectKey, cluster_scoped
             .any(|gk| glob_match(&gk.group, &key.group) && glob_match(&gk.kind, &key.kind))
     };
     if cluster_scoped {
-        gk_match(&p.spec.cluster_resource_whitelist) && !gk_match(&p.spec.cluster_resource_blacklist)
+        gk_match(&p.spec.cluster_resource_whitelist)
+            && !gk_match(&p.spec.cluster_resource_blacklist)
     } else {
         (p.spec.namespace_resource_whitelist.is_empty()
             || gk_match(&p.spec.namespace_resource_whitelist))
@@ -264,7 +270,11 @@ fn project_permits(project: Option<&AppProject>, key: &ObjectKey, cluster_scoped
 fn source_state(repo: &Repo, src: &ApplicationSource, opts: &CompareOptions) -> SourceState {
     let not_in = || SourceState::NotInCheckout {
         repo_url: src.repo_url.clone(),
-        path: src.path.clone().or_else(|| src.chart.clone()).unwrap_or_default(),
+        path: src
+            .path
+            .clone()
+            .or_else(|| src.chart.clone())
+            .unwrap_or_default(),
     };
     if src.chart.is_some() {
         return not_in();
@@ -331,12 +341,9 @@ struct AppInput<'a> {
 }
 
 /// Computes the drift report for every Application of the checkout.
-pub fn compare_all(
-    repo: &Repo,
-    cluster: &Cluster,
-    opts: &CompareOptions,
-) -> DriftReport {
+pub fn compare_all(repo: &Repo, cluster: &Cluster, opts: &CompareOptions) -> DriftReport {
     let scopes = Scopes::new(repo, Some(cluster));
+    let evidence = EvidenceIndex::new(repo, cluster);
     let projects: HashMap<&str, &AppProject> = repo
         .projects
         .iter()
@@ -382,7 +389,7 @@ pub fn compare_all(
     }
     let mut apps: Vec<AppResult> = inputs
         .par_iter()
-        .map(|input| compare_app(repo, cluster, &scopes, input))
+        .map(|input| compare_app(repo, cluster, &scopes, &evidence, input))
         .collect();
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
     DriftReport { apps }
@@ -425,18 +432,14 @@ fn desired_set(
                     .map(|r| r.trim_start_matches('/'))
                     .unwrap_or(path)
             };
-            (include.is_empty() || glob_list_match(include, rel))
-                && !glob_list_match(exclude, rel)
+            (include.is_empty() || glob_list_match(include, rel)) && !glob_list_match(exclude, rel)
         };
         for p in &repo.problems {
             if in_source(&p.location.path) {
                 *broken = true;
                 conditions.push(Condition {
                     kind: "ComparisonError".into(),
-                    message: format!(
-                        "{}:{}: {}",
-                        p.location.path, p.location.line, p.message
-                    ),
+                    message: format!("{}:{}: {}", p.location.path, p.location.line, p.message),
                 });
             }
         }
@@ -543,7 +546,13 @@ fn sync_option(obj: &Value, app: Option<&Application>, key: &str) -> Option<Stri
         .map(str::to_string)
 }
 
-fn compare_app(repo: &Repo, cluster: &Cluster, scopes: &Scopes, input: &AppInput<'_>) -> AppResult {
+fn compare_app(
+    repo: &Repo,
+    cluster: &Cluster,
+    scopes: &Scopes,
+    evidence: &EvidenceIndex<'_>,
+    input: &AppInput<'_>,
+) -> AppResult {
     let settings = &repo.settings;
     let mut conditions = Vec::new();
     let mut broken = false;
@@ -560,10 +569,15 @@ fn compare_app(repo: &Repo, cluster: &Cluster, scopes: &Scopes, input: &AppInput
         r.extend(settings.system_ignore_rules());
         r
     };
-    let ssa = input.app.is_some_and(|a| a.spec.has_sync_option("ServerSideApply=true"));
+    let ssa = input
+        .app
+        .is_some_and(|a| a.spec.has_sync_option("ServerSideApply=true"));
     // Live set: tracked by this instance and without ownerReferences, plus key matches.
-    let desired_keys: HashMap<&ObjectKey, usize> =
-        desired.iter().enumerate().map(|(i, d)| (&d.key, i)).collect();
+    let desired_keys: HashMap<&ObjectKey, usize> = desired
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (&d.key, i))
+        .collect();
     let mut live_idx: Vec<usize> = Vec::new();
     if input.app.is_some() {
         for (i, o) in cluster.objects.iter().enumerate() {
@@ -580,14 +594,14 @@ fn compare_app(repo: &Repo, cluster: &Cluster, scopes: &Scopes, input: &AppInput
         }
     }
     let mut resources: Vec<ResourceResult> = Vec::new();
-    let app_prune_disabled = input.app.is_some_and(|a| a.spec.has_sync_option("Prune=false"));
+    let app_prune_disabled = input
+        .app
+        .is_some_and(|a| a.spec.has_sync_option("Prune=false"));
     // Pairs with a desired object.
     let paired: Vec<ResourceResult> = desired
         .par_iter()
         .map(|d| {
-            let live = cluster
-                .index_of(&d.key)
-                .map(|i| (i, &cluster.objects[i]));
+            let live = cluster.index_of(&d.key).map(|i| (i, &cluster.objects[i]));
             resource_for_desired(d, live, input, settings, &ignore_rules, ssa, scopes)
         })
         .collect();
@@ -595,7 +609,8 @@ fn compare_app(repo: &Repo, cluster: &Cluster, scopes: &Scopes, input: &AppInput
     for i in live_idx {
         let o: &LiveObject = &cluster.objects[i];
         let cluster_scoped = scopes.is_cluster_scoped(&o.key.group, &o.key.kind);
-        if !project_permits(input.project, &o.key, cluster_scoped) || is_excluded(&o.key, settings) {
+        if !project_permits(input.project, &o.key, cluster_scoped) || is_excluded(&o.key, settings)
+        {
             continue;
         }
         let tracking_ns = if o.key.namespace.is_empty() {
@@ -628,9 +643,39 @@ fn compare_app(repo: &Repo, cluster: &Cluster, scopes: &Scopes, input: &AppInput
             requires_deletion_confirmation: prune.as_deref() == Some("confirm")
                 || sync_option(&o.obj, input.app, "Delete").as_deref() == Some("confirm"),
             shared_with: None,
+            causes: Vec::new(),
         });
     }
     resources.sort_by(|a, b| a.key.cmp(&b.key));
+    let self_heal = input
+        .app
+        .and_then(|a| a.spec.automated())
+        .is_some_and(|a| a.self_heal);
+    let respects = input
+        .app
+        .is_some_and(|a| a.spec.has_sync_option("RespectIgnoreDifferences=true"));
+    for r in &mut resources {
+        let (Some(diff), Some(li)) = (&r.diff, r.live) else {
+            continue;
+        };
+        let live = &cluster.objects[li].obj;
+        let ev = Evidence {
+            autoscalers: evidence.autoscalers_of(&r.key),
+            crd_schema: evidence.crd_schema(&cluster.objects[li]),
+            self_heal,
+            respects_ignore: respects,
+        };
+        r.causes = diff
+            .differences
+            .iter()
+            .map(|d| {
+                (
+                    d.pointer.clone(),
+                    cause::explain(&r.key, live, &d.pointer, &ev),
+                )
+            })
+            .collect();
+    }
     for r in &resources {
         if let Some(other) = &r.shared_with {
             conditions.push(Condition {
@@ -695,6 +740,7 @@ fn resource_for_desired(
         ignore_extraneous: false,
         requires_deletion_confirmation: false,
         shared_with: None,
+        causes: Vec::new(),
     };
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
@@ -740,4 +786,94 @@ fn resource_for_desired(
     }
     r.diff = Some(diff);
     r
+}
+
+/// Lookups for the cause analysis, built once per scan.
+pub struct EvidenceIndex<'a> {
+    /// (namespace, kind, name) of a workload → autoscalers (kind, name) targeting it.
+    autoscalers: HashMap<(String, String, String), Vec<(String, String)>>,
+    /// (group, kind) → CRD object from the dump.
+    crds: HashMap<(String, String), &'a Value>,
+}
+
+impl<'a> EvidenceIndex<'a> {
+    /// Indexes autoscalers from Git and the dump, and CRDs from the dump.
+    pub fn new(repo: &'a Repo, cluster: &'a Cluster) -> Self {
+        let mut autoscalers: HashMap<(String, String, String), Vec<(String, String)>> =
+            HashMap::new();
+        let mut add = |key: &ObjectKey, obj: &Value| {
+            let is_scaler = matches!(
+                (key.group.as_str(), key.kind.as_str()),
+                ("autoscaling", "HorizontalPodAutoscaler") | ("keda.sh", "ScaledObject")
+            );
+            if !is_scaler {
+                return;
+            }
+            let Some(r) = obj.pointer("/spec/scaleTargetRef") else {
+                return;
+            };
+            let Some(name) = r.get("name").and_then(Value::as_str) else {
+                return;
+            };
+            let kind = r
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Deployment");
+            let v = autoscalers
+                .entry((key.namespace.clone(), kind.to_string(), name.to_string()))
+                .or_default();
+            let entry = (key.kind.clone(), key.name.clone());
+            if !v.contains(&entry) {
+                v.push(entry);
+            }
+        };
+        for o in &cluster.objects {
+            add(&o.key, &o.obj);
+        }
+        for m in &repo.manifests {
+            add(&m.key, &m.obj);
+        }
+        let mut crds = HashMap::new();
+        for o in cluster.objects.iter().filter(|o| {
+            o.key.group == "apiextensions.k8s.io" && o.key.kind == "CustomResourceDefinition"
+        }) {
+            let group = o.obj.pointer("/spec/group").and_then(Value::as_str);
+            let kind = o.obj.pointer("/spec/names/kind").and_then(Value::as_str);
+            if let (Some(g), Some(k)) = (group, kind) {
+                crds.insert((g.to_string(), k.to_string()), &o.obj);
+            }
+        }
+        EvidenceIndex { autoscalers, crds }
+    }
+
+    /// Autoscalers targeting the object (namespace-less Git autoscalers match any namespace).
+    pub fn autoscalers_of(&self, key: &ObjectKey) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for ns in [key.namespace.as_str(), ""] {
+            if let Some(v) =
+                self.autoscalers
+                    .get(&(ns.to_string(), key.kind.clone(), key.name.clone()))
+            {
+                for e in v {
+                    if !out.contains(e) {
+                        out.push(e.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The `openAPIV3Schema` of the CRD version the live object is served at.
+    pub fn crd_schema(&self, live: &LiveObject) -> Option<&'a Value> {
+        let crd = self
+            .crds
+            .get(&(live.key.group.clone(), live.key.kind.clone()))?;
+        let version = crate::model::key::version_of(&live.api_version);
+        crd.pointer("/spec/versions")?
+            .as_array()?
+            .iter()
+            .find(|v| v.get("name").and_then(Value::as_str) == Some(version))?
+            .pointer("/schema/openAPIV3Schema")
+    }
 }

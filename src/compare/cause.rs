@@ -105,7 +105,11 @@ pub struct Evidence<'a> {
 fn tokens(pointer: &str) -> Vec<String> {
     pointer
         .strip_prefix('/')
-        .map(|r| r.split('/').map(|t| unescape_pointer_token(t).into_owned()).collect())
+        .map(|r| {
+            r.split('/')
+                .map(|t| unescape_pointer_token(t).into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -162,7 +166,9 @@ pub fn owner_of(live: &Value, pointer: &str) -> Option<Owner> {
     let entries = live.pointer("/metadata/managedFields")?.as_array()?;
     let mut best: Option<(usize, &str, &Value)> = None;
     for e in entries {
-        let Some(fields) = e.get("fieldsV1") else { continue };
+        let Some(fields) = e.get("fieldsV1") else {
+            continue;
+        };
         let d = owned_depth(fields, live, &toks);
         if d == 0 {
             continue;
@@ -192,7 +198,9 @@ pub fn owner_of(live: &Value, pointer: &str) -> Option<Owner> {
             }
             f
         };
-        if f.as_object().is_some_and(|m| !m.is_empty() && !m.contains_key(".")) {
+        if f.as_object()
+            .is_some_and(|m| !m.is_empty() && !m.contains_key("."))
+        {
             return None;
         }
     }
@@ -244,7 +252,9 @@ fn looks_injected(pointer: &str, live: &Value) -> Option<&'static str> {
             return Some(what);
         }
     }
-    let val = live.pointer(pointer).map(|v| v.to_string().to_ascii_lowercase());
+    let val = live
+        .pointer(pointer)
+        .map(|v| v.to_string().to_ascii_lowercase());
     if val.is_some_and(|v| v.contains("istio-proxy") || v.contains("linkerd-proxy")) {
         return Some("service-mesh sidecar injection");
     }
@@ -284,9 +294,7 @@ pub fn explain(key: &ObjectKey, live: &Value, pointer: &str, ev: &Evidence<'_>) 
     let toks = tokens(pointer);
     let owner = owner_of(live, pointer);
     let needs_respect = ev.self_heal && !ev.respects_ignore;
-    let ignore_pointer = |p: &str| {
-        Some(scoped_ignore(key, json!({"jsonPointers": [p]})))
-    };
+    let ignore_pointer = |p: &str| Some(scoped_ignore(key, json!({"jsonPointers": [p]})));
     let revert = "sync the Application to restore the Git value, or commit the live value to Git \
                   if the change should stay";
     let mk = |kind: CauseKind, evidence: String, remedy: String, ignore: Option<Value>| Cause {
@@ -314,17 +322,22 @@ pub fn explain(key: &ObjectKey, live: &Value, pointer: &str, ev: &Evidence<'_>) 
             CauseKind::RolloutRestart,
             format!(
                 "`kubectl rollout restart` added a restartedAt annotation{}",
-                owner.as_ref().map(|o| format!(" via {}", by(o))).unwrap_or_default()
+                owner
+                    .as_ref()
+                    .map(|o| format!(" via {}", by(o)))
+                    .unwrap_or_default()
             ),
             "nothing to fix in Git; to stop reporting it, ignore the annotation".into(),
-            ignore_pointer("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"),
+            ignore_pointer(
+                "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt",
+            ),
         );
     }
     if is_replicas
         && (!ev.autoscalers.is_empty()
-            || owner
-                .as_ref()
-                .is_some_and(|o| o.manager == "kube-controller-manager" || o.subresource == "scale"))
+            || owner.as_ref().is_some_and(|o| {
+                o.manager == "kube-controller-manager" || o.subresource == "scale"
+            }))
         && owner.as_ref().is_none_or(|o| o.manager != "kubectl-scale")
     {
         let who = ev
@@ -381,7 +394,10 @@ pub fn explain(key: &ObjectKey, live: &Value, pointer: &str, ev: &Evidence<'_>) 
         );
     }
     if let Some(what) = looks_injected(pointer, live) {
-        let ignore = if toks.iter().any(|t| t == "containers" || t == "initContainers") {
+        let ignore = if toks
+            .iter()
+            .any(|t| t == "containers" || t == "initContainers")
+        {
             let list = if toks.iter().any(|t| t == "initContainers") {
                 "initContainers"
             } else {
@@ -463,7 +479,12 @@ mod tests {
     }
 
     fn ev() -> Evidence<'static> {
-        Evidence { autoscalers: vec![], crd_schema: None, self_heal: true, respects_ignore: false }
+        Evidence {
+            autoscalers: vec![],
+            crd_schema: None,
+            self_heal: true,
+            respects_ignore: false,
+        }
     }
 
     #[test]
@@ -478,21 +499,38 @@ mod tests {
     #[test]
     fn causes() {
         let key = ObjectKey::new("apps/v1", "Deployment", "shop", "web");
-        let c = explain(&key, &live(), "/spec/template/spec/containers/0/image", &ev());
+        let c = explain(
+            &key,
+            &live(),
+            "/spec/template/spec/containers/0/image",
+            &ev(),
+        );
         assert_eq!(c.kind, CauseKind::ManualChange);
-        assert!(c.evidence.contains("2026-11-23T22:17:31Z"), "{}", c.evidence);
+        assert!(
+            c.evidence.contains("2026-11-23T22:17:31Z"),
+            "{}",
+            c.evidence
+        );
         let c = explain(&key, &live(), "/spec/replicas", &ev());
         assert_eq!(c.kind, CauseKind::Autoscaler);
         assert!(c.needs_respect_ignore_differences);
         assert_eq!(
             c.suggested_ignore,
-            Some(json!({"group": "apps", "kind": "Deployment", "name": "web", "namespace": "shop", "jsonPointers": ["/spec/replicas"]}))
+            Some(
+                json!({"group": "apps", "kind": "Deployment", "name": "web", "namespace": "shop", "jsonPointers": ["/spec/replicas"]})
+            )
         );
         let c = explain(&key, &live(), "/spec/paused", &ev());
         assert_eq!(c.kind, CauseKind::Unknown);
         let schema = json!({"properties": {"spec": {"properties": {"mode": {"type": "string", "default": "auto"}}}}});
         let cr = json!({"spec": {"mode": "auto"}});
-        let e = Evidence { crd_schema: Some(&schema), ..ev() };
-        assert_eq!(explain(&key, &cr, "/spec/mode", &e).kind, CauseKind::CrdDefault);
+        let e = Evidence {
+            crd_schema: Some(&schema),
+            ..ev()
+        };
+        assert_eq!(
+            explain(&key, &cr, "/spec/mode", &e).kind,
+            CauseKind::CrdDefault
+        );
     }
 }

@@ -41,7 +41,10 @@ fn remove_pointer(v: &mut Value, pointer: &str) {
     let Some(rest) = pointer.strip_prefix('/') else {
         return;
     };
-    let tokens: Vec<String> = rest.split('/').map(|t| unescape_pointer_token(t).into_owned()).collect();
+    let tokens: Vec<String> = rest
+        .split('/')
+        .map(|t| unescape_pointer_token(t).into_owned())
+        .collect();
     let Some((last, parents)) = tokens.split_last() else {
         return;
     };
@@ -75,10 +78,19 @@ fn remove_pointer(v: &mut Value, pointer: &str) {
 }
 
 fn keyed_by_name(list: &[Value]) -> bool {
-    !list.is_empty() && list.iter().all(|x| x.get("name").and_then(Value::as_str).is_some())
+    !list.is_empty()
+        && list
+            .iter()
+            .all(|x| x.get("name").and_then(Value::as_str).is_some())
 }
 
-fn walk(desired: &Value, live: Option<&Value>, pointer: &str, depth: usize, out: &mut Vec<FieldDiff>) {
+fn walk(
+    desired: &Value,
+    live: Option<&Value>,
+    pointer: &str,
+    depth: usize,
+    out: &mut Vec<FieldDiff>,
+) {
     if depth > 100 {
         return;
     }
@@ -96,7 +108,9 @@ fn walk(desired: &Value, live: Option<&Value>, pointer: &str, depth: usize, out:
             let order_d: Vec<&str> = d.iter().filter_map(|x| x.get("name")?.as_str()).collect();
             for (i, dv) in d.iter().enumerate() {
                 let name = dv.get("name").and_then(Value::as_str).unwrap_or("");
-                let lv = l.iter().find(|x| x.get("name").and_then(Value::as_str) == Some(name));
+                let lv = l
+                    .iter()
+                    .find(|x| x.get("name").and_then(Value::as_str) == Some(name));
                 walk(dv, lv, &format!("{pointer}/{i}"), depth + 1, out);
             }
             // Reordering keyed items is a difference.

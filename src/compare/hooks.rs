@@ -120,13 +120,31 @@ mod tests {
         assert_eq!(role(&obj(json!({ARGO_HOOK: "Skip"}))), HookRole::Skip);
         assert_eq!(role(&obj(json!({ARGO_HOOK: "Foo"}))), HookRole::Ignored);
         assert_eq!(role(&obj(json!({HELM_HOOK: "test"}))), HookRole::Ignored);
-        assert_eq!(role(&obj(json!({HELM_HOOK: "pre-install,pre-upgrade"}))), HookRole::Hook);
-        assert_eq!(role(&obj(json!({HELM_HOOK: "crd-install"}))), HookRole::Resource);
-        assert_eq!(role(&obj(json!({HELM_HOOK: "post-delete"}))), HookRole::DeleteHook);
-        assert_eq!(role(&obj(json!({ARGO_HOOK: "PreDelete"}))), HookRole::DeleteHook);
-        assert_eq!(role(&obj(json!({ARGO_HOOK: "PreDelete,PreSync"}))), HookRole::Hook);
+        assert_eq!(
+            role(&obj(json!({HELM_HOOK: "pre-install,pre-upgrade"}))),
+            HookRole::Hook
+        );
+        assert_eq!(
+            role(&obj(json!({HELM_HOOK: "crd-install"}))),
+            HookRole::Resource
+        );
+        assert_eq!(
+            role(&obj(json!({HELM_HOOK: "post-delete"}))),
+            HookRole::DeleteHook
+        );
+        assert_eq!(
+            role(&obj(json!({ARGO_HOOK: "PreDelete"}))),
+            HookRole::DeleteHook
+        );
+        assert_eq!(
+            role(&obj(json!({ARGO_HOOK: "PreDelete,PreSync"}))),
+            HookRole::Hook
+        );
         // The Argo annotation wins over Helm's.
-        assert_eq!(role(&obj(json!({ARGO_HOOK: "Sync", HELM_HOOK: "test"}))), HookRole::Hook);
+        assert_eq!(
+            role(&obj(json!({ARGO_HOOK: "Sync", HELM_HOOK: "test"}))),
+            HookRole::Hook
+        );
         assert!(is_live_hook(&obj(json!({HELM_HOOK: "test"}))));
     }
 }

@@ -5,7 +5,7 @@
 //! on parsed values; it never reads files and never formats output.
 
 pub mod app;
+pub mod cause;
 pub mod engine;
 pub mod hooks;
 pub mod tracking;
-pub mod cause;

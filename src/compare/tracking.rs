@@ -84,7 +84,10 @@ fn is_crd(key: &ObjectKey) -> bool {
 }
 
 fn meta_map<'a>(obj: &'a mut Value, field: &str) -> Option<&'a mut Map<String, Value>> {
-    let meta = obj.as_object_mut()?.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let meta = obj
+        .as_object_mut()?
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
     let m = meta.as_object_mut()?;
     let f = m.entry(field).or_insert_with(|| Value::Object(Map::new()));
     if f.is_null() {
@@ -205,13 +208,21 @@ mod tests {
         let mut s = ArgoSettings::default();
         let mut obj = json!({"metadata": {"name": "web"}});
         inject(&mut obj, &key, "shop", "shop", &s);
-        assert_eq!(annotation(&obj, TRACKING_ID), Some("shop:apps/Deployment:shop/web"));
+        assert_eq!(
+            annotation(&obj, TRACKING_ID),
+            Some("shop:apps/Deployment:shop/web")
+        );
         assert_eq!(owner_instance(&obj, &s).as_deref(), Some("shop"));
         s.tracking_method = TrackingMethod::Label;
         let mut obj = json!({"metadata": {"name": "web", "labels": null}});
         inject(&mut obj, &key, "shop", "shop", &s);
         assert_eq!(label(&obj, "app.kubernetes.io/instance"), Some("shop"));
-        let crd = ObjectKey::new("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "x");
+        let crd = ObjectKey::new(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "",
+            "x",
+        );
         let mut obj = json!({"metadata": {"name": "x"}});
         inject(&mut obj, &crd, "shop", "shop", &ArgoSettings::default());
         assert_eq!(obj, json!({"metadata": {"name": "x"}}));
