@@ -5,3 +5,5 @@
 //! on parsed values; it never reads files and never formats output.
 
 pub mod quantity;
+pub mod patchmeta;
+pub mod normalize;
