@@ -7,3 +7,11 @@
 pub mod quantity;
 pub mod patchmeta;
 pub mod normalize;
+pub mod jq;
+pub mod defaults;
+pub mod diff;
+pub mod ignore;
+pub mod jsonmerge;
+pub mod managedfields;
+pub mod smd;
+pub mod smp;

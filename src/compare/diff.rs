@@ -1,0 +1,403 @@
+//! The diff entry point: normalization, ignore rules and the choice of diff mode (§2).
+//!
+//! [`diff`] takes a desired (Git) and a live (cluster) object and predicts what Argo CD would
+//! report: whether the resource is modified, which leaf fields differ, and the normalized live
+//! and predicted live documents for a unified diff. Legacy mode (three-way with a parseable
+//! `kubectl.kubernetes.io/last-applied-configuration`, else two-way) uses strategic-merge
+//! semantics for built-in kinds and JSON merge for custom resources; `ServerSideApply=true`
+//! selects the structured-merge approximation.
+//!
+//! Inputs deeper than [`MAX_DEPTH`] are rejected up front, so every recursive step below
+//! works on bounded depth.
+
+use super::ignore::{self, CompiledIgnoreRule, KnownTypeField};
+use super::normalize::{self, KindOptions, StatusIgnore};
+use super::patchmeta::{split_api_version, table};
+use super::{defaults, jsonmerge, smd, smp};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Maximum nesting depth of an input document.
+pub const MAX_DEPTH: usize = 128;
+
+/// Annotation kubectl and Argo CD write with the last applied configuration.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Settings of a diff; build once and share across threads (the type is `Sync`).
+#[derive(Debug, Clone)]
+pub struct DiffSettings {
+    /// Compiled ignoreDifferences rules (Application and argocd-cm overrides together).
+    pub ignore_rules: Vec<CompiledIgnoreRule>,
+    /// knownTypeFields of the resource overrides (plus [`KnownTypeField::builtin`]).
+    pub known_type_fields: Vec<KnownTypeField>,
+    /// `ignoreResourceStatusField` (default `all`).
+    pub status_ignore: StatusIgnore,
+    /// `ignoreAggregatedRoles`.
+    pub ignore_aggregated_roles: bool,
+    /// The Application's sync options contain `ServerSideApply=true`.
+    pub server_side_apply: bool,
+    /// Deadline of each jq expression (Argo CD default 1 s).
+    pub jq_timeout: Duration,
+}
+
+impl Default for DiffSettings {
+    fn default() -> Self {
+        DiffSettings {
+            ignore_rules: Vec::new(),
+            known_type_fields: KnownTypeField::builtin(),
+            status_ignore: StatusIgnore::All,
+            ignore_aggregated_roles: false,
+            server_side_apply: false,
+            jq_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Which diff computation was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffMode {
+    /// Strategic merge with live's last-applied configuration.
+    Legacy3Way,
+    /// Strategic merge with last-applied := desired.
+    Legacy2Way,
+    /// JSON merge for kinds outside the client-go scheme.
+    JsonMerge,
+    /// Structured-merge approximation (`ServerSideApply=true`).
+    StructuredMerge,
+}
+
+impl DiffMode {
+    /// Stable name (`legacy-3way`, `legacy-2way`, `json-merge`, `structured-merge`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffMode::Legacy3Way => "legacy-3way",
+            DiffMode::Legacy2Way => "legacy-2way",
+            DiffMode::JsonMerge => "json-merge",
+            DiffMode::StructuredMerge => "structured-merge",
+        }
+    }
+}
+
+/// One differing leaf.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDiff {
+    /// RFC 6901 pointer into the documents.
+    pub pointer: String,
+    /// Value in the predicted live document (`None`: absent).
+    pub desired: Option<Value>,
+    /// Value in the normalized live document (`None`: absent).
+    pub live: Option<Value>,
+}
+
+/// Result of [`diff`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffResult {
+    /// Whether Argo CD would consider the resource out of sync.
+    pub modified: bool,
+    /// The computation used.
+    pub mode: DiffMode,
+    /// Differing leaves (ignored fields excluded), sorted by pointer.
+    pub differences: Vec<FieldDiff>,
+    /// Predicted live document (like Argo CD, legacy modes do not strip ignored fields here).
+    pub predicted_live: Value,
+    /// Normalized live document.
+    pub normalized_live: Value,
+}
+
+/// Errors of [`diff`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    /// An input is nested deeper than [`MAX_DEPTH`].
+    #[error("{which} object is nested deeper than {MAX_DEPTH} levels")]
+    TooDeep {
+        /// `desired`, `live` or `last-applied`.
+        which: &'static str,
+    },
+    /// An input is not a JSON object.
+    #[error("{which} object is not a JSON object")]
+    NotAnObject {
+        /// `desired` or `live`.
+        which: &'static str,
+    },
+}
+
+/// Iterative depth check (no recursion on untrusted input).
+fn depth_ok(v: &Value) -> bool {
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 1)];
+    while let Some((cur, d)) = stack.pop() {
+        if d > MAX_DEPTH {
+            return false;
+        }
+        match cur {
+            Value::Object(o) => stack.extend(o.values().map(|c| (c, d + 1))),
+            Value::Array(a) => stack.extend(a.iter().map(|c| (c, d + 1))),
+            _ => {}
+        }
+    }
+    true
+}
+
+fn check(v: &Value, which: &'static str) -> Result<(), DiffError> {
+    if !v.is_object() {
+        return Err(DiffError::NotAnObject { which });
+    }
+    if !depth_ok(v) {
+        return Err(DiffError::TooDeep { which });
+    }
+    Ok(())
+}
+
+/// Whether the object asks for server-side apply in its sync-options annotation.
+fn wants_server_side_apply(desired: &Value) -> bool {
+    desired
+        .pointer("/metadata/annotations/argocd.argoproj.io~1sync-options")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.split(',').any(|o| o.trim() == "ServerSideApply=true"))
+}
+
+/// The parsed last-applied configuration of live, if present and a JSON object.
+fn last_applied(live: &Value) -> Option<Value> {
+    let text = live
+        .pointer("/metadata/annotations")?
+        .get(LAST_APPLIED)?
+        .as_str()?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => Some(v),
+        _ => None,
+    }
+}
+
+/// Normalization of one side. `remarshal` is false for last-applied.
+fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool, ignore: bool) {
+    if remarshal {
+        *obj = normalize::remarshal(obj);
+    }
+    normalize::normalize_kind(
+        obj,
+        KindOptions {
+            ignore_aggregated_roles: settings.ignore_aggregated_roles,
+        },
+    );
+    if ignore {
+        if settings.status_ignore.applies(obj) {
+            if let Some(o) = obj.as_object_mut() {
+                o.remove("status");
+            }
+        }
+        ignore::apply_rules(obj, &settings.ignore_rules, settings.jq_timeout);
+    }
+    ignore::apply_known_types(obj, &settings.known_type_fields);
+}
+
+/// Deletes `metadata.namespace` and an empty `metadata.annotations` (Argo CD's
+/// `removeNamespaceAnnotation`, applied to config and orig in legacy mode).
+fn remove_namespace_annotation(obj: &mut Value) {
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("namespace");
+        if meta
+            .get("annotations")
+            .is_some_and(|a| a.as_object().is_some_and(Map::is_empty) || a.is_null())
+        {
+            meta.remove("annotations");
+        }
+    }
+}
+
+/// Diffs a desired object against its live counterpart with Argo CD's semantics.
+pub fn diff(desired: &Value, live: &Value, settings: &DiffSettings) -> Result<DiffResult, DiffError> {
+    check(desired, "desired")?;
+    check(live, "live")?;
+    let ssa = settings.server_side_apply || wants_server_side_apply(desired);
+    let compared = compute(desired, live, settings, ssa, true)?;
+    let modified = compared.predicted != compared.live;
+    let mut differences = Vec::new();
+    leaf_diffs(&compared.predicted, &compared.live, &mut String::new(), &mut differences);
+    let mut result = DiffResult {
+        modified,
+        mode: compared.mode,
+        differences,
+        predicted_live: compared.predicted,
+        normalized_live: compared.live,
+    };
+    // Legacy modes report their documents without ignoreDifferences normalization.
+    if !ssa && has_ignores(desired, live, settings) {
+        let raw = compute(desired, live, settings, false, false)?;
+        result.predicted_live = raw.predicted;
+        result.normalized_live = raw.live;
+    }
+    Ok(result)
+}
+
+fn has_ignores(desired: &Value, live: &Value, settings: &DiffSettings) -> bool {
+    settings.status_ignore.applies(live) && (desired.get("status").is_some() || live.get("status").is_some())
+        || settings
+            .ignore_rules
+            .iter()
+            .any(|r| r.matches_object(live) || r.matches_object(desired))
+}
+
+struct Computed {
+    mode: DiffMode,
+    predicted: Value,
+    live: Value,
+}
+
+fn compute(
+    desired: &Value,
+    live: &Value,
+    settings: &DiffSettings,
+    ssa: bool,
+    ignore: bool,
+) -> Result<Computed, DiffError> {
+    let mut config = desired.clone();
+    let mut live_n = live.clone();
+    let mut orig = if ssa { None } else { last_applied(live) };
+    if let Some(o) = &orig {
+        if !depth_ok(o) {
+            orig = None;
+        }
+    }
+    if ignore {
+        ignore::apply_managed_fields(&mut config, &mut live_n, orig.as_mut(), &settings.ignore_rules);
+    }
+    normalize_side(&mut config, settings, true, ignore);
+    normalize_side(&mut live_n, settings, true, ignore);
+    if let Some(o) = orig.as_mut() {
+        normalize_side(o, settings, false, ignore);
+    }
+    let api_version = live_n
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kind = live_n
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let t = table();
+    let root = t.and_then(|t| t.root(&api_version, &kind));
+
+    if ssa {
+        let owned = smd::owned_locations(&live_n);
+        let mut predicted = smd::predict(t, root, &config, &live_n, &owned);
+        let mut live_out = live_n;
+        for v in [&mut predicted, &mut live_out] {
+            if let Some(a) = v
+                .pointer_mut("/metadata/annotations")
+                .and_then(Value::as_object_mut)
+            {
+                a.remove(LAST_APPLIED);
+            }
+            defaults::apply(v);
+        }
+        return Ok(Computed {
+            mode: DiffMode::StructuredMerge,
+            predicted,
+            live: live_out,
+        });
+    }
+
+    let three_way = orig.is_some();
+    remove_namespace_annotation(&mut config);
+    let mut orig_v = match orig {
+        Some(o) => o,
+        None => config.clone(),
+    };
+    remove_namespace_annotation(&mut orig_v);
+
+    match (t, root) {
+        (Some(t), Some(root)) => {
+            let mut live_for_patch = live_n.clone();
+            let (group, _) = split_api_version(&api_version);
+            if kind == "StatefulSet" && (group == "apps" || group == "extensions") {
+                statefulset_workaround(&orig_v, &mut live_for_patch);
+            }
+            let mut predicted = smp::predict(t, root, Some(&orig_v), &config, &live_for_patch);
+            defaults::apply(&mut predicted);
+            let mut live_out = live_for_patch;
+            defaults::apply(&mut live_out);
+            Ok(Computed {
+                mode: if three_way {
+                    DiffMode::Legacy3Way
+                } else {
+                    DiffMode::Legacy2Way
+                },
+                predicted,
+                live: live_out,
+            })
+        }
+        _ => {
+            let predicted = jsonmerge::predict(&orig_v, &config, &live_n);
+            Ok(Computed {
+                mode: DiffMode::JsonMerge,
+                predicted,
+                live: live_n,
+            })
+        }
+    }
+}
+
+/// Live `volumeClaimTemplates` are pruned (by index) to the fields present in orig's.
+fn statefulset_workaround(orig: &Value, live: &mut Value) {
+    let Some(orig_vcts) = orig.pointer("/spec/volumeClaimTemplates") else {
+        return;
+    };
+    if let Some(live_vcts) = live.pointer_mut("/spec/volumeClaimTemplates") {
+        *live_vcts = jsonmerge::remove_map_fields(orig_vcts, live_vcts);
+    }
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Leaf-level differences between predicted (a) and live (b), in pointer order.
+fn leaf_diffs(a: &Value, b: &Value, path: &mut String, out: &mut Vec<FieldDiff>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape(k));
+                match (x.get(k), y.get(k)) {
+                    (Some(av), Some(bv)) => leaf_diffs(av, bv, path, out),
+                    (av, bv) => out.push(FieldDiff {
+                        pointer: path.clone(),
+                        desired: av.cloned(),
+                        live: bv.cloned(),
+                    }),
+                }
+                path.truncate(len);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                match (x.get(i), y.get(i)) {
+                    (Some(av), Some(bv)) => leaf_diffs(av, bv, path, out),
+                    (av, bv) => out.push(FieldDiff {
+                        pointer: path.clone(),
+                        desired: av.cloned(),
+                        live: bv.cloned(),
+                    }),
+                }
+                path.truncate(len);
+            }
+        }
+        _ => {
+            if a != b {
+                out.push(FieldDiff {
+                    pointer: path.clone(),
+                    desired: Some(a.clone()),
+                    live: Some(b.clone()),
+                });
+            }
+        }
+    }
+}
