@@ -128,6 +128,12 @@ pub fn apply(obj: &mut Value) {
             job_spec(obj, &["spec", "jobTemplate", "spec"]);
         }
         ("", "Service") => service(obj),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration") => {
+            webhooks(obj, &api_version, true)
+        }
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
+            webhooks(obj, &api_version, false)
+        }
         _ => {}
     }
 }
@@ -226,6 +232,43 @@ fn container(c: &mut Map<String, Value>) {
             set_default(p, "failureThreshold", json!(3));
             if let Some(h) = p.get_mut("httpGet").and_then(Value::as_object_mut) {
                 set_default(h, "scheme", json!("HTTP"));
+            }
+        }
+    }
+}
+
+fn webhooks(obj: &mut Value, api_version: &str, mutating: bool) {
+    let v1beta1 = api_version.ends_with("/v1beta1");
+    let Some(Value::Array(hooks)) = obj.get_mut("webhooks") else {
+        return;
+    };
+    for h in hooks.iter_mut().filter_map(Value::as_object_mut) {
+        if v1beta1 {
+            set_default(h, "failurePolicy", json!("Ignore"));
+            set_default(h, "matchPolicy", json!("Exact"));
+            set_default(h, "sideEffects", json!("Unknown"));
+            set_default(h, "timeoutSeconds", json!(30));
+            set_default(h, "admissionReviewVersions", json!(["v1beta1"]));
+        } else {
+            set_default(h, "failurePolicy", json!("Fail"));
+            set_default(h, "matchPolicy", json!("Equivalent"));
+            set_default(h, "timeoutSeconds", json!(10));
+        }
+        set_default(h, "namespaceSelector", json!({}));
+        set_default(h, "objectSelector", json!({}));
+        if mutating {
+            set_default(h, "reinvocationPolicy", json!("Never"));
+        }
+        if let Some(svc) = h
+            .get_mut("clientConfig")
+            .and_then(|c| c.get_mut("service"))
+            .and_then(Value::as_object_mut)
+        {
+            set_default(svc, "port", json!(443));
+        }
+        if let Some(Value::Array(rules)) = h.get_mut("rules") {
+            for r in rules.iter_mut().filter_map(Value::as_object_mut) {
+                set_default(r, "scope", json!("*"));
             }
         }
     }

@@ -15,3 +15,5 @@ pub mod jsonmerge;
 pub mod managedfields;
 pub mod smd;
 pub mod smp;
+#[cfg(test)]
+mod conformance_tests;

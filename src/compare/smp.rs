@@ -83,7 +83,10 @@ fn merge_map(
     }
     for (k, cv) in config {
         if cv.is_null() {
-            out.remove(k);
+            // A null in config deletes the field, unless live holds the same null.
+            if !live.get(k).is_some_and(Value::is_null) {
+                out.remove(k);
+            }
             continue;
         }
         let (child, child_meta) = match shape {
