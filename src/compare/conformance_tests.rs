@@ -338,3 +338,176 @@ fn test_diff_with_ignore_differences_two_and_three_way() {
         assert!(r.normalized_live["spec"].get("sessionAffinity").is_some());
     }
 }
+
+fn ssa() -> DiffSettings {
+    DiffSettings {
+        server_side_apply: true,
+        ..Default::default()
+    }
+}
+
+/// gitops-engine TestStructuredMergeDiff "will apply default values".
+#[test]
+fn test_smd_applies_default_values() {
+    let r = assert_modified(
+        &ge("smd-service-config.yaml"),
+        &ge("smd-service-live.yaml"),
+        &ssa(),
+    );
+    assert_eq!(r.mode, DiffMode::StructuredMerge);
+    for doc in [&r.predicted_live, &r.normalized_live] {
+        assert_eq!(doc["spec"]["internalTrafficPolicy"], json!("Cluster"));
+        assert!(doc
+            .pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
+            .is_none());
+    }
+    assert!(r
+        .differences
+        .iter()
+        .any(|d| d.pointer == "/spec/ports/1/targetPort"));
+}
+
+/// "will remove entries in list".
+#[test]
+fn test_smd_removes_entries_in_list() {
+    let r = assert_modified(
+        &ge("smd-service-config-2-ports.yaml"),
+        &ge("smd-service-live.yaml"),
+        &ssa(),
+    );
+    assert_eq!(r.predicted_live["spec"]["ports"].as_array().map(Vec::len), Some(2));
+}
+
+/// "will remove previously added fields not present in desired state".
+#[test]
+fn test_smd_removes_previously_applied_fields() {
+    let r = assert_modified(
+        &ge("smd-service-config.yaml"),
+        &ge("smd-service-live-with-type.yaml"),
+        &ssa(),
+    );
+    assert_eq!(r.predicted_live["spec"]["type"], json!("ClusterIP"));
+}
+
+/// "will apply service with multiple ports".
+#[test]
+fn test_smd_service_with_multiple_ports() {
+    let r = assert_modified(
+        &ge("smd-service-config-ports.yaml"),
+        &ge("smd-service-live.yaml"),
+        &ssa(),
+    );
+    assert_eq!(r.predicted_live["spec"]["ports"].as_array().map(Vec::len), Some(5));
+}
+
+/// "will apply deployment defaults correctly".
+#[test]
+fn test_smd_deployment_defaults() {
+    let r = assert_same(
+        &ge("smd-deploy-config.yaml"),
+        &ge("smd-deploy-live.yaml"),
+        &ssa(),
+    );
+    let p = &r.predicted_live;
+    assert_eq!(p["spec"]["strategy"]["rollingUpdate"]["maxSurge"], json!("25%"));
+    assert_eq!(p["spec"]["template"]["spec"]["dnsPolicy"], json!("ClusterFirst"));
+}
+
+/// The sync-options annotation of the desired object selects SMD on its own.
+#[test]
+fn test_smd_selected_by_annotation() {
+    let r = run(
+        &ge("smd-service-config.yaml"),
+        &ge("smd-service-live.yaml"),
+        &DiffSettings::default(),
+    );
+    assert_eq!(r.mode, DiffMode::StructuredMerge);
+}
+
+/// TestStructuredMergeDiff_HPAv2ToV1Conversion(_Modified).
+#[test]
+fn test_smd_hpa_identical_and_modified() {
+    assert_same(
+        &inline("smd-hpa-identical-config.yaml"),
+        &inline("smd-hpa-identical-live.yaml"),
+        &ssa(),
+    );
+    let r = assert_modified(
+        &inline("smd-hpa-modified-config.yaml"),
+        &inline("smd-hpa-modified-live.yaml"),
+        &ssa(),
+    );
+    assert!(r.differences.iter().any(|d| d.pointer == "/spec/minReplicas"));
+}
+
+const UTIL: &str = "argo-util-testdata";
+
+fn rule_all(f: impl FnOnce(&mut IgnoreRule)) -> DiffSettings {
+    let mut rule = IgnoreRule {
+        group: "*".into(),
+        kind: "*".into(),
+        ..Default::default()
+    };
+    f(&mut rule);
+    DiffSettings {
+        ignore_rules: vec![CompiledIgnoreRule::compile(rule).expect("rule compiles")],
+        ..Default::default()
+    }
+}
+
+/// util/argo/diff TestStateDiff: replicas normalized by manager, JSON pointer or jq.
+#[test]
+fn test_state_diff_managed_replicas() {
+    let desired = load(&format!("{UTIL}/desired_deployment.yaml"));
+    let live = load(&format!("{UTIL}/live_deployment_with_managed_replica.yaml"));
+    let cases: Vec<(&str, DiffSettings, i64, i64)> = vec![
+        (
+            "trusted manager",
+            rule_all(|r| r.managed_fields_managers = vec!["kube-controller-manager".into()]),
+            1,
+            1,
+        ),
+        (
+            "other manager",
+            rule_all(|r| r.managed_fields_managers = vec!["some-other-manager".into()]),
+            2,
+            3,
+        ),
+        (
+            "json pointer",
+            rule_all(|r| r.json_pointers = vec!["/spec/replicas".into()]),
+            1,
+            1,
+        ),
+        (
+            "jq",
+            rule_all(|r| r.jq_path_expressions = vec![".spec.replicas".into()]),
+            1,
+            1,
+        ),
+    ];
+    for (name, settings, normalized, predicted) in cases {
+        let r = run(&desired, &live, &settings);
+        assert!(r.modified, "{name}");
+        assert_eq!(r.normalized_live["spec"]["replicas"], json!(normalized), "{name}");
+        assert_eq!(r.predicted_live["spec"]["replicas"], json!(predicted), "{name}");
+        let replicas_differ = r.differences.iter().any(|d| d.pointer == "/spec/replicas");
+        assert_eq!(replicas_differ, normalized != predicted, "{name}");
+    }
+}
+
+/// util/argo/managedfields TestNormalize "will normalize successfully inside a list".
+#[test]
+fn test_managed_fields_inside_a_list() {
+    let desired = load(&format!("{UTIL}/desired_validating_webhook.yaml"));
+    let live = load(&format!("{UTIL}/live_validating_webhook.yaml"));
+    let ca = "/webhooks/0/clientConfig/caBundle";
+    let plain = run(&desired, &live, &DiffSettings::default());
+    assert!(plain.differences.iter().any(|d| d.pointer == ca), "{}", explain(&plain));
+    let r = run(
+        &desired,
+        &live,
+        &rule_all(|r| r.managed_fields_managers = vec!["external-secrets".into()]),
+    );
+    assert!(!r.differences.iter().any(|d| d.pointer == ca), "{}", explain(&r));
+}

@@ -98,7 +98,8 @@ pub struct DiffResult {
     pub mode: DiffMode,
     /// Differing leaves (ignored fields excluded), sorted by pointer.
     pub differences: Vec<FieldDiff>,
-    /// Predicted live document (like Argo CD, legacy modes do not strip ignored fields here).
+    /// Predicted live document, computed from the normalized inputs (ignored fields removed,
+    /// then defaults applied — as Argo CD's `StateDiff` reports it).
     pub predicted_live: Value,
     /// Normalized live document.
     pub normalized_live: Value,
@@ -168,7 +169,7 @@ fn last_applied(live: &Value) -> Option<Value> {
 }
 
 /// Normalization of one side. `remarshal` is false for last-applied.
-fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool, ignore: bool) {
+fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool) {
     if remarshal {
         *obj = normalize::remarshal(obj);
     }
@@ -178,14 +179,12 @@ fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool, ign
             ignore_aggregated_roles: settings.ignore_aggregated_roles,
         },
     );
-    if ignore {
-        if settings.status_ignore.applies(obj) {
-            if let Some(o) = obj.as_object_mut() {
-                o.remove("status");
-            }
+    if settings.status_ignore.applies(obj) {
+        if let Some(o) = obj.as_object_mut() {
+            o.remove("status");
         }
-        ignore::apply_rules(obj, &settings.ignore_rules, settings.jq_timeout);
     }
+    ignore::apply_rules(obj, &settings.ignore_rules, settings.jq_timeout);
     ignore::apply_known_types(obj, &settings.known_type_fields);
 }
 
@@ -208,32 +207,18 @@ pub fn diff(desired: &Value, live: &Value, settings: &DiffSettings) -> Result<Di
     check(desired, "desired")?;
     check(live, "live")?;
     let ssa = settings.server_side_apply || wants_server_side_apply(desired);
-    let compared = compute(desired, live, settings, ssa, true)?;
+    let compared = compute(desired, live, settings, ssa);
     let modified = compared.predicted != compared.live;
     let mut differences = Vec::new();
     leaf_diffs(&compared.predicted, &compared.live, &mut String::new(), &mut differences);
-    let mut result = DiffResult {
+    let result = DiffResult {
         modified,
         mode: compared.mode,
         differences,
         predicted_live: compared.predicted,
         normalized_live: compared.live,
     };
-    // Legacy modes report their documents without ignoreDifferences normalization.
-    if !ssa && has_ignores(desired, live, settings) {
-        let raw = compute(desired, live, settings, false, false)?;
-        result.predicted_live = raw.predicted;
-        result.normalized_live = raw.live;
-    }
     Ok(result)
-}
-
-fn has_ignores(desired: &Value, live: &Value, settings: &DiffSettings) -> bool {
-    settings.status_ignore.applies(live) && (desired.get("status").is_some() || live.get("status").is_some())
-        || settings
-            .ignore_rules
-            .iter()
-            .any(|r| r.matches_object(live) || r.matches_object(desired))
 }
 
 struct Computed {
@@ -247,8 +232,7 @@ fn compute(
     live: &Value,
     settings: &DiffSettings,
     ssa: bool,
-    ignore: bool,
-) -> Result<Computed, DiffError> {
+) -> Computed {
     let mut config = desired.clone();
     let mut live_n = live.clone();
     let mut orig = if ssa { None } else { last_applied(live) };
@@ -257,13 +241,11 @@ fn compute(
             orig = None;
         }
     }
-    if ignore {
-        ignore::apply_managed_fields(&mut config, &mut live_n, orig.as_mut(), &settings.ignore_rules);
-    }
-    normalize_side(&mut config, settings, true, ignore);
-    normalize_side(&mut live_n, settings, true, ignore);
+    ignore::apply_managed_fields(&mut config, &mut live_n, orig.as_mut(), &settings.ignore_rules);
+    normalize_side(&mut config, settings, true);
+    normalize_side(&mut live_n, settings, true);
     if let Some(o) = orig.as_mut() {
-        normalize_side(o, settings, false, ignore);
+        normalize_side(o, settings, false);
     }
     let api_version = live_n
         .get("apiVersion")
@@ -291,11 +273,11 @@ fn compute(
             }
             defaults::apply(v);
         }
-        return Ok(Computed {
+        return Computed {
             mode: DiffMode::StructuredMerge,
             predicted,
             live: live_out,
-        });
+        };
     }
 
     let three_way = orig.is_some();
@@ -317,7 +299,7 @@ fn compute(
             defaults::apply(&mut predicted);
             let mut live_out = live_for_patch;
             defaults::apply(&mut live_out);
-            Ok(Computed {
+            Computed {
                 mode: if three_way {
                     DiffMode::Legacy3Way
                 } else {
@@ -325,15 +307,15 @@ fn compute(
                 },
                 predicted,
                 live: live_out,
-            })
+            }
         }
         _ => {
             let predicted = jsonmerge::predict(&orig_v, &config, &live_n);
-            Ok(Computed {
+            Computed {
                 mode: DiffMode::JsonMerge,
                 predicted,
                 live: live_n,
-            })
+            }
         }
     }
 }

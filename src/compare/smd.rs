@@ -173,9 +173,16 @@ fn keep_unowned(ctx: &Ctx<'_>, v: &Value, path: &mut Vec<Loc>) -> Option<Value> 
     }
 }
 
+/// Key of a list-map item. A missing `protocol` key field counts as its API default `TCP`
+/// (Service and container ports are keyed by port and protocol), as the API server defaults
+/// the applied object before merging.
 fn key_of(item: &Value, keys: &[String]) -> Vec<Value> {
     keys.iter()
-        .map(|k| item.get(k).cloned().unwrap_or(Value::Null))
+        .map(|k| match item.get(k) {
+            Some(v) => v.clone(),
+            None if k == "protocol" => Value::String("TCP".to_string()),
+            None => Value::Null,
+        })
         .collect()
 }
 
