@@ -375,7 +375,10 @@ fn test_smd_removes_entries_in_list() {
         &ge("smd-service-live.yaml"),
         &ssa(),
     );
-    assert_eq!(r.predicted_live["spec"]["ports"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        r.predicted_live["spec"]["ports"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 /// "will remove previously added fields not present in desired state".
@@ -397,7 +400,10 @@ fn test_smd_service_with_multiple_ports() {
         &ge("smd-service-live.yaml"),
         &ssa(),
     );
-    assert_eq!(r.predicted_live["spec"]["ports"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        r.predicted_live["spec"]["ports"].as_array().map(Vec::len),
+        Some(5)
+    );
 }
 
 /// "will apply deployment defaults correctly".
@@ -409,8 +415,14 @@ fn test_smd_deployment_defaults() {
         &ssa(),
     );
     let p = &r.predicted_live;
-    assert_eq!(p["spec"]["strategy"]["rollingUpdate"]["maxSurge"], json!("25%"));
-    assert_eq!(p["spec"]["template"]["spec"]["dnsPolicy"], json!("ClusterFirst"));
+    assert_eq!(
+        p["spec"]["strategy"]["rollingUpdate"]["maxSurge"],
+        json!("25%")
+    );
+    assert_eq!(
+        p["spec"]["template"]["spec"]["dnsPolicy"],
+        json!("ClusterFirst")
+    );
 }
 
 /// The sync-options annotation of the desired object selects SMD on its own.
@@ -437,7 +449,10 @@ fn test_smd_hpa_identical_and_modified() {
         &inline("smd-hpa-modified-live.yaml"),
         &ssa(),
     );
-    assert!(r.differences.iter().any(|d| d.pointer == "/spec/minReplicas"));
+    assert!(r
+        .differences
+        .iter()
+        .any(|d| d.pointer == "/spec/minReplicas"));
 }
 
 const UTIL: &str = "argo-util-testdata";
@@ -489,8 +504,16 @@ fn test_state_diff_managed_replicas() {
     for (name, settings, normalized, predicted) in cases {
         let r = run(&desired, &live, &settings);
         assert!(r.modified, "{name}");
-        assert_eq!(r.normalized_live["spec"]["replicas"], json!(normalized), "{name}");
-        assert_eq!(r.predicted_live["spec"]["replicas"], json!(predicted), "{name}");
+        assert_eq!(
+            r.normalized_live["spec"]["replicas"],
+            json!(normalized),
+            "{name}"
+        );
+        assert_eq!(
+            r.predicted_live["spec"]["replicas"],
+            json!(predicted),
+            "{name}"
+        );
         let replicas_differ = r.differences.iter().any(|d| d.pointer == "/spec/replicas");
         assert_eq!(replicas_differ, normalized != predicted, "{name}");
     }
@@ -503,11 +526,19 @@ fn test_managed_fields_inside_a_list() {
     let live = load(&format!("{UTIL}/live_validating_webhook.yaml"));
     let ca = "/webhooks/0/clientConfig/caBundle";
     let plain = run(&desired, &live, &DiffSettings::default());
-    assert!(plain.differences.iter().any(|d| d.pointer == ca), "{}", explain(&plain));
+    assert!(
+        plain.differences.iter().any(|d| d.pointer == ca),
+        "{}",
+        explain(&plain)
+    );
     let r = run(
         &desired,
         &live,
         &rule_all(|r| r.managed_fields_managers = vec!["external-secrets".into()]),
     );
-    assert!(!r.differences.iter().any(|d| d.pointer == ca), "{}", explain(&r));
+    assert!(
+        !r.differences.iter().any(|d| d.pointer == ca),
+        "{}",
+        explain(&r)
+    );
 }

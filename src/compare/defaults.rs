@@ -35,7 +35,9 @@ pub fn apply(obj: &mut Value) {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let group = super::patchmeta::split_api_version(&api_version).0.to_string();
+    let group = super::patchmeta::split_api_version(&api_version)
+        .0
+        .to_string();
     match (group.as_str(), kind.as_str()) {
         ("", "Pod") => pod_spec(obj, &["spec"]),
         ("", "PodTemplate") => pod_spec(obj, &["template", "spec"]),
@@ -314,11 +316,17 @@ mod tests {
             "containers": [{"name": "a", "image": "nginx"}, {"name": "b", "image": "nginx:1.2", "ports": [{"containerPort": 80}]}]}}}});
         apply(&mut d);
         assert_eq!(d["spec"]["replicas"], json!(1));
-        assert_eq!(d["spec"]["strategy"]["rollingUpdate"]["maxSurge"], json!("25%"));
+        assert_eq!(
+            d["spec"]["strategy"]["rollingUpdate"]["maxSurge"],
+            json!("25%")
+        );
         let pod = &d["spec"]["template"]["spec"];
         assert_eq!(pod["dnsPolicy"], json!("ClusterFirst"));
         assert_eq!(pod["containers"][0]["imagePullPolicy"], json!("Always"));
-        assert_eq!(pod["containers"][1]["imagePullPolicy"], json!("IfNotPresent"));
+        assert_eq!(
+            pod["containers"][1]["imagePullPolicy"],
+            json!("IfNotPresent")
+        );
         assert_eq!(pod["containers"][1]["ports"][0]["protocol"], json!("TCP"));
         assert_eq!(image_pull_policy("reg:5000/app"), "Always");
         assert_eq!(image_pull_policy("reg:5000/app:latest"), "Always");
@@ -327,7 +335,8 @@ mod tests {
 
     #[test]
     fn service_defaults() {
-        let mut s = json!({"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}});
+        let mut s =
+            json!({"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}});
         apply(&mut s);
         assert_eq!(
             s["spec"],

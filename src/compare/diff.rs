@@ -203,14 +203,23 @@ fn remove_namespace_annotation(obj: &mut Value) {
 }
 
 /// Diffs a desired object against its live counterpart with Argo CD's semantics.
-pub fn diff(desired: &Value, live: &Value, settings: &DiffSettings) -> Result<DiffResult, DiffError> {
+pub fn diff(
+    desired: &Value,
+    live: &Value,
+    settings: &DiffSettings,
+) -> Result<DiffResult, DiffError> {
     check(desired, "desired")?;
     check(live, "live")?;
     let ssa = settings.server_side_apply || wants_server_side_apply(desired);
     let compared = compute(desired, live, settings, ssa);
     let modified = compared.predicted != compared.live;
     let mut differences = Vec::new();
-    leaf_diffs(&compared.predicted, &compared.live, &mut String::new(), &mut differences);
+    leaf_diffs(
+        &compared.predicted,
+        &compared.live,
+        &mut String::new(),
+        &mut differences,
+    );
     let result = DiffResult {
         modified,
         mode: compared.mode,
@@ -227,12 +236,7 @@ struct Computed {
     live: Value,
 }
 
-fn compute(
-    desired: &Value,
-    live: &Value,
-    settings: &DiffSettings,
-    ssa: bool,
-) -> Computed {
+fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) -> Computed {
     let mut config = desired.clone();
     let mut live_n = live.clone();
     let mut orig = if ssa { None } else { last_applied(live) };
@@ -241,7 +245,12 @@ fn compute(
             orig = None;
         }
     }
-    ignore::apply_managed_fields(&mut config, &mut live_n, orig.as_mut(), &settings.ignore_rules);
+    ignore::apply_managed_fields(
+        &mut config,
+        &mut live_n,
+        orig.as_mut(),
+        &settings.ignore_rules,
+    );
     normalize_side(&mut config, settings, true);
     normalize_side(&mut live_n, settings, true);
     if let Some(o) = orig.as_mut() {
@@ -381,5 +390,281 @@ fn leaf_diffs(a: &Value, b: &Value, path: &mut String, out: &mut Vec<FieldDiff>)
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn deployment(replicas: i64, containers: Value) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "prod"},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": containers}}}})
+    }
+
+    fn with_last_applied(mut live: Value, applied: &Value) -> Value {
+        live["metadata"]["annotations"] = json!({LAST_APPLIED: applied.to_string()});
+        live
+    }
+
+    fn pointers(r: &DiffResult) -> Vec<&str> {
+        r.differences.iter().map(|d| d.pointer.as_str()).collect()
+    }
+
+    #[test]
+    fn settings_and_results_are_thread_safe() {
+        fn assert_sync<T: Send + Sync>() {}
+        assert_sync::<DiffSettings>();
+        assert_sync::<DiffResult>();
+    }
+
+    #[test]
+    fn injected_sidecar_is_not_a_difference() {
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let live = deployment(
+            2,
+            json!([{"name": "app", "image": "app:1"},
+                {"name": "istio-proxy", "image": "proxy:1", "ports": [{"containerPort": 15090}]}]),
+        );
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(!r.modified, "{:?}", pointers(&r));
+        let r = diff(
+            &desired,
+            &with_last_applied(live, &desired),
+            &DiffSettings::default(),
+        )
+        .expect("diff");
+        assert_eq!(r.mode, DiffMode::Legacy3Way);
+        assert!(!r.modified, "{:?}", pointers(&r));
+    }
+
+    #[test]
+    fn rollout_restart_annotation_is_ignored_in_two_way() {
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let mut live = desired.clone();
+        live["spec"]["template"]["metadata"]["annotations"] =
+            json!({"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"});
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(r.mode, DiffMode::Legacy2Way);
+        assert!(!r.modified);
+    }
+
+    #[test]
+    fn hpa_changed_replicas_is_a_difference() {
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let live = deployment(5, json!([{"name": "app", "image": "app:1"}]));
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(r.modified);
+        assert_eq!(
+            r.differences,
+            vec![FieldDiff {
+                pointer: "/spec/replicas".into(),
+                desired: Some(json!(2)),
+                live: Some(json!(5)),
+            }]
+        );
+    }
+
+    #[test]
+    fn removed_from_git_but_in_last_applied_is_a_difference() {
+        let applied = deployment(
+            2,
+            json!([{"name": "app", "image": "app:1", "env": [{"name": "A", "value": "1"}]}]),
+        );
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let live = with_last_applied(applied.clone(), &applied);
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(r.mode, DiffMode::Legacy3Way);
+        assert!(r.modified);
+        assert_eq!(pointers(&r), vec!["/spec/template/spec/containers/0/env"]);
+        // The same live-only field without last-applied is not a difference.
+        let r = diff(&desired, &applied, &DiffSettings::default()).expect("diff");
+        assert!(!r.modified);
+    }
+
+    #[test]
+    fn reordered_env_is_a_difference() {
+        let env = |a: &str, b: &str| {
+            json!([{"name": "app", "image": "app:1",
+                "env": [{"name": a, "value": a}, {"name": b, "value": b}]}])
+        };
+        let desired = deployment(2, env("A", "B"));
+        let live = deployment(2, env("B", "A"));
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(r.modified);
+        assert!(pointers(&r)
+            .iter()
+            .all(|p| p.starts_with("/spec/template/spec/containers/0/env/")));
+    }
+
+    #[test]
+    fn quantity_spellings_are_equal() {
+        let c = |cpu: Value, mem: &str| {
+            json!([{"name": "app", "image": "app:1",
+                "resources": {"limits": {"cpu": cpu, "memory": mem}}}])
+        };
+        let desired = deployment(1, c(json!(0.5), "1Gi"));
+        let live = deployment(1, c(json!("500m"), "1024Mi"));
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(!r.modified, "{:?}", pointers(&r));
+        let live = deployment(1, c(json!("600m"), "1024Mi"));
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(
+            pointers(&r),
+            vec!["/spec/template/spec/containers/0/resources/limits/cpu"]
+        );
+    }
+
+    fn settings_with(rule: ignore::IgnoreRule) -> DiffSettings {
+        DiffSettings {
+            ignore_rules: vec![CompiledIgnoreRule::compile(rule).expect("compiles")],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn jq_ignore_of_replicas() {
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let live = deployment(5, json!([{"name": "app", "image": "app:1"}]));
+        let s = settings_with(ignore::IgnoreRule {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            jq_path_expressions: vec![".spec.replicas".into()],
+            ..Default::default()
+        });
+        assert!(!diff(&desired, &live, &s).expect("diff").modified);
+        // A rule for another kind does not apply.
+        let s = settings_with(ignore::IgnoreRule {
+            group: "apps".into(),
+            kind: "StatefulSet".into(),
+            jq_path_expressions: vec![".spec.replicas".into()],
+            ..Default::default()
+        });
+        assert!(diff(&desired, &live, &s).expect("diff").modified);
+    }
+
+    #[test]
+    fn pointer_ignore_with_escaped_annotation_key() {
+        let mut desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        desired["metadata"]["annotations"] = json!({"example.com/owner": "a"});
+        let mut live = desired.clone();
+        live["metadata"]["annotations"] = json!({"example.com/owner": "b"});
+        assert!(
+            diff(&desired, &live, &DiffSettings::default())
+                .expect("diff")
+                .modified
+        );
+        let s = settings_with(ignore::IgnoreRule {
+            group: "apps".into(),
+            kind: "*".into(),
+            json_pointers: vec!["/metadata/annotations/example.com~1owner".into()],
+            ..Default::default()
+        });
+        assert!(!diff(&desired, &live, &s).expect("diff").modified);
+    }
+
+    #[test]
+    fn managed_fields_manager_removes_replicas() {
+        let desired = deployment(2, json!([{"name": "app", "image": "app:1"}]));
+        let mut live = deployment(5, json!([{"name": "app", "image": "app:1"}]));
+        live["metadata"]["managedFields"] = json!([
+            {"manager": "kube-controller-manager", "operation": "Update",
+             "fieldsV1": {"f:spec": {"f:replicas": {}}}}]);
+        let s = settings_with(ignore::IgnoreRule {
+            group: "*".into(),
+            kind: "*".into(),
+            managed_fields_managers: vec!["kube-controller-manager".into()],
+            ..Default::default()
+        });
+        let r = diff(&desired, &live, &s).expect("diff");
+        assert!(!r.modified, "{:?}", pointers(&r));
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(pointers(&r), vec!["/spec/replicas"]);
+    }
+
+    #[test]
+    fn status_ignore_settings() {
+        let desired = json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"},
+            "spec": {"a": 1}, "status": {"phase": "A"}});
+        let mut live = desired.clone();
+        live["status"]["phase"] = json!("B");
+        assert!(
+            !diff(&desired, &live, &DiffSettings::default())
+                .expect("diff")
+                .modified
+        );
+        let none = DiffSettings {
+            status_ignore: StatusIgnore::None,
+            ..Default::default()
+        };
+        let r = diff(&desired, &live, &none).expect("diff");
+        assert_eq!(r.mode, DiffMode::JsonMerge);
+        assert_eq!(pointers(&r), vec!["/status/phase"]);
+        let crd_only = DiffSettings {
+            status_ignore: StatusIgnore::Crd,
+            ..Default::default()
+        };
+        assert!(diff(&desired, &live, &crd_only).expect("diff").modified);
+    }
+
+    #[test]
+    fn custom_resource_lists_are_atomic_and_live_only_keys_ignored() {
+        let desired = json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"},
+            "spec": {"servers": [{"host": "a"}, {"host": "b"}]}});
+        let mut live = desired.clone();
+        live["spec"]["servers"][0]["port"] = json!(80);
+        live["spec"]["defaulted"] = json!(true);
+        assert!(
+            !diff(&desired, &live, &DiffSettings::default())
+                .expect("diff")
+                .modified
+        );
+        let mut live = desired.clone();
+        live["spec"]["servers"] = json!([{"host": "b"}, {"host": "a"}]);
+        assert!(
+            diff(&desired, &live, &DiffSettings::default())
+                .expect("diff")
+                .modified
+        );
+    }
+
+    #[test]
+    fn deep_and_non_object_inputs_are_rejected() {
+        let mut deep = json!(1);
+        for _ in 0..(MAX_DEPTH + 5) {
+            deep = json!({ "a": deep });
+        }
+        let ok = json!({"apiVersion": "v1", "kind": "ConfigMap"});
+        assert_eq!(
+            diff(&deep, &ok, &DiffSettings::default()),
+            Err(DiffError::TooDeep { which: "desired" })
+        );
+        assert_eq!(
+            diff(&ok, &json!([]), &DiffSettings::default()),
+            Err(DiffError::NotAnObject { which: "live" })
+        );
+        // An unparseable or too deep last-applied annotation falls back to two-way.
+        let mut live = ok.clone();
+        live["metadata"] = json!({"annotations": {LAST_APPLIED: "{not json"}});
+        let r = diff(&ok, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(r.mode, DiffMode::Legacy2Way);
+    }
+
+    #[test]
+    fn differences_are_sorted_and_deterministic() {
+        let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+            "data": {"b": "1", "a": "1", "c/d": "1"}});
+        let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+            "data": {"b": "2", "a": "2", "c/d": "2"}});
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(pointers(&r), vec!["/data/a", "/data/b", "/data/c~1d"]);
+        assert_eq!(
+            r,
+            diff(&desired, &live, &DiffSettings::default()).expect("diff")
+        );
     }
 }

@@ -161,48 +161,53 @@ impl ObjectId {
     }
 }
 
+/// A JSON pointer that does not address an existing value (Argo CD skips that pointer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("JSON pointer does not address an existing value")]
+pub struct PointerMissing;
+
 /// Removes the value at an RFC 6901 pointer; a missing path (or the empty pointer) is an
 /// error that the caller skips.
-pub fn remove_pointer(doc: &mut Value, pointer: &str) -> Result<(), ()> {
+pub fn remove_pointer(doc: &mut Value, pointer: &str) -> Result<(), PointerMissing> {
     let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(());
+        return Err(PointerMissing);
     };
     let tokens: Vec<String> = rest
         .split('/')
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
         .collect();
     let Some((last, parents)) = tokens.split_last() else {
-        return Err(());
+        return Err(PointerMissing);
     };
     let mut cur = doc;
     for t in parents {
         cur = match cur {
-            Value::Object(o) => o.get_mut(t).ok_or(())?,
-            Value::Array(a) => a.get_mut(parse_index(t)?).ok_or(())?,
-            _ => return Err(()),
+            Value::Object(o) => o.get_mut(t).ok_or(PointerMissing)?,
+            Value::Array(a) => a.get_mut(parse_index(t)?).ok_or(PointerMissing)?,
+            _ => return Err(PointerMissing),
         };
     }
     match cur {
-        Value::Object(o) => o.remove(last).map(|_| ()).ok_or(()),
+        Value::Object(o) => o.remove(last).map(|_| ()).ok_or(PointerMissing),
         Value::Array(a) => {
             let i = parse_index(last)?;
             if i < a.len() {
                 a.remove(i);
                 Ok(())
             } else {
-                Err(())
+                Err(PointerMissing)
             }
         }
-        _ => Err(()),
+        _ => Err(PointerMissing),
     }
 }
 
-fn parse_index(t: &str) -> Result<usize, ()> {
+fn parse_index(t: &str) -> Result<usize, PointerMissing> {
     if t.is_empty() || (t.len() > 1 && t.starts_with('0')) || !t.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(());
+        return Err(PointerMissing);
     }
-    t.parse().map_err(|_| ())
+    t.parse().map_err(|_| PointerMissing)
 }
 
 /// Applies the JSON-pointer and jq parts of every matching rule to `obj` (in rule order:
@@ -257,8 +262,10 @@ pub fn apply_managed_fields(
         ) else {
             continue;
         };
-        let (Some(lv), Some(dv)) = (managedfields::get(live, &ll), managedfields::get(desired, &dl))
-        else {
+        let (Some(lv), Some(dv)) = (
+            managedfields::get(live, &ll),
+            managedfields::get(desired, &dl),
+        ) else {
             continue;
         };
         if lv != dv {
@@ -311,7 +318,12 @@ pub fn apply_known_types(obj: &mut Value, fields: &[KnownTypeField]) {
             continue;
         }
         let path: Vec<&str> = f.field.split('.').filter(|s| !s.is_empty()).collect();
-        visit_path(obj, &path, &|v: &mut Value| convert_known(v, &f.type_name), 0);
+        visit_path(
+            obj,
+            &path,
+            &|v: &mut Value| convert_known(v, &f.type_name),
+            0,
+        );
     }
 }
 
@@ -440,7 +452,10 @@ mod tests {
             "items": [{"size": "1000m"}, {"size": 0.5}],
             "pod": {"containers": [{"name": "a", "resources": {"limits": {"memory": "1024Mi"}}}], "volumes": []}}});
         apply_known_types(&mut obj, &fields);
-        assert_eq!(obj["spec"]["items"], json!([{"size": "1"}, {"size": "500m"}]));
+        assert_eq!(
+            obj["spec"]["items"],
+            json!([{"size": "1"}, {"size": "500m"}])
+        );
         assert_eq!(
             obj["spec"]["pod"],
             json!({"containers": [{"name": "a", "resources": {"limits": {"memory": "1Gi"}}}]})

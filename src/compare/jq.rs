@@ -63,7 +63,12 @@ impl JqPath {
                     path: (),
                 },
             )
-            .map_err(|errs| format!("cannot parse jq expression {expr:?}: {} error(s)", errs.len()))?;
+            .map_err(|errs| {
+                format!(
+                    "cannot parse jq expression {expr:?}: {} error(s)",
+                    errs.len()
+                )
+            })?;
         let filter = Compiler::default()
             .with_funs(funs)
             .compile(modules)
@@ -154,7 +159,10 @@ mod tests {
     #[test]
     fn errors_and_output_counts_skip() {
         let p = JqPath::compile(".spec.x[]").expect("compiles");
-        assert!(matches!(p.apply(&json!({"spec": {}}), T), Err(JqSkip::Error(_))));
+        assert!(matches!(
+            p.apply(&json!({"spec": {}}), T),
+            Err(JqSkip::Error(_))
+        ));
         let p = JqPath::compile(".a), (.b").expect("injected program still compiles");
         assert_eq!(
             p.apply(&json!({"a": 1, "b": 2}), T),

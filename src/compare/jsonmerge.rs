@@ -56,14 +56,13 @@ fn three_way_patch(orig: Option<&Value>, config: &Value, current: &Value) -> Opt
                         patch.insert(k.clone(), cv.clone());
                     }
                     Some(lv) if lv == cv => {}
-                    Some(lv) => {
-                        if cv.is_object() && lv.is_object() {
-                            if let Some(p) = three_way_patch(o.and_then(|o| o.get(k)), cv, lv) {
-                                patch.insert(k.clone(), p);
-                            }
-                        } else {
-                            patch.insert(k.clone(), cv.clone());
+                    Some(lv) if cv.is_object() && lv.is_object() => {
+                        if let Some(p) = three_way_patch(o.and_then(|o| o.get(k)), cv, lv) {
+                            patch.insert(k.clone(), p);
                         }
+                    }
+                    Some(_) => {
+                        patch.insert(k.clone(), cv.clone());
                     }
                 }
             }
@@ -116,10 +115,14 @@ mod tests {
     #[test]
     fn live_only_keys_ignored_lists_atomic() {
         let config = json!({"spec": {"a": 1, "list": [{"x": 1}]}});
-        let live = json!({"spec": {"a": 1, "extra": true, "list": [{"x": 1, "y": 2}]}, "status": {}});
+        let live =
+            json!({"spec": {"a": 1, "extra": true, "list": [{"x": 1, "y": 2}]}, "status": {}});
         assert_eq!(predict(&config, &config, &live), live);
         let live2 = json!({"spec": {"a": 1, "list": [{"x": 1}, {"x": 2}]}});
-        assert_eq!(predict(&config, &config, &live2)["spec"]["list"], json!([{"x": 1}]));
+        assert_eq!(
+            predict(&config, &config, &live2)["spec"]["list"],
+            json!([{"x": 1}])
+        );
     }
 
     #[test]
@@ -127,6 +130,9 @@ mod tests {
         let orig = json!({"spec": {"a": 1, "b": 2}});
         let config = json!({"spec": {"a": 1}});
         let live = json!({"spec": {"a": 1, "b": 2, "c": 3}});
-        assert_eq!(predict(&orig, &config, &live), json!({"spec": {"a": 1, "c": 3}}));
+        assert_eq!(
+            predict(&orig, &config, &live),
+            json!({"spec": {"a": 1, "c": 3}})
+        );
     }
 }

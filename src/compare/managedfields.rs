@@ -219,7 +219,10 @@ mod tests {
         let paths = owned_paths(&live, "kube-controller-manager", None);
         assert_eq!(
             paths,
-            vec![vec![FieldSeg::Field("spec".into()), FieldSeg::Field("replicas".into())]]
+            vec![vec![
+                FieldSeg::Field("spec".into()),
+                FieldSeg::Field("replicas".into())
+            ]]
         );
         let paths = owned_paths(&live, "kubectl", Some("Apply"));
         assert_eq!(paths.len(), 2);
@@ -234,6 +237,9 @@ mod tests {
         ]));
         let mut doc = live.clone();
         remove_all(&mut doc, locs);
-        assert_eq!(doc["spec"]["template"]["spec"]["containers"], json!([{"name": "side"}]));
+        assert_eq!(
+            doc["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "side"}])
+        );
     }
 }

@@ -4,16 +4,16 @@
 //! drift causes, health assessment and sync windows live here. Everything in this stage works
 //! on parsed values; it never reads files and never formats output.
 
-pub mod quantity;
-pub mod patchmeta;
-pub mod normalize;
-pub mod jq;
+#[cfg(test)]
+mod conformance_tests;
 pub mod defaults;
 pub mod diff;
 pub mod ignore;
+pub mod jq;
 pub mod jsonmerge;
 pub mod managedfields;
+pub mod normalize;
+pub mod patchmeta;
+pub mod quantity;
 pub mod smd;
 pub mod smp;
-#[cfg(test)]
-mod conformance_tests;

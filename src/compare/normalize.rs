@@ -250,9 +250,7 @@ fn normalize_secret(obj: &mut Value) {
     let Some(o) = obj.as_object_mut() else { return };
     let string_data = o.remove("stringData");
     if let Some(Value::Object(sd)) = string_data {
-        let data = o
-            .entry("data")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let data = o.entry("data").or_insert_with(|| Value::Object(Map::new()));
         if data.is_null() {
             *data = Value::Object(Map::new());
         }
@@ -282,8 +280,7 @@ fn normalize_secret(obj: &mut Value) {
 
 fn normalize_role(obj: &mut Value, opts: KindOptions) {
     let Some(o) = obj.as_object_mut() else { return };
-    if o
-        .get("rules")
+    if o.get("rules")
         .and_then(Value::as_array)
         .is_some_and(Vec::is_empty)
     {
@@ -433,8 +430,14 @@ mod tests {
             "spec": {"template": {"metadata": {"creationTimestamp": null, "labels": {"a": "b"}}},
                 "volumeClaimTemplates": [{"metadata": {"name": "d", "creationTimestamp": null}}]}});
         let got = remarshal(&sts);
-        assert_eq!(got["spec"]["template"]["metadata"], json!({"labels": {"a": "b"}}));
-        assert_eq!(got["spec"]["volumeClaimTemplates"][0]["metadata"], json!({"name": "d"}));
+        assert_eq!(
+            got["spec"]["template"]["metadata"],
+            json!({"labels": {"a": "b"}})
+        );
+        assert_eq!(
+            got["spec"]["volumeClaimTemplates"][0]["metadata"],
+            json!({"name": "d"})
+        );
     }
 
     #[test]
@@ -463,11 +466,17 @@ mod tests {
         assert_eq!(r["rules"], Value::Null);
         let mut a = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
             "aggregationRule": {}, "rules": [{"verbs": ["get"]}]});
-        normalize_kind(&mut a, KindOptions { ignore_aggregated_roles: true });
+        normalize_kind(
+            &mut a,
+            KindOptions {
+                ignore_aggregated_roles: true,
+            },
+        );
         assert_eq!(a["rules"], Value::Null);
         assert_eq!(StatusIgnore::parse("off"), StatusIgnore::None);
         assert_eq!(StatusIgnore::parse("weird"), StatusIgnore::All);
-        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition"});
+        let crd =
+            json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition"});
         assert!(StatusIgnore::Crd.applies(&crd));
         assert!(!StatusIgnore::Crd.applies(&r));
     }

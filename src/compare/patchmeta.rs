@@ -201,7 +201,12 @@ impl TypeTable {
 
     /// Patch metadata of a field node.
     pub fn meta(&self, field_node: &Value) -> FieldMeta {
-        let str_of = |k: &str| field_node.get(k).and_then(Value::as_str).map(str::to_string);
+        let str_of = |k: &str| {
+            field_node
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         FieldMeta {
             merge_key: str_of("mk"),
             strategies: str_of("ps")
@@ -241,7 +246,10 @@ mod tests {
             panic!("containers is a list")
         };
         let ports = t.field(item, "ports").expect("ports");
-        assert_eq!(t.meta(ports).list_map_keys, vec!["containerPort", "protocol"]);
+        assert_eq!(
+            t.meta(ports).list_map_keys,
+            vec!["containerPort", "protocol"]
+        );
         let resources = t.field(item, "resources").expect("resources");
         let limits = t.field(resources, "limits").expect("limits");
         let Shape::Map(v) = t.shape(limits) else {

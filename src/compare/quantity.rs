@@ -183,7 +183,9 @@ fn parse(text: &str) -> Option<(bool, i128, i32, Format)> {
             Format::BinarySi
         }
         other => {
-            let exp_text = other.strip_prefix('e').or_else(|| other.strip_prefix('E'))?;
+            let exp_text = other
+                .strip_prefix('e')
+                .or_else(|| other.strip_prefix('E'))?;
             let exp: i32 = exp_text.parse().ok()?;
             if !(-40..=40).contains(&exp) || exp_text.starts_with('+') {
                 return None;

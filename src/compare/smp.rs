@@ -193,14 +193,19 @@ mod tests {
     #[test]
     fn injected_sidecar_is_kept() {
         let config = deploy(json!([{"name": "app", "image": "a"}]));
-        let live = deploy(json!([{"name": "istio-proxy", "image": "p"}, {"name": "app", "image": "a"}]));
+        let live =
+            deploy(json!([{"name": "istio-proxy", "image": "p"}, {"name": "app", "image": "a"}]));
         assert_eq!(run(Some(&config), &config, &live), live);
     }
 
     #[test]
     fn reordered_env_follows_config_order() {
-        let config = deploy(json!([{"name": "app", "env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]));
-        let live = deploy(json!([{"name": "app", "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}]));
+        let config = deploy(
+            json!([{"name": "app", "env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]),
+        );
+        let live = deploy(
+            json!([{"name": "app", "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}]),
+        );
         let got = run(Some(&config), &config, &live);
         assert_eq!(got, config);
     }
@@ -209,9 +214,13 @@ mod tests {
     fn removed_from_config_but_in_orig_is_deleted() {
         let orig = deploy(json!([{"name": "app", "args": ["x"]}, {"name": "old"}]));
         let config = deploy(json!([{"name": "app", "args": ["x"]}]));
-        let live = deploy(json!([{"name": "app", "args": ["x"]}, {"name": "old"}, {"name": "injected"}]));
+        let live =
+            deploy(json!([{"name": "app", "args": ["x"]}, {"name": "old"}, {"name": "injected"}]));
         let got = run(Some(&orig), &config, &live);
-        assert_eq!(got, deploy(json!([{"name": "app", "args": ["x"]}, {"name": "injected"}])));
+        assert_eq!(
+            got,
+            deploy(json!([{"name": "app", "args": ["x"]}, {"name": "injected"}]))
+        );
     }
 
     #[test]
