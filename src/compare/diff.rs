@@ -38,7 +38,28 @@ pub struct DiffSettings {
     pub server_side_apply: bool,
     /// Deadline of each jq expression (Argo CD default 1 s).
     pub jq_timeout: Duration,
+    /// Tracking normalization; `Some` for the annotation-based tracking methods
+    /// (`annotation`, the default, and `annotation+label`), `None` for `label`.
+    pub tracking: Option<TrackingNormalization>,
 }
+
+/// Argo CD's diff-time resource-tracking normalization (§1.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingNormalization {
+    /// `application.instanceLabelKey` (default `app.kubernetes.io/instance`).
+    pub instance_label_key: String,
+}
+
+impl Default for TrackingNormalization {
+    fn default() -> Self {
+        TrackingNormalization {
+            instance_label_key: "app.kubernetes.io/instance".to_string(),
+        }
+    }
+}
+
+/// The tracking annotation.
+pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
 
 impl Default for DiffSettings {
     fn default() -> Self {
@@ -49,6 +70,7 @@ impl Default for DiffSettings {
             ignore_aggregated_roles: false,
             server_side_apply: false,
             jq_timeout: Duration::from_secs(1),
+            tracking: Some(TrackingNormalization::default()),
         }
     }
 }
@@ -168,6 +190,74 @@ fn last_applied(live: &Value) -> Option<Value> {
     }
 }
 
+/// If live has the instance label but no tracking annotation, desired's annotation is copied
+/// into live; if desired has no instance label, the label is removed from live. CRDs are
+/// skipped (they never get tracking metadata).
+fn normalize_tracking(desired: &Value, live: &mut Value, t: &TrackingNormalization) {
+    let label = |v: &Value| {
+        v.pointer("/metadata/labels")
+            .and_then(|l| l.get(&t.instance_label_key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if label(live).is_none_or(|l| l.is_empty()) {
+        return;
+    }
+    let is_crd = live.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition")
+        && live
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"));
+    if is_crd {
+        return;
+    }
+    let annotation = |v: &Value| {
+        v.pointer("/metadata/annotations")
+            .and_then(|a| a.get(TRACKING_ID))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if annotation(live).is_none_or(|a| a.is_empty()) {
+        let value = annotation(desired).unwrap_or_default();
+        if let Some(meta) = live.get_mut("metadata").and_then(Value::as_object_mut) {
+            let annotations = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if annotations.is_null() {
+                *annotations = Value::Object(Map::new());
+            }
+            if let Some(a) = annotations.as_object_mut() {
+                a.insert(TRACKING_ID.to_string(), Value::String(value));
+            }
+        }
+    }
+    if label(desired).is_none_or(|l| l.is_empty()) {
+        if let Some(labels) = live
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
+            labels.remove(&t.instance_label_key);
+        }
+    }
+}
+
+/// Integral floats become integers (Argo CD compares JSON produced from float64 numbers, in
+/// which `3` and `3.0` are the same).
+fn canonical_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Object(o) => o.values_mut().for_each(canonical_numbers),
+        Value::Array(a) => a.iter_mut().for_each(canonical_numbers),
+        _ => {}
+    }
+}
+
 /// Normalization of one side. `remarshal` is false for last-applied.
 fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool) {
     if remarshal {
@@ -244,6 +334,14 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
         if !depth_ok(o) {
             orig = None;
         }
+    }
+    canonical_numbers(&mut config);
+    canonical_numbers(&mut live_n);
+    if let Some(o) = orig.as_mut() {
+        canonical_numbers(o);
+    }
+    if let Some(t) = &settings.tracking {
+        normalize_tracking(&config, &mut live_n, t);
     }
     ignore::apply_managed_fields(
         &mut config,
@@ -652,6 +750,44 @@ mod tests {
         live["metadata"] = json!({"annotations": {LAST_APPLIED: "{not json"}});
         let r = diff(&ok, &live, &DiffSettings::default()).expect("diff");
         assert_eq!(r.mode, DiffMode::Legacy2Way);
+    }
+
+    #[test]
+    fn label_tracking_migration_is_not_a_difference() {
+        let desired = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "annotations": {TRACKING_ID: "app:/ConfigMap:ns/c"}},
+            "data": {"a": "1"}});
+        let mut live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "labels": {"app.kubernetes.io/instance": "app"}},
+            "data": {"a": "1"}});
+        live["metadata"]["annotations"] = json!({LAST_APPLIED: json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "labels": {"app.kubernetes.io/instance": "app"}}, "data": {"a": "1"}}).to_string()});
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(!r.modified, "{:?}", pointers(&r));
+        let label_tracking = DiffSettings {
+            tracking: None,
+            ..Default::default()
+        };
+        assert!(
+            diff(&desired, &live, &label_tracking)
+                .expect("diff")
+                .modified
+        );
+        // Tracked by another app: the annotation difference stays.
+        live["metadata"]["annotations"][TRACKING_ID] = json!("other:/ConfigMap:ns/c");
+        let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert!(pointers(&r).contains(&"/metadata/annotations/argocd.argoproj.io~1tracking-id"));
+    }
+
+    #[test]
+    fn integral_floats_equal_integers() {
+        let desired = json!({"apiVersion": "example.com/v1", "kind": "Thing", "spec": {"n": 3.0}});
+        let live = json!({"apiVersion": "example.com/v1", "kind": "Thing", "spec": {"n": 3}});
+        assert!(
+            !diff(&desired, &live, &DiffSettings::default())
+                .expect("diff")
+                .modified
+        );
     }
 
     #[test]

@@ -229,16 +229,18 @@ pub fn apply_rules(obj: &mut Value, rules: &[CompiledIgnoreRule], jq_timeout: Du
     }
 }
 
-/// The `managedFieldsManagers` step: for each listed manager, fields it owns in live that
-/// exist in both objects with different values are removed from both (and from last-applied
-/// when given).
+/// The `managedFieldsManagers` step: for each listed manager, leaf fields it owns in live
+/// that exist in both objects with different values (the "modified" set of a structured
+/// comparison; added or removed fields are not in it) are removed from both, and from
+/// last-applied when given.
 pub fn apply_managed_fields(
     desired: &mut Value,
     live: &mut Value,
     last_applied: Option<&mut Value>,
     rules: &[CompiledIgnoreRule],
 ) {
-    let id = ObjectId::of(live);
+    // Argo CD looks the rules up with the desired object's identity.
+    let id = ObjectId::of(desired);
     let mut managers: Vec<&str> = Vec::new();
     for r in rules {
         if r.matches(&id.group, &id.kind, &id.name, &id.namespace) {
@@ -250,7 +252,7 @@ pub fn apply_managed_fields(
     }
     let mut paths: Vec<Vec<FieldSeg>> = Vec::new();
     for m in managers {
-        paths.extend(managedfields::owned_paths(live, m, None));
+        paths.extend(managedfields::owned_paths(live, m, None, false));
     }
     let mut live_locs: Vec<Vec<Loc>> = Vec::new();
     let mut desired_locs: Vec<Vec<Loc>> = Vec::new();

@@ -10,8 +10,16 @@ use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
 use serde::Deserialize as _;
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
+
+/// Worker threads still running (including abandoned ones past their deadline).
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Above this many running workers, further expressions are skipped as timed out instead of
+/// starting more threads; this bounds the CPU held by abandoned runaway programs.
+const MAX_RUNNING: usize = 16;
 
 type JqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
@@ -98,12 +106,18 @@ impl JqPath {
         let val = Val::deserialize(input).map_err(|e| JqSkip::Error(e.to_string()))?;
         let filter = Arc::clone(&self.filter);
         let (tx, rx) = mpsc::channel();
+        if RUNNING.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            return Err(JqSkip::Timeout);
+        }
         let spawned = std::thread::Builder::new()
             .name("driftlens-jq".to_string())
             .spawn(move || {
                 let _ = tx.send(run(&filter, val));
+                RUNNING.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
             return Err(JqSkip::Error("cannot start jq worker thread".to_string()));
         }
         match rx.recv_timeout(timeout) {

@@ -31,8 +31,14 @@ pub enum Loc {
 }
 
 /// The owned paths of the entries of `managedFields` whose `manager` is `manager` (and, when
-/// given, whose `operation` is `operation`). Each path is a leaf or a node marked `.`.
-pub fn owned_paths(live: &Value, manager: &str, operation: Option<&str>) -> Vec<Vec<FieldSeg>> {
+/// given, whose `operation` is `operation`). Each path is a leaf; with `include_nodes`, nodes
+/// marked `.` (ownership of a map or list item itself) are included too.
+pub fn owned_paths(
+    live: &Value,
+    manager: &str,
+    operation: Option<&str>,
+    include_nodes: bool,
+) -> Vec<Vec<FieldSeg>> {
     let mut out = Vec::new();
     let Some(entries) = live
         .pointer("/metadata/managedFields")
@@ -50,7 +56,7 @@ pub fn owned_paths(live: &Value, manager: &str, operation: Option<&str>) -> Vec<
             }
         }
         if let Some(tree) = e.get("fieldsV1") {
-            collect(tree, &mut Vec::new(), &mut out, 0);
+            collect(tree, &mut Vec::new(), &mut out, include_nodes, 0);
         }
     }
     out
@@ -63,7 +69,13 @@ pub fn has_managed_fields(live: &Value) -> bool {
         .is_some_and(|a| !a.is_empty())
 }
 
-fn collect(tree: &Value, prefix: &mut Vec<FieldSeg>, out: &mut Vec<Vec<FieldSeg>>, depth: usize) {
+fn collect(
+    tree: &Value,
+    prefix: &mut Vec<FieldSeg>,
+    out: &mut Vec<Vec<FieldSeg>>,
+    include_nodes: bool,
+    depth: usize,
+) {
     let Some(obj) = tree.as_object() else { return };
     if depth > super::diff::MAX_DEPTH {
         return;
@@ -74,13 +86,13 @@ fn collect(tree: &Value, prefix: &mut Vec<FieldSeg>, out: &mut Vec<Vec<FieldSeg>
         }
         return;
     }
-    if obj.contains_key(".") && !prefix.is_empty() {
+    if include_nodes && obj.contains_key(".") && !prefix.is_empty() {
         out.push(prefix.clone());
     }
     for (k, v) in obj {
         let Some(seg) = parse_seg(k) else { continue };
         prefix.push(seg);
-        collect(v, prefix, out, depth + 1);
+        collect(v, prefix, out, include_nodes, depth + 1);
         prefix.pop();
     }
 }
@@ -216,7 +228,7 @@ mod tests {
             ]},
             "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "side"}, {"name": "app", "image": "x"}]}}}
         });
-        let paths = owned_paths(&live, "kube-controller-manager", None);
+        let paths = owned_paths(&live, "kube-controller-manager", None, false);
         assert_eq!(
             paths,
             vec![vec![
@@ -224,7 +236,7 @@ mod tests {
                 FieldSeg::Field("replicas".into())
             ]]
         );
-        let paths = owned_paths(&live, "kubectl", Some("Apply"));
+        let paths = owned_paths(&live, "kubectl", Some("Apply"), true);
         assert_eq!(paths.len(), 2);
         let locs: Vec<_> = paths.iter().filter_map(|p| resolve(&live, p)).collect();
         assert!(locs.contains(&vec![

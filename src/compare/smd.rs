@@ -15,7 +15,7 @@ pub const MANAGER: &str = "argocd-controller";
 
 /// Locations in `live` owned by the `argocd-controller` Apply manager.
 pub fn owned_locations(live: &Value) -> Vec<Vec<Loc>> {
-    managedfields::owned_paths(live, MANAGER, Some("Apply"))
+    managedfields::owned_paths(live, MANAGER, Some("Apply"), true)
         .iter()
         .filter_map(|p| managedfields::resolve(live, p))
         .collect()

@@ -51,7 +51,7 @@ fn merge_value(
             let o = orig.and_then(Value::as_array);
             if meta.has_strategy("merge") {
                 match &meta.merge_key {
-                    Some(key) => merge_keyed(t, items, key, o, c, l)
+                    Some(key) => merge_keyed(t, items, meta, key, o, c, l)
                         .map(Value::Array)
                         .unwrap_or_else(|| config.clone()),
                     None => Value::Array(merge_scalars(o, c, l)),
@@ -117,19 +117,29 @@ fn item_key<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
 fn merge_keyed(
     t: &TypeTable,
     items: Option<&Value>,
+    list_meta: &FieldMeta,
     key: &str,
     orig: Option<&Vec<Value>>,
     config: &[Value],
     live: &[Value],
 ) -> Option<Vec<Value>> {
     let find = |list: &[Value], k: &Value| list.iter().position(|i| item_key(i, key) == Some(k));
+    // `retainKeys` on a list (e.g. `volumes`) applies to each changed item.
+    let item_meta = FieldMeta {
+        strategies: if list_meta.has_strategy("retainKeys") {
+            vec!["retainKeys".to_string()]
+        } else {
+            Vec::new()
+        },
+        ..FieldMeta::default()
+    };
     let mut merged: Vec<Value> = Vec::with_capacity(config.len() + live.len());
     for ci in config {
         let k = item_key(ci, key)?;
         let nv = match find(live, k) {
             Some(li) => {
                 let o = orig.and_then(|o| find(o, k).map(|i| &o[i]));
-                merge_value(t, items, &FieldMeta::default(), o, ci, &live[li])
+                merge_value(t, items, &item_meta, o, ci, &live[li])
             }
             None => ci.clone(),
         };
@@ -221,6 +231,14 @@ mod tests {
             got,
             deploy(json!([{"name": "app", "args": ["x"]}, {"name": "injected"}]))
         );
+    }
+
+    #[test]
+    fn volume_source_switch_drops_the_old_source() {
+        let vols = |v: Value| json!({"spec": {"template": {"spec": {"containers": [{"name": "app"}], "volumes": v}}}});
+        let config = vols(json!([{"name": "data", "emptyDir": {}}]));
+        let live = vols(json!([{"name": "data", "hostPath": {"path": "/x"}}]));
+        assert_eq!(run(Some(&config), &config, &live), config);
     }
 
     #[test]
