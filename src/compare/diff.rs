@@ -125,6 +125,9 @@ pub struct DiffResult {
     pub predicted_live: Value,
     /// Normalized live document.
     pub normalized_live: Value,
+    /// Non-fatal problems (e.g. a jq expression skipped), sorted and deduplicated; they never
+    /// quote object values.
+    pub warnings: Vec<String>,
 }
 
 /// Errors of [`diff`].
@@ -259,7 +262,12 @@ fn canonical_numbers(v: &mut Value) {
 }
 
 /// Normalization of one side. `remarshal` is false for last-applied.
-fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool) {
+fn normalize_side(
+    obj: &mut Value,
+    settings: &DiffSettings,
+    remarshal: bool,
+    warnings: &mut Vec<String>,
+) {
     if remarshal {
         *obj = normalize::remarshal(obj);
     }
@@ -274,7 +282,11 @@ fn normalize_side(obj: &mut Value, settings: &DiffSettings, remarshal: bool) {
             o.remove("status");
         }
     }
-    ignore::apply_rules(obj, &settings.ignore_rules, settings.jq_timeout);
+    warnings.extend(ignore::apply_rules(
+        obj,
+        &settings.ignore_rules,
+        settings.jq_timeout,
+    ));
     ignore::apply_known_types(obj, &settings.known_type_fields);
 }
 
@@ -316,12 +328,14 @@ pub fn diff(
         differences,
         predicted_live: compared.predicted,
         normalized_live: compared.live,
+        warnings: compared.warnings,
     };
     Ok(result)
 }
 
 struct Computed {
     mode: DiffMode,
+    warnings: Vec<String>,
     predicted: Value,
     live: Value,
 }
@@ -349,11 +363,14 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
         orig.as_mut(),
         &settings.ignore_rules,
     );
-    normalize_side(&mut config, settings, true);
-    normalize_side(&mut live_n, settings, true);
+    let mut warnings = Vec::new();
+    normalize_side(&mut config, settings, true, &mut warnings);
+    normalize_side(&mut live_n, settings, true, &mut warnings);
     if let Some(o) = orig.as_mut() {
-        normalize_side(o, settings, false);
+        normalize_side(o, settings, false, &mut warnings);
     }
+    warnings.sort();
+    warnings.dedup();
     let api_version = live_n
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -382,6 +399,7 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
         }
         return Computed {
             mode: DiffMode::StructuredMerge,
+            warnings,
             predicted,
             live: live_out,
         };
@@ -407,6 +425,7 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             let mut live_out = live_for_patch;
             defaults::apply(&mut live_out);
             Computed {
+                warnings,
                 mode: if three_way {
                     DiffMode::Legacy3Way
                 } else {
@@ -420,6 +439,7 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             let predicted = jsonmerge::predict(&orig_v, &config, &live_n);
             Computed {
                 mode: DiffMode::JsonMerge,
+                warnings,
                 predicted,
                 live: live_n,
             }
@@ -777,6 +797,22 @@ mod tests {
         live["metadata"]["annotations"][TRACKING_ID] = json!("other:/ConfigMap:ns/c");
         let r = diff(&desired, &live, &DiffSettings::default()).expect("diff");
         assert!(pointers(&r).contains(&"/metadata/annotations/argocd.argoproj.io~1tracking-id"));
+    }
+
+    #[test]
+    fn skipped_jq_expressions_are_reported_without_values() {
+        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"token": "c2VjcmV0"}});
+        let s = settings_with(ignore::IgnoreRule {
+            group: String::new(),
+            kind: "Secret".into(),
+            jq_path_expressions: vec![".data.token[]".into()],
+            ..Default::default()
+        });
+        let r = diff(&desired, &desired, &s).expect("diff");
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains(".data.token[]"));
+        assert!(!r.warnings[0].contains("c2VjcmV0"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! empty means any. Rules are compiled once ([`CompiledIgnoreRule::compile`]) and are `Sync`,
 //! so one set of rules can be shared by parallel diffs.
 
-use super::jq::JqPath;
+use super::jq::{JqPath, JqSkip};
 use super::managedfields::{self, FieldSeg, Loc};
 use super::normalize;
 use super::patchmeta::{split_api_version, table};
@@ -211,8 +211,14 @@ fn parse_index(t: &str) -> Result<usize, PointerMissing> {
 }
 
 /// Applies the JSON-pointer and jq parts of every matching rule to `obj` (in rule order:
-/// pointers, then jq expressions). Failing pointers and expressions are skipped.
-pub fn apply_rules(obj: &mut Value, rules: &[CompiledIgnoreRule], jq_timeout: Duration) {
+/// pointers, then jq expressions). Failing pointers and expressions are skipped; skipped jq
+/// expressions are described in the returned warnings (never quoting object values).
+pub fn apply_rules(
+    obj: &mut Value,
+    rules: &[CompiledIgnoreRule],
+    jq_timeout: Duration,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
     let id = ObjectId::of(obj);
     for r in rules {
         if !r.matches(&id.group, &id.kind, &id.name, &id.namespace) {
@@ -222,9 +228,30 @@ pub fn apply_rules(obj: &mut Value, rules: &[CompiledIgnoreRule], jq_timeout: Du
             let _ = remove_pointer(obj, p);
         }
         for jq in &r.jq {
-            if let Ok(v) = jq.apply(obj, jq_timeout) {
-                *obj = v;
+            match jq.apply(obj, jq_timeout) {
+                Ok(v) => *obj = v,
+                Err(skip) => warnings.push(format!(
+                    "jqPathExpression {:?} skipped for {}/{} {}: {}",
+                    jq.source(),
+                    id.group,
+                    id.kind,
+                    id.name,
+                    describe(&skip)
+                )),
             }
+        }
+    }
+    warnings
+}
+
+fn describe(skip: &JqSkip) -> String {
+    match skip {
+        JqSkip::Error => "evaluation error".to_string(),
+        JqSkip::NoOutput => "JQ patch did not return any data".to_string(),
+        JqSkip::MultipleOutputs => "JQ patch returned multiple objects".to_string(),
+        JqSkip::Timeout => "timed out".to_string(),
+        JqSkip::Unsupported(what) => {
+            format!("`{what}` may not terminate and is not evaluated by driftlens")
         }
     }
 }
@@ -420,8 +447,10 @@ mod tests {
         let rules = vec![CompiledIgnoreRule::compile(r).expect("compiles")];
         let mut obj = json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "spec": {"replicas": 1, "paused": true, "x": 1}});
-        apply_rules(&mut obj, &rules, Duration::from_secs(5));
+        let warnings = apply_rules(&mut obj, &rules, Duration::from_secs(5));
         assert_eq!(obj["spec"], json!({"x": 1}));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains(".spec.missing[]"));
         let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "spec": {"replicas": 1}});
         apply_rules(&mut cm, &rules, Duration::from_secs(5));
         assert_eq!(cm["spec"], json!({"replicas": 1}));
