@@ -323,7 +323,8 @@ pub struct KnownTypeField {
     pub kind: String,
     /// Dot path; lists along the path are traversed element-wise.
     pub field: String,
-    /// Type name: `core/Quantity` or `core/v1/<Type>` (e.g. `core/v1/PodSpec`).
+    /// Type name: `core/Quantity`, `meta/v1/Duration` or `core/v1/<Type>` (e.g.
+    /// `core/v1/PodSpec`).
     pub type_name: String,
 }
 
@@ -379,6 +380,12 @@ fn visit_path(v: &mut Value, path: &[&str], f: &dyn Fn(&mut Value), depth: usize
 fn convert_known(v: &mut Value, type_name: &str) {
     if type_name == "core/Quantity" {
         *v = quantity::canonicalize_value(v);
+        return;
+    }
+    if type_name == "meta/v1/Duration" {
+        if let Some(c) = v.as_str().and_then(super::duration::canonicalize) {
+            *v = Value::String(c);
+        }
         return;
     }
     let Some(t) = table() else { return };
@@ -478,9 +485,15 @@ mod tests {
                 field: "spec.pod".into(),
                 type_name: "core/v1/PodSpec".into(),
             },
+            KnownTypeField {
+                group: "example.com".into(),
+                kind: "Thing".into(),
+                field: "spec.ttl".into(),
+                type_name: "meta/v1/Duration".into(),
+            },
         ];
         let mut obj = json!({"apiVersion": "example.com/v1", "kind": "Thing", "spec": {
-            "items": [{"size": "1000m"}, {"size": 0.5}],
+            "items": [{"size": "1000m"}, {"size": 0.5}], "ttl": "8760h",
             "pod": {"containers": [{"name": "a", "resources": {"limits": {"memory": "1024Mi"}}}], "volumes": []}}});
         apply_known_types(&mut obj, &fields);
         assert_eq!(

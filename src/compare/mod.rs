@@ -8,6 +8,7 @@
 mod conformance_tests;
 pub mod defaults;
 pub mod diff;
+pub mod duration;
 pub mod ignore;
 pub mod jq;
 pub mod jsonmerge;

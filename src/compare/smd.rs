@@ -196,50 +196,43 @@ fn merge_map_list(
 ) -> Value {
     let live_keys: Vec<Vec<Value>> = live.iter().map(|l| key_of(l, keys)).collect();
     let config_keys: Vec<Vec<Value>> = config.iter().map(|c| key_of(c, keys)).collect();
-    let mut out = Vec::with_capacity(config.len() + live.len());
-    let mut next_config = 0;
-    let emit_config_until = |upto: usize, out: &mut Vec<Value>, path: &mut Vec<Loc>| {
-        let mut merged = Vec::new();
-        for (ci, cv) in config.iter().enumerate().take(upto) {
-            let nv = match live_keys.iter().position(|k| *k == config_keys[ci]) {
-                Some(li) => {
-                    path.push(Loc::Index(li));
-                    let v = merge(ctx, items, &FieldMeta::default(), cv, &live[li], path);
-                    path.pop();
-                    v
-                }
-                None => cv.clone(),
-            };
-            merged.push(nv);
-        }
-        out.extend(merged);
-    };
-    let mut emitted = 0;
-    for (li, lv) in live.iter().enumerate() {
-        match config_keys.iter().position(|k| *k == live_keys[li]) {
-            Some(ci) => {
-                if ci + 1 > next_config {
-                    next_config = ci + 1;
-                }
-            }
-            None => {
-                if next_config > emitted {
-                    let mut part = Vec::new();
-                    emit_config_until(next_config, &mut part, path);
-                    out.extend(part.into_iter().skip(emitted));
-                    emitted = next_config;
-                }
+    // Config items, merged over their live counterparts.
+    let mut merged: Vec<Value> = Vec::with_capacity(config.len());
+    for (ci, cv) in config.iter().enumerate() {
+        let nv = match live_keys.iter().position(|k| *k == config_keys[ci]) {
+            Some(li) => {
                 path.push(Loc::Index(li));
-                if let Some(v) = keep_unowned(ctx, lv, path) {
-                    out.push(v);
-                }
+                let v = merge(ctx, items, &FieldMeta::default(), cv, &live[li], path);
                 path.pop();
+                v
             }
-        }
+            None => cv.clone(),
+        };
+        merged.push(nv);
     }
-    let mut part = Vec::new();
-    emit_config_until(config.len(), &mut part, path);
-    out.extend(part.into_iter().skip(emitted));
+    // Live-only items that survive keep their position relative to the config items.
+    let mut out = Vec::with_capacity(config.len() + live.len());
+    let mut merged = merged.into_iter();
+    let mut emitted = 0;
+    let mut needed = 0;
+    for (li, lv) in live.iter().enumerate() {
+        if let Some(ci) = config_keys.iter().position(|k| *k == live_keys[li]) {
+            needed = needed.max(ci + 1);
+            continue;
+        }
+        while emitted < needed {
+            if let Some(m) = merged.next() {
+                out.push(m);
+            }
+            emitted += 1;
+        }
+        path.push(Loc::Index(li));
+        if let Some(v) = keep_unowned(ctx, lv, path) {
+            out.push(v);
+        }
+        path.pop();
+    }
+    out.extend(merged);
     Value::Array(out)
 }
 
