@@ -41,6 +41,9 @@ pub struct DiffSettings {
     /// Tracking normalization; `Some` for the annotation-based tracking methods
     /// (`annotation`, the default, and `annotation+label`), `None` for `label`.
     pub tracking: Option<TrackingNormalization>,
+    /// Mask Secret `data` values in the result ([`super::secrets::hide_secret_data`]);
+    /// default true. `modified` and the set of differing pointers are unaffected.
+    pub mask_secrets: bool,
 }
 
 /// Argo CD's diff-time resource-tracking normalization (§1.4).
@@ -71,6 +74,7 @@ impl Default for DiffSettings {
             server_side_apply: false,
             jq_timeout: Duration::from_secs(1),
             tracking: Some(TrackingNormalization::default()),
+            mask_secrets: true,
         }
     }
 }
@@ -322,7 +326,7 @@ pub fn diff(
         &mut String::new(),
         &mut differences,
     );
-    let result = DiffResult {
+    let mut result = DiffResult {
         modified,
         mode: compared.mode,
         differences,
@@ -330,6 +334,9 @@ pub fn diff(
         normalized_live: compared.live,
         warnings: compared.warnings,
     };
+    if settings.mask_secrets {
+        super::secrets::hide_secret_data(&mut result);
+    }
     Ok(result)
 }
 

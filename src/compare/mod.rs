@@ -33,6 +33,7 @@ pub mod managedfields;
 pub mod normalize;
 pub mod patchmeta;
 pub mod quantity;
+pub mod secrets;
 pub mod smd;
 pub mod smp;
 
