@@ -340,6 +340,77 @@ pub fn diff(
     Ok(result)
 }
 
+/// Like [`diff`], but either side may be missing: desired-only is modified (the object will be
+/// created; the result carries the normalized desired object as predicted live and one
+/// difference at the root), live-only is not modified (Argo CD marks it "requires pruning"
+/// elsewhere), and neither side gives `None`.
+pub fn diff_optional(
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    settings: &DiffSettings,
+) -> Result<Option<DiffResult>, DiffError> {
+    let one_side = |obj: &Value, which: &'static str| -> Result<(Value, Vec<String>), DiffError> {
+        check(obj, which)?;
+        let mut v = obj.clone();
+        canonical_numbers(&mut v);
+        let mut warnings = Vec::new();
+        normalize_side(&mut v, settings, true, &mut warnings);
+        warnings.sort();
+        warnings.dedup();
+        Ok((v, warnings))
+    };
+    let mode_of = |obj: &Value| {
+        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+        if settings.server_side_apply || wants_server_side_apply(obj) {
+            DiffMode::StructuredMerge
+        } else if table().is_some_and(|t| t.is_builtin(api_version, kind)) {
+            DiffMode::Legacy2Way
+        } else {
+            DiffMode::JsonMerge
+        }
+    };
+    let mut result = match (desired, live) {
+        (Some(d), Some(l)) => return diff(d, l, settings).map(Some),
+        (None, None) => return Ok(None),
+        (Some(d), None) => {
+            let (v, warnings) = one_side(d, "desired")?;
+            DiffResult {
+                modified: true,
+                mode: mode_of(&v),
+                differences: vec![FieldDiff {
+                    pointer: String::new(),
+                    desired: Some(v.clone()),
+                    live: None,
+                }],
+                predicted_live: v,
+                normalized_live: Value::Null,
+                warnings,
+            }
+        }
+        (None, Some(l)) => {
+            let (v, warnings) = one_side(l, "live")?;
+            DiffResult {
+                modified: false,
+                mode: mode_of(&v),
+                differences: Vec::new(),
+                predicted_live: Value::Null,
+                normalized_live: v,
+                warnings,
+            }
+        }
+    };
+    if settings.mask_secrets {
+        super::secrets::hide_secret_data(&mut result);
+        if let Some(d) = result.differences.first_mut() {
+            if d.pointer.is_empty() && d.desired.is_some() {
+                d.desired = Some(result.predicted_live.clone());
+            }
+        }
+    }
+    Ok(Some(result))
+}
+
 struct Computed {
     mode: DiffMode,
     warnings: Vec<String>,
@@ -820,6 +891,27 @@ mod tests {
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         assert!(r.warnings[0].contains(".data.token[]"));
         assert!(!r.warnings[0].contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn one_sided_diffs() {
+        let d = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "stringData": {"k": "topsecret"}});
+        let r = diff_optional(Some(&d), None, &DiffSettings::default())
+            .expect("diff")
+            .expect("result");
+        assert!(r.modified);
+        assert_eq!(r.mode, DiffMode::Legacy2Way);
+        assert!(!format!("{r:?}").contains("dG9wc2VjcmV0"));
+        let r = diff_optional(None, Some(&d), &DiffSettings::default())
+            .expect("diff")
+            .expect("result");
+        assert!(!r.modified);
+        assert!(r.differences.is_empty());
+        assert_eq!(
+            diff_optional(None, None, &DiffSettings::default()),
+            Ok(None)
+        );
     }
 
     #[test]

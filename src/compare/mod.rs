@@ -37,6 +37,6 @@ pub mod secrets;
 pub mod smd;
 pub mod smp;
 
-pub use diff::{diff, DiffError, DiffMode, DiffResult, DiffSettings, FieldDiff};
+pub use diff::{diff, diff_optional, DiffError, DiffMode, DiffResult, DiffSettings, FieldDiff};
 pub use ignore::{CompiledIgnoreRule, IgnoreRule, KnownTypeField};
 pub use normalize::StatusIgnore;
