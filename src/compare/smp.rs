@@ -145,42 +145,62 @@ fn merge_keyed(
         };
         merged.push(nv);
     }
-    // Live-only items not deleted via orig keep their relative position.
-    let mut out: Vec<Value> = Vec::with_capacity(merged.len() + live.len());
-    let mut pending_config = merged.into_iter().zip(config.iter());
-    for li in live {
+    // Live-only items that orig does not delete, in live order.
+    let mut server_only: Vec<(usize, Value)> = Vec::new();
+    for (i, li) in live.iter().enumerate() {
         let lk = item_key(li, key)?;
-        if find(config, lk).is_some() {
-            // Emit config items up to and including this one.
-            for (m, c) in pending_config.by_ref() {
-                let ck = item_key(c, key);
-                out.push(m);
-                if ck == Some(lk) {
-                    break;
-                }
-            }
-            continue;
-        }
+        let in_config = find(config, lk).is_some();
         let deleted = orig.is_some_and(|o| find(o, lk).is_some());
-        if !deleted {
-            out.push(li.clone());
+        if !in_config && !deleted {
+            server_only.push((i, li.clone()));
         }
     }
-    for (m, _) in pending_config {
-        out.push(m);
-    }
-    Some(out)
+    let patch: Vec<(Option<usize>, Value)> = config
+        .iter()
+        .zip(merged)
+        .map(|(c, m)| (item_key(c, key).and_then(|k| find(live, k)), m))
+        .collect();
+    Some(merge_sorted(server_only, patch))
 }
 
-fn merge_scalars(orig: Option<&Vec<Value>>, config: &[Value], live: &[Value]) -> Vec<Value> {
-    let mut out: Vec<Value> = config.to_vec();
-    for lv in live {
-        let deleted = orig.is_some_and(|o| o.contains(lv));
-        if !deleted && !config.contains(lv) {
-            out.push(lv.clone());
+/// Kubernetes' `mergeSortedSlice`: interleaves the live-only items (`left`, in live order)
+/// with the patched items (`right`, in config order). A left item goes first only when both
+/// items exist in live and the left one comes earlier there; items new to live never wait.
+fn merge_sorted(left: Vec<(usize, Value)>, right: Vec<(Option<usize>, Value)>) -> Vec<Value> {
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut left = left.into_iter().peekable();
+    let mut right = right.into_iter().peekable();
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((li, _)), Some((ri, _))) => matches!(ri, Some(ri) if li < ri),
+        };
+        let next = if take_left {
+            left.next().map(|(_, v)| v)
+        } else {
+            right.next().map(|(_, v)| v)
+        };
+        if let Some(v) = next {
+            out.push(v);
         }
     }
     out
+}
+
+fn merge_scalars(orig: Option<&Vec<Value>>, config: &[Value], live: &[Value]) -> Vec<Value> {
+    let server_only: Vec<(usize, Value)> = live
+        .iter()
+        .enumerate()
+        .filter(|(_, lv)| !config.contains(lv) && !orig.is_some_and(|o| o.contains(lv)))
+        .map(|(i, lv)| (i, lv.clone()))
+        .collect();
+    let patch: Vec<(Option<usize>, Value)> = config
+        .iter()
+        .map(|c| (live.iter().position(|l| l == c), c.clone()))
+        .collect();
+    merge_sorted(server_only, patch)
 }
 
 #[cfg(test)]
@@ -206,6 +226,45 @@ mod tests {
         let live =
             deploy(json!([{"name": "istio-proxy", "image": "p"}, {"name": "app", "image": "a"}]));
         assert_eq!(run(Some(&config), &config, &live), live);
+    }
+
+    #[test]
+    fn live_only_items_interleave_like_kubernetes() {
+        let names = |v: &Value| -> Vec<String> {
+            v["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c["name"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let c = |n: &[&str]| deploy(Value::Array(n.iter().map(|n| json!({"name": n})).collect()));
+        // live [a, b, c], config [c, a]: b goes before c (it precedes c in live).
+        let got = run(None, &c(&["c", "a"]), &c(&["a", "b", "c"]));
+        assert_eq!(names(&got), vec!["b", "c", "a"]);
+        // New items are placed without waiting for server-only ones.
+        let got = run(None, &c(&["n", "a"]), &c(&["s", "a"]));
+        assert_eq!(names(&got), vec!["n", "s", "a"]);
+    }
+
+    #[test]
+    fn scalar_merge_lists_keep_live_only_values() {
+        let t = table().expect("table");
+        let root = t.root("v1", "ConfigMap").expect("root");
+        let obj = |f: Value| json!({"metadata": {"finalizers": f}});
+        let got = predict(t, root, None, &obj(json!(["a"])), &obj(json!(["x", "a"])));
+        assert_eq!(got, obj(json!(["x", "a"])));
+        let orig = obj(json!(["a", "x"]));
+        let got = predict(
+            t,
+            root,
+            Some(&orig),
+            &obj(json!(["a"])),
+            &obj(json!(["x", "a"])),
+        );
+        assert_eq!(got, obj(json!(["a"])));
     }
 
     #[test]
