@@ -542,3 +542,80 @@ fn test_managed_fields_inside_a_list() {
         explain(&r)
     );
 }
+
+// Server-side diff needs the API server; offline it is approximated by the structured-merge
+// prediction from live `managedFields` (§2.5). These cases come from gitops-engine
+// TestServerSideDiff and check the outcome the server's answer leads to.
+
+/// "will include nested fields like ports and env".
+#[test]
+fn test_ssd_offline_nested_ports_and_env() {
+    let r = assert_modified(
+        &ge("ssd-deploy-nested-config.yaml"),
+        &ge("ssd-deploy-nested-live.yaml"),
+        &ssa(),
+    );
+    let c = &r.predicted_live["spec"]["template"]["spec"]["containers"][0];
+    let ports: Vec<i64> = c["ports"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["containerPort"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(ports, vec![80, 443]);
+    let env: Vec<&str> = c["env"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(env, vec!["ENV_VAR1", "ENV_VAR2"]);
+    let live_c = &r.normalized_live["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(live_c["ports"].as_array().map(Vec::len), Some(1));
+}
+
+/// "will reflect deletion of labels in predicted live".
+#[test]
+fn test_ssd_offline_label_deleted_from_git() {
+    let r = assert_modified(
+        &ge("ssd-svc-no-label-config.yaml"),
+        &ge("ssd-svc-label-live.yaml"),
+        &ssa(),
+    );
+    assert!(r.predicted_live["metadata"]["labels"]
+        .get("delete-me")
+        .is_none());
+    assert!(r.normalized_live["metadata"]["labels"]
+        .get("delete-me")
+        .is_some());
+    assert_eq!(
+        r.differences
+            .iter()
+            .map(|d| d.pointer.as_str())
+            .collect::<Vec<_>>(),
+        vec!["/metadata/labels/delete-me"]
+    );
+}
+
+/// ConfigMap key removed from Git after Argo CD applied it.
+#[test]
+fn test_ssd_offline_configmap_key_removed() {
+    let r = assert_modified(
+        &ge("ssd-configmap-config.yaml"),
+        &ge("ssd-configmap-live.yaml"),
+        &ssa(),
+    );
+    assert_eq!(
+        r.differences
+            .iter()
+            .map(|d| d.pointer.as_str())
+            .collect::<Vec<_>>(),
+        vec!["/data/key3"]
+    );
+    // The same live object under legacy 2-way: the live-only key is not a difference.
+    assert_same(
+        &ge("ssd-configmap-config.yaml"),
+        &ge("ssd-configmap-live.yaml"),
+        &DiffSettings::default(),
+    );
+}
