@@ -8,7 +8,9 @@ use driftlens::load::source::{read_text, FileError, DEFAULT_MAX_FILE_SIZE};
 use driftlens::load::yaml::{parse_stream, YamlError};
 
 /// Each case must finish well inside this, even in a debug build.
-const FAST: Duration = Duration::from_secs(5);
+/// Generous bounds: they catch exponential or quadratic blow-ups (minutes to hours on these
+/// inputs), not slow machines; speed targets live in the benchmarks.
+const FAST: Duration = Duration::from_secs(60);
 
 fn parse_err(src: &str) -> YamlError {
     let t = Instant::now();
@@ -105,7 +107,7 @@ fn hundred_megabyte_single_line_is_refused_before_reading() {
     }
     let t = Instant::now();
     let err = read_text(&path, DEFAULT_MAX_FILE_SIZE).expect_err("above the limit");
-    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(t.elapsed() < FAST);
     assert!(matches!(err, FileError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("--max-file-size"), "{err}");
 }

@@ -15,18 +15,17 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::cause::{self, Cause, Evidence};
-use super::engine::{compare_pair, PairDiff};
+use super::diff::DiffSettings;
+use super::engine::{app_diff_settings, compare_pair, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
-use crate::model::argocd::{AppProject, Application, ApplicationSource, IgnoreDifference};
+use crate::model::argocd::{AppProject, Application, ApplicationSource};
 use crate::model::cluster::Cluster;
 use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
 use crate::model::object::{annotation, csv, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
-use crate::rules::context::{
-    file_in_source, glob_match, ignore_rule_matches, normalize_source_path,
-};
+use crate::rules::context::{file_in_source, glob_match, normalize_source_path};
 
 /// Options that Argo CD takes from its own deployment rather than from Git.
 #[derive(Debug, Clone)]
@@ -112,6 +111,8 @@ pub struct ResourceResult {
     pub shared_with: Option<String>,
     /// The likely cause of each differing field, by JSON pointer.
     pub causes: Vec<(String, Cause)>,
+    /// Why the pair could not be compared.
+    pub error: Option<String>,
 }
 
 /// A condition like those Argo CD puts on an Application.
@@ -561,17 +562,17 @@ fn compare_app(
         .iter()
         .any(|s| matches!(s, SourceState::NotRendered { .. }));
     let desired = desired_set(repo, input, scopes, &mut conditions, &mut broken);
-    let ignore_rules: Vec<IgnoreDifference> = {
-        let mut r: Vec<IgnoreDifference> = input
-            .app
-            .map(|a| a.spec.ignore_differences.clone())
-            .unwrap_or_default();
-        r.extend(settings.system_ignore_rules());
-        r
+    let diff_settings = match app_diff_settings(input.app, settings) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            broken = true;
+            conditions.push(Condition {
+                kind: "ComparisonError".into(),
+                message: format!("ignoreDifferences cannot be used: {e}"),
+            });
+            None
+        }
     };
-    let ssa = input
-        .app
-        .is_some_and(|a| a.spec.has_sync_option("ServerSideApply=true"));
     // Live set: tracked by this instance and without ownerReferences, plus key matches.
     let desired_keys: HashMap<&ObjectKey, usize> = desired
         .iter()
@@ -602,9 +603,18 @@ fn compare_app(
         .par_iter()
         .map(|d| {
             let live = cluster.index_of(&d.key).map(|i| (i, &cluster.objects[i]));
-            resource_for_desired(d, live, input, settings, &ignore_rules, ssa, scopes)
+            resource_for_desired(d, live, input, settings, diff_settings.as_ref())
         })
         .collect();
+    for r in &paired {
+        if let Some(e) = &r.error {
+            broken = true;
+            conditions.push(Condition {
+                kind: "ComparisonError".into(),
+                message: format!("{}: {e}", r.key),
+            });
+        }
+    }
     resources.extend(paired);
     for i in live_idx {
         let o: &LiveObject = &cluster.objects[i];
@@ -644,6 +654,7 @@ fn compare_app(
                 || sync_option(&o.obj, input.app, "Delete").as_deref() == Some("confirm"),
             shared_with: None,
             causes: Vec::new(),
+            error: None,
         });
     }
     resources.sort_by(|a, b| a.key.cmp(&b.key));
@@ -724,9 +735,7 @@ fn resource_for_desired(
     live: Option<(usize, &LiveObject)>,
     input: &AppInput<'_>,
     settings: &ArgoSettings,
-    ignore_rules: &[IgnoreDifference],
-    ssa: bool,
-    _scopes: &Scopes,
+    diff_settings: Option<&DiffSettings>,
 ) -> ResourceResult {
     let mut r = ResourceResult {
         key: d.key.clone(),
@@ -741,6 +750,7 @@ fn resource_for_desired(
         requires_deletion_confirmation: false,
         shared_with: None,
         causes: Vec::new(),
+        error: None,
     };
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
@@ -773,11 +783,16 @@ fn resource_for_desired(
             return r;
         }
     }
-    let rules: Vec<&IgnoreDifference> = ignore_rules
-        .iter()
-        .filter(|rule| ignore_rule_matches(rule, &d.key))
-        .collect();
-    let diff = compare_pair(&d.obj, &l.obj, &rules, ssa, settings);
+    let Some(diff_settings) = diff_settings else {
+        return r;
+    };
+    let diff = match compare_pair(&d.obj, &l.obj, diff_settings) {
+        Ok(d) => d,
+        Err(e) => {
+            r.error = Some(e);
+            return r;
+        }
+    };
     if diff.modified {
         r.status = Some(SyncStatus::OutOfSync);
         r.reason = Reason::Modified;

@@ -1,165 +1,127 @@
-//! The comparison of one desired/live pair as the rest of driftlens sees it: modified or not,
-//! and which fields differ.
-//!
-//! This module is the seam between the per-Application logic ([`super::app`]) and the diff
-//! modes. It currently implements Argo CD's two-way legacy comparison for the common case:
-//! `/status` and the matching ignoreDifferences JSON pointers are removed from both sides, then
-//! every field written in Git must equal the live one; fields only present live are not
-//! differences; lists of objects with a `name` are matched by name (like the strategic-merge
-//! keys of containers, env, volumes), other lists are compared whole.
+//! The comparison of one desired/live pair as the per-Application logic ([`super::app`]) sees
+//! it: the diff settings of an Application built once from its `ignoreDifferences`, sync
+//! options and the `argocd-cm` settings, and [`compare_pair`] on top of [`super::diff()`].
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::load::yaml::{escape_pointer_token, unescape_pointer_token};
-use crate::model::argocd::IgnoreDifference;
-use crate::model::settings::ArgoSettings;
-
-/// One differing field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldDiff {
-    /// RFC 6901 pointer into the object.
-    pub pointer: String,
-    /// The value Git wants (`None`: Git removes the field).
-    pub desired: Option<Value>,
-    /// The live value (`None`: absent live).
-    pub live: Option<Value>,
-}
+use super::diff::{self, DiffSettings, FieldDiff, TrackingNormalization};
+use super::ignore::{CompiledIgnoreRule, IgnoreRule, KnownTypeField};
+use super::normalize::StatusIgnore as EngineStatusIgnore;
+use crate::model::argocd::{Application, IgnoreDifference};
+use crate::model::settings::{override_key_group_kind, ArgoSettings, StatusIgnore, TrackingMethod};
 
 /// The outcome of comparing one pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairDiff {
     /// Argo CD would report the resource as modified.
     pub modified: bool,
-    /// Which comparison was used.
+    /// Which comparison was used (`legacy-3way`, `legacy-2way`, `json-merge`,
+    /// `structured-merge`).
     pub mode: &'static str,
-    /// The differing fields, sorted by pointer.
+    /// The differing leaves, sorted by pointer (Secret `data` values masked).
+    #[serde(skip)]
     pub differences: Vec<FieldDiff>,
+    /// Normalized live document (ignored fields removed; Secret values masked).
+    #[serde(skip)]
+    pub normalized_live: Value,
+    /// Predicted live document after a sync (Secret values masked).
+    #[serde(skip)]
+    pub predicted_live: Value,
+    /// Non-fatal problems such as a skipped jq expression.
+    pub warnings: Vec<String>,
 }
 
-fn remove_pointer(v: &mut Value, pointer: &str) {
-    let Some(rest) = pointer.strip_prefix('/') else {
-        return;
-    };
-    let tokens: Vec<String> = rest
-        .split('/')
-        .map(|t| unescape_pointer_token(t).into_owned())
-        .collect();
-    let Some((last, parents)) = tokens.split_last() else {
-        return;
-    };
-    let mut cur = v;
-    for t in parents {
-        cur = match cur {
-            Value::Object(m) => match m.get_mut(t) {
-                Some(x) => x,
-                None => return,
-            },
-            Value::Array(a) => match t.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
-                Some(x) => x,
-                None => return,
-            },
-            _ => return,
-        };
-    }
-    match cur {
-        Value::Object(m) => {
-            m.remove(last);
-        }
-        Value::Array(a) => {
-            if let Ok(i) = last.parse::<usize>() {
-                if i < a.len() {
-                    a.remove(i);
-                }
-            }
-        }
-        _ => {}
+fn to_rule(r: &IgnoreDifference) -> IgnoreRule {
+    IgnoreRule {
+        group: r.group.clone(),
+        kind: r.kind.clone(),
+        name: r.name.clone(),
+        namespace: r.namespace.clone(),
+        json_pointers: r.json_pointers.clone(),
+        jq_path_expressions: r.jq_path_expressions.clone(),
+        managed_fields_managers: r.managed_fields_managers.clone(),
     }
 }
 
-fn keyed_by_name(list: &[Value]) -> bool {
-    !list.is_empty()
-        && list
-            .iter()
-            .all(|x| x.get("name").and_then(Value::as_str).is_some())
-}
-
-fn walk(
-    desired: &Value,
-    live: Option<&Value>,
-    pointer: &str,
-    depth: usize,
-    out: &mut Vec<FieldDiff>,
-) {
-    if depth > 100 {
-        return;
-    }
-    match (desired, live) {
-        (Value::Object(d), Some(Value::Object(l))) => {
-            for (k, dv) in d {
-                let p = format!("{pointer}/{}", escape_pointer_token(k));
-                match (dv, l.get(k)) {
-                    (Value::Null, None) => {}
-                    (_, lv) => walk(dv, lv, &p, depth + 1, out),
-                }
-            }
+/// Builds the diff settings of an Application (or of the implicit app when `app` is `None`).
+///
+/// Rules come from the Application first, then from the `argocd-cm` overrides (sorted by key).
+/// As in Argo CD, an override's `managedFieldsManagers` are only honoured for an exact
+/// `group/kind` key or `*/*` (for core kinds that key is `/Kind`, i.e. the split key `_Kind`).
+/// A rule that does not compile (a bad glob or jq expression) makes the comparison fail, as it
+/// fails Argo CD's normalizer: the error is returned.
+pub fn app_diff_settings(
+    app: Option<&Application>,
+    settings: &ArgoSettings,
+) -> Result<DiffSettings, String> {
+    let mut rules: Vec<IgnoreRule> = app
+        .map(|a| a.spec.ignore_differences.iter().map(to_rule).collect())
+        .unwrap_or_default();
+    let mut known: Vec<KnownTypeField> = KnownTypeField::builtin();
+    for (key, o) in &settings.overrides {
+        let (group, kind) = override_key_group_kind(key);
+        if let Some(ig) = &o.ignore_differences {
+            let exact = !key.contains('*') && key.contains('/') || key == "*/*";
+            rules.push(IgnoreRule {
+                group: group.to_string(),
+                kind: kind.to_string(),
+                json_pointers: ig.json_pointers.clone(),
+                jq_path_expressions: ig.jq_path_expressions.clone(),
+                managed_fields_managers: if exact {
+                    ig.managed_fields_managers.clone()
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            });
         }
-        (Value::Array(d), Some(Value::Array(l))) if keyed_by_name(d) && keyed_by_name(l) => {
-            let order_d: Vec<&str> = d.iter().filter_map(|x| x.get("name")?.as_str()).collect();
-            for (i, dv) in d.iter().enumerate() {
-                let name = dv.get("name").and_then(Value::as_str).unwrap_or("");
-                let lv = l
-                    .iter()
-                    .find(|x| x.get("name").and_then(Value::as_str) == Some(name));
-                walk(dv, lv, &format!("{pointer}/{i}"), depth + 1, out);
-            }
-            // Reordering keyed items is a difference.
-            let order_l: Vec<&str> = l
-                .iter()
-                .filter_map(|x| x.get("name")?.as_str())
-                .filter(|n| order_d.contains(n))
-                .collect();
-            if order_l != order_d && order_l.len() == order_d.len() {
-                out.push(FieldDiff {
-                    pointer: pointer.to_string(),
-                    desired: Some(Value::Array(d.clone())),
-                    live: Some(Value::Array(l.clone())),
-                });
-            }
+        for k in &o.known_type_fields {
+            known.push(KnownTypeField {
+                group: group.to_string(),
+                kind: kind.to_string(),
+                field: k.field.clone(),
+                type_name: k.type_.clone(),
+            });
         }
-        (d, Some(l)) if d == l => {}
-        (d, l) => out.push(FieldDiff {
-            pointer: pointer.to_string(),
-            desired: Some(d.clone()),
-            live: l.cloned(),
-        }),
     }
+    let ignore_rules = rules
+        .into_iter()
+        .map(|r| CompiledIgnoreRule::compile(r).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DiffSettings {
+        ignore_rules,
+        known_type_fields: known,
+        status_ignore: match settings.compare_options.ignore_resource_status_field {
+            StatusIgnore::All => EngineStatusIgnore::All,
+            StatusIgnore::Crd => EngineStatusIgnore::Crd,
+            StatusIgnore::None => EngineStatusIgnore::None,
+        },
+        ignore_aggregated_roles: settings.compare_options.ignore_aggregated_roles,
+        server_side_apply: app.is_some_and(|a| a.spec.has_sync_option("ServerSideApply=true")),
+        tracking: match settings.tracking_method {
+            TrackingMethod::Label => None,
+            _ => Some(TrackingNormalization {
+                instance_label_key: settings.instance_label_key.clone(),
+            }),
+        },
+        ..DiffSettings::default()
+    })
 }
 
 /// Compares a desired object (already defaulted and tracked) with its live counterpart.
 pub fn compare_pair(
     desired: &Value,
     live: &Value,
-    rules: &[&IgnoreDifference],
-    _server_side_apply: bool,
-    _settings: &ArgoSettings,
-) -> PairDiff {
-    let mut d = desired.clone();
-    let mut l = live.clone();
-    for v in [&mut d, &mut l] {
-        remove_pointer(v, "/metadata/creationTimestamp");
-        for r in rules {
-            for p in &r.json_pointers {
-                remove_pointer(v, p);
-            }
-        }
-    }
-    let mut differences = Vec::new();
-    walk(&d, Some(&l), "", 0, &mut differences);
-    differences.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-    PairDiff {
-        modified: !differences.is_empty(),
-        mode: "legacy-2way",
-        differences,
-    }
+    settings: &DiffSettings,
+) -> Result<PairDiff, String> {
+    let r = diff::diff(desired, live, settings).map_err(|e| e.to_string())?;
+    Ok(PairDiff {
+        modified: r.modified,
+        mode: r.mode.as_str(),
+        differences: r.differences,
+        normalized_live: r.normalized_live,
+        predicted_live: r.predicted_live,
+        warnings: r.warnings,
+    })
 }
