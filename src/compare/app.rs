@@ -113,6 +113,10 @@ pub struct ResourceResult {
     pub causes: Vec<(String, Cause)>,
     /// Why the pair could not be compared.
     pub error: Option<String>,
+    /// The desired object as Argo CD would apply it (namespace defaulted, tracking injected),
+    /// kept only for missing resources, which have nothing else to show.
+    #[serde(skip)]
+    pub desired_obj: Option<Value>,
 }
 
 /// A condition like those Argo CD puts on an Application.
@@ -655,6 +659,7 @@ fn compare_app(
             shared_with: None,
             causes: Vec::new(),
             error: None,
+            desired_obj: None,
         });
     }
     resources.sort_by(|a, b| a.key.cmp(&b.key));
@@ -751,6 +756,7 @@ fn resource_for_desired(
         shared_with: None,
         causes: Vec::new(),
         error: None,
+        desired_obj: None,
     };
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
@@ -770,6 +776,7 @@ fn resource_for_desired(
     let Some((_, l)) = live else {
         r.status = Some(SyncStatus::OutOfSync);
         r.reason = Reason::Missing;
+        r.desired_obj = Some(d.obj.clone());
         return r;
     };
     if input.app.is_some() {

@@ -125,3 +125,21 @@ pub fn compare_pair(
         warnings: r.warnings,
     })
 }
+
+/// Like [`compare_pair`] when only one side exists: a missing object (desired only) or an
+/// extraneous one (live only), normalized and masked the same way, for diff output.
+pub fn compare_one_sided(
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    settings: &DiffSettings,
+) -> Result<Option<PairDiff>, String> {
+    let r = diff::diff_optional(desired, live, settings).map_err(|e| e.to_string())?;
+    Ok(r.map(|r| PairDiff {
+        modified: r.modified,
+        mode: r.mode.as_str(),
+        differences: r.differences,
+        normalized_live: r.normalized_live,
+        predicted_live: r.predicted_live,
+        warnings: r.warnings,
+    }))
+}

@@ -11,11 +11,13 @@
 //! the human format are taken from [`redact`]ed text.
 
 pub mod apps;
+pub mod diff;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod redact;
 pub mod sarif;
+pub mod yaml;
 
 use crate::scan::ScanResult;
 

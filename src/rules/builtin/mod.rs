@@ -3,6 +3,10 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod drift;
+pub mod drift_extraneous;
+pub mod drift_missing;
+pub mod drift_modified;
 pub mod hpa_replicas_not_ignored;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
@@ -41,6 +45,9 @@ macro_rules! docs {
 }
 
 docs! {
+    drift_extraneous => "drift-extraneous",
+    drift_missing => "drift-missing",
+    drift_modified => "drift-modified",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
