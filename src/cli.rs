@@ -250,7 +250,9 @@ fn run_diff(args: DiffArgs) -> i32 {
     };
     if let Some(name) = &args.app {
         if !report.apps.iter().any(|a| &a.name == name) {
-            eprintln!("error: no Application `{name}` in the checkout; `driftlens apps` lists them");
+            eprintln!(
+                "error: no Application `{name}` in the checkout; `driftlens apps` lists them"
+            );
             return 2;
         }
     }

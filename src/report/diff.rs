@@ -39,7 +39,10 @@ pub fn render(
             let (live, predicted) = match r.reason {
                 Reason::Missing => (String::new(), to_yaml(&pair.predicted_live)),
                 Reason::Extraneous => (to_yaml(&pair.normalized_live), String::new()),
-                _ => (to_yaml(&pair.normalized_live), to_yaml(&pair.predicted_live)),
+                _ => (
+                    to_yaml(&pair.normalized_live),
+                    to_yaml(&pair.predicted_live),
+                ),
             };
             let body = TextDiff::from_lines(&live, &predicted)
                 .unified_diff()

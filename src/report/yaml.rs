@@ -97,6 +97,10 @@ mod tests {
         let text = to_yaml(&v);
         let (docs, err) = crate::load::yaml::parse_stream(&text);
         assert!(err.is_none(), "{text}\n{err:?}");
-        assert_eq!(docs[0].root.as_ref().map(|n| n.to_json()), Some(v), "{text}");
+        assert_eq!(
+            docs[0].root.as_ref().map(|n| n.to_json()),
+            Some(v),
+            "{text}"
+        );
     }
 }

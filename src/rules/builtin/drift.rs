@@ -10,7 +10,14 @@ use crate::model::object::{Location, Manifest};
 use crate::rules::Context;
 
 /// Keys that identify list items (the strategic-merge keys of the common built-in lists).
-const ITEM_KEYS: &[&str] = &["name", "containerPort", "mountPath", "port", "devicePath", "ip"];
+const ITEM_KEYS: &[&str] = &[
+    "name",
+    "containerPort",
+    "mountPath",
+    "port",
+    "devicePath",
+    "ip",
+];
 
 /// Translates a pointer into the predicted live document into a pointer into the Git document:
 /// list indices are matched by the items' merge keys, because the predicted list may hold
@@ -26,12 +33,14 @@ pub fn git_pointer(m: &Manifest, predicted: &Value, pointer: &str) -> String {
         let token = unescape_pointer_token(raw);
         let mut seg = token.to_string();
         if let (Some(Value::Array(items)), Ok(i)) = (pv, token.parse::<usize>()) {
-            if let (Some(item), Some(NodeValue::Seq(git_items))) = (items.get(i), node.map(|n| &n.value)) {
+            if let (Some(item), Some(NodeValue::Seq(git_items))) =
+                (items.get(i), node.map(|n| &n.value))
+            {
                 let found = ITEM_KEYS.iter().find_map(|k| {
                     let want = item.get(*k)?;
-                    git_items.iter().position(|g| {
-                        g.get(k).map(|n| n.to_json()).as_ref() == Some(want)
-                    })
+                    git_items
+                        .iter()
+                        .position(|g| g.get(k).map(|n| n.to_json()).as_ref() == Some(want))
                 });
                 if let Some(gi) = found {
                     seg = gi.to_string();
@@ -104,7 +113,9 @@ pub fn app_manifest<'a>(ctx: &'a Context<'_>, app: &AppResult) -> Option<&'a Man
 }
 
 /// `(app, resource)` pairs of every Application in the drift report, in report order.
-pub fn resources<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = (&'a AppResult, &'a ResourceResult)> + 'a {
+pub fn resources<'a>(
+    ctx: &'a Context<'_>,
+) -> impl Iterator<Item = (&'a AppResult, &'a ResourceResult)> + 'a {
     ctx.drift
         .into_iter()
         .flat_map(|d| d.apps.iter())

@@ -13,8 +13,14 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if r.reason != Reason::Extraneous {
             continue;
         }
-        let Some(m) = app_manifest(ctx, app) else { continue };
-        let application = ctx.repo.apps.get(app.app.unwrap_or(usize::MAX)).map(|a| &a.value);
+        let Some(m) = app_manifest(ctx, app) else {
+            continue;
+        };
+        let application = ctx
+            .repo
+            .apps
+            .get(app.app.unwrap_or(usize::MAX))
+            .map(|a| &a.value);
         let prune = application
             .and_then(|a| a.spec.automated())
             .is_some_and(|a| a.prune);
@@ -33,7 +39,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             "the Application stays OutOfSync until it is pruned (sync with prune) or restored in \
              Git"
-                .to_string()
+            .to_string()
         };
         let ns = if r.key.namespace.is_empty() {
             String::new()

@@ -14,20 +14,32 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if r.reason != Reason::Modified {
             continue;
         }
-        let (Some(mi), Some(diff)) = (r.manifest, &r.diff) else { continue };
+        let (Some(mi), Some(diff)) = (r.manifest, &r.diff) else {
+            continue;
+        };
         let m = ctx.repo.manifest(mi);
-        let Some(first) = diff.differences.first() else { continue };
+        let Some(first) = diff.differences.first() else {
+            continue;
+        };
         let secret = is_secret(r);
         let mut parts: Vec<String> = Vec::new();
         let mut props: Vec<Value> = Vec::new();
         let mut suggestions: Vec<Value> = Vec::new();
         let mut needs_respect = false;
         for d in &diff.differences {
-            let cause = r.causes.iter().find(|(p, _)| p == &d.pointer).map(|(_, c)| c);
+            let cause = r
+                .causes
+                .iter()
+                .find(|(p, _)| p == &d.pointer)
+                .map(|(_, c)| c);
             let values = if secret {
                 "changed (values hidden)".to_string()
             } else {
-                format!("Git {}, live {}", short(d.desired.as_ref()), short(d.live.as_ref()))
+                format!(
+                    "Git {}, live {}",
+                    short(d.desired.as_ref()),
+                    short(d.live.as_ref())
+                )
             };
             let mut part = format!("`{}`: {values}", d.pointer);
             if let Some(c) = cause {
@@ -82,7 +94,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .with_property("needsRespectIgnoreDifferences", json!(needs_respect));
         }
         for d in diff.differences.iter().skip(1).take(5) {
-            f = f.with_related(locate(m, predicted, &d.pointer), format!("`{}` differs too", d.pointer));
+            f = f.with_related(
+                locate(m, predicted, &d.pointer),
+                format!("`{}` differs too", d.pointer),
+            );
         }
         out.push(f);
     }
