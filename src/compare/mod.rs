@@ -3,3 +3,6 @@
 //! Normalization, ignoreDifferences, the legacy / structured-merge diff modes, sync status,
 //! drift causes, health assessment and sync windows live here. Everything in this stage works
 //! on parsed values; it never reads files and never formats output.
+
+pub mod health;
+pub mod syncwindow;

@@ -1,0 +1,1 @@
+//! Sync windows (placeholder while the module is written).
