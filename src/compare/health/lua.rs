@@ -302,6 +302,17 @@ impl HealthOverrides {
             .map(|(_, s)| s.clone())
     }
 
+    /// The directory script stored under exactly `key` (`group/Kind`, or a wildcard
+    /// directory key such as `_.crossplane.io/_`), without any matching.
+    pub fn script_for_key(&self, key: &str) -> Option<Arc<LuaScript>> {
+        self.dir_exact.get(key).cloned().or_else(|| {
+            self.dir_wild
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, s)| s.clone())
+        })
+    }
+
     fn rebuild_globs(&mut self) {
         self.cm_globs = self
             .cm
