@@ -4,5 +4,6 @@
 //! drift causes, health assessment and sync windows live here. Everything in this stage works
 //! on parsed values; it never reads files and never formats output.
 
+pub mod cron;
 pub mod health;
 pub mod syncwindow;
