@@ -419,6 +419,8 @@ struct Sandbox {
     template: Table,
     /// Library tables copied per run so that scripts cannot leak state between runs.
     libs: Vec<(String, Table)>,
+    /// Whether this state runs scripts with open libraries.
+    open: bool,
     compiled: HashMap<Arc<str>, Function>,
 }
 
@@ -477,14 +479,20 @@ impl Sandbox {
         }
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         lua.set_memory_limit(MEMORY_LIMIT)?;
+        // The count hook bounds pure-Lua loops; the call hook also checks the deadline before
+        // every function call, so loops around slow library calls stop in time too.
         lua.set_hook(
-            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-            |lua, _debug| {
+            HookTriggers::new()
+                .every_nth_instruction(HOOK_EVERY)
+                .on_calls(),
+            |lua, debug| {
                 if let Some(mut b) = lua.app_data_mut::<Budget>() {
                     if Instant::now() > b.deadline {
                         return Err(mlua::Error::runtime("context deadline exceeded"));
                     }
-                    b.remaining = b.remaining.saturating_sub(u64::from(HOOK_EVERY));
+                    if debug.event() == mlua::debug::DebugEvent::Count {
+                        b.remaining = b.remaining.saturating_sub(u64::from(HOOK_EVERY));
+                    }
                     if b.remaining == 0 {
                         return Err(mlua::Error::runtime(
                             "Lua script exceeded its instruction budget",
@@ -579,24 +587,15 @@ impl Sandbox {
         }
         g.raw_set("os", safe_os.clone())?;
 
-        // `require` only knows the modules this mode has.
-        let modules = lua.create_table()?;
-        modules.raw_set("os", safe_os)?;
-        for (name, t) in &lib_tables {
-            modules.raw_set(name.as_str(), t.clone())?;
+        if !open {
+            // Reachable only through `require("os")`.
+            lib_tables.push(("os".to_string(), safe_os));
         }
-        let require = lua.create_function(move |_, name: String| {
-            match modules.raw_get::<Option<Table>>(name.as_str())? {
-                Some(t) => Ok(t),
-                None => Err(mlua::Error::runtime(format!("module {name} not found"))),
-            }
-        })?;
-        template.raw_set("require", require)?;
-
         Ok(Sandbox {
             lua,
             template,
             libs: lib_tables,
+            open,
             compiled: HashMap::new(),
         })
     }
@@ -607,14 +606,26 @@ impl Sandbox {
             let (k, v) = pair?;
             env.raw_set(k, v)?;
         }
+        // `require` only knows the modules of this mode, and returns this run's copies.
+        let modules = self.lua.create_table()?;
         for (name, lib) in &self.libs {
             let copy = self.lua.create_table()?;
             for pair in lib.pairs::<mlua::Value, mlua::Value>() {
                 let (k, v) = pair?;
                 copy.raw_set(k, v)?;
             }
-            env.raw_set(name.as_str(), copy)?;
+            if self.open || name != "os" {
+                env.raw_set(name.as_str(), copy.clone())?;
+            }
+            modules.raw_set(name.as_str(), copy)?;
         }
+        let require = self.lua.create_function(move |_, name: String| {
+            match modules.raw_get::<Option<Table>>(name.as_str())? {
+                Some(t) => Ok(t),
+                None => Err(mlua::Error::runtime(format!("module {name} not found"))),
+            }
+        })?;
+        env.raw_set("require", require)?;
         env.raw_set("_G", env.clone())?;
         Ok(env)
     }
