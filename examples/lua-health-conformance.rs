@@ -94,11 +94,9 @@ fn main() {
                 }
             };
             let (group, _, kind) = driftlens::compare::health::gvk(&obj);
-            // Argo CD's test runs the folder's own script, whatever the object's kind.
-            let key = rel.replace(std::path::MAIN_SEPARATOR, "/");
-            let script = overrides
-                .script_for_key(&key)
-                .or_else(|| overrides.script_for(group, kind));
+            // Like Argo CD's TestLuaHealthScript: the script is selected by the object's
+            // group/kind (exact folder first, then wildcard folders), not by the test's folder.
+            let script = overrides.script_for(group, kind);
             let Some(script) = script else {
                 failures.push(format!("{rel} {input}: no health.lua"));
                 continue;

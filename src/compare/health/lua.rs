@@ -634,11 +634,15 @@ impl Sandbox {
         if let Some(f) = self.compiled.get(source) {
             return Ok(f.clone());
         }
-        let f = self
-            .lua
-            .load(source.as_ref())
-            .set_name("=<string>")
-            .into_function()?;
+        let compile = |src: &str| self.lua.load(src).set_name("=<string>").into_function();
+        let f = match compile(source) {
+            Ok(f) => f,
+            // gopher-lua accepts `goto continue`; Lua 5.1 needs the idiom rewritten.
+            Err(e) => match super::lua_compat::rewrite_goto_continue(source) {
+                Some(rewritten) => compile(&rewritten).map_err(|_| e)?,
+                None => return Err(e),
+            },
+        };
         if self.compiled.len() > 1024 {
             self.compiled.clear();
         }

@@ -11,6 +11,7 @@
 pub mod aggregate;
 pub mod builtin;
 pub mod lua;
+pub mod lua_compat;
 pub(crate) mod yaml;
 
 use serde_json::Value;
