@@ -135,6 +135,16 @@ fn invalid_schedule_or_duration_is_an_error() {
     );
 }
 
+/// (name, windows, manual, allowed, reason, deciding window)
+type Case = (
+    &'static str,
+    Vec<SyncWindow>,
+    bool,
+    bool,
+    DecisionReason,
+    Option<usize>,
+);
+
 #[test]
 fn can_sync_rules() {
     // 11:00 UTC: windows starting at 10 for 2h are active, windows at 14 are not.
@@ -149,14 +159,7 @@ fn can_sync_rules() {
     };
     use DecisionReason::*;
     // (name, windows, manual, allowed, reason, deciding window)
-    let cases: Vec<(
-        &str,
-        Vec<SyncWindow>,
-        bool,
-        bool,
-        DecisionReason,
-        Option<usize>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         ("no windows", vec![], false, true, NoMatchingWindow, None),
         (
             "active allow",
@@ -428,5 +431,5 @@ fn next_change_finds_the_flip() {
     // Always denied: no change within the horizon.
     let windows = SyncWindows::new(vec![win("deny", "* * * * *", "1h")]);
     assert_eq!(windows.next_change(&APP, at, false), None);
-    assert!(NEXT_CHANGE_HORIZON_MINUTES >= 7 * 24 * 60);
+    const { assert!(NEXT_CHANGE_HORIZON_MINUTES >= 7 * 24 * 60) };
 }

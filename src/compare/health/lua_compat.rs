@@ -209,11 +209,8 @@ pub fn rewrite_goto_continue(src: &str) -> Option<String> {
                 _ => stack.push(Block::Other),
             },
             Tok::Name("repeat") => stack.push(Block::Repeat),
-            Tok::Name("until") => {
-                if stack.pop() != Some(Block::Repeat) {
-                    return None;
-                }
-            }
+            // The guard pops the block `until` closes; anything but a `repeat` is malformed.
+            Tok::Name("until") if stack.pop() != Some(Block::Repeat) => return None,
             Tok::Name("end") => match stack.pop()? {
                 Block::Loop { id, .. } => loop_body[id].1 = Some(toks[i].start),
                 Block::Repeat => return None,
