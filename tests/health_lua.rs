@@ -334,3 +334,25 @@ fn parallel_assessment_with_rayon() {
         assert_eq!(r, &Ok(Some(want)));
     }
 }
+
+#[test]
+fn limits_apply_inside_coroutines() {
+    let r = run(
+        "local co = coroutine.create(function() while true do end end) local ok, err = coroutine.resume(co) error(err)",
+        true,
+    );
+    assert!(
+        matches!(&r, Err(HealthError::Lua(m)) if m.contains("instruction budget") || m.contains("deadline")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn error_messages_have_position_and_no_traceback() {
+    let r = run("local x = nil\nreturn x.field", false);
+    let Err(HealthError::Lua(m)) = r else {
+        panic!("expected an error, got {r:?}");
+    };
+    assert!(m.starts_with("<string>:2:"), "{m}");
+    assert!(!m.contains("traceback"), "{m}");
+}

@@ -462,7 +462,11 @@ fn lua_err(e: mlua::Error) -> HealthError {
 fn lua_message(e: &mlua::Error) -> String {
     match e {
         mlua::Error::CallbackError { cause, .. } => lua_message(cause),
-        mlua::Error::RuntimeError(m) => m.clone(),
+        // Argo CD drops the stack trace of run-time errors.
+        mlua::Error::RuntimeError(m) => m
+            .split_once("\nstack traceback:")
+            .map_or(m.as_str(), |(head, _)| head)
+            .to_string(),
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::MemoryError(_) => "not enough memory".to_string(),
         mlua::Error::ExternalError(e) => e.to_string(),
@@ -480,8 +484,9 @@ impl Sandbox {
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         lua.set_memory_limit(MEMORY_LIMIT)?;
         // The count hook bounds pure-Lua loops; the call hook also checks the deadline before
-        // every function call, so loops around slow library calls stop in time too.
-        lua.set_hook(
+        // every function call, so loops around slow library calls stop in time too. A global
+        // hook also runs in coroutines the script creates (a per-thread hook would not).
+        lua.set_global_hook(
             HookTriggers::new()
                 .every_nth_instruction(HOOK_EVERY)
                 .on_calls(),
