@@ -433,3 +433,54 @@ fn next_change_finds_the_flip() {
     assert_eq!(windows.next_change(&APP, at, false), None);
     const { assert!(NEXT_CHANGE_HORIZON_MINUTES >= 7 * 24 * 60) };
 }
+
+#[test]
+fn deny_all_combinations() {
+    let deny = |s: &str, d: &str| win("deny", s, d);
+    let flagged = |ws: Vec<SyncWindow>| -> Vec<(usize, String)> {
+        SyncWindows::new(ws)
+            .problems()
+            .into_iter()
+            .filter(|p| p.field == "window")
+            .map(|p| (p.index, p.message))
+            .collect()
+    };
+    // Two half-day windows cover every day together.
+    let f = flagged(vec![
+        win("allow", "0 1 * * *", "1h"),
+        deny("0 0 * * *", "12h"),
+        deny("0 12 * * *", "12h"),
+    ]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, 1);
+    assert!(f[0].1.contains("deny windows 1, 2 together"), "{f:?}");
+    // Hourly starts lasting an hour leave only zero-length gaps.
+    assert_eq!(flagged(vec![deny("0 * * * *", "1h")]).len(), 1);
+    assert_eq!(flagged(vec![deny("* * * * *", "1m")]).len(), 1);
+    // 59 minutes leave a real gap; weekdays only leave the weekend.
+    assert!(flagged(vec![deny("0 * * * *", "59m")]).is_empty());
+    assert!(flagged(vec![deny("0 0 * * 1-5", "24h")]).is_empty());
+    // Every day of the week in two windows.
+    assert_eq!(
+        flagged(vec![deny("0 0 * * 1-5", "24h"), deny("0 0 * * 0,6", "24h")]).len(),
+        1
+    );
+    // Windows restricted to some applications are not deny-all.
+    let mut some = deny("* * * * *", "1h");
+    some.applications = vec!["team-a-*".into()];
+    assert!(flagged(vec![some]).is_empty());
+    // Manual syncs still possible.
+    let mut manual = deny("* * * * *", "1h");
+    manual.manual_sync = true;
+    assert!(flagged(vec![manual])[0]
+        .1
+        .ends_with("only manual syncs are possible"));
+}
+
+#[test]
+fn unmatched_windows() {
+    let mut typo = win("deny", "* * * * *", "1h");
+    typo.applications = vec!["gustbook".into()];
+    let windows = SyncWindows::new(vec![win("allow", "* * * * *", "1h"), typo]);
+    assert_eq!(windows.unmatched(&[APP]), vec![1]);
+}

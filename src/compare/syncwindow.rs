@@ -21,6 +21,7 @@ use jiff::tz::{TimeZone, TimeZoneDatabase};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// One `spec.syncWindows[]` entry of an AppProject.
@@ -566,30 +567,126 @@ impl SyncWindows {
                         "window has no applications, namespaces or clusters and matches nothing"
                             .into(),
                 });
-            } else if self.always_active(c) && w.kind == "deny" && matches_everything(w) {
-                let manual = if w.manual_sync {
-                    "; only manual syncs are possible"
-                } else {
-                    ""
-                };
-                out.push(WindowProblem {
-                    index,
-                    field: "window",
-                    message: format!(
-                        "deny window is always active and matches every application: automated syncs never run{manual}"
-                    ),
-                });
             }
+        }
+        out.extend(self.deny_all_problems());
+        out.sort_by_key(|p| p.index);
+        out
+    }
+
+    /// Deny windows that match every application and, alone or together (same time zone),
+    /// are active at every instant of a year: automated syncs never run. Instants where a
+    /// window has just closed and the next one has not yet opened (zero-length gaps, such as
+    /// `* * * * *` with `1m`) count as covered.
+    fn deny_all_problems(&self) -> Vec<WindowProblem> {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, (w, c)) in self.windows.iter().zip(&self.compiled).enumerate() {
+            let valid = c.schedule.is_ok() && c.duration.as_ref().is_ok_and(|d| *d > 0);
+            if w.kind == "deny" && valid && matches_everything(w) {
+                let zone = match &c.tz {
+                    Some(tz) => tz.iana_name().unwrap_or("UTC").to_string(),
+                    None => "UTC".to_string(),
+                };
+                groups.entry(zone).or_default().push(i);
+            }
+        }
+        let mut out = Vec::new();
+        for members in groups.values() {
+            let Some(covering) = self.covering_set(members) else {
+                continue;
+            };
+            let Some(&first) = covering.first() else {
+                continue;
+            };
+            let manual = if covering.iter().all(|i| self.windows[*i].manual_sync) {
+                "; only manual syncs are possible"
+            } else {
+                ""
+            };
+            let message = if covering.len() == 1 {
+                format!("deny window is always active and matches every application: automated syncs never run{manual}")
+            } else {
+                let list: Vec<String> = covering.iter().map(usize::to_string).collect();
+                format!(
+                    "deny windows {} together are always active and match every application: automated syncs never run{manual}",
+                    list.join(", ")
+                )
+            };
+            out.push(WindowProblem {
+                index: first,
+                field: "window",
+                message,
+            });
         }
         out
     }
 
-    fn always_active(&self, c: &Compiled) -> bool {
-        match (&c.schedule, &c.duration) {
-            // Firing every minute with a window of at least a minute covers all time.
-            (Ok(s), Ok(d)) => s.fires_every_minute() && *d >= 60_000_000_000,
-            _ => false,
+    /// The windows (a single one if it suffices) whose active periods cover a whole year on
+    /// their zone-shifted clock, or `None`.
+    fn covering_set(&self, members: &[usize]) -> Option<Vec<usize>> {
+        const NS: i128 = 1_000_000_000;
+        // 2024-01-01T00:00:00 (a leap year, so every day of month and week occurs).
+        const YEAR_START: i64 = 1_704_067_200;
+        const YEAR_END: i64 = YEAR_START + 366 * 86_400;
+        const MAX_FIRINGS: usize = 600_000;
+        let mut intervals: Vec<(i128, i128, usize)> = Vec::new();
+        for &i in members {
+            let c = &self.compiled[i];
+            let (Ok(schedule), Ok(d)) = (&c.schedule, &c.duration) else {
+                continue;
+            };
+            let d = i128::from(*d);
+            // Never firing → Argo CD treats it as always active; firing every minute with a
+            // window of at least a minute leaves only zero-length gaps.
+            if schedule.next(YEAR_START).is_none()
+                || (schedule.fires_every_minute() && d >= 60 * NS)
+            {
+                return Some(vec![i]);
+            }
+            let mut t = YEAR_START - i64::try_from(d / NS).ok()? - 1;
+            let mut count = 0;
+            while let Some(f) = schedule.next(t) {
+                if f > YEAR_END {
+                    break;
+                }
+                intervals.push((i128::from(f) * NS, i128::from(f) * NS + d, i));
+                count += 1;
+                if count > MAX_FIRINGS {
+                    return None;
+                }
+                t = f;
+            }
         }
+        intervals.sort_unstable();
+        let mut covered_to = i128::from(YEAR_START) * NS;
+        let mut used: Vec<usize> = Vec::new();
+        for (start, end, i) in intervals {
+            if start > covered_to {
+                return None;
+            }
+            if end > covered_to {
+                covered_to = end;
+                if !used.contains(&i) {
+                    used.push(i);
+                }
+            }
+        }
+        if covered_to < i128::from(YEAR_END) * NS {
+            return None;
+        }
+        used.sort_unstable();
+        Some(used)
+    }
+
+    /// Indices of windows that match none of `apps` (for example a typo in a glob).
+    pub fn unmatched(&self, apps: &[AppTarget<'_>]) -> Vec<usize> {
+        (0..self.windows.len())
+            .filter(|&i| {
+                !apps
+                    .iter()
+                    .any(|a| matches_with(&self.windows[i], &self.compiled[i], a))
+            })
+            .collect()
     }
 }
 

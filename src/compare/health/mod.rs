@@ -195,7 +195,7 @@ pub fn gvk(obj: &Value) -> (&str, &str, &str) {
     }
 }
 
-/// The annotations of an object as `(key, value)` lookups; non-string values are ignored.
+/// The value of annotation `key`, if present and a string.
 pub(crate) fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }

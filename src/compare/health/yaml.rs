@@ -21,6 +21,7 @@ pub fn parse_all(src: &str) -> Result<Vec<Value>, String> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Value> = HashMap::new();
     let mut current: Option<Value> = None;
+    let mut nodes = 0usize;
     for item in Parser::new_from_str(src) {
         let (event, _span) = item.map_err(|e| e.to_string())?;
         let (value, anchor) = match event {
@@ -61,7 +62,14 @@ pub fn parse_all(src: &str) -> Result<Vec<Value>, String> {
                 };
                 (v, anchor)
             }
-            Event::Alias(id) => (anchors.get(&id).cloned().unwrap_or(Value::Null), 0),
+            Event::Alias(id) => {
+                let v = anchors.get(&id).cloned().unwrap_or(Value::Null);
+                nodes += count_nodes(&v, MAX_NODES);
+                if nodes > MAX_NODES {
+                    return Err(format!("document expands to more than {MAX_NODES} nodes"));
+                }
+                (v, 0)
+            }
             _ => continue,
         };
         if anchor != 0 {
@@ -96,6 +104,27 @@ pub fn parse_all(src: &str) -> Result<Vec<Value>, String> {
         }
     }
     Ok(docs)
+}
+
+/// Upper bound on values a document may expand to through aliases (billion-laughs guard).
+const MAX_NODES: usize = 1_000_000;
+
+/// Number of values in `v`, counting stops once `limit` is exceeded.
+fn count_nodes(v: &Value, limit: usize) -> usize {
+    let mut n = 0;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        n += 1;
+        if n > limit {
+            break;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    n
 }
 
 /// Parses a single-document YAML file.
@@ -151,4 +180,39 @@ fn resolve_plain(s: &str) -> Value {
         }
     }
     Value::String(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_resolve_like_go_yaml_v2() {
+        let v = parse_one("a: yes\nb: 0777\nc: '1'\nd: ~\ne: 1.5\nf: 0x10\ng: !!str 12\n");
+        assert_eq!(
+            v,
+            Ok(
+                serde_json::json!({"a": true, "b": 511, "c": "1", "d": null, "e": 1.5, "f": 16, "g": "12"})
+            )
+        );
+    }
+
+    #[test]
+    fn anchors_merge_and_alias_bombs() {
+        let v = parse_one("base: &b {x: 1}\nuse:\n  <<: *b\n  z: 2\n  y: 3\n");
+        assert_eq!(
+            v,
+            Ok(serde_json::json!({"base": {"x": 1}, "use": {"x": 1, "z": 2, "true": 3}}))
+        );
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse_one(&bomb).is_err());
+    }
 }
