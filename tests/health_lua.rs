@@ -356,3 +356,12 @@ fn error_messages_have_position_and_no_traceback() {
     assert!(m.starts_with("<string>:2:"), "{m}");
     assert!(!m.contains("traceback"), "{m}");
 }
+
+#[test]
+fn string_metatable_is_protected() {
+    assert!(is_healthy(run(
+        &healthy_if("getmetatable('') == false"),
+        true
+    )));
+    assert!(is_healthy(run(&healthy_if("('x'):upper() == 'X'"), true)));
+}

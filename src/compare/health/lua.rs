@@ -76,6 +76,9 @@ struct CmOverride {
 #[derive(Debug, Clone, Default)]
 pub struct HealthOverrides {
     cm: BTreeMap<String, CmOverride>,
+    /// Prepared scripts of `cm` entries with a non-empty script, by key.
+    cm_scripts: BTreeMap<String, Arc<LuaScript>>,
+    /// Every such key as a glob, in key order.
     cm_globs: Vec<(String, Option<GlobMatcher>)>,
     dir_exact: BTreeMap<String, Arc<LuaScript>>,
     dir_wild: Vec<(String, Arc<LuaScript>)>,
@@ -166,7 +169,7 @@ impl HealthOverrides {
                 })?;
             }
         }
-        out.rebuild_globs();
+        out.rebuild_cm_index();
         Ok(out)
     }
 
@@ -180,7 +183,7 @@ impl HealthOverrides {
                 use_open_libs,
             },
         );
-        self.rebuild_globs();
+        self.rebuild_cm_index();
     }
 
     /// Builds overrides from a customizations directory only.
@@ -274,23 +277,14 @@ impl HealthOverrides {
         } else {
             format!("{group}/{kind}")
         };
-        if let Some(o) = self.cm.get(&key).filter(|o| !o.health_lua.is_empty()) {
-            return Some(Arc::new(LuaScript {
-                source: o.health_lua.as_str().into(),
-                use_open_libs: o.use_open_libs,
-                origin: ScriptOrigin::ConfigMap(key),
-            }));
+        if let Some(s) = self.cm_scripts.get(&key) {
+            return Some(s.clone());
         }
         for (pattern, matcher) in &self.cm_globs {
-            let Some(o) = self.cm.get(pattern) else {
-                continue;
-            };
             if matcher.as_ref().is_some_and(|m| m.is_match(&key)) {
-                return Some(Arc::new(LuaScript {
-                    source: o.health_lua.as_str().into(),
-                    use_open_libs: o.use_open_libs,
-                    origin: ScriptOrigin::ConfigMap(pattern.clone()),
-                }));
+                if let Some(s) = self.cm_scripts.get(pattern) {
+                    return Some(s.clone());
+                }
             }
         }
         if let Some(s) = self.dir_exact.get(&key) {
@@ -313,12 +307,24 @@ impl HealthOverrides {
         })
     }
 
-    fn rebuild_globs(&mut self) {
-        self.cm_globs = self
+    fn rebuild_cm_index(&mut self) {
+        self.cm_scripts = self
             .cm
             .iter()
             .filter(|(_, o)| !o.health_lua.is_empty())
-            .map(|(k, _)| (k.clone(), argo_glob(k)))
+            .map(|(k, o)| {
+                let script = LuaScript {
+                    source: o.health_lua.as_str().into(),
+                    use_open_libs: o.use_open_libs,
+                    origin: ScriptOrigin::ConfigMap(k.clone()),
+                };
+                (k.clone(), Arc::new(script))
+            })
+            .collect();
+        self.cm_globs = self
+            .cm_scripts
+            .keys()
+            .map(|k| (k.clone(), argo_glob(k)))
             .collect();
     }
 }
@@ -572,6 +578,11 @@ impl Sandbox {
                 let f: mlua::Value = safe_os.raw_get(name)?;
                 table_lib.raw_set(name, f)?;
             }
+        }
+        if open {
+            // Scripts must not reach the shared string library through the string metatable.
+            lua.load("local mt = getmetatable('') if mt then mt.__metatable = false end")
+                .exec()?;
         }
         // Remove everything else from the real globals so that no function can reach it.
         for name in [
