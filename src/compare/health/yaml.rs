@@ -181,38 +181,3 @@ fn resolve_plain(s: &str) -> Value {
     }
     Value::String(s.to_string())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scalars_resolve_like_go_yaml_v2() {
-        let v = parse_one("a: yes\nb: 0777\nc: '1'\nd: ~\ne: 1.5\nf: 0x10\ng: !!str 12\n");
-        assert_eq!(
-            v,
-            Ok(
-                serde_json::json!({"a": true, "b": 511, "c": "1", "d": null, "e": 1.5, "f": 16, "g": "12"})
-            )
-        );
-    }
-
-    #[test]
-    fn anchors_merge_and_alias_bombs() {
-        let v = parse_one("base: &b {x: 1}\nuse:\n  <<: *b\n  z: 2\n  y: 3\n");
-        assert_eq!(
-            v,
-            Ok(serde_json::json!({"base": {"x": 1}, "use": {"x": 1, "z": 2, "true": 3}}))
-        );
-        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
-        for i in 0..8 {
-            let prev = if i == 0 {
-                "a".to_string()
-            } else {
-                format!("l{}", i - 1)
-            };
-            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
-        }
-        assert!(parse_one(&bomb).is_err());
-    }
-}
