@@ -365,3 +365,22 @@ fn string_metatable_is_protected() {
     )));
     assert!(is_healthy(run(&healthy_if("('x'):upper() == 'X'"), true)));
 }
+
+#[test]
+fn runaway_recursion_and_huge_strings_are_errors() {
+    assert!(matches!(
+        run(
+            "local function f() return 1 + f() end return {status = f()}",
+            false
+        ),
+        Err(HealthError::Lua(_))
+    ));
+    assert!(matches!(
+        run("local s = string.rep('x', 2^30) return {}", true),
+        Err(HealthError::Lua(_))
+    ));
+    assert!(matches!(
+        run("local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return {status = t.x}", false),
+        Err(HealthError::Lua(_))
+    ));
+}
