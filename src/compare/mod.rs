@@ -45,3 +45,7 @@ pub mod tracking;
 pub use diff::{diff, diff_optional, DiffError, DiffMode, DiffResult, DiffSettings, FieldDiff};
 pub use ignore::{CompiledIgnoreRule, IgnoreRule, KnownTypeField};
 pub use normalize::StatusIgnore;
+
+pub mod cron;
+pub mod health;
+pub mod syncwindow;

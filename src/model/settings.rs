@@ -185,19 +185,8 @@ pub const SPLIT_KEY_TYPES: &[&str] = &[
     "knownTypeFields",
 ];
 
-fn yaml_value(text: &str) -> Result<Value, String> {
-    let (docs, err) = yaml::parse_stream(text);
-    if let Some(e) = err {
-        return Err(format!("line {}: {}", e.at.line, e.message));
-    }
-    Ok(docs
-        .into_iter()
-        .find_map(|d| d.root)
-        .map_or(Value::Null, |n| n.to_json()))
-}
-
 fn yaml_typed<T: for<'de> Deserialize<'de> + Default>(text: &str) -> Result<T, String> {
-    let v = yaml_value(text)?;
+    let v = yaml::parse_value(text)?;
     if v.is_null() {
         return Ok(T::default());
     }
@@ -252,7 +241,7 @@ impl ArgoSettings {
         }
         let mut overrides: BTreeMap<String, ResourceOverride> = BTreeMap::new();
         if let Some(text) = data.get("resource.customizations") {
-            match yaml_value(text) {
+            match yaml::parse_value(text) {
                 Ok(Value::Object(map)) => {
                     for (key, v) in map {
                         match parse_combined_override(&v) {
@@ -325,7 +314,7 @@ impl ArgoSettings {
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
         if let Some(text) = data.get("resource.compareoptions") {
-            match yaml_value(text) {
+            match yaml::parse_value(text) {
                 Ok(v) => {
                     if let Some(b) = v.get("ignoreAggregatedRoles").and_then(Value::as_bool) {
                         s.compare_options.ignore_aggregated_roles = b;
