@@ -46,6 +46,33 @@ pub struct DiffSettings {
     pub mask_secrets: bool,
 }
 
+impl DiffSettings {
+    /// Settings for one Application: its `spec.ignoreDifferences` rules first, then the
+    /// argocd-cm overrides (Argo CD's order), known types including the built-in ones. Fails
+    /// like Argo CD when a glob or jq expression does not compile.
+    pub fn for_application(
+        app_rules: Vec<ignore::IgnoreRule>,
+        cm: super::argocd_cm::CmDiffConfig,
+        server_side_apply: bool,
+    ) -> Result<DiffSettings, ignore::RuleError> {
+        let ignore_rules = app_rules
+            .into_iter()
+            .chain(cm.ignore_rules)
+            .map(CompiledIgnoreRule::compile)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut known_type_fields = KnownTypeField::builtin();
+        known_type_fields.extend(cm.known_type_fields);
+        Ok(DiffSettings {
+            ignore_rules,
+            known_type_fields,
+            status_ignore: cm.status_ignore,
+            ignore_aggregated_roles: cm.ignore_aggregated_roles,
+            server_side_apply,
+            ..DiffSettings::default()
+        })
+    }
+}
+
 /// Argo CD's diff-time resource-tracking normalization (§1.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackingNormalization {
@@ -912,6 +939,35 @@ mod tests {
             diff_optional(None, None, &DiffSettings::default()),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn settings_for_application_order_and_failures() {
+        let cm = super::super::argocd_cm::CmDiffConfig {
+            ignore_rules: vec![ignore::IgnoreRule {
+                group: "*".into(),
+                kind: "*".into(),
+                json_pointers: vec!["/spec/replicas".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let app = vec![ignore::IgnoreRule {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            jq_path_expressions: vec![".spec.paused".into()],
+            ..Default::default()
+        }];
+        let s = DiffSettings::for_application(app, cm.clone(), false).expect("compiles");
+        assert_eq!(s.ignore_rules.len(), 2);
+        assert_eq!(s.ignore_rules[0].rule().kind, "Deployment");
+        assert_eq!(s.known_type_fields.len(), 1);
+        let bad = vec![ignore::IgnoreRule {
+            kind: "*".into(),
+            jq_path_expressions: vec![".spec[".into()],
+            ..Default::default()
+        }];
+        assert!(DiffSettings::for_application(bad, cm, false).is_err());
     }
 
     #[test]

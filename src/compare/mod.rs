@@ -21,6 +21,7 @@
 //! table generated from the OpenAPI document), [`smp`], [`jsonmerge`], [`smd`] (the three
 //! predictions), [`defaults`] (scheme defaulting), [`mod@diff`] (entry point and result).
 
+pub mod argocd_cm;
 #[cfg(test)]
 mod conformance_tests;
 pub mod defaults;
