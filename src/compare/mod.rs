@@ -34,6 +34,8 @@ pub mod managedfields;
 pub mod normalize;
 pub mod patchmeta;
 pub mod quantity;
+#[cfg(test)]
+mod robustness_tests;
 pub mod secrets;
 pub mod smd;
 pub mod smp;

@@ -58,6 +58,9 @@ fn merge(
     live: &Value,
     path: &mut Vec<Loc>,
 ) -> Value {
+    if config == live {
+        return live.clone();
+    }
     match (config, live) {
         (Value::Object(c), Value::Object(l)) => {
             let shape = match (ctx.t, node) {
