@@ -476,16 +476,18 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
     }
     warnings.sort();
     warnings.dedup();
-    let api_version = live_n
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let kind = live_n
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    // The patch metadata comes from the desired object's kind, as in Argo CD.
+    let type_of = |k: &str| {
+        config
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .or_else(|| live_n.get(k).and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string()
+    };
+    let api_version = type_of("apiVersion");
+    let kind = type_of("kind");
     let t = table();
     let root = t.and_then(|t| t.root(&api_version, &kind));
 
