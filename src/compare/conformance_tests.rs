@@ -619,3 +619,60 @@ fn test_ssd_offline_configmap_key_removed() {
         &DiffSettings::default(),
     );
 }
+
+/// TestRemarshal, TestRemarshalResources, TestRemarshalStatefulSetCreationTimestamp.
+#[test]
+fn test_remarshal_cases() {
+    use super::normalize::remarshal;
+    let sa = remarshal(&json!({"apiVersion": "v1", "kind": "ServiceAccount",
+        "imagePullSecrets": [], "metadata": {"name": "my-sa"}}));
+    assert!(sa.get("imagePullSecrets").is_none());
+    assert!(sa["metadata"].get("creationTimestamp").is_none());
+    for (cpu, want) in [
+        (json!(0.2), json!("200m")),
+        (json!("0.2"), json!("200m")),
+        (json!("invalid"), json!("invalid")),
+    ] {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-pod"},
+            "spec": {"containers": [{"image": "nginx:1.7.9", "name": "nginx",
+                "resources": {"requests": {"cpu": cpu}}}]}});
+        let got = remarshal(&pod);
+        assert_eq!(
+            got["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+            want
+        );
+    }
+    let sts = remarshal(&json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "test-sts", "creationTimestamp": "2025-11-06T19:35:31Z"},
+        "spec": {"serviceName": "test", "selector": {"matchLabels": {"app": "test"}},
+            "template": {"metadata": {"creationTimestamp": null, "labels": {"app": "test"}},
+                "spec": {"containers": [{"name": "test", "image": "nginx"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data", "creationTimestamp": null},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}));
+    assert!(sts["spec"]["template"]["metadata"]
+        .get("creationTimestamp")
+        .is_none());
+    assert!(sts["spec"]["volumeClaimTemplates"][0]["metadata"]
+        .get("creationTimestamp")
+        .is_none());
+    // The top-level timestamp is kept by remarshal (removed later by normalization).
+    assert!(sts["metadata"].get("creationTimestamp").is_some());
+}
+
+/// ExampleDiff: cpu 0.2 vs live 0.1 differs.
+#[test]
+fn test_example_diff_cpu() {
+    let desired = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-pod"},
+        "spec": {"containers": [{"image": "nginx:1.7.9", "name": "nginx",
+            "resources": {"requests": {"cpu": 0.2}}}]}});
+    let mut live = desired.clone();
+    live["metadata"]["name"] = json!("argo-cd-cli-84bf9649fd-tm59q");
+    live["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!(0.1);
+    let r = assert_modified(&desired, &live, &DiffSettings::default());
+    assert!(r
+        .differences
+        .iter()
+        .any(|d| d.pointer == "/spec/containers/0/resources/requests/cpu"
+            && d.desired == Some(json!("200m"))
+            && d.live == Some(json!("100m"))));
+}
