@@ -157,6 +157,72 @@ def schema(buf):
     return s
 
 
+# Fields added to the Kubernetes API after the version of the OpenAPI document (v1.24) that
+# real manifests commonly use. Without them an object using such a field would fail driftlens'
+# typed round-trip and be compared raw. Types follow the Kubernetes API reference; nested
+# structures driftlens does not need to canonicalize are typed as free-form objects.
+ANY = {"t": "object"}
+SUPPLEMENT = {
+    "io.k8s.api.core.v1.Container": {
+        "restartPolicy": {"t": "string"},
+        "resizePolicy": {"t": "array", "i": ANY, "lt": "atomic"},
+    },
+    "io.k8s.api.core.v1.EphemeralContainer": {
+        "restartPolicy": {"t": "string"},
+        "resizePolicy": {"t": "array", "i": ANY, "lt": "atomic"},
+    },
+    "io.k8s.api.core.v1.PodSpec": {
+        "schedulingGates": {"t": "array", "i": ANY, "mk": "name", "ps": "merge",
+                            "lt": "map", "lk": ["name"]},
+        "resourceClaims": {"t": "array", "i": ANY, "mk": "name", "ps": "merge,retainKeys",
+                           "lt": "map", "lk": ["name"]},
+        "hostUsers": {"t": "boolean"},
+        "resources": {"ref": "io.k8s.api.core.v1.ResourceRequirements"},
+    },
+    "io.k8s.api.core.v1.PodSecurityContext": {
+        "appArmorProfile": ANY,
+        "supplementalGroupsPolicy": {"t": "string"},
+        "seLinuxChangePolicy": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.SecurityContext": {"appArmorProfile": ANY},
+    "io.k8s.api.core.v1.LifecycleHandler": {"sleep": ANY},
+    "io.k8s.api.core.v1.Volume": {"image": ANY},
+    "io.k8s.api.core.v1.ResourceRequirements": {
+        "claims": {"t": "array", "i": ANY, "lt": "map", "lk": ["name"]},
+    },
+    "io.k8s.api.core.v1.PersistentVolumeClaimSpec": {
+        "volumeAttributesClassName": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.TopologySpreadConstraint": {
+        "matchLabelKeys": {"t": "array", "i": {"t": "string"}, "lt": "atomic"},
+        "nodeAffinityPolicy": {"t": "string"},
+        "nodeTaintsPolicy": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.ServiceSpec": {"trafficDistribution": {"t": "string"}},
+    "io.k8s.api.apps.v1.StatefulSetSpec": {"ordinals": ANY},
+    "io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy": {
+        "maxUnavailable": {"ref": "io.k8s.apimachinery.pkg.util.intstr.IntOrString"},
+    },
+    "io.k8s.api.batch.v1.JobSpec": {
+        "podReplacementPolicy": {"t": "string"},
+        "backoffLimitPerIndex": {"t": "integer", "f": "int32"},
+        "maxFailedIndexes": {"t": "integer", "f": "int32"},
+        "successPolicy": ANY,
+        "managedBy": {"t": "string"},
+        "podFailurePolicy": ANY,
+    },
+}
+
+
+def supplement(defs):
+    for name, fields in SUPPLEMENT.items():
+        props = defs.get(name, {}).get("p")
+        if props is None:
+            continue
+        for field, ty in fields.items():
+            props.setdefault(field, ty)
+
+
 def main():
     path = sys.argv[1]
     with open(path, "rb") as fh:
@@ -187,6 +253,7 @@ def main():
     # definitions in the document are custom resources of the cluster it was taken from.
     defs = {k: v for k, v in defs.items() if k.startswith("io.k8s.api.")
             or k.startswith("io.k8s.apimachinery.")}
+    supplement(defs)
     gvks = {}
     for name, s in sorted(defs.items()):
         for g in s.pop("gvk", []):
@@ -203,6 +270,7 @@ def main():
             "info_version": version,
             "sha256": hashlib.sha256(data).hexdigest(),
             "generator": "scripts/gen-patch-meta.py",
+            "supplement": "fields added after v1.24 by hand: SUPPLEMENT in the generator",
         },
         "gvks": gvks,
         "types": defs,

@@ -114,6 +114,13 @@ pub(crate) fn walk(t: &TypeTable, node: &Value, value: &Value, root: bool) -> Ty
             };
             let mut out = Map::new();
             for (k, v) in obj {
+                // `status` is written by controllers of the live cluster, which may be newer
+                // than the type table; it is compared raw (and ignored by default) so that a
+                // new status field does not disable the round-trip of the whole object.
+                if root && k == "status" {
+                    out.insert(k.clone(), v.clone());
+                    continue;
+                }
                 let field = match t.field(s, k) {
                     Some(f) => f,
                     None if root && (k == "apiVersion" || k == "kind") => {
@@ -438,6 +445,20 @@ mod tests {
             got["spec"]["volumeClaimTemplates"][0]["metadata"],
             json!({"name": "d"})
         );
+    }
+
+    #[test]
+    fn newer_fields_and_unknown_status_keep_the_round_trip() {
+        let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"template": {"spec": {"initContainers": [{"name": "proxy", "restartPolicy": "Always",
+                "resources": {"requests": {"cpu": 0.5}}}], "containers": []}}},
+            "status": {"someFutureField": {"a": 1}}});
+        let got = remarshal(&dep);
+        assert_eq!(
+            got["spec"]["template"]["spec"]["initContainers"][0]["resources"]["requests"]["cpu"],
+            json!("500m")
+        );
+        assert_eq!(got["status"], dep["status"]);
     }
 
     #[test]
