@@ -342,6 +342,13 @@ fn service(obj: &mut Value) {
     }
     set_default(s, "sessionAffinity", json!("None"));
     set_default(s, "internalTrafficPolicy", json!("Cluster"));
+    // Set by the API server's allocator rather than a defaulter; single-stack unless asked.
+    if s.get("ipFamilies")
+        .and_then(Value::as_array)
+        .is_none_or(|f| f.len() < 2)
+    {
+        set_default(s, "ipFamilyPolicy", json!("SingleStack"));
+    }
     if ty == "NodePort" || ty == "LoadBalancer" {
         set_default(s, "externalTrafficPolicy", json!("Cluster"));
     }
@@ -413,6 +420,7 @@ mod tests {
         assert_eq!(
             s["spec"],
             json!({"type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster",
+                "ipFamilyPolicy": "SingleStack",
                 "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}]})
         );
     }

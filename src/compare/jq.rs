@@ -237,6 +237,41 @@ mod tests {
     }
 
     #[test]
+    fn common_ignore_expressions() {
+        let obj = json!({
+            "metadata": {"annotations": {"foo.bar/baz": "1", "keep": "2"}},
+            "data": {"tls.crt": "x", "ca.crt": "y"},
+            "webhooks": [{"name": "a", "clientConfig": {"caBundle": "c", "url": "u"}},
+                         {"name": "b", "clientConfig": {"caBundle": "d"}}],
+            "spec": {"rules": [{"host": "x", "http": {"paths": [{"backend": 1, "path": "/"}]}},
+                               {"host": "y"}]}
+        });
+        let cases = [
+            (
+                ".metadata.annotations.\"foo.bar/baz\"",
+                "/metadata/annotations",
+                json!({"keep": "2"}),
+            ),
+            (".data[\"tls.crt\"]", "/data", json!({"ca.crt": "y"})),
+            (
+                ".webhooks[]?.clientConfig.caBundle",
+                "/webhooks",
+                json!([{"name": "a", "clientConfig": {"url": "u"}}, {"name": "b", "clientConfig": {}}]),
+            ),
+            (
+                ".spec.rules[] | select(.host == \"x\") | .http.paths[0].backend",
+                "/spec/rules/0/http/paths/0",
+                json!({"path": "/"}),
+            ),
+        ];
+        for (expr, pointer, want) in cases {
+            let p = JqPath::compile(expr).expect("compiles");
+            let got = p.apply(&obj, T).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+            assert_eq!(got.pointer(pointer), Some(&want), "{expr}");
+        }
+    }
+
+    #[test]
     fn errors_and_output_counts_skip() {
         let p = JqPath::compile(".spec.x[]").expect("compiles");
         assert!(matches!(
