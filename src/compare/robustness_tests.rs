@@ -176,3 +176,45 @@ fn random_documents_never_panic_and_are_deterministic() {
         );
     }
 }
+
+#[test]
+fn shared_settings_work_across_rayon_threads() {
+    use rayon::prelude::*;
+    let rule = CompiledIgnoreRule::compile(IgnoreRule {
+        group: "apps".into(),
+        kind: "Deployment".into(),
+        jq_path_expressions: vec![".spec.replicas".into()],
+        ..Default::default()
+    })
+    .expect("rule compiles");
+    let settings = DiffSettings {
+        ignore_rules: vec![rule],
+        ..Default::default()
+    };
+    let pairs: Vec<(Value, Value)> = (0..64)
+        .map(|i| {
+            let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": format!("d{i}")},
+                "spec": {"replicas": i, "template": {"spec": {"containers": [
+                    {"name": "app", "image": format!("app:{}", i % 3)}]}}}});
+            let mut l = d.clone();
+            l["spec"]["replicas"] = json!(i + 1);
+            if i % 2 == 0 {
+                l["spec"]["template"]["spec"]["containers"][0]["image"] = json!("app:other");
+            }
+            (d, l)
+        })
+        .collect();
+    let sequential: Vec<bool> = pairs
+        .iter()
+        .map(|(d, l)| diff(d, l, &settings).map(|r| r.modified).unwrap_or(true))
+        .collect();
+    let parallel: Vec<bool> = pairs
+        .par_iter()
+        .map(|(d, l)| diff(d, l, &settings).map(|r| r.modified).unwrap_or(true))
+        .collect();
+    assert_eq!(sequential, parallel);
+    // Replicas are ignored; only the image change of even pairs is drift.
+    let expected: Vec<bool> = (0..64).map(|i| i % 2 == 0).collect();
+    assert_eq!(parallel, expected);
+}
