@@ -9,6 +9,19 @@
 //!
 //! Inputs deeper than [`MAX_DEPTH`] are rejected up front, so every recursive step below
 //! works on bounded depth.
+//!
+//! Known approximations (each covered by tests where Argo CD's own tests define the outcome):
+//!
+//! * Server-side diff needs the API server; `ServerSideApply=true` uses the structured-merge
+//!   prediction from live `managedFields` instead.
+//! * The Kubernetes type table comes from the 1.24 OpenAPI document plus a hand-kept list of
+//!   newer fields; Go's `omitempty` is inferred (optional fields, minus known pointer fields).
+//! * Scheme defaulting covers the fields of the common workload, Service, webhook and
+//!   NetworkPolicy kinds (see [`super::defaults`]).
+//! * jq expressions that may not terminate are skipped with a warning (see [`super::jq`]).
+//! * The predicted and normalized documents are computed from the ignore-normalized inputs, as
+//!   Argo CD's `StateDiff` reports them (its test expects `replicas` ignored by a JSON pointer
+//!   to come back as the default `1`).
 
 use super::ignore::{self, CompiledIgnoreRule, KnownTypeField};
 use super::normalize::{self, KindOptions, StatusIgnore};
