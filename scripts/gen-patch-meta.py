@@ -21,10 +21,21 @@ NamedSchema{name=1,value=2}, Schema{_ref=1, format=2, required=19, additional_pr
 type=22, items=23, properties=25, vendor_extension=31}, NamedAny{name=1,value=2},
 Any{yaml=2}).
 
-Usage: scripts/gen-patch-meta.py openapiv2.bin > src/compare/data/k8s-types.json
+Optionally (`--go-types DIR --go-source TEXT`), Go's JSON encoding facts that the OpenAPI
+document lacks are added from the Kubernetes Go types: for each field, "oe" (`omitempty`),
+"oz" (`omitzero`) and "ptr" (a pointer field, whose zero value survives the round-trip); a
+definition with these facts is marked "go". DIR holds `<group>/<version>/types.go` files of
+`k8s.io/api` and `meta/v1/types.go` of `k8s.io/apimachinery` (copied out of those
+repositories, e.g. `git -C api show HEAD:apps/v1/types.go`); they are only read, never
+committed.
+
+Usage: scripts/gen-patch-meta.py openapiv2.bin [--go-types DIR --go-source TEXT] \
+         > src/compare/data/k8s-types.json
 """
 import hashlib
 import json
+import os
+import re
 import sys
 
 
@@ -223,8 +234,99 @@ def supplement(defs):
             props.setdefault(field, ty)
 
 
+GO_FIELD = re.compile(
+    r'^\s*(?:(\w+)\s+)?(\*?)((?:\[\])*(?:map\[[^\]]+\])?\*?[\w.]+)\s+`([^`]*)`')
+
+
+def parse_go_structs(path):
+    """struct name -> list of fields {json, opts, ptr, type, inline} of one types.go."""
+    structs = {}
+    with open(path) as fh:
+        lines = fh.read().split("\n")
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^type (\w+) struct \{\s*$", lines[i])
+        if not m:
+            i += 1
+            continue
+        fields = []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("}"):
+            line = lines[i]
+            fm = GO_FIELD.match(line)
+            if fm and not line.strip().startswith("//"):
+                name, ptr, gotype, tag = fm.groups()
+                jm = re.search(r'json:"([^"]*)"', tag)
+                if jm:
+                    parts = jm.group(1).split(",")
+                    fields.append({
+                        "json": parts[0],
+                        "opts": parts[1:],
+                        "ptr": ptr == "*" or gotype.startswith("*"),
+                        "type": gotype,
+                        "inline": name is None or "inline" in parts[1:],
+                    })
+            i += 1
+        structs[m.group(1)] = fields
+    return structs
+
+
+def flatten(structs, name, depth=0):
+    """json name -> field, with inline embedded structs of the same file expanded."""
+    out = {}
+    for f in structs.get(name, []):
+        if f["inline"] and f["json"] == "":
+            if "." not in f["type"] and depth < 8:
+                out.update(flatten(structs, f["type"], depth + 1))
+            continue
+        out[f["json"]] = f
+    return out
+
+
+def add_go_facts(defs, go_dir):
+    for root, _, files in os.walk(go_dir):
+        if "types.go" not in files:
+            continue
+        rel = os.path.relpath(root, go_dir).replace(os.sep, "/")
+        parts = rel.split("/")
+        if len(parts) != 2:
+            continue
+        group, version = parts
+        prefix = ("io.k8s.apimachinery.pkg.apis.meta.v1." if rel == "meta/v1"
+                  else "io.k8s.api.%s.%s." % (group, version))
+        structs = parse_go_structs(os.path.join(root, "types.go"))
+        for name in structs:
+            d = defs.get(prefix + name)
+            if d is None or "p" not in d:
+                continue
+            fields = flatten(structs, name)
+            d["go"] = 1
+            for prop, node in d["p"].items():
+                f = fields.get(prop)
+                if f is None:
+                    continue
+                if "omitempty" in f["opts"]:
+                    node["oe"] = 1
+                if "omitzero" in f["opts"]:
+                    node["oz"] = 1
+                if f["ptr"]:
+                    node["ptr"] = 1
+
+
 def main():
     path = sys.argv[1]
+    go_dir = None
+    go_source = ""
+    args = sys.argv[2:]
+    while args:
+        if args[0] == "--go-types" and len(args) > 1:
+            go_dir = args[1]
+            args = args[2:]
+        elif args[0] == "--go-source" and len(args) > 1:
+            go_source = args[1]
+            args = args[2:]
+        else:
+            raise SystemExit("unknown argument %s" % args[0])
     with open(path, "rb") as fh:
         data = fh.read()
     version = ""
@@ -254,6 +356,8 @@ def main():
     defs = {k: v for k, v in defs.items() if k.startswith("io.k8s.api.")
             or k.startswith("io.k8s.apimachinery.")}
     supplement(defs)
+    if go_dir:
+        add_go_facts(defs, go_dir)
     gvks = {}
     for name, s in sorted(defs.items()):
         for g in s.pop("gvk", []):
@@ -271,6 +375,7 @@ def main():
             "sha256": hashlib.sha256(data).hexdigest(),
             "generator": "scripts/gen-patch-meta.py",
             "supplement": "fields added after v1.24 by hand: SUPPLEMENT in the generator",
+            "go_types": go_source,
         },
         "gvks": gvks,
         "types": defs,
