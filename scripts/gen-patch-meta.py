@@ -24,7 +24,9 @@ Any{yaml=2}).
 Optionally (`--go-types DIR --go-source TEXT`), Go's JSON encoding facts that the OpenAPI
 document lacks are added from the Kubernetes Go types: for each field, "oe" (`omitempty`),
 "oz" (`omitzero`) and "ptr" (a pointer field, whose zero value survives the round-trip); a
-definition with these facts is marked "go". DIR holds `<group>/<version>/types.go` files of
+definition with these facts is marked "go". Fields the Go types have and the document lacks
+(added to Kubernetes later) are added with a type derived from the Go type and the patch
+metadata of their struct tags and `+listType` / `+listMapKey` markers. DIR holds `<group>/<version>/types.go` files of
 `k8s.io/api` and `meta/v1/types.go` of `k8s.io/apimachinery` (copied out of those
 repositories, e.g. `git -C api show HEAD:apps/v1/types.go`); they are only read, never
 committed.
@@ -250,11 +252,17 @@ def parse_go_structs(path):
             i += 1
             continue
         fields = []
+        markers = []
         i += 1
         while i < len(lines) and not lines[i].startswith("}"):
             line = lines[i]
+            stripped = line.strip()
+            if stripped.startswith("// +"):
+                markers.append(stripped[3:])
+            elif not stripped.startswith("//") and stripped:
+                pass
             fm = GO_FIELD.match(line)
-            if fm and not line.strip().startswith("//"):
+            if fm and not stripped.startswith("//"):
                 name, ptr, gotype, tag = fm.groups()
                 jm = re.search(r'json:"([^"]*)"', tag)
                 if jm:
@@ -263,12 +271,84 @@ def parse_go_structs(path):
                         "json": parts[0],
                         "opts": parts[1:],
                         "ptr": ptr == "*" or gotype.startswith("*"),
-                        "type": gotype,
+                        "type": gotype.lstrip("*"),
                         "inline": name is None or "inline" in parts[1:],
+                        "tag": tag,
+                        "markers": markers,
                     })
+                markers = []
+            elif stripped and not stripped.startswith("//"):
+                markers = []
             i += 1
         structs[m.group(1)] = fields
     return structs
+
+
+def parse_go_named(path):
+    """Non-struct named types of one types.go: name -> underlying Go type text."""
+    named = {}
+    with open(path) as fh:
+        for line in fh:
+            m = re.match(r"^type (\w+) ((?:\[\])*(?:map\[[^\]]+\])?[\w.]+)\s*$", line)
+            if m:
+                named[m.group(1)] = m.group(2)
+    return named
+
+
+GO_SCALARS = {
+    "string": {"t": "string"}, "bool": {"t": "boolean"}, "int": {"t": "integer"},
+    "int32": {"t": "integer"}, "int64": {"t": "integer"}, "uint32": {"t": "integer"},
+    "uint64": {"t": "integer"}, "float64": {"t": "number"}, "float32": {"t": "number"},
+    "resource.Quantity": {"ref": "io.k8s.apimachinery.pkg.api.resource.Quantity"},
+    "intstr.IntOrString": {"ref": "io.k8s.apimachinery.pkg.util.intstr.IntOrString"},
+    "metav1.Time": {"t": "string"}, "metav1.MicroTime": {"t": "string"},
+    "metav1.Duration": {"t": "string"}, "types.UID": {"t": "string"},
+    "metav1.ObjectMeta": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+    "metav1.LabelSelector": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"},
+    "metav1.Condition": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.Condition"},
+}
+
+
+def go_type_node(gotype, prefix, structs, named, defs, depth=0):
+    """Schema node for a Go type of a field the OpenAPI document does not have."""
+    gotype = gotype.lstrip("*")
+    if depth > 8:
+        return {"t": "object"}
+    if gotype == "[]byte":
+        return {"t": "string", "f": "byte"}
+    if gotype.startswith("[]"):
+        return {"t": "array",
+                "i": go_type_node(gotype[2:], prefix, structs, named, defs, depth + 1)}
+    m = re.match(r"^map\[[^\]]+\](.+)$", gotype)
+    if m:
+        return {"t": "object",
+                "a": go_type_node(m.group(1), prefix, structs, named, defs, depth + 1)}
+    if gotype in GO_SCALARS:
+        return dict(GO_SCALARS[gotype])
+    if gotype in named:
+        return go_type_node(named[gotype], prefix, structs, named, defs, depth + 1)
+    if gotype in structs and prefix + gotype in defs:
+        return {"ref": prefix + gotype}
+    return {"t": "object"}
+
+
+def patch_meta_from_go(field):
+    meta = {}
+    pm = re.search(r'patchMergeKey:"([^"]*)"', field["tag"])
+    ps = re.search(r'patchStrategy:"([^"]*)"', field["tag"])
+    if pm:
+        meta["mk"] = pm.group(1)
+    if ps:
+        meta["ps"] = ps.group(1)
+    keys = []
+    for marker in field["markers"]:
+        if marker.startswith("listType="):
+            meta["lt"] = marker.split("=", 1)[1]
+        elif marker.startswith("listMapKey="):
+            keys.append(marker.split("=", 1)[1])
+    if keys:
+        meta["lk"] = keys
+    return meta
 
 
 def flatten(structs, name, depth=0):
@@ -295,12 +375,19 @@ def add_go_facts(defs, go_dir):
         prefix = ("io.k8s.apimachinery.pkg.apis.meta.v1." if rel == "meta/v1"
                   else "io.k8s.api.%s.%s." % (group, version))
         structs = parse_go_structs(os.path.join(root, "types.go"))
+        named = parse_go_named(os.path.join(root, "types.go"))
         for name in structs:
             d = defs.get(prefix + name)
             if d is None or "p" not in d:
                 continue
             fields = flatten(structs, name)
             d["go"] = 1
+            # Fields added to Kubernetes after the OpenAPI document was taken.
+            for prop, f in fields.items():
+                if prop and prop not in d["p"]:
+                    node = go_type_node(f["type"], prefix, structs, named, defs)
+                    node.update(patch_meta_from_go(f))
+                    d["p"][prop] = node
             for prop, node in d["p"].items():
                 f = fields.get(prop)
                 if f is None:

@@ -492,6 +492,15 @@ mod tests {
             json!("500m")
         );
         assert_eq!(got["status"], dep["status"]);
+        // A field known only from the Go types (added after the OpenAPI document).
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "resources": {"limits": {"memory": "1024Mi"}},
+                "volumeMounts": [{"name": "v", "mountPath": "/v", "recursiveReadOnly": "IfPossible"}]}]}});
+        let got = remarshal(&pod);
+        assert_eq!(
+            got["spec"]["containers"][0]["resources"]["limits"]["memory"],
+            json!("1Gi")
+        );
     }
 
     #[test]
