@@ -17,16 +17,20 @@ use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
 use serde::Deserialize as _;
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// Worker threads still running (including abandoned ones past their deadline).
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// Worker threads abandoned past their deadline and still running.
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 
-/// Above this many running workers, further expressions are skipped as timed out instead of
-/// starting more threads; this bounds the CPU held by abandoned runaway programs.
-const MAX_RUNNING: usize = 16;
+/// With this many abandoned workers still running, further expressions are skipped as timed
+/// out instead of starting more threads; this bounds the CPU held by slow programs.
+const MAX_ABANDONED: usize = 8;
+
+const RUNNING: u8 = 0;
+const DONE: u8 = 1;
+const GAVE_UP: u8 = 2;
 
 type JqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
@@ -170,25 +174,38 @@ impl JqPath {
             return Err(JqSkip::Unsupported(what));
         }
         let val = Val::deserialize(input).map_err(|_| JqSkip::Error)?;
-        let filter = Arc::clone(&self.filter);
-        let (tx, rx) = mpsc::channel();
-        if RUNNING.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
-            RUNNING.fetch_sub(1, Ordering::SeqCst);
+        if ABANDONED.load(Ordering::SeqCst) >= MAX_ABANDONED {
             return Err(JqSkip::Timeout);
         }
+        let filter = Arc::clone(&self.filter);
+        let (tx, rx) = mpsc::channel();
+        let state = Arc::new(AtomicU8::new(RUNNING));
+        let worker_state = Arc::clone(&state);
         let spawned = std::thread::Builder::new()
             .name("driftlens-jq".to_string())
             .spawn(move || {
                 let _ = tx.send(run(&filter, val));
-                RUNNING.fetch_sub(1, Ordering::SeqCst);
+                if worker_state.swap(DONE, Ordering::SeqCst) == GAVE_UP {
+                    ABANDONED.fetch_sub(1, Ordering::SeqCst);
+                }
             });
         if spawned.is_err() {
-            RUNNING.fetch_sub(1, Ordering::SeqCst);
             return Err(JqSkip::Error);
         }
         match rx.recv_timeout(timeout) {
             Ok(r) => r,
-            Err(_) => Err(JqSkip::Timeout),
+            Err(_) => {
+                // Count the worker as abandoned unless it finished meanwhile; the increment
+                // comes first so the worker's decrement can never precede it.
+                ABANDONED.fetch_add(1, Ordering::SeqCst);
+                if state
+                    .compare_exchange(RUNNING, GAVE_UP, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    ABANDONED.fetch_sub(1, Ordering::SeqCst);
+                }
+                Err(JqSkip::Timeout)
+            }
         }
     }
 }
