@@ -47,7 +47,10 @@ pub struct DiffSettings {
     pub status_ignore: StatusIgnore,
     /// `ignoreAggregatedRoles`.
     pub ignore_aggregated_roles: bool,
-    /// The Application's sync options contain `ServerSideApply=true`.
+    /// The Application's sync options contain `ServerSideApply=true` (the desired object's
+    /// `argocd.argoproj.io/sync-options` annotation is checked per object). Also set it for
+    /// Applications that use server-side diff: offline, the structured-merge prediction is
+    /// the approximation of the API server's dry-run (§2.5).
     pub server_side_apply: bool,
     /// Deadline of each jq expression (Argo CD default 1 s).
     pub jq_timeout: Duration,
