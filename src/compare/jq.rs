@@ -28,6 +28,11 @@ static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 /// out instead of starting more threads; this bounds the CPU held by slow programs.
 const MAX_ABANDONED: usize = 8;
 
+/// Longest jq expression accepted.
+const MAX_EXPR_LEN: usize = 4096;
+/// Deepest bracket nesting accepted in a jq expression.
+const MAX_EXPR_NESTING: usize = 64;
+
 const RUNNING: u8 = 0;
 const DONE: u8 = 1;
 const GAVE_UP: u8 = 2;
@@ -120,6 +125,28 @@ pub enum JqSkip {
 impl JqPath {
     /// Compiles `del(<expr>)`; a parse or compile error is returned as text.
     pub fn compile(expr: &str) -> Result<Self, String> {
+        // jaq's parser recurses per nesting level; bound the input so a pathological rule
+        // cannot overflow the stack.
+        if expr.len() > MAX_EXPR_LEN {
+            return Err(format!(
+                "jq expression longer than {MAX_EXPR_LEN} characters is not supported"
+            ));
+        }
+        let mut depth = 0usize;
+        for c in expr.chars() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_EXPR_NESTING {
+                        return Err(format!(
+                            "jq expression nested deeper than {MAX_EXPR_NESTING} levels is not supported"
+                        ));
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
         let code = format!("del({expr})");
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
@@ -303,6 +330,10 @@ mod tests {
         let p = JqPath::compile(".a) | empty | (.").expect("compiles");
         assert_eq!(p.apply(&json!({"a": 1}), T), Err(JqSkip::NoOutput));
         assert!(JqPath::compile(".spec[").is_err());
+        assert!(
+            JqPath::compile(&format!("{}.a{}", "(".repeat(10_000), ")".repeat(10_000))).is_err()
+        );
+        assert!(JqPath::compile(&".a".repeat(5000)).is_err());
         assert!(JqPath::compile("nosuchfunction").is_err());
     }
 
