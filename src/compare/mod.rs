@@ -18,9 +18,10 @@
 //!
 //! Modules: [`normalize`] and [`quantity`] / [`duration`] (typed round-trip), [`ignore`] and
 //! [`jq`] (ignore rules), [`argocd_cm`] (settings from argocd-cm and the Application),
-//! [`secrets`] (masking Secret values in results), [`managedfields`] (`fieldsV1`), [`patchmeta`] (the Kubernetes type
-//! table generated from the OpenAPI document), [`smp`], [`jsonmerge`], [`smd`] (the three
-//! predictions), [`defaults`] (scheme defaulting), [`mod@diff`] (entry point and result).
+//! [`secrets`] (masking Secret values in results), [`managedfields`] (`fieldsV1`),
+//! [`patchmeta`] (the Kubernetes type table generated from the OpenAPI document and the Go
+//! types), [`smp`], [`jsonmerge`], [`smd`] (the three predictions), [`defaults`] (scheme
+//! defaulting), [`mod@diff`] (entry point and result).
 
 pub mod argocd_cm;
 #[cfg(test)]
