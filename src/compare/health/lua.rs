@@ -33,6 +33,8 @@ use mlua::{Function, HookTriggers, Lua, LuaOptions, LuaSerdeExt, StdLib, Table, 
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+
+use crate::model::settings::ArgoSettings;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -92,85 +94,38 @@ impl HealthOverrides {
         Self::default()
     }
 
-    /// Reads the health customizations of argocd-cm `data`. Errors are the ones that make
-    /// Argo CD reject its resource overrides (bad `group_kind` split key, non-boolean
-    /// `useOpenLibs`, unparsable `resource.customizations`).
+    /// Reads the health customizations of argocd-cm `data` (combined `resource.customizations`
+    /// and split `resource.customizations.health.<group>_<kind>` / `useOpenLibs` keys). Errors
+    /// are the ones that make Argo CD reject its resource overrides (a bad split key, a
+    /// non-boolean `useOpenLibs`, an unparsable `resource.customizations`).
     pub fn from_argocd_cm(data: &BTreeMap<String, String>) -> Result<Self, HealthError> {
-        let mut out = HealthOverrides::default();
-        if let Some(v) = data.get(CUSTOMIZATIONS_KEY).filter(|v| !v.is_empty()) {
-            let parsed = crate::load::yaml::parse_value(v).map_err(|e| {
-                HealthError::Settings(format!("cannot parse {CUSTOMIZATIONS_KEY}: {e}"))
-            })?;
-            match parsed {
-                Value::Null => {}
-                Value::Object(map) => {
-                    for (key, ov) in map {
-                        let entry = out.cm.entry(key.clone()).or_default();
-                        match ov {
-                            Value::Null => {}
-                            Value::Object(fields) => {
-                                if let Some(h) = fields.get("health.lua") {
-                                    entry.health_lua = scalar_text(h).ok_or_else(|| {
-                                        HealthError::Settings(format!(
-                                            "{CUSTOMIZATIONS_KEY}: {key}: health.lua must be a string"
-                                        ))
-                                    })?;
-                                }
-                                if let Some(b) = fields.get("health.lua.useOpenLibs") {
-                                    entry.use_open_libs = match b {
-                                        Value::Bool(b) => *b,
-                                        Value::Null => false,
-                                        _ => {
-                                            return Err(HealthError::Settings(format!(
-                                                "{CUSTOMIZATIONS_KEY}: {key}: health.lua.useOpenLibs must be a boolean"
-                                            )))
-                                        }
-                                    };
-                                }
-                            }
-                            _ => {
-                                return Err(HealthError::Settings(format!(
-                                    "{CUSTOMIZATIONS_KEY}: {key}: expected a mapping"
-                                )))
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    return Err(HealthError::Settings(format!(
-                        "{CUSTOMIZATIONS_KEY}: expected a mapping of group/kind keys"
-                    )))
-                }
-            }
+        let settings = ArgoSettings::from_config_map_data(data);
+        if let Some(p) = settings
+            .problems
+            .iter()
+            .find(|p| p.key.starts_with(CUSTOMIZATIONS_KEY))
+        {
+            return Err(HealthError::Settings(p.message.clone()));
         }
-        for (k, v) in data {
-            let Some(rest) = k.strip_prefix("resource.customizations.") else {
-                continue;
-            };
-            let Some((kind_of_setting, group_kind)) = rest.split_once('.') else {
-                continue;
-            };
-            if kind_of_setting != "health" && kind_of_setting != "useOpenLibs" {
-                continue;
-            }
-            let mut key = convert_split_key(group_kind)?;
-            if key == "all" {
-                key = "*/*".to_string();
-            }
-            let entry = out.cm.entry(key).or_default();
-            if kind_of_setting == "health" {
-                entry.health_lua = v.clone();
-            } else {
-                entry.use_open_libs = parse_go_bool(v).ok_or_else(|| {
-                    HealthError::Settings(format!(
-                        "strconv.ParseBool: parsing {}: invalid syntax",
-                        go_quote_simple(v)
-                    ))
-                })?;
+        Ok(Self::from_settings(&settings))
+    }
+
+    /// The health scripts of already parsed Argo CD settings.
+    pub fn from_settings(settings: &ArgoSettings) -> Self {
+        let mut out = HealthOverrides::default();
+        for (key, o) in &settings.overrides {
+            if let Some(lua) = &o.health_lua {
+                out.cm.insert(
+                    key.clone(),
+                    CmOverride {
+                        health_lua: lua.clone(),
+                        use_open_libs: o.use_open_libs,
+                    },
+                );
             }
         }
         out.rebuild_cm_index();
-        Ok(out)
+        out
     }
 
     /// Adds (or replaces) one argocd-cm style override; `key` is `group/Kind`, `Kind` for the
@@ -376,39 +331,6 @@ fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => Some(String::new()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn convert_split_key(group_kind: &str) -> Result<String, HealthError> {
-    let parts: Vec<&str> = group_kind.split('_').collect();
-    match parts.as_slice() {
-        [g, k] => Ok(format!("{g}/{k}")),
-        [k] if !k.is_empty() => Ok((*k).to_string()),
-        _ => Err(HealthError::Settings(format!(
-            "group kind should be in format `resource.customizations.<type>.<group_kind>` or resource.customizations.<type>.<kind>`, got group kind: '{group_kind}'"
-        ))),
-    }
-}
-
-fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-fn go_quote_simple(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 // ---------------------------------------------------------------------------------------------
