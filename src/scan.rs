@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::{Config, PolicyError, PolicyOptions};
 use crate::load::discover::{discover, parse_files, Unit};
 use crate::load::source::DEFAULT_MAX_FILE_SIZE;
 use crate::model::cluster::Cluster;
 use crate::model::repo::Repo;
+use crate::report::baseline::{Baseline, BaselineOutcome};
 use crate::rules::{self, Context, Finding, RuleMeta};
 
 /// What to scan.
@@ -24,6 +26,8 @@ pub struct ScanOptions {
     /// Kubernetes version to judge API deprecations against (otherwise taken from a Node in
     /// the dump).
     pub kube_version: Option<String>,
+    /// Config file, user rules, suppressions and baseline.
+    pub policy: PolicyOptions,
 }
 
 impl ScanOptions {
@@ -34,6 +38,7 @@ impl ScanOptions {
             clusters: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             kube_version: None,
+            policy: PolicyOptions::default(),
         }
     }
 }
@@ -63,6 +68,9 @@ pub enum ScanError {
          (files must end in .yaml, .yml or .json and must not be .gitignored)"
     )]
     NothingFound(String),
+    /// The config file, a user rule or the baseline is invalid.
+    #[error("{0}")]
+    Policy(#[from] PolicyError),
 }
 
 /// A unit (chart or Kustomize directory) and what happened to it.
@@ -101,6 +109,8 @@ pub struct ScanResult {
     pub units: Vec<UnitStatus>,
     /// Counts.
     pub stats: Stats,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<BaselineOutcome>,
 }
 
 /// Loads a checkout into the model.
@@ -134,7 +144,16 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
-    let catalog = rules::builtin::catalog();
+    let config = Config::load(&opts.path, opts.policy.config.as_deref())?;
+    let catalog = rules::data::catalog_with_user_rules(Some(&opts.path), &opts.policy.rule_dirs)?;
+    let ids: Vec<&str> = catalog.iter().map(|r| r.meta().id.as_str()).collect();
+    config.check_rule_ids(&ids)?;
+    let baseline = opts
+        .policy
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
     let mut ctx = Context::new(&repo, cluster.as_ref());
     ctx.kube_version = opts
         .kube_version
@@ -142,6 +161,12 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
     let findings = rules::run(&catalog, &ctx);
     drop(ctx);
+    if let Some(e) = catalog.iter().flat_map(|r| r.take_errors()).next() {
+        return Err(e.into());
+    }
+    let mut findings =
+        rules::suppress::apply(findings, &repo, &config, opts.policy.inline_suppressions);
+    let baseline = baseline.map(|b| b.compare(&mut findings));
     let units = repo
         .units
         .iter()
@@ -162,6 +187,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         findings,
         units,
         stats,
+        baseline,
     })
 }
 

@@ -10,6 +10,7 @@
 //! Secret values never reach any format: findings never quote values, and the source snippets of
 //! the human format are taken from [`redact`]ed text.
 
+pub mod baseline;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -5,6 +5,10 @@
 //! repository-relative file (`uriBaseId: %SRCROOT%`), the full region, related locations, and a
 //! `partialFingerprints` entry that does not depend on line numbers, so results survive
 //! unrelated edits. Units that were not rendered are reported as tool execution notifications.
+//!
+//! Suppressed findings carry `suppressions: [{kind: "inSource"|"external", status: "accepted",
+//! justification}]`; with `--baseline`, every result has a `baselineState` (`new`,
+//! `unchanged`) and results of the baseline that are gone are added with `"absent"`.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +16,13 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ReportingDescriptor, Result as SResult, ResultLevel, Run, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
+use super::baseline::BaselineEntry;
 use crate::model::object::Location;
-use crate::rules::Severity;
+use crate::rules::{BaselineState, RuleOrigin, Severity};
 use crate::scan::ScanResult;
 
 /// The `$schema` written into the log.
@@ -32,6 +38,11 @@ fn level(s: Severity) -> ResultLevel {
         Severity::Warning => ResultLevel::Warning,
         Severity::Note => ResultLevel::Note,
     }
+}
+
+/// A user rule's file as a relative URI reference (`/`-separated, spaces escaped).
+fn relative_uri(path: &str) -> String {
+    path.replace('\\', "/").replace(' ', "%20")
 }
 
 fn text(s: impl Into<String>) -> Message {
@@ -55,6 +66,45 @@ fn physical(l: &Location) -> PhysicalLocation {
                 .build(),
         )
         .build()
+}
+
+/// A result of the baseline that is no longer found (`baselineState: "absent"`).
+fn absent_result(a: &BaselineEntry, rule_index: &BTreeMap<&str, usize>) -> SResult {
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("driftlens/v1".to_string(), a.fingerprint.clone());
+    let level = match a.severity.as_str() {
+        "error" => ResultLevel::Error,
+        "note" => ResultLevel::Note,
+        _ => ResultLevel::Warning,
+    };
+    let mut r = SResult::builder()
+        .rule_id(a.rule.clone())
+        .level(level)
+        .message(text(a.message.clone()))
+        .partial_fingerprints(fingerprints)
+        .build();
+    if !a.file.is_empty() {
+        let mut region = Region::builder().build();
+        if a.line > 0 {
+            region.start_line = Some(a.line as i64);
+        }
+        r.locations = Some(vec![SLocation::builder()
+            .physical_location(
+                PhysicalLocation::builder()
+                    .artifact_location(
+                        ArtifactLocation::builder()
+                            .uri(a.file.clone())
+                            .uri_base_id(SRCROOT.to_string())
+                            .build(),
+                    )
+                    .region(region)
+                    .build(),
+            )
+            .build()]);
+    }
+    r.baseline_state = Some(json!(BaselineState::Absent.as_str()));
+    r.rule_index = rule_index.get(a.rule.as_str()).map(|&i| i as i64);
+    r
 }
 
 /// Renders the SARIF log as pretty JSON (ends with a newline).
@@ -90,7 +140,11 @@ pub fn render(result: &ScanResult) -> String {
                         .markdown(r.doc.clone())
                         .build(),
                 )
-                .help_uri(format!("{RULES_URI}{}", r.doc_path))
+                .help_uri(match r.origin {
+                    RuleOrigin::Builtin => format!("{RULES_URI}{}", r.doc_path),
+                    // A user rule is documented in its own file, in the scanned repository.
+                    RuleOrigin::User => relative_uri(&r.doc_path),
+                })
                 .default_configuration(
                     ReportingConfiguration::builder()
                         .level(json!(r.severity.as_str()))
@@ -147,10 +201,24 @@ pub fn render(result: &ScanResult) -> String {
             if !related.is_empty() {
                 r.related_locations = Some(related);
             }
+            if let Some(sup) = &f.suppressed {
+                r.suppressions = Some(vec![Suppression::builder()
+                    .kind(json!(sup.kind.as_str()))
+                    .status(json!("accepted"))
+                    .justification(sup.reason.clone())
+                    .build()]);
+            }
+            if let Some(state) = f.baseline_state {
+                r.baseline_state = Some(json!(state.as_str()));
+            }
             r.rule_index = rule_index.get(f.rule.as_str()).map(|&i| i as i64);
             r
         })
         .collect();
+    let mut results = results;
+    if let Some(b) = &result.baseline {
+        results.extend(b.absent.iter().map(|a| absent_result(a, &rule_index)));
+    }
     let notifications: Vec<Notification> = result
         .units
         .iter()
