@@ -40,11 +40,6 @@ fn level(s: Severity) -> ResultLevel {
     }
 }
 
-/// A user rule's file as a relative URI reference (`/`-separated, spaces escaped).
-fn relative_uri(path: &str) -> String {
-    path.replace('\\', "/").replace(' ', "%20")
-}
-
 fn text(s: impl Into<String>) -> Message {
     Message::builder().text(s.into()).build()
 }
@@ -121,7 +116,12 @@ pub fn render(result: &ScanResult) -> String {
         .map(|r| {
             let mut props = BTreeMap::new();
             props.insert("category".to_string(), json!(r.category));
-            ReportingDescriptor::builder()
+            if r.origin == RuleOrigin::User {
+                // helpUri must be absolute; a user rule is documented in its own file, in the
+                // scanned repository, and its Markdown is in `help` anyway.
+                props.insert("ruleFile".to_string(), json!(r.doc_path.replace('\\', "/")));
+            }
+            let mut d = ReportingDescriptor::builder()
                 .id(r.id.clone())
                 .name(r.id.clone())
                 .short_description(
@@ -140,11 +140,7 @@ pub fn render(result: &ScanResult) -> String {
                         .markdown(r.doc.clone())
                         .build(),
                 )
-                .help_uri(match r.origin {
-                    RuleOrigin::Builtin => format!("{RULES_URI}{}", r.doc_path),
-                    // A user rule is documented in its own file, in the scanned repository.
-                    RuleOrigin::User => relative_uri(&r.doc_path),
-                })
+                .help_uri(format!("{RULES_URI}{}", r.doc_path))
                 .default_configuration(
                     ReportingConfiguration::builder()
                         .level(json!(r.severity.as_str()))
@@ -156,7 +152,11 @@ pub fn render(result: &ScanResult) -> String {
                         .additional_properties(props)
                         .build(),
                 )
-                .build()
+                .build();
+            if r.origin == RuleOrigin::User {
+                d.help_uri = None;
+            }
+            d
         })
         .collect();
     let results: Vec<SResult> = result

@@ -533,7 +533,7 @@ impl Rule for DataRule {
             let message = match template.render(Serde(&vars)) {
                 Ok(s) => s.trim().to_string(),
                 Err(e) => {
-                    let at = crate::model::object::Location::new(&m.file.path, m.node.span);
+                    let at = m.locate_kind();
                     self.error(
                         self.message_line + e.line().map_or(0, |l| l.saturating_sub(1) as u32),
                         format!(
