@@ -213,3 +213,33 @@ fn broken_user_rules_name_file_and_line_and_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn conditions_and_messages_see_the_deploying_applications() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("deployed.yaml"),
+        "id: deployed-secret\nseverity: note\ncategory: security\nsummary: s\n\
+         match: {kind: Secret}\n\
+         condition: '$apps | map(.metadata.name) | index(\"shop\") != null'\n\
+         message: \"{{ kind }} {{ name }} is deployed by {{ apps | join(', ') }}\"\n",
+    )
+    .expect("write");
+    let (_, out, err) = run(&[
+        "scan",
+        p(&root().join("testdata/demo/repo")),
+        "--rules",
+        p(dir.path()),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "deployed-secret")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["Secret shop-db is deployed by shop"]);
+}

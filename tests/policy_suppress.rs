@@ -226,3 +226,13 @@ fn config_errors_name_the_file_and_line_and_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/c.yaml"), "{err}");
 }
+
+#[test]
+fn github_annotations_skip_suppressed_findings() {
+    let (_, out, _) = run(&["scan", p(&fixture()), "--format", "github"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("::warning file=graded/secret.yaml,"),
+        "{out}"
+    );
+}

@@ -362,7 +362,7 @@ impl DataRule {
         env.add_template_owned("message", message).map_err(|e| {
             PolicyError::at(
                 file,
-                message_line + e.line().map_or(0, |l| l as u32 - 1),
+                message_line + e.line().map_or(0, |l| (l as u32).saturating_sub(1)),
                 format!(
                     "the `message` template does not parse: {}",
                     e.detail().unwrap_or("syntax error")
