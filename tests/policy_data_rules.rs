@@ -199,8 +199,33 @@ fn broken_user_rules_name_file_and_line_and_exit_2() {
         assert!(err.contains(at), "{dir}: no `{at}` in {err}");
         assert!(err.contains(what), "{dir}: no `{what}` in {err}");
     }
-    // A user rule cannot take a built-in id.
+    // Invalid YAML and unknown `match` fields are located too.
     let dir = tempfile::tempdir().expect("tempdir");
+    for (text, at, what) in [
+        ("id: x\nseverity: [note\n", "y.yaml:", "y.yaml"),
+        (
+            "id: x\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\nmatch:\n  kinds: [Secret]\n",
+            "y.yaml:8:",
+            "unknown field `kinds` in `match`",
+        ),
+        (
+            "id: X_1\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\n",
+            "y.yaml:1:",
+            "kebab-case",
+        ),
+        (
+            "id: x\nseverity: loud\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\n",
+            "y.yaml:2:",
+            "unknown severity",
+        ),
+    ] {
+        std::fs::write(dir.path().join("y.yaml"), text).expect("write");
+        let (code, _, err) = run(&["scan", p(&repo), "--rules", p(dir.path())]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(at) && err.contains(what), "{text}: {err}");
+    }
+    std::fs::remove_file(dir.path().join("y.yaml")).expect("rm");
+    // A user rule cannot take a built-in id.
     std::fs::write(
         dir.path().join("dup.yaml"),
         "id: secret-mutable\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\n",

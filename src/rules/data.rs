@@ -682,6 +682,18 @@ mod tests {
             assert_eq!(meta.category, rule.meta.category);
             assert_eq!(meta.summary, rule.meta.summary);
             assert_eq!(rule.meta.doc_path, format!("rules/{}.md", meta.id));
+            for section in [
+                "## What it checks",
+                "## Why it matters",
+                "## Example",
+                "## Suppress",
+            ] {
+                assert!(
+                    rule.meta.doc.contains(section),
+                    "{} lacks `{section}`",
+                    meta.id
+                );
+            }
         }
     }
 
