@@ -18,6 +18,7 @@
 //!     "suppressed": null,            // or {"kind": "inSource"|"external", "reason": "…"}
 //!     "baselineState": "new"         // only with --baseline: "new" | "unchanged"
 //!   }],
+//!   "baseline": "baseline.json",     // only with --baseline: the file compared with
 //!   "absent": [{"rule": "…", "fingerprint": "…", "message": "…", "file": "…", "line": 3,
 //!               "severity": "note"}]  // only with --baseline: fixed since the baseline
 //! }

@@ -23,7 +23,9 @@
 //! variables: `$index`, the repository's objects grouped by kind (`$index.HorizontalPodAutoscaler`
 //! is a list of HPA objects, empty kinds are absent), and `$apps`, the Argo CD Application
 //! objects whose source path holds the object's file. It is compiled once per rule; each object
-//! gets a budget of [`EVAL_TIMEOUT`] and at most [`MAX_OUTPUTS`] outputs are read.
+//! gets a budget of [`EVAL_TIMEOUT`] and at most [`MAX_OUTPUTS`] outputs are read. The
+//! condition runs on a worker thread; jaq cannot be interrupted, so a condition over budget is
+//! abandoned (the scan fails with 2 and the thread ends with the process).
 //!
 //! The `message` template sees `object` (the whole object), `apiVersion`, `kind`, `name`,
 //! `namespace` (empty when unset), `file` and `apps` (names of the deploying Applications);
