@@ -1,0 +1,210 @@
+//! Shared helpers of the workload rules: where each kind keeps its pod spec, its containers with
+//! their JSON pointers, and how to point at a field that may be missing. Not a rule.
+
+use serde_json::Value;
+
+use crate::model::object::{Location, Manifest};
+use crate::rules::Context;
+
+/// The pointer of the pod spec of a manifest, for the kinds that embed one.
+pub fn pod_spec_pointer(m: &Manifest) -> Option<&'static str> {
+    match (m.key.group.as_str(), m.key.kind.as_str()) {
+        ("", "Pod") => Some("/spec"),
+        ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+        | ("", "ReplicationController")
+        | ("batch", "Job")
+        | ("argoproj.io", "Rollout") => Some("/spec/template/spec"),
+        ("batch", "CronJob") => Some("/spec/jobTemplate/spec/template/spec"),
+        _ => None,
+    }
+}
+
+/// A manifest that embeds a pod spec.
+pub struct Pod<'a> {
+    /// Index of the manifest in `repo.manifests`.
+    pub index: usize,
+    /// The manifest.
+    pub manifest: &'a Manifest,
+    /// Pointer of the pod spec.
+    pub pointer: &'static str,
+    /// The pod spec (JSON null when the template is absent, e.g. a Rollout with `workloadRef`).
+    pub spec: &'a Value,
+}
+
+/// A container of a pod spec.
+pub struct Container<'a> {
+    /// Pointer of the container (`…/containers/0`).
+    pub pointer: String,
+    /// The container.
+    pub value: &'a Value,
+    /// Its name (empty when missing).
+    pub name: &'a str,
+    /// Whether it is an init container.
+    pub init: bool,
+}
+
+impl Container<'_> {
+    /// `container `api`` or `init container `migrate``.
+    pub fn describe(&self) -> String {
+        if self.init {
+            format!("init container `{}`", self.name)
+        } else {
+            format!("container `{}`", self.name)
+        }
+    }
+
+    /// [`Container::describe`] at the start of a sentence.
+    pub fn title(&self) -> String {
+        capitalize(&self.describe())
+    }
+
+    /// Where to point for a field of this container that may be missing: the field when it is
+    /// written, else the container's `name:` key, else the container item.
+    pub fn locate(&self, m: &Manifest, field: &str) -> (Location, String) {
+        let ptr = format!("{}{}", self.pointer, field);
+        if m.node.pointer(&ptr).is_some() {
+            return (m.locate(&ptr), ptr);
+        }
+        let name = format!("{}/name", self.pointer);
+        if m.node.pointer(&name).is_some() {
+            return (m.locate(&name), ptr);
+        }
+        (m.locate(&self.pointer), ptr)
+    }
+}
+
+static NULL: Value = Value::Null;
+
+impl<'a> Pod<'a> {
+    /// `Deployment `web``.
+    pub fn describe(&self) -> String {
+        format!("{} `{}`", self.manifest.key.kind, self.manifest.key.name)
+    }
+
+    /// The containers, regular ones first, then init containers.
+    pub fn containers(&self) -> Vec<Container<'a>> {
+        let mut out = Vec::new();
+        for (field, init) in [("containers", false), ("initContainers", true)] {
+            let Some(Value::Array(items)) = self.spec.get(field) else {
+                continue;
+            };
+            for (i, c) in items.iter().enumerate() {
+                out.push(Container {
+                    pointer: format!("{}/{field}/{i}", self.pointer),
+                    value: c,
+                    name: c.get("name").and_then(Value::as_str).unwrap_or(""),
+                    init,
+                });
+            }
+        }
+        out
+    }
+
+    /// The regular (long-running) containers only.
+    pub fn app_containers(&self) -> Vec<Container<'a>> {
+        self.containers().into_iter().filter(|c| !c.init).collect()
+    }
+
+    /// A field of the pod spec (`/hostNetwork`).
+    pub fn field(&self, field: &str) -> Option<&'a Value> {
+        self.spec.pointer(field)
+    }
+
+    /// Where a pod-level field is written, or the pod spec's key when it is not.
+    pub fn locate(&self, field: &str) -> (Location, String) {
+        let ptr = format!("{}{}", self.pointer, field);
+        (self.manifest.locate(&ptr), ptr)
+    }
+
+    /// Whether the pod runs to completion (Job, CronJob, bare Pod with `restartPolicy` other
+    /// than `Always`).
+    pub fn runs_to_completion(&self) -> bool {
+        match self.manifest.key.kind.as_str() {
+            "Job" | "CronJob" => true,
+            "Pod" => self
+                .spec
+                .get("restartPolicy")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p != "Always"),
+            _ => false,
+        }
+    }
+}
+
+/// Every manifest of the checkout that embeds a pod spec, in manifest order.
+pub fn pods<'a>(ctx: &Context<'a>) -> Vec<Pod<'a>> {
+    ctx.repo
+        .manifests
+        .iter()
+        .enumerate()
+        .filter_map(|(index, manifest)| {
+            let pointer = pod_spec_pointer(manifest)?;
+            let spec = manifest.obj.pointer(pointer).unwrap_or(&NULL);
+            if !spec.is_object() {
+                return None;
+            }
+            Some(Pod {
+                index,
+                manifest,
+                pointer,
+                spec,
+            })
+        })
+        .collect()
+}
+
+/// Whether two namespaces as written may be the same: equal, or one left to the Application's
+/// destination.
+pub fn same_namespace(a: &str, b: &str) -> bool {
+    a == b || a.is_empty() || b.is_empty()
+}
+
+/// `true` for a JSON boolean `true`.
+pub fn is_true(v: Option<&Value>) -> bool {
+    v == Some(&Value::Bool(true))
+}
+
+/// `true` for a JSON boolean `false`.
+pub fn is_false(v: Option<&Value>) -> bool {
+    v == Some(&Value::Bool(false))
+}
+
+/// Where the field at `pointer` is written, or the object's `kind:` line when it is not.
+pub fn locate_or_kind(m: &Manifest, pointer: &str) -> Location {
+    if m.node.pointer(pointer).is_some() {
+        m.locate(pointer)
+    } else {
+        m.locate_kind()
+    }
+}
+
+/// Whether an HPA or ScaledObject in the checkout targets the workload (any kind, including
+/// Argo Rollouts, which the shared autoscaler index does not cover).
+pub fn autoscaled(ctx: &Context<'_>, index: usize) -> bool {
+    if ctx.autoscalers.contains_key(&index) {
+        return true;
+    }
+    let w = &ctx.repo.manifests[index];
+    ctx.repo.manifests.iter().any(|m| {
+        crate::rules::context::is_autoscaler(m)
+            && same_namespace(&m.key.namespace, &w.key.namespace)
+            && m.obj
+                .pointer("/spec/scaleTargetRef/name")
+                .and_then(Value::as_str)
+                == Some(w.key.name.as_str())
+            && m.obj
+                .pointer("/spec/scaleTargetRef/kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Deployment")
+                == w.key.kind
+    })
+}
+
+/// The string with its first character in upper case.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
