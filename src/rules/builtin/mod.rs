@@ -3,6 +3,7 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod api_version_removed;
 pub mod container_dangerous_capabilities;
 pub mod container_host_port;
 pub mod container_privilege_escalation;
@@ -11,6 +12,8 @@ pub mod container_probes_identical;
 pub mod container_probes_missing;
 pub mod container_resources_missing;
 pub mod container_run_as_root;
+pub mod cronjob_concurrency_allowed;
+pub mod cronjob_starting_deadline_missing;
 pub mod env_var_literal_credential;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
@@ -18,7 +21,12 @@ pub mod ignore_differences_not_respected;
 pub mod image_ref;
 pub mod image_tag_mutable;
 pub mod image_without_digest;
+pub mod ingress_backend_missing;
 pub mod invalid_manifest;
+pub mod job_cleanup_missing;
+pub mod pdb;
+pub mod pdb_blocks_eviction;
+pub mod pdb_missing;
 pub mod pod_default_service_account;
 pub mod pod_host_namespace;
 pub mod pod_host_path;
@@ -27,10 +35,13 @@ pub mod rbac;
 pub mod rbac_cluster_admin_binding;
 pub mod rbac_sensitive_access;
 pub mod rbac_wildcard;
+pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
+pub mod selector_template_mismatch;
 pub mod sensitive_name;
+pub mod service_selector_dangling;
 pub mod sync_window_annotation;
 pub mod unknown_sync_option;
 pub mod workload_single_replica;
@@ -86,6 +97,16 @@ docs! {
     pod_host_namespace => "pod-host-namespace",
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
+    api_version_removed => "api-version-removed",
+    service_selector_dangling => "service-selector-dangling",
+    scale_target_missing => "scale-target-missing",
+    ingress_backend_missing => "ingress-backend-missing",
+    pdb_missing => "pdb-missing",
+    pdb_blocks_eviction => "pdb-blocks-eviction",
+    selector_template_mismatch => "selector-template-mismatch",
+    job_cleanup_missing => "job-cleanup-missing",
+    cronjob_starting_deadline_missing => "cronjob-starting-deadline-missing",
+    cronjob_concurrency_allowed => "cronjob-concurrency-allowed",
     rbac_wildcard => "rbac-wildcard",
     rbac_sensitive_access => "rbac-sensitive-access",
     rbac_cluster_admin_binding => "rbac-cluster-admin-binding",

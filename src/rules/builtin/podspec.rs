@@ -1,7 +1,7 @@
 //! Shared helpers of the workload rules: where each kind keeps its pod spec, its containers with
 //! their JSON pointers, and how to point at a field that may be missing. Not a rule.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::model::object::{Location, Manifest};
 use crate::rules::Context;
@@ -74,6 +74,7 @@ impl Container<'_> {
 }
 
 static NULL: Value = Value::Null;
+static EMPTY_MAP: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 impl<'a> Pod<'a> {
     /// `Deployment `web``.
@@ -98,6 +99,19 @@ impl<'a> Pod<'a> {
             }
         }
         out
+    }
+
+    /// The labels of the pods it creates (the template's, or the Pod's own).
+    pub fn labels(&self) -> &'a Map<String, Value> {
+        let base = self.pointer.strip_suffix("/spec").unwrap_or("");
+        match self
+            .manifest
+            .obj
+            .pointer(&format!("{base}/metadata/labels"))
+        {
+            Some(Value::Object(l)) => l,
+            _ => &EMPTY_MAP,
+        }
     }
 
     /// The regular (long-running) containers only.
@@ -207,4 +221,64 @@ pub fn capitalize(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// Whether a label set satisfies one `matchExpressions` requirement.
+pub fn expression_matches(labels: &Map<String, Value>, e: &Value) -> bool {
+    let key = e.get("key").and_then(Value::as_str).unwrap_or("");
+    let values: Vec<&str> = match e.get("values") {
+        Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let have = labels.get(key).and_then(Value::as_str);
+    match e.get("operator").and_then(Value::as_str).unwrap_or("") {
+        "In" => have.is_some_and(|h| values.contains(&h)),
+        "NotIn" => !have.is_some_and(|h| values.contains(&h)),
+        "Exists" => have.is_some(),
+        "DoesNotExist" => have.is_none(),
+        // An unknown operator is rejected by the API server: not this helper's concern.
+        _ => true,
+    }
+}
+
+/// Whether a `LabelSelector` (`matchLabels` and `matchExpressions`) selects a label set. An
+/// empty or missing selector selects nothing here, as for Services and PDBs in practice.
+pub fn selector_matches(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
+    let Some(sel) = selector else { return false };
+    let ml = sel.get("matchLabels").and_then(Value::as_object);
+    let me = sel.get("matchExpressions").and_then(Value::as_array);
+    if ml.map_or(0, Map::len) + me.map_or(0, Vec::len) == 0 {
+        return false;
+    }
+    ml.into_iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v))
+        && me
+            .into_iter()
+            .flatten()
+            .all(|e| expression_matches(labels, e))
+}
+
+/// Whether a plain label map (a Service's `spec.selector`) selects a label set; empty selects
+/// nothing.
+pub fn map_selector_matches(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// Whether an object of this group, kind and name exists in the checkout or, when a dump is
+/// given, in the cluster (namespaces compared loosely, see [`same_namespace`]).
+pub fn exists(ctx: &Context<'_>, group: &str, kind: &str, namespace: &str, name: &str) -> bool {
+    ctx.repo.manifests.iter().any(|m| {
+        m.key.group == group
+            && m.key.kind == kind
+            && m.key.name == name
+            && same_namespace(&m.key.namespace, namespace)
+    }) || ctx.cluster.is_some_and(|c| {
+        c.objects.iter().any(|o| {
+            o.key.group == group
+                && o.key.kind == kind
+                && o.key.name == name
+                && same_namespace(&o.key.namespace, namespace)
+        })
+    })
 }
