@@ -4,6 +4,7 @@
 use super::{Context, Finding, Rule, RuleMeta};
 
 pub mod api_version_removed;
+pub mod configmap_sensitive_data;
 pub mod container_dangerous_capabilities;
 pub mod container_host_port;
 pub mod container_privilege_escalation;
@@ -97,6 +98,7 @@ docs! {
     pod_host_namespace => "pod-host-namespace",
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
+    configmap_sensitive_data => "configmap-sensitive-data",
     api_version_removed => "api-version-removed",
     service_selector_dangling => "service-selector-dangling",
     scale_target_missing => "scale-target-missing",

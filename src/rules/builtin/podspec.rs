@@ -145,25 +145,29 @@ impl<'a> Pod<'a> {
     }
 }
 
+/// The pod spec of one manifest, if its kind embeds one; `index` is its position in
+/// `repo.manifests`.
+pub fn pod_of(manifest: &Manifest, index: usize) -> Option<Pod<'_>> {
+    let pointer = pod_spec_pointer(manifest)?;
+    let spec = manifest.obj.pointer(pointer).unwrap_or(&NULL);
+    if !spec.is_object() {
+        return None;
+    }
+    Some(Pod {
+        index,
+        manifest,
+        pointer,
+        spec,
+    })
+}
+
 /// Every manifest of the checkout that embeds a pod spec, in manifest order.
 pub fn pods<'a>(ctx: &Context<'a>) -> Vec<Pod<'a>> {
     ctx.repo
         .manifests
         .iter()
         .enumerate()
-        .filter_map(|(index, manifest)| {
-            let pointer = pod_spec_pointer(manifest)?;
-            let spec = manifest.obj.pointer(pointer).unwrap_or(&NULL);
-            if !spec.is_object() {
-                return None;
-            }
-            Some(Pod {
-                index,
-                manifest,
-                pointer,
-                spec,
-            })
-        })
+        .filter_map(|(index, manifest)| pod_of(manifest, index))
         .collect()
 }
 
