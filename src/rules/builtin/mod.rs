@@ -36,6 +36,7 @@ pub mod rbac;
 pub mod rbac_cluster_admin_binding;
 pub mod rbac_sensitive_access;
 pub mod rbac_wildcard;
+pub mod reference_missing;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_mutable;
@@ -98,6 +99,7 @@ docs! {
     pod_host_namespace => "pod-host-namespace",
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
+    reference_missing => "reference-missing",
     configmap_sensitive_data => "configmap-sensitive-data",
     api_version_removed => "api-version-removed",
     service_selector_dangling => "service-selector-dangling",
