@@ -101,3 +101,41 @@ fn reference_rules_accept_objects_that_exist_only_in_the_dump() {
     assert_eq!(ing.len(), 2, "{ing:#?}");
     assert!(ing.iter().all(|f| !f.contains("`fallback`")));
 }
+
+#[test]
+fn custom_resource_schema_uses_the_dump_crd_when_git_has_none() {
+    let mut crd = live(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        "",
+        "widgets.widgets.example.com",
+    );
+    crd.obj["spec"] = json!({
+        "group": "widgets.example.com",
+        "names": {"kind": "Widget", "plural": "widgets"},
+        "versions": [{
+            "name": "v1", "served": true, "storage": true,
+            "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                "spec": {"type": "object", "properties": {
+                    "size": {"type": "integer"},
+                    "color": {"type": "string"},
+                }},
+            }}},
+        }],
+    });
+    let found = findings(
+        "custom-resource-schema",
+        "custom-resource-schema/live",
+        vec![crd],
+    );
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].starts_with("widget.yaml:7 ") && found[0].contains("must be an integer"));
+    assert!(found[1].starts_with("widget.yaml:8 ") && found[1].contains("did you mean `color`?"));
+    assert!(found.iter().all(|f| f.contains("(in the cluster dump)")));
+    assert!(findings(
+        "custom-resource-schema",
+        "custom-resource-schema/live",
+        Vec::new()
+    )
+    .is_empty());
+}

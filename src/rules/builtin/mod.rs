@@ -15,6 +15,7 @@ pub mod container_resources_missing;
 pub mod container_run_as_root;
 pub mod cronjob_concurrency_allowed;
 pub mod cronjob_starting_deadline_missing;
+pub mod custom_resource_schema;
 pub mod env_var_literal_credential;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
@@ -99,6 +100,7 @@ docs! {
     pod_host_namespace => "pod-host-namespace",
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
+    custom_resource_schema => "custom-resource-schema",
     reference_missing => "reference-missing",
     configmap_sensitive_data => "configmap-sensitive-data",
     api_version_removed => "api-version-removed",
