@@ -4,6 +4,7 @@
 use super::{Context, Finding, Rule, RuleMeta};
 
 pub mod api_version_removed;
+pub mod config_change_no_rollout;
 pub mod configmap_sensitive_data;
 pub mod container_dangerous_capabilities;
 pub mod container_host_port;
@@ -100,6 +101,7 @@ docs! {
     pod_host_namespace => "pod-host-namespace",
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
+    config_change_no_rollout => "config-change-no-rollout",
     custom_resource_schema => "custom-resource-schema",
     reference_missing => "reference-missing",
     configmap_sensitive_data => "configmap-sensitive-data",
