@@ -139,3 +139,29 @@ fn custom_resource_schema_uses_the_dump_crd_when_git_has_none() {
     )
     .is_empty());
 }
+
+#[test]
+fn workload_selector_invalid_reports_a_selector_changed_from_the_live_one() {
+    let deployment = |selector: serde_json::Value| {
+        let mut d = live("apps/v1", "Deployment", "shop", "web");
+        d.obj["spec"] = json!({"selector": selector});
+        d
+    };
+    let changed = findings(
+        "workload-selector-invalid",
+        "workload-selector-invalid/good",
+        vec![deployment(json!({"matchLabels": {"app": "web"}}))],
+    );
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(changed[0].starts_with("workloads.yaml:7 ") && changed[0].contains("immutable"));
+    // The API server stores an empty matchExpressions as absent: not a change.
+    let same = findings(
+        "workload-selector-invalid",
+        "workload-selector-invalid/good",
+        vec![deployment(json!({
+            "matchLabels": {"app.kubernetes.io/name": "web"},
+            "matchExpressions": [],
+        }))],
+    );
+    assert!(same.is_empty(), "{same:#?}");
+}

@@ -43,11 +43,11 @@ pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
-pub mod selector_template_mismatch;
 pub mod sensitive_name;
 pub mod service_selector_dangling;
 pub mod sync_window_annotation;
 pub mod unknown_sync_option;
+pub mod workload_selector_invalid;
 pub mod workload_single_replica;
 
 type CheckFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
@@ -111,7 +111,7 @@ docs! {
     ingress_backend_missing => "ingress-backend-missing",
     pdb_missing => "pdb-missing",
     pdb_blocks_eviction => "pdb-blocks-eviction",
-    selector_template_mismatch => "selector-template-mismatch",
+    workload_selector_invalid => "workload-selector-invalid",
     job_cleanup_missing => "job-cleanup-missing",
     cronjob_starting_deadline_missing => "cronjob-starting-deadline-missing",
     cronjob_concurrency_allowed => "cronjob-concurrency-allowed",
