@@ -165,3 +165,40 @@ fn workload_selector_invalid_reports_a_selector_changed_from_the_live_one() {
     );
     assert!(same.is_empty(), "{same:#?}");
 }
+
+#[test]
+fn api_version_removed_judges_against_the_given_kubernetes_version() {
+    use driftlens::rules::Severity;
+    use driftlens::scan::{scan, ScanOptions};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules/api-version-removed/bad");
+    let at = |version: &str| -> Vec<(u32, Severity)> {
+        let mut opts = ScanOptions::new(&dir);
+        opts.kube_version = Some(version.to_string());
+        scan(&opts)
+            .expect("scans")
+            .findings
+            .iter()
+            .filter(|f| f.rule == "api-version-removed")
+            .map(|f| (f.location.line, f.severity))
+            .collect()
+    };
+    // 1.24 still serves batch/v1beta1 and policy/v1beta1: upcoming removals are notes.
+    assert_eq!(
+        at("v1.24.9"),
+        [
+            (1, Severity::Error),
+            (10, Severity::Note),
+            (23, Severity::Note),
+            (32, Severity::Note)
+        ]
+    );
+    assert_eq!(
+        at("v1.31.4-eks-1234"),
+        [
+            (1, Severity::Error),
+            (10, Severity::Error),
+            (23, Severity::Error),
+            (32, Severity::Error)
+        ]
+    );
+}
