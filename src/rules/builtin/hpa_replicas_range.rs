@@ -47,7 +47,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     "/spec/minReplicas",
                     format!(
                         "HorizontalPodAutoscaler `{name}` has {how}: at low load it scales the \
-                         workload down to a single pod, and the next rollout, drain or crash is \
+                         workload down to a single pod, and the next drain, eviction or crash is \
                          an outage. Set `minReplicas: 2` or more"
                     ),
                     false,

@@ -32,7 +32,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "sets no `replicas`, so it runs a single replica"
         };
         let message = format!(
-            "{} `{}` {how}: every rollout, node drain or crash is an outage. Set `replicas: 2` \
+            "{} `{}` {how}: every node drain, eviction or crash is an outage. Set `replicas: 2` \
              or more (with a PodDisruptionBudget), or let an HPA scale it",
             m.key.kind, m.key.name
         );
