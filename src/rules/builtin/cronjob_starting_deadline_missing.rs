@@ -16,10 +16,12 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let message = format!(
-            "CronJob `{}` has no `startingDeadlineSeconds`: after a controller outage or a long \
-             `suspend`, it either starts a late run at an unexpected time or, past 100 missed \
-             schedules, stops scheduling altogether (\"too many missed start times\"). Set \
-             `startingDeadlineSeconds` to how late a run may still start (e.g. 300)",
+            "CronJob `{}` has no `startingDeadlineSeconds`: after a controller outage, a \
+             cluster upgrade or a long `suspend`, it starts a missed run at whatever time the \
+             controller catches up, and past 100 missed schedules it reports \
+             `TooManyMissedTimes` (controllers before Kubernetes 1.21 stop scheduling it \
+             altogether). Set `startingDeadlineSeconds` to how late a run may still start \
+             (e.g. 300)",
             m.key.name
         );
         out.push(

@@ -1,5 +1,6 @@
-//! `job-cleanup-missing`: a Job that nothing ever deletes: no `ttlSecondsAfterFinished` and no
-//! hook delete policy. Documentation: `rules/job-cleanup-missing.md`.
+//! `job-cleanup-missing`: a plain Job (not an Argo CD or Helm hook) without
+//! `ttlSecondsAfterFinished`, which nothing ever deletes. Hooks are deleted by Argo CD (its
+//! default delete policy is `BeforeHookCreation`). Documentation: `rules/job-cleanup-missing.md`.
 
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -15,30 +16,16 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let hook = m.annotation("argocd.argoproj.io/hook").is_some()
-            || m.annotation("helm.sh/hook").is_some();
-        let delete_policy = m
-            .annotation("argocd.argoproj.io/hook-delete-policy")
-            .is_some()
-            || m.annotation("helm.sh/hook-delete-policy").is_some();
-        if hook && delete_policy {
+        // Argo CD deletes hooks itself: without a policy, before the next hook is created.
+        if m.annotation("argocd.argoproj.io/hook").is_some()
+            || m.annotation("helm.sh/hook").is_some()
+        {
             continue;
         }
-        let (location, remedy) = if hook {
-            (
-                m.locate("/metadata/annotations"),
-                "Add `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` (or \
-                 `HookSucceeded`), or set `spec.ttlSecondsAfterFinished`",
-            )
-        } else {
-            (
-                m.locate("/spec"),
-                "Make it an Argo CD hook (`argocd.argoproj.io/hook: PostSync` with \
-                 `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation`); a plain Job with \
-                 `ttlSecondsAfterFinished` is deleted by Kubernetes and then reported Missing \
-                 (and re-run by automated sync)",
-            )
-        };
+        let remedy = "Make it an Argo CD hook (e.g. `argocd.argoproj.io/hook: PostSync` with \
+                      `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation`), which Argo CD \
+                      recreates on each sync; a plain Job with `ttlSecondsAfterFinished` is \
+                      deleted by Kubernetes and then reported Missing (and re-run by self-heal)";
         let message = format!(
             "Job `{}` is never cleaned up: the finished Job and its pods (with their logs and \
              any mounted Secrets) stay in the cluster, and a changed spec cannot be applied \
@@ -46,7 +33,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             m.key.name
         );
         out.push(
-            Finding::new(meta, message, location)
+            Finding::new(meta, message, m.locate("/spec"))
                 .with_object(&m.key)
                 .with_pointer("/spec/ttlSecondsAfterFinished"),
         );
