@@ -30,10 +30,11 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let uid = user.and_then(Value::as_i64);
             let (location, pointer, why) = if uid == Some(0) {
                 let why = if non_root {
-                    "sets `runAsUser: 0` together with `runAsNonRoot: true`, so the kubelet \
-                     refuses to start it"
+                    "sets `runAsUser: 0` together with `runAsNonRoot: true`: the kubelet \
+                     refuses to start it (`CreateContainerConfigError`)"
                 } else {
-                    "runs as root (`runAsUser: 0`)"
+                    "runs as root (`runAsUser: 0`): root in a container is root on the node \
+                     after any escape"
                 };
                 (m.locate(&user_ptr), user_ptr, why)
             } else if non_root || uid.is_some_and(|u| u > 0) {
@@ -44,13 +45,13 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     l,
                     p,
                     "sets neither `runAsNonRoot: true` nor a non-zero `runAsUser`, so it runs as \
-                     root whenever the image's USER is root",
+                     root whenever the image's USER is root, and root in a container is root on \
+                     the node after any escape",
                 )
             };
             let message = format!(
-                "{} of {} {why}; root in a container is root on the node after any escape. Set \
-                 `securityContext.runAsNonRoot: true` and a non-zero `runAsUser` (on the pod or \
-                 the container)",
+                "{} of {} {why}. Set `securityContext.runAsNonRoot: true` and a non-zero \
+                 `runAsUser` (on the pod or the container)",
                 c.title(),
                 pod.describe()
             );
