@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::podspec::{is_true, pods, same_namespace, Pod};
+use super::index::Index;
+use super::podspec::{is_true, pods, Pod};
 use crate::model::object::Manifest;
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -45,23 +46,23 @@ fn has_rollout_trigger(pod: &Pod<'_>) -> bool {
 
 /// The object of the checkout a reference names, if it is a mutable ConfigMap or Secret.
 fn mutable_source<'a>(
-    ctx: &Context<'a>,
+    index: &Index<'a>,
     kind: &str,
     namespace: &str,
     name: &str,
 ) -> Option<&'a Manifest> {
-    ctx.repo.manifests.iter().find(|c| {
-        c.key.group.is_empty()
-            && c.key.kind == kind
-            && c.key.name == name
-            && same_namespace(&c.key.namespace, namespace)
-            && !is_true(c.obj.get("immutable"))
-            && !has_hash_suffix(name)
-    })
+    if has_hash_suffix(name) {
+        return None;
+    }
+    index
+        .git("", kind, namespace, name)
+        .into_iter()
+        .find(|c| !is_true(c.obj.get("immutable")))
 }
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let index = Index::new(ctx);
     for pod in pods(ctx) {
         if pod.runs_to_completion() || has_rollout_trigger(&pod) {
             continue;
@@ -134,7 +135,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             if seen.contains(&(kind, name)) {
                 continue;
             }
-            let Some(src) = mutable_source(ctx, kind, &m.key.namespace, name) else {
+            let Some(src) = mutable_source(&index, kind, &m.key.namespace, name) else {
                 continue;
             };
             seen.push((kind, name));

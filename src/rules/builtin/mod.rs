@@ -24,6 +24,7 @@ pub mod ignore_differences_not_respected;
 pub mod image_ref;
 pub mod image_tag_mutable;
 pub mod image_without_digest;
+pub mod index;
 pub mod ingress_backend_missing;
 pub mod invalid_manifest;
 pub mod job_cleanup_missing;

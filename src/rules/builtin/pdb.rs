@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::podspec::{pods, same_namespace, selector_matches, Pod};
+use super::index::Index;
+use super::podspec::{pods, selector_matches, Pod};
 use crate::model::object::Manifest;
 use crate::rules::Context;
 
@@ -17,25 +18,8 @@ pub struct Replicated<'a> {
     pub autoscaler: Option<&'a Manifest>,
 }
 
-/// The autoscaler targeting a workload, if any (HPA `minReplicas`, KEDA `minReplicaCount`).
-fn autoscaler_of<'a>(ctx: &Context<'a>, w: &Manifest) -> Option<&'a Manifest> {
-    ctx.repo.manifests.iter().find(|m| {
-        crate::rules::context::is_autoscaler(m)
-            && same_namespace(&m.key.namespace, &w.key.namespace)
-            && m.obj
-                .pointer("/spec/scaleTargetRef/name")
-                .and_then(Value::as_str)
-                == Some(w.key.name.as_str())
-            && m.obj
-                .pointer("/spec/scaleTargetRef/kind")
-                .and_then(Value::as_str)
-                .unwrap_or("Deployment")
-                == w.key.kind
-    })
-}
-
 /// The long-running replicated workloads of the checkout.
-pub fn replicated<'a>(ctx: &Context<'a>) -> Vec<Replicated<'a>> {
+pub fn replicated<'a>(ctx: &Context<'a>, index: &Index<'a>) -> Vec<Replicated<'a>> {
     pods(ctx)
         .into_iter()
         .filter(|p| {
@@ -45,7 +29,7 @@ pub fn replicated<'a>(ctx: &Context<'a>) -> Vec<Replicated<'a>> {
             )
         })
         .map(|pod| {
-            let autoscaler = autoscaler_of(ctx, pod.manifest);
+            let autoscaler = index.autoscaler_of(pod.manifest);
             let min_replicas = match autoscaler {
                 Some(a) if a.key.kind == "ScaledObject" => a
                     .obj
@@ -79,14 +63,14 @@ pub fn is_pdb(m: &Manifest) -> bool {
 }
 
 /// The PDBs of the checkout that select a workload's pods.
-pub fn pdbs_of<'a>(ctx: &Context<'a>, w: &Replicated<'_>) -> Vec<&'a Manifest> {
-    ctx.repo
-        .manifests
-        .iter()
-        .filter(|m| {
-            is_pdb(m)
-                && same_namespace(&m.key.namespace, &w.pod.manifest.key.namespace)
-                && selector_matches(m.obj.pointer("/spec/selector"), w.pod.labels())
-        })
+pub fn pdbs_of<'a>(index: &Index<'a>, w: &Replicated<'_>) -> Vec<&'a Manifest> {
+    index
+        .in_namespace(
+            "policy",
+            "PodDisruptionBudget",
+            &w.pod.manifest.key.namespace,
+        )
+        .into_iter()
+        .filter(|m| selector_matches(m.obj.pointer("/spec/selector"), w.pod.labels()))
         .collect()
 }

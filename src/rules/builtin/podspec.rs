@@ -196,28 +196,6 @@ pub fn locate_or_kind(m: &Manifest, pointer: &str) -> Location {
     }
 }
 
-/// Whether an HPA or ScaledObject in the checkout targets the workload (any kind, including
-/// Argo Rollouts, which the shared autoscaler index does not cover).
-pub fn autoscaled(ctx: &Context<'_>, index: usize) -> bool {
-    if ctx.autoscalers.contains_key(&index) {
-        return true;
-    }
-    let w = &ctx.repo.manifests[index];
-    ctx.repo.manifests.iter().any(|m| {
-        crate::rules::context::is_autoscaler(m)
-            && same_namespace(&m.key.namespace, &w.key.namespace)
-            && m.obj
-                .pointer("/spec/scaleTargetRef/name")
-                .and_then(Value::as_str)
-                == Some(w.key.name.as_str())
-            && m.obj
-                .pointer("/spec/scaleTargetRef/kind")
-                .and_then(Value::as_str)
-                .unwrap_or("Deployment")
-                == w.key.kind
-    })
-}
-
 /// The string with its first character in upper case.
 pub fn capitalize(s: &str) -> String {
     let mut c = s.chars();
@@ -267,22 +245,4 @@ pub fn selector_matches(selector: Option<&Value>, labels: &Map<String, Value>) -
 /// nothing.
 pub fn map_selector_matches(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-}
-
-/// Whether an object of this group, kind and name exists in the checkout or, when a dump is
-/// given, in the cluster (namespaces compared loosely, see [`same_namespace`]).
-pub fn exists(ctx: &Context<'_>, group: &str, kind: &str, namespace: &str, name: &str) -> bool {
-    ctx.repo.manifests.iter().any(|m| {
-        m.key.group == group
-            && m.key.kind == kind
-            && m.key.name == name
-            && same_namespace(&m.key.namespace, namespace)
-    }) || ctx.cluster.is_some_and(|c| {
-        c.objects.iter().any(|o| {
-            o.key.group == group
-                && o.key.kind == kind
-                && o.key.name == name
-                && same_namespace(&o.key.namespace, namespace)
-        })
-    })
 }

@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::podspec::{exists, is_true, pods, same_namespace, Pod};
+use super::index::Index;
+use super::podspec::{is_true, pods, Pod};
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// A reference to a Secret or ConfigMap: (kind, name, pointer, how it is used).
@@ -112,31 +113,9 @@ fn references(pod: &Pod<'_>) -> Vec<Reference> {
     out
 }
 
-/// Whether a Secret of that name is produced by a SealedSecret or ExternalSecret in Git.
-fn generated_secret(ctx: &Context<'_>, namespace: &str, name: &str) -> bool {
-    ctx.repo.manifests.iter().any(|m| {
-        if !same_namespace(&m.key.namespace, namespace) {
-            return false;
-        }
-        let target = match (m.key.group.as_str(), m.key.kind.as_str()) {
-            ("bitnami.com", "SealedSecret") => m
-                .obj
-                .pointer("/spec/template/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or(&m.key.name),
-            ("external-secrets.io", "ExternalSecret") => m
-                .obj
-                .pointer("/spec/target/name")
-                .and_then(Value::as_str)
-                .unwrap_or(&m.key.name),
-            _ => return false,
-        };
-        target == name
-    })
-}
-
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let index = Index::new(ctx);
     let where_ = if ctx.cluster.is_some() {
         "neither in the repository nor in the cluster dump"
     } else {
@@ -151,7 +130,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "/serviceAccount"
         };
         if let Some(sa) = pod.field(sa_field).and_then(Value::as_str) {
-            if !sa.is_empty() && sa != "default" && !exists(ctx, "", "ServiceAccount", ns, sa) {
+            if !sa.is_empty() && sa != "default" && !index.exists("", "ServiceAccount", ns, sa) {
                 let (location, pointer) = pod.locate(sa_field);
                 let message = format!(
                     "{} runs as ServiceAccount `{sa}`, which is {where_}: its pods cannot be \
@@ -172,8 +151,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for (kind, name, pointer, usage) in references(&pod) {
-            if exists(ctx, "", kind, ns, &name)
-                || (kind == "Secret" && generated_secret(ctx, ns, &name))
+            if index.exists("", kind, ns, &name)
+                || (kind == "Secret" && index.generated_secret(ns, &name))
             {
                 continue;
             }

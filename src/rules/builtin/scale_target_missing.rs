@@ -4,13 +4,14 @@
 
 use serde_json::Value;
 
-use super::podspec::exists;
+use super::index::Index;
 use crate::model::key::group_of;
 use crate::rules::context::is_autoscaler;
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let index = Index::new(ctx);
     for m in ctx.repo.manifests.iter().filter(|m| is_autoscaler(m)) {
         let Some(r) = m.obj.pointer("/spec/scaleTargetRef") else {
             continue;
@@ -34,7 +35,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or("apps/v1");
-        if exists(ctx, group_of(api), kind, &m.key.namespace, name) {
+        if index.exists(group_of(api), kind, &m.key.namespace, name) {
             continue;
         }
         let where_ = if ctx.cluster.is_some() {

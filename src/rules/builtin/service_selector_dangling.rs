@@ -2,14 +2,41 @@
 //! checkout (nor, with a dump, any live pod). Documentation:
 //! `rules/service-selector-dangling.md`.
 
-use serde_json::Value;
+use std::collections::HashMap;
 
-use super::podspec::{map_selector_matches, pods, same_namespace};
+use serde_json::{Map, Value};
+
+use super::podspec::{map_selector_matches, pods};
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let pods = pods(ctx);
+    // Pod labels by namespace, so that each Service looks only at its candidates.
+    let mut by_ns: HashMap<&str, Vec<&Map<String, Value>>> = HashMap::new();
+    let all = pods(ctx);
+    for p in &all {
+        by_ns
+            .entry(p.manifest.key.namespace.as_str())
+            .or_default()
+            .push(p.labels());
+    }
+    for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
+        if o.key.group.is_empty() && o.key.kind == "Pod" {
+            if let Some(l) = o.obj.pointer("/metadata/labels").and_then(Value::as_object) {
+                by_ns.entry(o.key.namespace.as_str()).or_default().push(l);
+            }
+        }
+    }
+    let candidates = |ns: &str| -> Vec<&Map<String, Value>> {
+        if ns.is_empty() {
+            by_ns.values().flatten().copied().collect()
+        } else {
+            [ns, ""]
+                .iter()
+                .flat_map(|n| by_ns.get(n).into_iter().flatten().copied())
+                .collect()
+        }
+    };
     for m in &ctx.repo.manifests {
         if !(m.key.group.is_empty() && m.key.kind == "Service") {
             continue;
@@ -23,22 +50,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if selector.is_empty() {
             continue;
         }
-        let in_git = pods.iter().any(|p| {
-            same_namespace(&p.manifest.key.namespace, &m.key.namespace)
-                && map_selector_matches(selector, p.labels())
-        });
-        let live = ctx.cluster.is_some_and(|c| {
-            c.objects.iter().any(|o| {
-                o.key.group.is_empty()
-                    && o.key.kind == "Pod"
-                    && same_namespace(&o.key.namespace, &m.key.namespace)
-                    && o.obj
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .is_some_and(|l| map_selector_matches(selector, l))
-            })
-        });
-        if in_git || live {
+        if candidates(&m.key.namespace)
+            .into_iter()
+            .any(|l| map_selector_matches(selector, l))
+        {
             continue;
         }
         let wanted: Vec<String> = selector

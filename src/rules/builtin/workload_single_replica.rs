@@ -3,12 +3,14 @@
 
 use serde_json::Value;
 
-use super::podspec::{autoscaled, locate_or_kind};
+use super::index::Index;
+use super::podspec::locate_or_kind;
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (i, m) in ctx.repo.manifests.iter().enumerate() {
+    let index = Index::new(ctx);
+    for m in &ctx.repo.manifests {
         if !matches!(
             (m.key.group.as_str(), m.key.kind.as_str()),
             ("apps", "Deployment" | "StatefulSet") | ("argoproj.io", "Rollout")
@@ -23,7 +25,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             },
         };
         // 0 is a deliberate scale-down; an autoscaler owns the count (R3 of the catalog).
-        if replicas != 1 || autoscaled(ctx, i) {
+        if replicas != 1 || index.autoscaler_of(m).is_some() {
             continue;
         }
         let how = if m.node.pointer("/spec/replicas").is_some() {
