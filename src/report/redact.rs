@@ -4,6 +4,9 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation are replaced by `*`, keeping
 //! line breaks, so offsets and line numbers stay valid for snippets. A file that could not be
 //! parsed completely and mentions `Secret` is not shown at all: its values cannot be located.
+//! Literal credentials outside Secrets that the rules report (environment values flagged by
+//! `env-var-literal-credential`, ConfigMap values flagged by `configmap-sensitive-data`) are
+//! masked too, line by line so that indentation survives.
 
 use crate::load::yaml::{escape_pointer_token, Node};
 use crate::model::repo::Repo;
