@@ -16,7 +16,7 @@ fn pods_of(v: &Value, total: i64) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => {
             let pct: i64 = s.strip_suffix('%')?.trim().parse().ok()?;
-            Some((pct * total + 99) / 100)
+            Some(pct.saturating_mul(total).saturating_add(99) / 100)
         }
         _ => None,
     }

@@ -89,7 +89,7 @@ impl<'a> Pod<'a> {
             let Some(Value::Array(items)) = self.spec.get(field) else {
                 continue;
             };
-            for (i, c) in items.iter().enumerate() {
+            for (i, c) in items.iter().enumerate().filter(|(_, c)| c.is_object()) {
                 out.push(Container {
                     pointer: format!("{}/{field}/{i}", self.pointer),
                     value: c,

@@ -20,7 +20,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in pod.containers() {
             if let Some(Value::Array(env)) = c.value.get("env") {
                 for (i, e) in env.iter().enumerate() {
-                    let Some(r) = e.pointer("/valueFrom/secretKeyRef") else {
+                    let Some(r) = e
+                        .pointer("/valueFrom/secretKeyRef")
+                        .filter(|r| r.is_object())
+                    else {
                         continue;
                     };
                     let name = e.get("name").and_then(Value::as_str).unwrap_or("");
@@ -42,7 +45,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             if let Some(Value::Array(from)) = c.value.get("envFrom") {
                 for (i, e) in from.iter().enumerate() {
-                    let Some(r) = e.get("secretRef") else {
+                    let Some(r) = e.get("secretRef").filter(|r| r.is_object()) else {
                         continue;
                     };
                     let secret = r.get("name").and_then(Value::as_str).unwrap_or("");
