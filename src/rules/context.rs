@@ -241,6 +241,109 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
     out
 }
 
+/// Where an `ignoreDifferences` entry is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoreOrigin {
+    /// `spec.ignoreDifferences` of the Application at this index of `repo.apps`.
+    App(usize),
+    /// `spec.template.spec.ignoreDifferences` of the ApplicationSet at this index of
+    /// `repo.appsets`.
+    AppSetTemplate(usize),
+    /// A `resource.customizations` key of `argocd-cm` (group and kind come from the key).
+    Settings,
+}
+
+/// One `ignoreDifferences` entry as written in the checkout, with where it is.
+#[derive(Debug, Clone)]
+pub struct IgnoreSite {
+    /// Where it comes from.
+    pub origin: IgnoreOrigin,
+    /// Index of the manifest that holds it.
+    pub manifest: usize,
+    /// JSON pointer of the entry in that manifest (for `argocd-cm`, of the `data` key, since
+    /// the entry itself is inside a string).
+    pub pointer: String,
+    /// Whether `pointer` leads to the entry itself (then `jsonPointers/<i>` etc. can be
+    /// appended) rather than to a string holding it.
+    pub structured: bool,
+    /// The entry.
+    pub rule: IgnoreDifference,
+}
+
+/// Every `ignoreDifferences` entry of the checkout: Applications, ApplicationSet templates and
+/// the `argocd-cm` resource customizations (without the implicit `/status` rule).
+pub fn ignore_sites(repo: &Repo) -> Vec<IgnoreSite> {
+    let mut out = Vec::new();
+    let mut from_list = |origin: IgnoreOrigin, manifest: usize, base: &str| {
+        let m = &repo.manifests[manifest];
+        let Some(Value::Array(items)) = m.obj.pointer(base) else {
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Ok(rule) = crate::model::argocd::from_json::<IgnoreDifference>(item) {
+                out.push(IgnoreSite {
+                    origin,
+                    manifest,
+                    pointer: format!("{base}/{i}"),
+                    structured: true,
+                    rule,
+                });
+            }
+        }
+    };
+    for (i, app) in repo.apps.iter().enumerate() {
+        from_list(
+            IgnoreOrigin::App(i),
+            app.manifest,
+            "/spec/ignoreDifferences",
+        );
+    }
+    for (i, set) in repo.appsets.iter().enumerate() {
+        from_list(
+            IgnoreOrigin::AppSetTemplate(i),
+            set.manifest,
+            "/spec/template/spec/ignoreDifferences",
+        );
+    }
+    if let Some(mi) = repo.settings_manifest {
+        let m = &repo.manifests[mi];
+        if let Some(Value::Object(data)) = m.obj.get("data") {
+            for (key, value) in data {
+                let is_ignore = key == "resource.customizations"
+                    || key.starts_with("resource.customizations.ignoreDifferences.");
+                let Some(text) = value.as_str().filter(|_| is_ignore) else {
+                    continue;
+                };
+                // Parse this key alone, so that each rule is attributed to the key it is in.
+                let one: std::collections::BTreeMap<String, String> =
+                    [(key.clone(), text.to_string())].into_iter().collect();
+                let settings = crate::model::settings::ArgoSettings::from_config_map_data(&one);
+                for (okey, o) in &settings.overrides {
+                    let Some(ig) = &o.ignore_differences else {
+                        continue;
+                    };
+                    let (group, kind) = crate::model::settings::override_key_group_kind(okey);
+                    out.push(IgnoreSite {
+                        origin: IgnoreOrigin::Settings,
+                        manifest: mi,
+                        pointer: format!("/data/{}", crate::load::yaml::escape_pointer_token(key)),
+                        structured: false,
+                        rule: IgnoreDifference {
+                            group: group.to_string(),
+                            kind: kind.to_string(),
+                            json_pointers: ig.json_pointers.clone(),
+                            jq_path_expressions: ig.jq_path_expressions.clone(),
+                            managed_fields_managers: ig.managed_fields_managers.clone(),
+                            ..Default::default()
+                        },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use super::{Context, Finding, Rule, RuleMeta};
 
 pub mod hpa_replicas_not_ignored;
+pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
 pub mod secret_mutable;
@@ -42,6 +43,7 @@ macro_rules! docs {
 
 docs! {
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
+    ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
     secret_mutable => "secret-mutable",
