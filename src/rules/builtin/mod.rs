@@ -3,10 +3,12 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod floating_target_revision;
 pub mod hpa_replicas_not_ignored;
 pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
+pub mod permissive_app_project;
 pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
 pub mod sync_window_annotation;
@@ -42,10 +44,12 @@ macro_rules! docs {
 }
 
 docs! {
+    floating_target_revision => "floating-target-revision",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
+    permissive_app_project => "permissive-app-project",
     secret_mutable => "secret-mutable",
     secret_plaintext_in_git => "secret-plaintext-in-git",
     sync_window_annotation => "sync-window-annotation",
