@@ -3,14 +3,17 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod aggregated_clusterrole_rules;
 pub mod floating_target_revision;
 pub mod hpa_replicas_not_ignored;
 pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
 pub mod permissive_app_project;
+pub mod prune_unprotected_stateful;
 pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
+pub mod server_fields_in_git;
 pub mod sync_window_annotation;
 pub mod unknown_sync_option;
 
@@ -44,14 +47,17 @@ macro_rules! docs {
 }
 
 docs! {
+    aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     floating_target_revision => "floating-target-revision",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
     permissive_app_project => "permissive-app-project",
+    prune_unprotected_stateful => "prune-unprotected-stateful",
     secret_mutable => "secret-mutable",
     secret_plaintext_in_git => "secret-plaintext-in-git",
+    server_fields_in_git => "server-fields-in-git",
     sync_window_annotation => "sync-window-annotation",
     unknown_sync_option => "unknown-sync-option",
 }
