@@ -5,10 +5,12 @@ use super::{Context, Finding, Rule, RuleMeta};
 
 pub mod aggregated_clusterrole_rules;
 pub mod floating_target_revision;
+pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
 pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
+pub mod invalid_sync_annotation;
 pub mod permissive_app_project;
 pub mod prune_unprotected_stateful;
 pub mod secret_mutable;
@@ -49,10 +51,12 @@ macro_rules! docs {
 docs! {
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     floating_target_revision => "floating-target-revision",
+    helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
+    invalid_sync_annotation => "invalid-sync-annotation",
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     secret_mutable => "secret-mutable",
