@@ -70,6 +70,62 @@ impl<'a> Context<'a> {
     }
 }
 
+impl Context<'_> {
+    /// Whether a kind is cluster-scoped: a built-in cluster-scoped kind, or a kind whose
+    /// `CustomResourceDefinition` in the checkout says `scope: Cluster`. Unknown kinds are
+    /// namespaced, as in Argo CD.
+    pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
+        crate::model::key::is_builtin_cluster_scoped(group, kind)
+            || self.repo.manifests.iter().any(|m| {
+                m.key.group == "apiextensions.k8s.io"
+                    && m.key.kind == "CustomResourceDefinition"
+                    && m.obj.pointer("/spec/group").and_then(Value::as_str) == Some(group)
+                    && m.obj.pointer("/spec/names/kind").and_then(Value::as_str) == Some(kind)
+                    && m.obj.pointer("/spec/scope").and_then(Value::as_str) == Some("Cluster")
+            })
+    }
+
+    /// The identity Argo CD gives a manifest deployed by `app`: namespaced kinds without a
+    /// namespace get the destination namespace, cluster-scoped kinds lose theirs.
+    pub fn effective_key(&self, m: &Manifest, app: &Application) -> ObjectKey {
+        let mut key = m.key.clone();
+        if self.is_cluster_scoped(&key.group, &key.kind) {
+            key.namespace.clear();
+        } else if key.namespace.is_empty() {
+            key.namespace = app.spec.destination.namespace.clone();
+        }
+        key
+    }
+}
+
+/// Glob matching as Argo CD does it with separators (gobwas/glob): `*` matches any run of
+/// characters except `sep`, `**` any run at all, `?` one character other than `sep`.
+pub fn glob_match_sep(pattern: &str, text: &str, sep: char) -> bool {
+    fn go(p: &[char], t: &[char], sep: char) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') if p.get(1) == Some(&'*') => (0..=t.len()).any(|i| go(&p[2..], &t[i..], sep)),
+            Some('*') => {
+                let mut i = 0;
+                loop {
+                    if go(&p[1..], &t[i..], sep) {
+                        return true;
+                    }
+                    if i == t.len() || t[i] == sep {
+                        return false;
+                    }
+                    i += 1;
+                }
+            }
+            Some('?') => !t.is_empty() && t[0] != sep && go(&p[1..], &t[1..], sep),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..], sep),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t, sep)
+}
+
 /// Whether an ignoreDifferences entry applies to an object (group and kind are globs, an empty
 /// group matches only the core group; name and namespace are exact, empty = any).
 pub fn ignore_rule_matches(rule: &IgnoreDifference, key: &ObjectKey) -> bool {
@@ -364,5 +420,21 @@ mod tests {
         assert!(file_in_source("apps/web/sub/d.yaml", "apps/web", true));
         assert!(!file_in_source("apps/webx/d.yaml", "apps/web", true));
         assert!(file_in_source("d.yaml", ".", false));
+        assert!(glob_match_sep(
+            "https://git.example.com/team/*",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(!glob_match_sep(
+            "https://git.example.com/*",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(glob_match_sep(
+            "https://git.example.com/**",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(glob_match_sep("*", "", '/'));
     }
 }
