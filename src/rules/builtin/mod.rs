@@ -14,6 +14,7 @@ pub mod invalid_manifest;
 pub mod invalid_sync_annotation;
 pub mod permissive_app_project;
 pub mod prune_unprotected_stateful;
+pub mod resource_in_multiple_apps;
 pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
 pub mod server_fields_in_git;
@@ -61,6 +62,7 @@ docs! {
     invalid_sync_annotation => "invalid-sync-annotation",
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
+    resource_in_multiple_apps => "resource-in-multiple-apps",
     secret_mutable => "secret-mutable",
     secret_plaintext_in_git => "secret-plaintext-in-git",
     server_fields_in_git => "server-fields-in-git",
