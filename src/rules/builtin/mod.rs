@@ -5,6 +5,7 @@ use super::{Context, Finding, Rule, RuleMeta};
 
 pub mod aggregated_clusterrole_rules;
 pub mod app_project_violation;
+pub mod appset_template_unsafe;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
@@ -53,6 +54,7 @@ macro_rules! docs {
 docs! {
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     app_project_violation => "app-project-violation",
+    appset_template_unsafe => "appset-template-unsafe",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
