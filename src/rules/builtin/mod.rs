@@ -6,6 +6,7 @@ use super::{Context, Finding, Rule, RuleMeta};
 pub mod aggregated_clusterrole_rules;
 pub mod app_project_violation;
 pub mod appset_template_unsafe;
+pub mod broken_source_path;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
@@ -55,6 +56,7 @@ docs! {
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
+    broken_source_path => "broken-source-path",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
