@@ -10,6 +10,7 @@ pub mod broken_source_path;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
+pub mod ignore_differences_dead_or_broad;
 pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
@@ -60,6 +61,7 @@ docs! {
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
+    ignore_differences_dead_or_broad => "ignore-differences-dead-or-broad",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
