@@ -85,6 +85,30 @@ impl Context<'_> {
             })
     }
 
+    /// Whether every source of the Application at `ai` is a plain directory of this checkout
+    /// (no chart, Kustomize, plugin or Helm options), so that the objects it deploys are known
+    /// without rendering.
+    pub fn app_sources_known(&self, ai: usize) -> bool {
+        let sources = self.repo.apps[ai].value.spec.all_sources();
+        !sources.is_empty()
+            && sources.iter().all(|s| {
+                let Some(path) = s.path.as_deref() else {
+                    return false;
+                };
+                let dir = normalize_source_path(path);
+                s.chart.is_none()
+                    && s.plugin.is_none()
+                    && s.kustomize.is_none()
+                    && s.helm.is_none()
+                    && !self.repo.units.iter().any(|u| {
+                        u.dir == dir
+                            || dir == "."
+                            || u.dir.starts_with(&format!("{dir}/"))
+                            || dir.starts_with(&format!("{}/", u.dir))
+                    })
+            })
+    }
+
     /// The identity Argo CD gives a manifest deployed by `app`: namespaced kinds without a
     /// namespace get the destination namespace, cluster-scoped kinds lose theirs.
     pub fn effective_key(&self, m: &Manifest, app: &Application) -> ObjectKey {

@@ -4,9 +4,7 @@
 //! `rules/ignore-differences-dead-or-broad.md`.
 
 use crate::model::argocd::IgnoreDifference;
-use crate::rules::context::{
-    ignore_rule_matches, ignore_sites, normalize_source_path, IgnoreOrigin, IgnoreSite,
-};
+use crate::rules::context::{ignore_rule_matches, ignore_sites, IgnoreOrigin, IgnoreSite};
 use crate::rules::{Context, Finding, RuleMeta};
 
 const BROAD_POINTERS: &[&str] = &["", "/", "/spec", "/data", "/stringData", "/metadata"];
@@ -27,30 +25,6 @@ fn broad_fields(r: &IgnoreDifference) -> Vec<String> {
             .map(|e| format!("`{e}`")),
     );
     out
-}
-
-/// Whether an Application's sources are all plain directories of this checkout, so that the
-/// objects it deploys are known.
-fn sources_known(ctx: &Context<'_>, ai: usize) -> bool {
-    let spec = &ctx.repo.apps[ai].value.spec;
-    let sources = spec.all_sources();
-    !sources.is_empty()
-        && sources.iter().all(|s| {
-            let Some(path) = s.path.as_deref() else {
-                return false;
-            };
-            let dir = normalize_source_path(path);
-            s.chart.is_none()
-                && s.plugin.is_none()
-                && s.kustomize.is_none()
-                && s.helm.is_none()
-                && !ctx.repo.units.iter().any(|u| {
-                    u.dir == dir
-                        || dir == "."
-                        || u.dir.starts_with(&format!("{dir}/"))
-                        || dir.starts_with(&format!("{}/", u.dir))
-                })
-        })
 }
 
 fn check_site(meta: &RuleMeta, ctx: &Context<'_>, site: &IgnoreSite, out: &mut Vec<Finding>) {
@@ -95,7 +69,7 @@ fn check_site(meta: &RuleMeta, ctx: &Context<'_>, site: &IgnoreSite, out: &mut V
     if r.group.contains('/') || r.kind.starts_with(|c: char| c.is_ascii_lowercase()) {
         return; // malformed: reported by ignore-differences-malformed
     }
-    if !sources_known(ctx, ai) {
+    if !ctx.app_sources_known(ai) {
         return;
     }
     let app = &ctx.repo.apps[ai].value;

@@ -22,6 +22,7 @@ pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
 pub mod server_fields_in_git;
 pub mod sync_window_annotation;
+pub mod tracked_resource_not_in_git;
 pub mod unknown_sync_option;
 
 type CheckFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
@@ -73,6 +74,7 @@ docs! {
     secret_plaintext_in_git => "secret-plaintext-in-git",
     server_fields_in_git => "server-fields-in-git",
     sync_window_annotation => "sync-window-annotation",
+    tracked_resource_not_in_git => "tracked-resource-not-in-git",
     unknown_sync_option => "unknown-sync-option",
 }
 
