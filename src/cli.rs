@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::compare::app::{compare_all, CompareOptions, DriftReport};
+use crate::model::cluster::Cluster;
+use crate::model::repo::Repo;
 use crate::report::{self, Format, Style};
 use crate::rules::{self, Category, Severity};
 use crate::scan::{scan, ScanOptions};
@@ -24,6 +27,10 @@ pub struct Cli {
 enum Command {
     /// Scan a checkout (and optional cluster dumps) and report findings.
     Scan(ScanArgs),
+    /// Predict each Application's sync status from the checkout and a cluster dump.
+    Apps(AppsArgs),
+    /// Show what differs between Git and the cluster, per resource, like `argocd app diff`.
+    Diff(DiffArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -81,6 +88,42 @@ struct ScanArgs {
     /// by default taken from a Node in the dump.
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
+}
+
+/// What `apps` and `diff` compare.
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Root of the Git checkout.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// A cluster dump (file or folder); may be repeated.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
+    clusters: Vec<PathBuf>,
+    /// Only Applications whose `repoURL` is this URL are taken from the checkout (default: any
+    /// Application whose source path exists in it).
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+    /// Destination namespace of the implicit Application used when the checkout has none.
+    #[arg(long, value_name = "NS", default_value = "default")]
+    namespace: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct AppsArgs {
+    #[command(flatten)]
+    common: CompareArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    common: CompareArgs,
+    /// Only this Application.
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +190,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         clusters: args.clusters.clone(),
         max_file_size: args.max_file_size,
         kube_version: args.kube_version.clone(),
+        compare: Default::default(),
     };
     let result = match scan(&opts) {
         Ok(r) => r,
@@ -168,6 +212,93 @@ fn run_scan(args: ScanArgs) -> i32 {
         .threshold()
         .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
     i32::from(failing)
+}
+
+/// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
+fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
+    let repo = crate::scan::load_repo(&args.path, crate::load::source::DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
+    let cluster = match crate::scan::load_cluster(&args.clusters) {
+        Ok((Some(c), warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            c
+        }
+        Ok((None, _)) => return Err(2),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(2);
+        }
+    };
+    let opts = CompareOptions {
+        repo_url: args.repo_url.clone(),
+        implicit_namespace: args.namespace.clone(),
+        ..Default::default()
+    };
+    let report = compare_all(&repo, &cluster, &opts);
+    Ok((repo, cluster, report))
+}
+
+fn run_diff(args: DiffArgs) -> i32 {
+    let (repo, cluster, report) = match load_and_compare(&args.common) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let Some(name) = &args.app {
+        if !report.apps.iter().any(|a| &a.name == name) {
+            eprintln!(
+                "error: no Application `{name}` in the checkout; `driftlens apps` lists them"
+            );
+            return 2;
+        }
+    }
+    let one_sided = |ai: usize, r: &crate::compare::app::ResourceResult| {
+        let a = &report.apps[ai];
+        let app = a.app.map(|i| &repo.apps[i].value);
+        let settings = crate::compare::engine::app_diff_settings(app, &repo.settings).ok()?;
+        let live = r.live.map(|i| &cluster.objects[i].obj);
+        crate::compare::engine::compare_one_sided(r.desired_obj.as_ref(), live, &settings)
+            .ok()
+            .flatten()
+    };
+    let diffs = report::diff::render(&report, args.app.as_deref(), one_sided);
+    let mut text = String::new();
+    for d in &diffs {
+        text.push_str(&d.header);
+        text.push('\n');
+        text.push_str(&d.body);
+        text.push('\n');
+    }
+    if let Err(e) = write_out(None, &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    i32::from(!diffs.is_empty())
+}
+
+fn run_apps(args: AppsArgs) -> i32 {
+    let (_, _, report) = match load_and_compare(&args.common) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let text = match args.format {
+        RulesFormat::Table => report::apps::render_table(&report),
+        RulesFormat::Json => report::apps::render_json(&report),
+    };
+    if let Err(e) = write_out(None, &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    i32::from(
+        report
+            .apps
+            .iter()
+            .any(|a| a.status != crate::compare::app::SyncStatus::Synced),
+    )
 }
 
 fn run_rules(args: RulesArgs) -> i32 {
@@ -267,6 +398,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Apps(args) => run_apps(args),
+        Command::Diff(args) => run_diff(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule } => run_explain(&rule),
     }

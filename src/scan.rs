@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::compare::app::{compare_all, CompareOptions, DriftReport};
 use crate::load::discover::{discover, parse_files, Unit};
 use crate::load::source::DEFAULT_MAX_FILE_SIZE;
 use crate::model::cluster::Cluster;
@@ -24,6 +25,8 @@ pub struct ScanOptions {
     /// Kubernetes version to judge API deprecations against (otherwise taken from a Node in
     /// the dump).
     pub kube_version: Option<String>,
+    /// How Applications are compared with the dump.
+    pub compare: CompareOptions,
 }
 
 impl ScanOptions {
@@ -34,6 +37,7 @@ impl ScanOptions {
             clusters: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             kube_version: None,
+            compare: CompareOptions::default(),
         }
     }
 }
@@ -101,6 +105,10 @@ pub struct ScanResult {
     pub units: Vec<UnitStatus>,
     /// Counts.
     pub stats: Stats,
+    /// The predicted Argo CD state per Application, when dumps were given.
+    pub drift: Option<DriftReport>,
+    /// Dump entries that were skipped (the rest of the dump was used).
+    pub dump_problems: Vec<String>,
 }
 
 /// Loads a checkout into the model.
@@ -130,12 +138,16 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
 /// Runs the whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let repo = load_repo(&opts.path, opts.max_file_size)?;
-    let cluster = load_cluster(&opts.clusters)?;
+    let (cluster, dump_problems) = load_cluster(&opts.clusters)?;
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
+    let drift = cluster
+        .as_ref()
+        .map(|c| compare_all(&repo, c, &opts.compare));
     let catalog = rules::builtin::catalog();
     let mut ctx = Context::new(&repo, cluster.as_ref());
+    ctx.drift = drift.as_ref();
     ctx.kube_version = opts
         .kube_version
         .clone()
@@ -162,23 +174,36 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         findings,
         units,
         stats,
+        drift,
+        dump_problems,
     })
 }
 
-fn load_cluster(paths: &[PathBuf]) -> Result<Option<Cluster>, ScanError> {
+/// Loads the dumps; a dump that cannot be read completely is an error (exit 2), skipped
+/// entries are returned as warnings.
+pub fn load_cluster(paths: &[PathBuf]) -> Result<(Option<Cluster>, Vec<String>), ScanError> {
     if paths.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
-    for p in paths {
-        if let Err(e) = std::fs::metadata(p) {
-            return Err(ScanError::BadDump {
-                path: p.display().to_string(),
-                reason: format!("{e}; check the path given to --cluster"),
-            });
-        }
+    let load = crate::load::dump::load_dumps(paths);
+    if let Some(first) = load.fatal.first() {
+        let more = load.fatal.len() - 1;
+        return Err(ScanError::BadDump {
+            path: first.path.clone(),
+            reason: format!(
+                "{}{}",
+                first
+                    .to_string()
+                    .strip_prefix(&format!("{}: ", first.path))
+                    .unwrap_or(&first.message),
+                if more > 0 {
+                    format!(" (and {more} more problems)")
+                } else {
+                    String::new()
+                }
+            ),
+        });
     }
-    Ok(Some(Cluster::new(
-        Vec::new(),
-        paths.iter().map(|p| p.display().to_string()).collect(),
-    )))
+    let warnings = load.problems.iter().map(ToString::to_string).collect();
+    Ok((Some(load.into_cluster()), warnings))
 }

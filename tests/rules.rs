@@ -6,8 +6,17 @@ use std::path::Path;
 use driftlens::rules::builtin::catalog;
 use driftlens::scan::{scan, ScanOptions};
 
+/// Scans a fixture; a `<fixture>-cluster.json` next to it is passed as the cluster dump.
 fn findings_of(rule: &str, dir: &Path) -> Vec<String> {
-    let result = scan(&ScanOptions::new(dir)).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut opts = ScanOptions::new(dir);
+    let dump = dir.with_file_name(format!(
+        "{}-cluster.json",
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+    ));
+    if dump.is_file() {
+        opts.clusters.push(dump);
+    }
+    let result = scan(&opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     result
         .findings
         .iter()

@@ -5,6 +5,7 @@
 //! (`kubectl get -o json|yaml`, `List`s, folders) quickly, without positions.
 
 pub mod discover;
+pub mod dump;
 pub mod scalar;
 pub mod source;
 pub mod yaml;

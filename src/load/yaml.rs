@@ -124,7 +124,9 @@ pub struct YamlError {
 pub struct Limits {
     /// Deepest allowed nesting of sequences and mappings.
     pub max_depth: usize,
-    /// Most nodes one document may expand to, aliases included.
+    /// Most nodes one document may expand to, aliases included. Aliases alone may expand to
+    /// at most a fifth of it: legitimate manifests alias little, and an alias-expansion bomb
+    /// is then stopped before it has cloned much.
     pub max_nodes: usize,
 }
 
@@ -176,6 +178,7 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: Vec<Option<(Node, usize)>>,
     doc_nodes: usize,
+    alias_nodes: usize,
     doc_start: Pos,
     root: Option<Node>,
 }
@@ -205,6 +208,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: Vec::new(),
             doc_nodes: 0,
+            alias_nodes: 0,
             doc_start: Pos::default(),
             root: None,
         }
@@ -284,6 +288,7 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 self.doc_start = sp.start;
                 self.doc_nodes = 0;
+                self.alias_nodes = 0;
                 self.anchors.clear();
                 self.root = None;
             }
@@ -313,6 +318,17 @@ impl<'a> Builder<'a> {
                     _ => return Err(self.err("alias to an unknown anchor", sp.start)),
                 };
                 self.count(size, sp.start)?;
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                let alias_budget = self.limits.max_nodes / 5;
+                if self.alias_nodes > alias_budget {
+                    return Err(self.err(
+                        format!(
+                            "aliases expand to more than {alias_budget} nodes (an \
+                             alias-expansion bomb?); remove the repeated aliases"
+                        ),
+                        sp.start,
+                    ));
+                }
                 let Some(Some((node, _))) = self.anchors.get(id) else {
                     return Err(self.err("alias to an unknown anchor", sp.start));
                 };
@@ -431,7 +447,10 @@ impl<'a> Builder<'a> {
             FrameKind::Map(entries, pending) => match pending.take() {
                 None => {
                     let (key, is_merge) = match &node.value {
-                        NodeValue::Str(s) => (s.clone(), s == "<<" && is_plain_merge(self.src, sp)),
+                        NodeValue::Str(s) => (
+                            s.clone(),
+                            s == "<<" && is_plain_merge(self.src, sp, self.bom),
+                        ),
                         NodeValue::Bool(b) => (b.to_string(), false),
                         NodeValue::Int(i) => (i.to_string(), false),
                         NodeValue::Uint(u) => (u.to_string(), false),
@@ -467,9 +486,11 @@ impl<'a> Builder<'a> {
 }
 
 /// A `<<` key is a merge key only when it is written plainly (`"<<"` is an ordinary key).
-fn is_plain_merge(src: &str, sp: Span) -> bool {
-    src.get(sp.start.offset..sp.end.offset)
-        .is_some_and(|t| t == "<<")
+/// `src` is the text without its byte-order mark, whose `bom` bytes the span counts.
+fn is_plain_merge(src: &str, sp: Span, bom: usize) -> bool {
+    let start = sp.start.offset.saturating_sub(bom);
+    let end = sp.end.offset.saturating_sub(bom);
+    src.get(start..end).is_some_and(|t| t == "<<")
 }
 
 /// YAML 1.1 merge keys as go-yaml v2 applies them: the merged mapping's entries are set at
@@ -604,13 +625,16 @@ impl Node {
     }
 
     /// Converts to JSON the way `sigs.k8s.io/yaml` does. Floats with an integral value become
-    /// integers, as they do after Kubernetes' JSON round trip.
+    /// integers and integers above `i64::MAX` become floats, as they do after Kubernetes' JSON
+    /// round trip.
     pub fn to_json(&self) -> Value {
         match &self.value {
             NodeValue::Null => Value::Null,
             NodeValue::Bool(b) => Value::Bool(*b),
             NodeValue::Int(i) => Value::Number((*i).into()),
-            NodeValue::Uint(u) => Value::Number((*u).into()),
+            // Kubernetes decodes JSON numbers into int64 or float64: above i64::MAX a number
+            // is a float (kubectl prints 18446744073709551615 as 18446744073709552000).
+            NodeValue::Uint(u) => float_to_json(*u as f64),
             NodeValue::Float(f) => float_to_json(*f),
             NodeValue::Str(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),

@@ -44,6 +44,11 @@ impl Cluster {
         self.index.get(key).map(|&i| &self.objects[i])
     }
 
+    /// The position of the live object with this identity in [`Cluster::objects`].
+    pub fn index_of(&self, key: &ObjectKey) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
     /// Number of objects.
     pub fn len(&self) -> usize {
         self.objects.len()

@@ -10,11 +10,14 @@
 //! Secret values never reach any format: findings never quote values, and the source snippets of
 //! the human format are taken from [`redact`]ed text.
 
+pub mod apps;
+pub mod diff;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod redact;
 pub mod sarif;
+pub mod yaml;
 
 use crate::scan::ScanResult;
 

@@ -32,6 +32,8 @@ pub struct Context<'a> {
     /// The cluster's Kubernetes version (`v1.31.4`), from `--kube-version` or a Node's
     /// `kubeletVersion` in the dump.
     pub kube_version: Option<String>,
+    /// The predicted Argo CD state, when dumps were given.
+    pub drift: Option<&'a crate::compare::app::DriftReport>,
 }
 
 impl<'a> Context<'a> {
@@ -45,6 +47,7 @@ impl<'a> Context<'a> {
             autoscalers,
             deployers,
             kube_version: None,
+            drift: None,
         }
     }
 

@@ -7,6 +7,10 @@ pub mod aggregated_clusterrole_rules;
 pub mod app_project_violation;
 pub mod appset_template_unsafe;
 pub mod broken_source_path;
+pub mod drift;
+pub mod drift_extraneous;
+pub mod drift_missing;
+pub mod drift_modified;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
@@ -22,7 +26,6 @@ pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
 pub mod server_fields_in_git;
 pub mod sync_window_annotation;
-pub mod tracked_resource_not_in_git;
 pub mod unknown_sync_option;
 
 type CheckFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
@@ -59,6 +62,9 @@ docs! {
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
     broken_source_path => "broken-source-path",
+    drift_extraneous => "drift-extraneous",
+    drift_missing => "drift-missing",
+    drift_modified => "drift-modified",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
@@ -74,7 +80,6 @@ docs! {
     secret_plaintext_in_git => "secret-plaintext-in-git",
     server_fields_in_git => "server-fields-in-git",
     sync_window_annotation => "sync-window-annotation",
-    tracked_resource_not_in_git => "tracked-resource-not-in-git",
     unknown_sync_option => "unknown-sync-option",
 }
 

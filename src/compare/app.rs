@@ -1,0 +1,901 @@
+//! Sync status per Application, computed offline (semantics §1.1): the desired set from Git, the
+//! live set from the dump, pairing, diffing and the status rules.
+//!
+//! For every Application whose source is a directory of this checkout, the desired set is the
+//! objects under its path (directory `recurse`, `include`, `exclude`), with namespaces defaulted,
+//! tracking metadata injected, excluded kinds and hooks removed and duplicates collapsed (last
+//! wins). The live set is every dumped object tracked by the Application's instance without
+//! ownerReferences, plus the live object of each desired key; objects the AppProject does not
+//! permit are dropped. A repository without Applications is compared as one implicit app.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::cause::{self, Cause, Evidence};
+use super::diff::DiffSettings;
+use super::engine::{app_diff_settings, compare_pair, PairDiff};
+use super::hooks::{self, HookRole};
+use super::tracking;
+use crate::model::argocd::{AppProject, Application, ApplicationSource};
+use crate::model::cluster::Cluster;
+use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
+use crate::model::object::{annotation, csv, LiveObject};
+use crate::model::repo::Repo;
+use crate::model::settings::{ArgoSettings, FilteredResource};
+use crate::rules::context::{file_in_source, glob_match, normalize_source_path};
+
+/// Options that Argo CD takes from its own deployment rather than from Git.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Namespace of the Argo CD control plane (Applications elsewhere get `<ns>_<name>`
+    /// instance names).
+    pub control_plane_namespace: String,
+    /// Destination namespace of the implicit app used when the repository has no Application.
+    pub implicit_namespace: String,
+    /// When set, only Applications whose `repoURL` equals this are taken as local; otherwise any
+    /// Application whose `path` exists in the checkout is.
+    pub repo_url: Option<String>,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            control_plane_namespace: "argocd".into(),
+            implicit_namespace: "default".into(),
+            repo_url: None,
+        }
+    }
+}
+
+/// Argo CD's sync status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum SyncStatus {
+    /// Live matches Git.
+    Synced,
+    /// Live differs from Git.
+    OutOfSync,
+    /// The desired state could not be produced.
+    Unknown,
+}
+
+/// Why a resource has its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// Desired and live are equal after normalization.
+    InSync,
+    /// Fields differ.
+    Modified,
+    /// In Git, not in the cluster.
+    Missing,
+    /// In the cluster (tracked by the app), not in Git: requires pruning.
+    Extraneous,
+    /// A hook (desired or live): not compared.
+    Hook,
+    /// `argocd.argoproj.io/hook: Skip`.
+    Skipped,
+    /// The live object's tracking id names another object.
+    NotSelfReferenced,
+}
+
+/// One resource of an Application.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceResult {
+    /// Identity (namespace defaulted).
+    pub key: ObjectKey,
+    /// Status; `None` for resources Argo CD gives no status (hooks, skipped, not
+    /// self-referenced).
+    pub status: Option<SyncStatus>,
+    /// Why.
+    pub reason: Reason,
+    /// Index into `Repo::manifests` of the desired object.
+    #[serde(skip)]
+    pub manifest: Option<usize>,
+    /// Index into `Cluster::objects` of the live object.
+    #[serde(skip)]
+    pub live: Option<usize>,
+    /// The comparison, when both sides exist.
+    pub diff: Option<PairDiff>,
+    /// Target missing, live present and self-referenced.
+    pub requires_pruning: bool,
+    /// `Prune=false` on the object or the app (the resource stays OutOfSync).
+    pub prune_disabled: bool,
+    /// Live object carries `IgnoreExtraneous`: OutOfSync but does not flip the app.
+    pub ignore_extraneous: bool,
+    /// `Delete=confirm`/`Prune=confirm`.
+    pub requires_deletion_confirmation: bool,
+    /// The live object is tracked by another Application (its instance name).
+    pub shared_with: Option<String>,
+    /// The likely cause of each differing field, by JSON pointer.
+    pub causes: Vec<(String, Cause)>,
+    /// Why the pair could not be compared.
+    pub error: Option<String>,
+    /// The desired object as Argo CD would apply it (namespace defaulted, tracking injected),
+    /// kept only for missing resources, which have nothing else to show.
+    #[serde(skip)]
+    pub desired_obj: Option<Value>,
+}
+
+/// A condition like those Argo CD puts on an Application.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Condition {
+    /// `RepeatedResourceWarning`, `ExcludedResourceWarning`, `SharedResourceWarning`,
+    /// `ComparisonError`, `InvalidSpecError`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Message.
+    pub message: String,
+}
+
+/// Where an Application's source comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum SourceState {
+    /// A directory of this checkout.
+    Local {
+        /// Path relative to the checkout root.
+        path: String,
+    },
+    /// A Helm chart or Kustomize directory of this checkout that is not rendered.
+    NotRendered {
+        /// Path relative to the checkout root.
+        path: String,
+        /// `helm` or `kustomize`.
+        tool: String,
+    },
+    /// Another repository, a chart repository, or a path missing from this checkout.
+    NotInCheckout {
+        /// `repoURL`.
+        repo_url: String,
+        /// `path` or `chart`.
+        path: String,
+    },
+}
+
+/// The comparison of one Application.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppResult {
+    /// Application name (`(checkout)` for the implicit app).
+    pub name: String,
+    /// Index into `Repo::apps`; `None` for the implicit app.
+    #[serde(skip)]
+    pub app: Option<usize>,
+    /// Instance name used for tracking.
+    pub instance: String,
+    /// Destination namespace.
+    pub namespace: String,
+    /// App status.
+    pub status: SyncStatus,
+    /// Resources, sorted by key.
+    pub resources: Vec<ResourceResult>,
+    /// Conditions, sorted.
+    pub conditions: Vec<Condition>,
+    /// Sources.
+    pub sources: Vec<SourceState>,
+}
+
+/// Everything the compare stage found.
+#[derive(Debug, Default, Serialize)]
+pub struct DriftReport {
+    /// One entry per Application (or the implicit app), sorted by name.
+    pub apps: Vec<AppResult>,
+}
+
+const CORE_EXCLUDED: &[(&str, &str)] = &[
+    ("events.k8s.io", "*"),
+    ("metrics.k8s.io", "*"),
+    ("", "Event"),
+    ("coordination.k8s.io", "Lease"),
+];
+
+fn filter_matches(f: &FilteredResource, key: &ObjectKey) -> bool {
+    (f.api_groups.is_empty() || f.api_groups.iter().any(|g| glob_match(g, &key.group)))
+        && (f.kinds.is_empty() || f.kinds.iter().any(|k| k == "*" || k == &key.kind))
+}
+
+/// `resource.exclusions`/`inclusions` plus Argo CD's always-excluded kinds.
+pub fn is_excluded(key: &ObjectKey, settings: &ArgoSettings) -> bool {
+    if CORE_EXCLUDED
+        .iter()
+        .any(|(g, k)| *g == key.group && (*k == "*" || *k == key.kind))
+    {
+        return true;
+    }
+    if settings.exclusions.iter().any(|f| filter_matches(f, key)) {
+        return true;
+    }
+    !settings.inclusions.is_empty() && !settings.inclusions.iter().any(|f| filter_matches(f, key))
+}
+
+/// Which kinds are cluster-scoped: the built-in table plus CRDs (`spec.scope`) from Git and the
+/// dump.
+#[derive(Debug, Default)]
+pub struct Scopes {
+    crds: HashMap<(String, String), bool>,
+}
+
+impl Scopes {
+    /// Collects CRD scopes.
+    pub fn new(repo: &Repo, cluster: Option<&Cluster>) -> Self {
+        let mut crds = HashMap::new();
+        let mut add = |obj: &Value| {
+            let spec = obj.get("spec");
+            let group = spec.and_then(|s| s.get("group")).and_then(Value::as_str);
+            let kind = spec
+                .and_then(|s| s.get("names"))
+                .and_then(|n| n.get("kind"))
+                .and_then(Value::as_str);
+            let scope = spec.and_then(|s| s.get("scope")).and_then(Value::as_str);
+            if let (Some(g), Some(k)) = (group, kind) {
+                crds.insert((g.to_string(), k.to_string()), scope == Some("Cluster"));
+            }
+        };
+        let is_crd = |k: &ObjectKey| {
+            k.group == "apiextensions.k8s.io" && k.kind == "CustomResourceDefinition"
+        };
+        for m in repo.manifests.iter().filter(|m| is_crd(&m.key)) {
+            add(&m.obj);
+        }
+        if let Some(c) = cluster {
+            for o in c.objects.iter().filter(|o| is_crd(&o.key)) {
+                add(&o.obj);
+            }
+        }
+        Scopes { crds }
+    }
+
+    /// Whether the kind is cluster-scoped (unknown kinds are namespaced).
+    pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
+        if let Some(&c) = self.crds.get(&(group.to_string(), kind.to_string())) {
+            return c;
+        }
+        is_builtin_cluster_scoped(group, kind)
+    }
+}
+
+fn project_permits(project: Option<&AppProject>, key: &ObjectKey, cluster_scoped: bool) -> bool {
+    let Some(p) = project else { return true };
+    let gk_match = |list: &[crate::model::argocd::GroupKind]| {
+        list.iter()
+            .any(|gk| glob_match(&gk.group, &key.group) && glob_match(&gk.kind, &key.kind))
+    };
+    if cluster_scoped {
+        gk_match(&p.spec.cluster_resource_whitelist)
+            && !gk_match(&p.spec.cluster_resource_blacklist)
+    } else {
+        (p.spec.namespace_resource_whitelist.is_empty()
+            || gk_match(&p.spec.namespace_resource_whitelist))
+            && !gk_match(&p.spec.namespace_resource_blacklist)
+    }
+}
+
+fn source_state(repo: &Repo, src: &ApplicationSource, opts: &CompareOptions) -> SourceState {
+    let not_in = || SourceState::NotInCheckout {
+        repo_url: src.repo_url.clone(),
+        path: src
+            .path
+            .clone()
+            .or_else(|| src.chart.clone())
+            .unwrap_or_default(),
+    };
+    if src.chart.is_some() {
+        return not_in();
+    }
+    if let Some(url) = &opts.repo_url {
+        if url.trim_end_matches(".git") != src.repo_url.trim_end_matches(".git") {
+            return not_in();
+        }
+    }
+    let Some(path) = src.path.as_deref() else {
+        return not_in();
+    };
+    let dir = normalize_source_path(path);
+    if !repo.root.join(&dir).is_dir() {
+        return not_in();
+    }
+    let unit = repo.units.iter().find(|u| u.dir == dir);
+    if let Some(u) = unit {
+        let tool = match u.kind {
+            crate::load::discover::UnitKind::Helm => "helm",
+            crate::load::discover::UnitKind::Kustomize => "kustomize",
+        };
+        return SourceState::NotRendered {
+            path: dir,
+            tool: tool.into(),
+        };
+    }
+    SourceState::Local { path: dir }
+}
+
+fn glob_list_match(pattern: &str, path: &str) -> bool {
+    let p = pattern.trim();
+    if p.is_empty() {
+        return false;
+    }
+    let inner = p.strip_prefix('{').and_then(|x| x.strip_suffix('}'));
+    let pats: Vec<&str> = match inner {
+        Some(list) => list.split(',').map(str::trim).collect(),
+        None => vec![p],
+    };
+    pats.iter().any(|pat| {
+        globset::Glob::new(pat)
+            .map(|g| g.compile_matcher().is_match(path))
+            .unwrap_or(false)
+    })
+}
+
+struct Desired {
+    manifest: usize,
+    key: ObjectKey,
+    tracking_ns: String,
+    obj: Value,
+    role: HookRole,
+}
+
+struct AppInput<'a> {
+    name: String,
+    app_index: Option<usize>,
+    app: Option<&'a Application>,
+    instance: String,
+    namespace: String,
+    project: Option<&'a AppProject>,
+    sources: Vec<SourceState>,
+}
+
+/// Computes the drift report for every Application of the checkout.
+pub fn compare_all(repo: &Repo, cluster: &Cluster, opts: &CompareOptions) -> DriftReport {
+    let scopes = Scopes::new(repo, Some(cluster));
+    let evidence = EvidenceIndex::new(repo, cluster);
+    let projects: HashMap<&str, &AppProject> = repo
+        .projects
+        .iter()
+        .map(|p| (p.value.metadata.name.as_str(), &p.value))
+        .collect();
+    let mut inputs: Vec<AppInput<'_>> = Vec::new();
+    if repo.apps.is_empty() {
+        inputs.push(AppInput {
+            name: "(checkout)".into(),
+            app_index: None,
+            app: None,
+            instance: String::new(),
+            namespace: opts.implicit_namespace.clone(),
+            project: None,
+            sources: vec![SourceState::Local { path: ".".into() }],
+        });
+    }
+    for (i, a) in repo.apps.iter().enumerate() {
+        let app = &a.value;
+        let project_name = if app.spec.project.is_empty() {
+            "default"
+        } else {
+            app.spec.project.as_str()
+        };
+        inputs.push(AppInput {
+            name: app.metadata.name.clone(),
+            app_index: Some(i),
+            app: Some(app),
+            instance: tracking::instance_name(
+                &app.metadata.name,
+                &app.metadata.namespace,
+                &opts.control_plane_namespace,
+            ),
+            namespace: app.spec.destination.namespace.clone(),
+            project: projects.get(project_name).copied(),
+            sources: app
+                .spec
+                .all_sources()
+                .into_iter()
+                .map(|s| source_state(repo, s, opts))
+                .collect(),
+        });
+    }
+    let mut apps: Vec<AppResult> = inputs
+        .par_iter()
+        .map(|input| compare_app(repo, cluster, &scopes, &evidence, input))
+        .collect();
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
+    DriftReport { apps }
+}
+
+fn desired_set(
+    repo: &Repo,
+    input: &AppInput<'_>,
+    scopes: &Scopes,
+    conditions: &mut Vec<Condition>,
+    broken: &mut bool,
+) -> Vec<Desired> {
+    let settings = &repo.settings;
+    let mut out: Vec<Desired> = Vec::new();
+    let sources: Vec<(String, bool, String, String)> = match input.app {
+        None => vec![(".".into(), true, String::new(), String::new())],
+        Some(app) => app
+            .spec
+            .all_sources()
+            .into_iter()
+            .zip(&input.sources)
+            .filter_map(|(src, state)| match state {
+                SourceState::Local { path } => {
+                    let d = src.directory.clone().unwrap_or_default();
+                    Some((path.clone(), d.recurse, d.include, d.exclude))
+                }
+                _ => None,
+            })
+            .collect(),
+    };
+    for (dir, recurse, include, exclude) in &sources {
+        let in_source = |path: &str| {
+            if !file_in_source(path, dir, *recurse) {
+                return false;
+            }
+            let rel = if dir == "." {
+                path
+            } else {
+                path.strip_prefix(dir.as_str())
+                    .map(|r| r.trim_start_matches('/'))
+                    .unwrap_or(path)
+            };
+            (include.is_empty() || glob_list_match(include, rel)) && !glob_list_match(exclude, rel)
+        };
+        for p in &repo.problems {
+            if in_source(&p.location.path) {
+                *broken = true;
+                conditions.push(Condition {
+                    kind: "ComparisonError".into(),
+                    message: format!("{}:{}: {}", p.location.path, p.location.line, p.message),
+                });
+            }
+        }
+        for (mi, m) in repo.manifests.iter().enumerate() {
+            if !in_source(&m.file.path) {
+                continue;
+            }
+            let cluster_scoped = scopes.is_cluster_scoped(&m.key.group, &m.key.kind);
+            let mut key = m.key.clone();
+            let mut obj = m.obj.clone();
+            if cluster_scoped {
+                if !key.namespace.is_empty() {
+                    key.namespace.clear();
+                    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                        meta.remove("namespace");
+                    }
+                }
+            } else if key.namespace.is_empty() {
+                key.namespace = input.namespace.clone();
+                if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert("namespace".into(), Value::String(input.namespace.clone()));
+                }
+            }
+            if !cluster_scoped && key.namespace.is_empty() {
+                conditions.push(Condition {
+                    kind: "InvalidSpecError".into(),
+                    message: format!(
+                        "Namespace for {} {}/{} is missing.",
+                        key.name, m.api_version, key.kind
+                    ),
+                });
+            }
+            if key.name.is_empty() {
+                // generateName objects get a synthetic key.
+                let gen = crate::model::object::meta_str(&m.obj, "generateName");
+                key.name = format!("{gen}{mi}");
+            }
+            let tracking_ns = if key.namespace.is_empty() {
+                input.namespace.clone()
+            } else {
+                key.namespace.clone()
+            };
+            if input.app.is_some() {
+                tracking::inject(&mut obj, &key, &tracking_ns, &input.instance, settings);
+            }
+            if is_excluded(&key, settings) {
+                conditions.push(Condition {
+                    kind: "ExcludedResourceWarning".into(),
+                    message: format!("Resource {key} is excluded in the settings"),
+                });
+                continue;
+            }
+            let role = hooks::role(&obj);
+            if matches!(role, HookRole::Ignored | HookRole::DeleteHook) {
+                continue;
+            }
+            out.push(Desired {
+                manifest: mi,
+                key,
+                tracking_ns,
+                obj,
+                role,
+            });
+        }
+    }
+    // De-duplicate by key: the last occurrence wins.
+    let mut counts: BTreeMap<ObjectKey, usize> = BTreeMap::new();
+    for d in &out {
+        *counts.entry(d.key.clone()).or_default() += 1;
+    }
+    for (k, n) in &counts {
+        if *n > 1 {
+            conditions.push(Condition {
+                kind: "RepeatedResourceWarning".into(),
+                message: format!(
+                    "Resource {}/{}/{}/{} appeared {n} times among application resources.",
+                    k.group, k.kind, k.namespace, k.name
+                ),
+            });
+        }
+    }
+    let mut last: HashMap<ObjectKey, usize> = HashMap::new();
+    for (i, d) in out.iter().enumerate() {
+        last.insert(d.key.clone(), i);
+    }
+    out.into_iter()
+        .enumerate()
+        .filter(|(i, d)| last.get(&d.key) == Some(i))
+        .map(|(_, d)| d)
+        .collect()
+}
+
+fn sync_option(obj: &Value, app: Option<&Application>, key: &str) -> Option<String> {
+    let prefix = format!("{key}=");
+    if let Some(v) = annotation(obj, "argocd.argoproj.io/sync-options") {
+        if let Some(o) = csv(v).find_map(|o| o.strip_prefix(prefix.as_str())) {
+            return Some(o.to_string());
+        }
+    }
+    app?.spec
+        .sync_options()
+        .iter()
+        .find_map(|o| o.strip_prefix(prefix.as_str()))
+        .map(str::to_string)
+}
+
+fn compare_app(
+    repo: &Repo,
+    cluster: &Cluster,
+    scopes: &Scopes,
+    evidence: &EvidenceIndex<'_>,
+    input: &AppInput<'_>,
+) -> AppResult {
+    let settings = &repo.settings;
+    let mut conditions = Vec::new();
+    let mut broken = false;
+    let not_rendered = input
+        .sources
+        .iter()
+        .any(|s| matches!(s, SourceState::NotRendered { .. }));
+    let desired = desired_set(repo, input, scopes, &mut conditions, &mut broken);
+    let diff_settings = match app_diff_settings(input.app, settings) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            broken = true;
+            conditions.push(Condition {
+                kind: "ComparisonError".into(),
+                message: format!("ignoreDifferences cannot be used: {e}"),
+            });
+            None
+        }
+    };
+    // Live set: tracked by this instance and without ownerReferences, plus key matches.
+    let desired_keys: HashMap<&ObjectKey, usize> = desired
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (&d.key, i))
+        .collect();
+    let mut live_idx: Vec<usize> = Vec::new();
+    if input.app.is_some() {
+        for (i, o) in cluster.objects.iter().enumerate() {
+            let owned = tracking::owner_instance(&o.obj, settings).as_deref()
+                == Some(input.instance.as_str());
+            let has_owner = o
+                .obj
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
+            if owned && !has_owner && !desired_keys.contains_key(&o.key) {
+                live_idx.push(i);
+            }
+        }
+    }
+    let mut resources: Vec<ResourceResult> = Vec::new();
+    let app_prune_disabled = input
+        .app
+        .is_some_and(|a| a.spec.has_sync_option("Prune=false"));
+    // Pairs with a desired object.
+    let paired: Vec<ResourceResult> = desired
+        .par_iter()
+        .map(|d| {
+            let live = cluster.index_of(&d.key).map(|i| (i, &cluster.objects[i]));
+            resource_for_desired(d, live, input, settings, diff_settings.as_ref())
+        })
+        .collect();
+    for r in &paired {
+        if let Some(e) = &r.error {
+            broken = true;
+            conditions.push(Condition {
+                kind: "ComparisonError".into(),
+                message: format!("{}: {e}", r.key),
+            });
+        }
+    }
+    resources.extend(paired);
+    for i in live_idx {
+        let o: &LiveObject = &cluster.objects[i];
+        let cluster_scoped = scopes.is_cluster_scoped(&o.key.group, &o.key.kind);
+        if !project_permits(input.project, &o.key, cluster_scoped) || is_excluded(&o.key, settings)
+        {
+            continue;
+        }
+        let tracking_ns = if o.key.namespace.is_empty() {
+            input.namespace.as_str()
+        } else {
+            o.key.namespace.as_str()
+        };
+        let self_ref = tracking::is_self_referenced(&o.obj, &o.key, tracking_ns, settings);
+        let is_hook = hooks::is_live_hook(&o.obj);
+        let (status, reason) = if is_hook {
+            (None, Reason::Hook)
+        } else if !self_ref {
+            (None, Reason::NotSelfReferenced)
+        } else {
+            (Some(SyncStatus::OutOfSync), Reason::Extraneous)
+        };
+        let ignore_extraneous = annotation(&o.obj, "argocd.argoproj.io/compare-options")
+            .is_some_and(|v| csv(v).any(|x| x == "IgnoreExtraneous"));
+        let prune = sync_option(&o.obj, input.app, "Prune");
+        resources.push(ResourceResult {
+            key: o.key.clone(),
+            status,
+            reason,
+            manifest: None,
+            live: Some(i),
+            diff: None,
+            requires_pruning: !is_hook && self_ref,
+            prune_disabled: app_prune_disabled || prune.as_deref() == Some("false"),
+            ignore_extraneous,
+            requires_deletion_confirmation: prune.as_deref() == Some("confirm")
+                || sync_option(&o.obj, input.app, "Delete").as_deref() == Some("confirm"),
+            shared_with: None,
+            causes: Vec::new(),
+            error: None,
+            desired_obj: None,
+        });
+    }
+    resources.sort_by(|a, b| a.key.cmp(&b.key));
+    let self_heal = input
+        .app
+        .and_then(|a| a.spec.automated())
+        .is_some_and(|a| a.self_heal);
+    let respects = input
+        .app
+        .is_some_and(|a| a.spec.has_sync_option("RespectIgnoreDifferences=true"));
+    for r in &mut resources {
+        let (Some(diff), Some(li)) = (&r.diff, r.live) else {
+            continue;
+        };
+        let live = &cluster.objects[li].obj;
+        let ev = Evidence {
+            autoscalers: evidence.autoscalers_of(&r.key),
+            crd_schema: evidence.crd_schema(&cluster.objects[li]),
+            self_heal,
+            respects_ignore: respects,
+        };
+        r.causes = diff
+            .differences
+            .iter()
+            .map(|d| {
+                (
+                    d.pointer.clone(),
+                    cause::explain(&r.key, live, &d.pointer, &ev),
+                )
+            })
+            .collect();
+    }
+    for r in &resources {
+        if let Some(other) = &r.shared_with {
+            conditions.push(Condition {
+                kind: "SharedResourceWarning".into(),
+                message: format!(
+                    "{}/{} is part of applications {} and {}",
+                    r.key.kind, r.key.name, input.name, other
+                ),
+            });
+        }
+    }
+    let status = if broken || not_rendered {
+        if not_rendered {
+            conditions.push(Condition {
+                kind: "ComparisonError".into(),
+                message: "a source of this Application is a Helm chart or Kustomize directory, \
+                          which is not rendered yet"
+                    .into(),
+            });
+        }
+        SyncStatus::Unknown
+    } else if resources.iter().any(|r| {
+        r.status == Some(SyncStatus::OutOfSync)
+            && !(r.reason == Reason::Extraneous && r.ignore_extraneous)
+    }) {
+        SyncStatus::OutOfSync
+    } else {
+        SyncStatus::Synced
+    };
+    conditions.sort();
+    conditions.dedup();
+    AppResult {
+        name: input.name.clone(),
+        app: input.app_index,
+        instance: input.instance.clone(),
+        namespace: input.namespace.clone(),
+        status,
+        resources,
+        conditions,
+        sources: input.sources.clone(),
+    }
+}
+
+fn resource_for_desired(
+    d: &Desired,
+    live: Option<(usize, &LiveObject)>,
+    input: &AppInput<'_>,
+    settings: &ArgoSettings,
+    diff_settings: Option<&DiffSettings>,
+) -> ResourceResult {
+    let mut r = ResourceResult {
+        key: d.key.clone(),
+        status: None,
+        reason: Reason::InSync,
+        manifest: Some(d.manifest),
+        live: live.map(|(i, _)| i),
+        diff: None,
+        requires_pruning: false,
+        prune_disabled: false,
+        ignore_extraneous: false,
+        requires_deletion_confirmation: false,
+        shared_with: None,
+        causes: Vec::new(),
+        error: None,
+        desired_obj: None,
+    };
+    let prune = sync_option(&d.obj, input.app, "Prune");
+    r.prune_disabled = prune.as_deref() == Some("false");
+    r.requires_deletion_confirmation = prune.as_deref() == Some("confirm")
+        || sync_option(&d.obj, input.app, "Delete").as_deref() == Some("confirm");
+    match d.role {
+        HookRole::Hook | HookRole::Ignored | HookRole::DeleteHook => {
+            r.reason = Reason::Hook;
+            return r;
+        }
+        HookRole::Skip => {
+            r.reason = Reason::Skipped;
+            return r;
+        }
+        HookRole::Resource => {}
+    }
+    let Some((_, l)) = live else {
+        r.status = Some(SyncStatus::OutOfSync);
+        r.reason = Reason::Missing;
+        r.desired_obj = Some(d.obj.clone());
+        return r;
+    };
+    if input.app.is_some() {
+        if let Some(owner) = tracking::owner_instance(&l.obj, settings) {
+            if owner != input.instance {
+                r.shared_with = Some(owner);
+            }
+        }
+        if !tracking::is_self_referenced(&l.obj, &d.key, &d.tracking_ns, settings) {
+            r.reason = Reason::NotSelfReferenced;
+            return r;
+        }
+    }
+    let Some(diff_settings) = diff_settings else {
+        return r;
+    };
+    let diff = match compare_pair(&d.obj, &l.obj, diff_settings) {
+        Ok(d) => d,
+        Err(e) => {
+            r.error = Some(e);
+            return r;
+        }
+    };
+    if diff.modified {
+        r.status = Some(SyncStatus::OutOfSync);
+        r.reason = Reason::Modified;
+    } else {
+        r.status = Some(SyncStatus::Synced);
+    }
+    r.diff = Some(diff);
+    r
+}
+
+/// Lookups for the cause analysis, built once per scan.
+pub struct EvidenceIndex<'a> {
+    /// (namespace, kind, name) of a workload → autoscalers (kind, name) targeting it.
+    autoscalers: HashMap<(String, String, String), Vec<(String, String)>>,
+    /// (group, kind) → CRD object from the dump.
+    crds: HashMap<(String, String), &'a Value>,
+}
+
+impl<'a> EvidenceIndex<'a> {
+    /// Indexes autoscalers from Git and the dump, and CRDs from the dump.
+    pub fn new(repo: &'a Repo, cluster: &'a Cluster) -> Self {
+        let mut autoscalers: HashMap<(String, String, String), Vec<(String, String)>> =
+            HashMap::new();
+        let mut add = |key: &ObjectKey, obj: &Value| {
+            let is_scaler = matches!(
+                (key.group.as_str(), key.kind.as_str()),
+                ("autoscaling", "HorizontalPodAutoscaler") | ("keda.sh", "ScaledObject")
+            );
+            if !is_scaler {
+                return;
+            }
+            let Some(r) = obj.pointer("/spec/scaleTargetRef") else {
+                return;
+            };
+            let Some(name) = r.get("name").and_then(Value::as_str) else {
+                return;
+            };
+            let kind = r
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Deployment");
+            let v = autoscalers
+                .entry((key.namespace.clone(), kind.to_string(), name.to_string()))
+                .or_default();
+            let entry = (key.kind.clone(), key.name.clone());
+            if !v.contains(&entry) {
+                v.push(entry);
+            }
+        };
+        for o in &cluster.objects {
+            add(&o.key, &o.obj);
+        }
+        for m in &repo.manifests {
+            add(&m.key, &m.obj);
+        }
+        let mut crds = HashMap::new();
+        for o in cluster.objects.iter().filter(|o| {
+            o.key.group == "apiextensions.k8s.io" && o.key.kind == "CustomResourceDefinition"
+        }) {
+            let group = o.obj.pointer("/spec/group").and_then(Value::as_str);
+            let kind = o.obj.pointer("/spec/names/kind").and_then(Value::as_str);
+            if let (Some(g), Some(k)) = (group, kind) {
+                crds.insert((g.to_string(), k.to_string()), &o.obj);
+            }
+        }
+        EvidenceIndex { autoscalers, crds }
+    }
+
+    /// Autoscalers targeting the object (namespace-less Git autoscalers match any namespace).
+    pub fn autoscalers_of(&self, key: &ObjectKey) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for ns in [key.namespace.as_str(), ""] {
+            if let Some(v) =
+                self.autoscalers
+                    .get(&(ns.to_string(), key.kind.clone(), key.name.clone()))
+            {
+                for e in v {
+                    if !out.contains(e) {
+                        out.push(e.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The `openAPIV3Schema` of the CRD version the live object is served at.
+    pub fn crd_schema(&self, live: &LiveObject) -> Option<&'a Value> {
+        let crd = self
+            .crds
+            .get(&(live.key.group.clone(), live.key.kind.clone()))?;
+        let version = crate::model::key::version_of(&live.api_version);
+        crd.pointer("/spec/versions")?
+            .as_array()?
+            .iter()
+            .find(|v| v.get("name").and_then(Value::as_str) == Some(version))?
+            .pointer("/schema/openAPIV3Schema")
+    }
+}

@@ -1,0 +1,195 @@
+//! The drift scenarios of `testdata/drift/scenarios` (see its README): what Argo CD would report
+//! for each object, checked through `apps`, `diff` and `scan`.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(p: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(p)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("driftlens")
+        .expect("binary")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn scenario_args(cmd: &str) -> Vec<String> {
+    vec![
+        cmd.into(),
+        fixture("testdata/drift/scenarios/repo"),
+        "--cluster".into(),
+        fixture("testdata/drift/scenarios/cluster.json"),
+    ]
+}
+
+#[test]
+fn apps_predicts_every_scenario() {
+    let mut args = scenario_args("apps");
+    args.extend(["--format".into(), "json".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out) = run(&args);
+    assert_eq!(code, 1, "an OutOfSync app exits 1");
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let app = &v["apps"][0];
+    assert_eq!(app["name"], "web");
+    assert_eq!(app["status"], "OutOfSync");
+    assert_eq!(
+        (
+            app["modified"].as_u64(),
+            app["missing"].as_u64(),
+            app["extraneous"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    let res = |kind: &str, name: &str| -> Value {
+        app["resources"]
+            .as_array()
+            .and_then(|rs| {
+                rs.iter()
+                    .find(|r| r["kind"] == kind && r["name"] == name)
+                    .cloned()
+            })
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(res("Deployment", "api-ignored")["status"], "Synced");
+    assert_eq!(
+        res("Deployment", "frontend")["status"],
+        "Synced",
+        "defaults, restartedAt and a sidecar are no difference"
+    );
+    let api = res("Deployment", "api");
+    assert_eq!(api["status"], "OutOfSync");
+    assert_eq!(api["causes"][0]["cause"]["kind"], "autoscaler");
+    let cm = res("ConfigMap", "settings");
+    assert_eq!(cm["differences"][0], "/data/mode");
+    assert_eq!(cm["causes"][0]["cause"]["kind"], "manual-change");
+    assert_eq!(
+        cm["causes"][0]["cause"]["owner"]["time"],
+        "2026-11-23T21:14:05Z"
+    );
+    assert_eq!(res("Service", "api")["reason"], "missing");
+    let legacy = res("ConfigMap", "legacy");
+    assert_eq!(legacy["reason"], "extraneous");
+    assert_eq!(legacy["requiresPruning"], true);
+    assert!(
+        res("Pod", "api-7d9f8c6b5-x2k9p").is_null(),
+        "owned Pods are not app resources"
+    );
+}
+
+#[test]
+fn apps_table_names_the_top_cause() {
+    let args = scenario_args("apps");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) = run(&args);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("web "))
+        .expect("a line for web");
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&cols[..5], ["web", "OutOfSync", "2", "1", "1"], "{out}");
+}
+
+#[test]
+fn diff_shows_only_real_differences() {
+    let args = scenario_args("diff");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out) = run(&args);
+    assert_eq!(code, 1);
+    assert!(out.contains("-  mode: slow\n+  mode: fast"), "{out}");
+    assert!(out.contains("-  replicas: 4\n+  replicas: 2"), "{out}");
+    assert!(
+        out.contains("===== /Service web/api (missing, app web)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("===== /ConfigMap web/legacy (requires pruning, app web)"),
+        "{out}"
+    );
+    for quiet in ["frontend", "api-ignored", "HorizontalPodAutoscaler"] {
+        assert!(
+            !out.contains(&format!(" web/{quiet} ")) && !out.contains(&format!("/{quiet} web")),
+            "{quiet} must not differ:\n{out}"
+        );
+    }
+    let mut one = scenario_args("diff");
+    one.extend(["--app".into(), "nope".into()]);
+    let one: Vec<&str> = one.iter().map(String::as_str).collect();
+    assert_eq!(run(&one).0, 2);
+}
+
+#[test]
+fn scan_reports_drift_findings() {
+    let mut args = scenario_args("scan");
+    args.extend(["--format".into(), "json".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) = run(&args);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let rules: Vec<(&str, &str, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("drift-")))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["file"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("drift-modified", "apps/web/config.yaml", 7),
+            ("drift-missing", "apps/web/config.yaml", 12),
+            ("drift-modified", "apps/web/workloads.yaml", 24),
+            ("drift-extraneous", "argocd/web.yaml", 11),
+        ]
+    );
+}
+
+#[test]
+fn demo_drift_matches_argo_cds_own_verdict() {
+    let (_, out) = run(&[
+        "apps",
+        &fixture("testdata/demo/repo"),
+        "--cluster",
+        &fixture("testdata/demo/cluster/dump.json"),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let dump: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("testdata/demo/cluster/dump.json")).expect("dump"),
+    )
+    .expect("dump JSON");
+    for app in v["apps"].as_array().expect("apps") {
+        let argo = dump["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|i| i["kind"] == "Application" && i["metadata"]["name"] == app["name"])
+            })
+            .expect("the dump holds the Application");
+        assert_eq!(
+            app["status"], argo["status"]["sync"]["status"],
+            "{}",
+            app["name"]
+        );
+    }
+}
