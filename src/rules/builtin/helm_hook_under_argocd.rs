@@ -2,6 +2,7 @@
 //! `crd-install`, test and rollback hooks, install-only or upgrade-only hooks, and objects with
 //! both Argo CD and Helm hook annotations. Documentation: `rules/helm-hook-under-argocd.md`.
 
+use super::invalid_sync_annotation::ARGO_HOOKS;
 use crate::load::yaml::escape_pointer_token;
 use crate::model::object::csv;
 use crate::rules::{Context, Finding, RuleMeta};
@@ -15,7 +16,7 @@ pub fn problem(value: &str, argo_hook: bool) -> Option<String> {
     let types: Vec<&str> = csv(value).collect();
     if argo_hook {
         return Some(format!(
-            "the object also has `{ARGO_HOOK}`, so Argo CD uses only that and ignores \
+            "the object also has a valid `{ARGO_HOOK}`, so Argo CD uses only that and ignores \
              `{HELM_HOOK}: {value}` entirely (the chart behaves differently under `helm install`); \
              keep one of the two annotations"
         ));
@@ -91,7 +92,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(value) = m.annotation(HELM_HOOK) else {
             continue;
         };
-        let argo = m.annotation(ARGO_HOOK).is_some();
+        // Argo CD ignores `helm.sh/hook` when its own annotation has a valid type.
+        let argo = m
+            .annotation(ARGO_HOOK)
+            .is_some_and(|v| csv(v).any(|t| ARGO_HOOKS.contains(&t)));
         let Some(why) = problem(value, argo) else {
             continue;
         };

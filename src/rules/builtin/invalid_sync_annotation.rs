@@ -191,13 +191,32 @@ fn check_manifest(meta: &RuleMeta, m: &Manifest, out: &mut Vec<Finding>) {
         .flat_map(csv)
         .filter(|t| ARGO_HOOKS.contains(t))
         .collect();
-    let consequence = if argo_hook.is_some() && argo_types.is_empty() {
-        "and with no valid type left Argo CD treats the object as a hook of no phase: it is \
-         dropped from the sync and never applied"
+    let helm_hook = m.annotation(HELM_HOOK);
+    // Helm types Argo CD maps to a phase; used only when the Argo CD annotation has no valid type.
+    let helm_mapped = helm_hook.into_iter().flat_map(csv).any(|t| {
+        matches!(
+            t,
+            "pre-install"
+                | "pre-upgrade"
+                | "post-install"
+                | "post-upgrade"
+                | "pre-delete"
+                | "post-delete"
+        )
+    });
+    let dropped = "it is dropped from the sync and never applied";
+    let consequence = if argo_hook.is_some() && argo_types.is_empty() && !helm_mapped {
+        format!(
+            "and with no valid type left Argo CD treats the object as a hook of no phase: \
+             {dropped}"
+        )
+    } else if argo_hook.is_some() && argo_types.is_empty() {
+        "and with no valid type left Argo CD falls back to the `helm.sh/hook` annotation"
+            .to_string()
     } else {
-        "so Argo CD ignores it"
+        "so Argo CD ignores it".to_string()
     };
-    check_list(meta, m, HOOK, ARGO_HOOKS, consequence, out);
+    check_list(meta, m, HOOK, ARGO_HOOKS, &consequence, out);
     let delete_consequence = |name: &str, valid: &[&str]| {
         if m.annotation(name)
             .into_iter()
@@ -217,19 +236,17 @@ fn check_manifest(meta: &RuleMeta, m: &Manifest, out: &mut Vec<Finding>) {
         delete_consequence(HOOK_DELETE, ARGO_DELETE),
         out,
     );
-    let helm_hook = m.annotation(HELM_HOOK);
-    if argo_hook.is_none() {
-        let valid_helm = helm_hook
-            .into_iter()
-            .flat_map(csv)
-            .any(|t| HELM_HOOKS.contains(&t));
-        let consequence = if helm_hook.is_some() && !valid_helm {
-            "and with no valid type left Argo CD treats the object as a hook it cannot place: \
-             it is dropped from the sync and never applied"
+    // Argo CD reads `helm.sh/hook` only when its own annotation has no valid type.
+    if argo_types.is_empty() {
+        let consequence = if helm_hook.is_some() && !helm_mapped {
+            format!(
+                "and with no type Argo CD can map to a phase it treats the object as a hook of \
+                 no phase: {dropped}"
+            )
         } else {
-            "so it is ignored"
+            "so it is ignored".to_string()
         };
-        check_list(meta, m, HELM_HOOK, HELM_HOOKS, consequence, out);
+        check_list(meta, m, HELM_HOOK, HELM_HOOKS, &consequence, out);
     }
     check_list(
         meta,
