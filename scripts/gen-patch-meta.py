@@ -21,10 +21,23 @@ NamedSchema{name=1,value=2}, Schema{_ref=1, format=2, required=19, additional_pr
 type=22, items=23, properties=25, vendor_extension=31}, NamedAny{name=1,value=2},
 Any{yaml=2}).
 
-Usage: scripts/gen-patch-meta.py openapiv2.bin > src/compare/data/k8s-types.json
+Optionally (`--go-types DIR --go-source TEXT`), Go's JSON encoding facts that the OpenAPI
+document lacks are added from the Kubernetes Go types: for each field, "oe" (`omitempty`),
+"oz" (`omitzero`) and "ptr" (a pointer field, whose zero value survives the round-trip); a
+definition with these facts is marked "go". Fields the Go types have and the document lacks
+(added to Kubernetes later) are added with a type derived from the Go type and the patch
+metadata of their struct tags and `+listType` / `+listMapKey` markers. DIR holds `<group>/<version>/types.go` files of
+`k8s.io/api` and `meta/v1/types.go` of `k8s.io/apimachinery` (copied out of those
+repositories, e.g. `git -C api show HEAD:apps/v1/types.go`); they are only read, never
+committed.
+
+Usage: scripts/gen-patch-meta.py openapiv2.bin [--go-types DIR --go-source TEXT] \
+         > src/compare/data/k8s-types.json
 """
 import hashlib
 import json
+import os
+import re
 import sys
 
 
@@ -157,8 +170,250 @@ def schema(buf):
     return s
 
 
+# Fields added to the Kubernetes API after the version of the OpenAPI document (v1.24) that
+# real manifests commonly use. Without them an object using such a field would fail driftlens'
+# typed round-trip and be compared raw. Types follow the Kubernetes API reference; nested
+# structures driftlens does not need to canonicalize are typed as free-form objects.
+ANY = {"t": "object"}
+SUPPLEMENT = {
+    "io.k8s.api.core.v1.Container": {
+        "restartPolicy": {"t": "string"},
+        "resizePolicy": {"t": "array", "i": ANY, "lt": "atomic"},
+    },
+    "io.k8s.api.core.v1.EphemeralContainer": {
+        "restartPolicy": {"t": "string"},
+        "resizePolicy": {"t": "array", "i": ANY, "lt": "atomic"},
+    },
+    "io.k8s.api.core.v1.PodSpec": {
+        "schedulingGates": {"t": "array", "i": ANY, "mk": "name", "ps": "merge",
+                            "lt": "map", "lk": ["name"]},
+        "resourceClaims": {"t": "array", "i": ANY, "mk": "name", "ps": "merge,retainKeys",
+                           "lt": "map", "lk": ["name"]},
+        "hostUsers": {"t": "boolean"},
+        "resources": {"ref": "io.k8s.api.core.v1.ResourceRequirements"},
+    },
+    "io.k8s.api.core.v1.PodSecurityContext": {
+        "appArmorProfile": ANY,
+        "supplementalGroupsPolicy": {"t": "string"},
+        "seLinuxChangePolicy": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.SecurityContext": {"appArmorProfile": ANY},
+    "io.k8s.api.core.v1.LifecycleHandler": {"sleep": ANY},
+    "io.k8s.api.core.v1.Volume": {"image": ANY},
+    "io.k8s.api.core.v1.ResourceRequirements": {
+        "claims": {"t": "array", "i": ANY, "lt": "map", "lk": ["name"]},
+    },
+    "io.k8s.api.core.v1.PersistentVolumeClaimSpec": {
+        "volumeAttributesClassName": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.TopologySpreadConstraint": {
+        "matchLabelKeys": {"t": "array", "i": {"t": "string"}, "lt": "atomic"},
+        "nodeAffinityPolicy": {"t": "string"},
+        "nodeTaintsPolicy": {"t": "string"},
+    },
+    "io.k8s.api.core.v1.ServiceSpec": {"trafficDistribution": {"t": "string"}},
+    "io.k8s.api.apps.v1.StatefulSetSpec": {"ordinals": ANY},
+    "io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy": {
+        "maxUnavailable": {"ref": "io.k8s.apimachinery.pkg.util.intstr.IntOrString"},
+    },
+    "io.k8s.api.batch.v1.JobSpec": {
+        "podReplacementPolicy": {"t": "string"},
+        "backoffLimitPerIndex": {"t": "integer", "f": "int32"},
+        "maxFailedIndexes": {"t": "integer", "f": "int32"},
+        "successPolicy": ANY,
+        "managedBy": {"t": "string"},
+        "podFailurePolicy": ANY,
+    },
+}
+
+
+def supplement(defs):
+    for name, fields in SUPPLEMENT.items():
+        props = defs.get(name, {}).get("p")
+        if props is None:
+            continue
+        for field, ty in fields.items():
+            props.setdefault(field, ty)
+
+
+GO_FIELD = re.compile(
+    r'^\s*(?:(\w+)\s+)?(\*?)((?:\[\])*(?:map\[[^\]]+\])?\*?[\w.]+)\s+`([^`]*)`')
+
+
+def parse_go_structs(path):
+    """struct name -> list of fields {json, opts, ptr, type, inline} of one types.go."""
+    structs = {}
+    with open(path) as fh:
+        lines = fh.read().split("\n")
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^type (\w+) struct \{\s*$", lines[i])
+        if not m:
+            i += 1
+            continue
+        fields = []
+        markers = []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("}"):
+            line = lines[i]
+            stripped = line.strip()
+            if stripped.startswith("// +"):
+                markers.append(stripped[3:])
+            elif not stripped.startswith("//") and stripped:
+                pass
+            fm = GO_FIELD.match(line)
+            if fm and not stripped.startswith("//"):
+                name, ptr, gotype, tag = fm.groups()
+                jm = re.search(r'json:"([^"]*)"', tag)
+                if jm:
+                    parts = jm.group(1).split(",")
+                    fields.append({
+                        "json": parts[0],
+                        "opts": parts[1:],
+                        "ptr": ptr == "*" or gotype.startswith("*"),
+                        "type": gotype.lstrip("*"),
+                        "inline": name is None or "inline" in parts[1:],
+                        "tag": tag,
+                        "markers": markers,
+                    })
+                markers = []
+            elif stripped and not stripped.startswith("//"):
+                markers = []
+            i += 1
+        structs[m.group(1)] = fields
+    return structs
+
+
+def parse_go_named(path):
+    """Non-struct named types of one types.go: name -> underlying Go type text."""
+    named = {}
+    with open(path) as fh:
+        for line in fh:
+            m = re.match(r"^type (\w+) ((?:\[\])*(?:map\[[^\]]+\])?[\w.]+)\s*$", line)
+            if m:
+                named[m.group(1)] = m.group(2)
+    return named
+
+
+GO_SCALARS = {
+    "string": {"t": "string"}, "bool": {"t": "boolean"}, "int": {"t": "integer"},
+    "int32": {"t": "integer"}, "int64": {"t": "integer"}, "uint32": {"t": "integer"},
+    "uint64": {"t": "integer"}, "float64": {"t": "number"}, "float32": {"t": "number"},
+    "resource.Quantity": {"ref": "io.k8s.apimachinery.pkg.api.resource.Quantity"},
+    "intstr.IntOrString": {"ref": "io.k8s.apimachinery.pkg.util.intstr.IntOrString"},
+    "metav1.Time": {"t": "string"}, "metav1.MicroTime": {"t": "string"},
+    "metav1.Duration": {"t": "string"}, "types.UID": {"t": "string"},
+    "metav1.ObjectMeta": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+    "metav1.LabelSelector": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"},
+    "metav1.Condition": {"ref": "io.k8s.apimachinery.pkg.apis.meta.v1.Condition"},
+}
+
+
+def go_type_node(gotype, prefix, structs, named, defs, depth=0):
+    """Schema node for a Go type of a field the OpenAPI document does not have."""
+    gotype = gotype.lstrip("*")
+    if depth > 8:
+        return {"t": "object"}
+    if gotype == "[]byte":
+        return {"t": "string", "f": "byte"}
+    if gotype.startswith("[]"):
+        return {"t": "array",
+                "i": go_type_node(gotype[2:], prefix, structs, named, defs, depth + 1)}
+    m = re.match(r"^map\[[^\]]+\](.+)$", gotype)
+    if m:
+        return {"t": "object",
+                "a": go_type_node(m.group(1), prefix, structs, named, defs, depth + 1)}
+    if gotype in GO_SCALARS:
+        return dict(GO_SCALARS[gotype])
+    if gotype in named:
+        return go_type_node(named[gotype], prefix, structs, named, defs, depth + 1)
+    if gotype in structs and prefix + gotype in defs:
+        return {"ref": prefix + gotype}
+    return {"t": "object"}
+
+
+def patch_meta_from_go(field):
+    meta = {}
+    pm = re.search(r'patchMergeKey:"([^"]*)"', field["tag"])
+    ps = re.search(r'patchStrategy:"([^"]*)"', field["tag"])
+    if pm:
+        meta["mk"] = pm.group(1)
+    if ps:
+        meta["ps"] = ps.group(1)
+    keys = []
+    for marker in field["markers"]:
+        if marker.startswith("listType="):
+            meta["lt"] = marker.split("=", 1)[1]
+        elif marker.startswith("listMapKey="):
+            keys.append(marker.split("=", 1)[1])
+    if keys:
+        meta["lk"] = keys
+    return meta
+
+
+def flatten(structs, name, depth=0):
+    """json name -> field, with inline embedded structs of the same file expanded."""
+    out = {}
+    for f in structs.get(name, []):
+        if f["inline"] and f["json"] == "":
+            if "." not in f["type"] and depth < 8:
+                out.update(flatten(structs, f["type"], depth + 1))
+            continue
+        out[f["json"]] = f
+    return out
+
+
+def add_go_facts(defs, go_dir):
+    for root, _, files in os.walk(go_dir):
+        if "types.go" not in files:
+            continue
+        rel = os.path.relpath(root, go_dir).replace(os.sep, "/")
+        parts = rel.split("/")
+        if len(parts) != 2:
+            continue
+        group, version = parts
+        prefix = ("io.k8s.apimachinery.pkg.apis.meta.v1." if rel == "meta/v1"
+                  else "io.k8s.api.%s.%s." % (group, version))
+        structs = parse_go_structs(os.path.join(root, "types.go"))
+        named = parse_go_named(os.path.join(root, "types.go"))
+        for name in structs:
+            d = defs.get(prefix + name)
+            if d is None or "p" not in d:
+                continue
+            fields = flatten(structs, name)
+            d["go"] = 1
+            # Fields added to Kubernetes after the OpenAPI document was taken.
+            for prop, f in fields.items():
+                if prop and prop not in d["p"]:
+                    node = go_type_node(f["type"], prefix, structs, named, defs)
+                    node.update(patch_meta_from_go(f))
+                    d["p"][prop] = node
+            for prop, node in d["p"].items():
+                f = fields.get(prop)
+                if f is None:
+                    continue
+                if "omitempty" in f["opts"]:
+                    node["oe"] = 1
+                if "omitzero" in f["opts"]:
+                    node["oz"] = 1
+                if f["ptr"]:
+                    node["ptr"] = 1
+
+
 def main():
     path = sys.argv[1]
+    go_dir = None
+    go_source = ""
+    args = sys.argv[2:]
+    while args:
+        if args[0] == "--go-types" and len(args) > 1:
+            go_dir = args[1]
+            args = args[2:]
+        elif args[0] == "--go-source" and len(args) > 1:
+            go_source = args[1]
+            args = args[2:]
+        else:
+            raise SystemExit("unknown argument %s" % args[0])
     with open(path, "rb") as fh:
         data = fh.read()
     version = ""
@@ -187,6 +442,9 @@ def main():
     # definitions in the document are custom resources of the cluster it was taken from.
     defs = {k: v for k, v in defs.items() if k.startswith("io.k8s.api.")
             or k.startswith("io.k8s.apimachinery.")}
+    supplement(defs)
+    if go_dir:
+        add_go_facts(defs, go_dir)
     gvks = {}
     for name, s in sorted(defs.items()):
         for g in s.pop("gvk", []):
@@ -203,6 +461,8 @@ def main():
             "info_version": version,
             "sha256": hashlib.sha256(data).hexdigest(),
             "generator": "scripts/gen-patch-meta.py",
+            "supplement": "fields added after v1.24 by hand: SUPPLEMENT in the generator",
+            "go_types": go_source,
         },
         "gvks": gvks,
         "types": defs,

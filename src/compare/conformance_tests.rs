@@ -140,37 +140,6 @@ fn test_three_way_diff_steps() {
 }
 
 #[test]
-fn test_three_way_diff_example1() {
-    assert_same(
-        &inline("threeway-example1-serviceaccount-config.json"),
-        &inline("threeway-example1-serviceaccount-live.json"),
-        &DiffSettings::default(),
-    );
-}
-
-#[test]
-fn test_diff_option_ignore_aggregate_roles() {
-    let config = ge("aggr-clusterrole-config.json");
-    let live = ge("aggr-clusterrole-live.json");
-    let on = DiffSettings {
-        ignore_aggregated_roles: true,
-        ..Default::default()
-    };
-    assert_same(&config, &live, &on);
-    assert_modified(&config, &live, &DiffSettings::default());
-}
-
-#[test]
-fn test_three_way_diff_example2_statefulset() {
-    let r = assert_same(
-        &ge("elasticsearch-config.json"),
-        &ge("elasticsearch-live.json"),
-        &DiffSettings::default(),
-    );
-    assert_eq!(r.mode, DiffMode::Legacy3Way);
-}
-
-#[test]
 fn test_three_way_diff_example2_with_difference() {
     let mut config = ge("elasticsearch-config.json");
     let live = ge("elasticsearch-live.json");
@@ -199,67 +168,12 @@ fn test_three_way_diff_example2_with_difference() {
 }
 
 #[test]
-fn test_three_way_diff_example3_deployment() {
-    assert_same(
-        &ge("deployment-config.json"),
-        &ge("deployment-live.json"),
-        &DiffSettings::default(),
-    );
-}
-
-#[test]
-fn test_three_way_diff_example4_webhook() {
-    assert_same(
-        &ge("mutatingwebhookconfig-config.json"),
-        &ge("mutatingwebhookconfig-live.json"),
-        &DiffSettings::default(),
-    );
-}
-
-#[test]
-fn test_three_way_diff_explicit_namespace() {
-    assert_same(
-        &ge("spinnaker-sa-config.json"),
-        &ge("spinnaker-sa-live.json"),
-        &DiffSettings::default(),
-    );
-}
-
-#[test]
 fn test_diff_resource_with_invalid_field() {
     let left = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "invalid-cm"}, "invalidKey": "asdf"});
     let mut right = left.clone();
     right.as_object_mut().map(|o| o.remove("invalidKey"));
     let r = assert_modified(&left, &right, &DiffSettings::default());
     assert_eq!(r.differences[0].pointer, "/invalidKey");
-}
-
-#[test]
-fn test_ignore_namespace_for_cluster_scoped_resources() {
-    let r = assert_same(
-        &inline("cluster-scoped-cr-namespace-config.yaml"),
-        &inline("cluster-scoped-cr-namespace-live.yaml"),
-        &DiffSettings::default(),
-    );
-    assert_eq!(r.mode, DiffMode::JsonMerge);
-}
-
-#[test]
-fn test_secret_string_data() {
-    assert_same(
-        &inline("secret-stringdata-config.yaml"),
-        &inline("secret-stringdata-live.yaml"),
-        &DiffSettings::default(),
-    );
-}
-
-#[test]
-fn test_null_secret_data() {
-    assert_same(
-        &ge("wordpress-config.json"),
-        &ge("wordpress-live.json"),
-        &DiffSettings::default(),
-    );
 }
 
 #[test]
@@ -273,32 +187,183 @@ fn test_redacted_secret_data() {
     assert_modified(&config, &live, &DiffSettings::default());
 }
 
-#[test]
-fn test_null_role_rule() {
-    assert_same(
-        &ge("grafana-clusterrole-config.json"),
-        &ge("grafana-clusterrole-live.json"),
-        &DiffSettings::default(),
-    );
+/// Which settings a table case uses.
+#[derive(Clone, Copy)]
+enum Opts {
+    Default,
+    AggregatedRoles,
+    ServerSideApply,
 }
 
-#[test]
-fn test_null_creation_timestamp_custom_resource() {
-    let r = assert_same(
-        &ge("sealedsecret-config.json"),
-        &ge("sealedsecret-live.json"),
-        &DiffSettings::default(),
-    );
-    assert_eq!(r.mode, DiffMode::JsonMerge);
+impl Opts {
+    fn settings(self) -> DiffSettings {
+        match self {
+            Opts::Default => DiffSettings::default(),
+            Opts::AggregatedRoles => DiffSettings {
+                ignore_aggregated_roles: true,
+                ..Default::default()
+            },
+            Opts::ServerSideApply => ssa(),
+        }
+    }
 }
 
+/// (Argo CD test, config, live, options, expected Modified, expected mode), paths relative
+/// to `testdata/conformance/argocd/diff/`.
+const PAIRS: &[(&str, &str, &str, Opts, bool, DiffMode)] = &[
+    (
+        "TestThreeWayDiffExample1",
+        "inline-extracted/threeway-example1-serviceaccount-config.json",
+        "inline-extracted/threeway-example1-serviceaccount-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestDiffOptionIgnoreAggregateRoles/true",
+        "gitops-engine-diff-testdata/aggr-clusterrole-config.json",
+        "gitops-engine-diff-testdata/aggr-clusterrole-live.json",
+        Opts::AggregatedRoles,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestDiffOptionIgnoreAggregateRoles/false",
+        "gitops-engine-diff-testdata/aggr-clusterrole-config.json",
+        "gitops-engine-diff-testdata/aggr-clusterrole-live.json",
+        Opts::Default,
+        true,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestThreeWayDiffExample2",
+        "gitops-engine-diff-testdata/elasticsearch-config.json",
+        "gitops-engine-diff-testdata/elasticsearch-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestThreeWayDiffExample3",
+        "gitops-engine-diff-testdata/deployment-config.json",
+        "gitops-engine-diff-testdata/deployment-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestThreeWayDiffExample4",
+        "gitops-engine-diff-testdata/mutatingwebhookconfig-config.json",
+        "gitops-engine-diff-testdata/mutatingwebhookconfig-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestThreeWayDiffExplicitNamespace",
+        "gitops-engine-diff-testdata/spinnaker-sa-config.json",
+        "gitops-engine-diff-testdata/spinnaker-sa-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestIgnoreNamespaceForClusterScopedResources",
+        "inline-extracted/cluster-scoped-cr-namespace-config.yaml",
+        "inline-extracted/cluster-scoped-cr-namespace-live.yaml",
+        Opts::Default,
+        false,
+        DiffMode::JsonMerge,
+    ),
+    (
+        "TestSecretStringData",
+        "inline-extracted/secret-stringdata-config.yaml",
+        "inline-extracted/secret-stringdata-live.yaml",
+        Opts::Default,
+        false,
+        DiffMode::Legacy2Way,
+    ),
+    (
+        "TestNullSecretData",
+        "gitops-engine-diff-testdata/wordpress-config.json",
+        "gitops-engine-diff-testdata/wordpress-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestNullRoleRule",
+        "gitops-engine-diff-testdata/grafana-clusterrole-config.json",
+        "gitops-engine-diff-testdata/grafana-clusterrole-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestNullCreationTimestamp",
+        "gitops-engine-diff-testdata/sealedsecret-config.json",
+        "gitops-engine-diff-testdata/sealedsecret-live.json",
+        Opts::Default,
+        false,
+        DiffMode::JsonMerge,
+    ),
+    (
+        "TestUnsortedEndpoints",
+        "gitops-engine-diff-testdata/endpoints-config.json",
+        "gitops-engine-diff-testdata/endpoints-live.json",
+        Opts::Default,
+        false,
+        DiffMode::Legacy3Way,
+    ),
+    (
+        "TestStructuredMergeDiff/will apply default values",
+        "gitops-engine-diff-testdata/smd-service-config.yaml",
+        "gitops-engine-diff-testdata/smd-service-live.yaml",
+        Opts::ServerSideApply,
+        true,
+        DiffMode::StructuredMerge,
+    ),
+    (
+        "TestStructuredMergeDiff/deployment defaults",
+        "gitops-engine-diff-testdata/smd-deploy-config.yaml",
+        "gitops-engine-diff-testdata/smd-deploy-live.yaml",
+        Opts::ServerSideApply,
+        false,
+        DiffMode::StructuredMerge,
+    ),
+    (
+        "TestStructuredMergeDiff_HPAv2ToV1Conversion",
+        "inline-extracted/smd-hpa-identical-config.yaml",
+        "inline-extracted/smd-hpa-identical-live.yaml",
+        Opts::ServerSideApply,
+        false,
+        DiffMode::StructuredMerge,
+    ),
+    (
+        "TestStructuredMergeDiff_HPAv2ToV1Conversion_Modified",
+        "inline-extracted/smd-hpa-modified-config.yaml",
+        "inline-extracted/smd-hpa-modified-live.yaml",
+        Opts::ServerSideApply,
+        true,
+        DiffMode::StructuredMerge,
+    ),
+];
+
 #[test]
-fn test_unsorted_endpoints() {
-    assert_same(
-        &ge("endpoints-config.json"),
-        &ge("endpoints-live.json"),
-        &DiffSettings::default(),
-    );
+fn conformance_pairs_table() {
+    let mut failures = Vec::new();
+    for (name, config, live, opts, modified, mode) in PAIRS {
+        let r = run(&load(config), &load(live), &opts.settings());
+        if r.modified != *modified || r.mode != *mode {
+            failures.push(format!(
+                "{name}: modified={} mode={:?} (want {modified} {mode:?})\n{}",
+                r.modified,
+                r.mode,
+                explain(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn session_affinity_rule() -> DiffSettings {
@@ -618,4 +683,61 @@ fn test_ssd_offline_configmap_key_removed() {
         &ge("ssd-configmap-live.yaml"),
         &DiffSettings::default(),
     );
+}
+
+/// TestRemarshal, TestRemarshalResources, TestRemarshalStatefulSetCreationTimestamp.
+#[test]
+fn test_remarshal_cases() {
+    use super::normalize::remarshal;
+    let sa = remarshal(&json!({"apiVersion": "v1", "kind": "ServiceAccount",
+        "imagePullSecrets": [], "metadata": {"name": "my-sa"}}));
+    assert!(sa.get("imagePullSecrets").is_none());
+    assert!(sa["metadata"].get("creationTimestamp").is_none());
+    for (cpu, want) in [
+        (json!(0.2), json!("200m")),
+        (json!("0.2"), json!("200m")),
+        (json!("invalid"), json!("invalid")),
+    ] {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-pod"},
+            "spec": {"containers": [{"image": "nginx:1.7.9", "name": "nginx",
+                "resources": {"requests": {"cpu": cpu}}}]}});
+        let got = remarshal(&pod);
+        assert_eq!(
+            got["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+            want
+        );
+    }
+    let sts = remarshal(&json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "test-sts", "creationTimestamp": "2025-11-06T19:35:31Z"},
+        "spec": {"serviceName": "test", "selector": {"matchLabels": {"app": "test"}},
+            "template": {"metadata": {"creationTimestamp": null, "labels": {"app": "test"}},
+                "spec": {"containers": [{"name": "test", "image": "nginx"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data", "creationTimestamp": null},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}));
+    assert!(sts["spec"]["template"]["metadata"]
+        .get("creationTimestamp")
+        .is_none());
+    assert!(sts["spec"]["volumeClaimTemplates"][0]["metadata"]
+        .get("creationTimestamp")
+        .is_none());
+    // The top-level timestamp is kept by remarshal (removed later by normalization).
+    assert!(sts["metadata"].get("creationTimestamp").is_some());
+}
+
+/// ExampleDiff: cpu 0.2 vs live 0.1 differs.
+#[test]
+fn test_example_diff_cpu() {
+    let desired = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-pod"},
+        "spec": {"containers": [{"image": "nginx:1.7.9", "name": "nginx",
+            "resources": {"requests": {"cpu": 0.2}}}]}});
+    let mut live = desired.clone();
+    live["metadata"]["name"] = json!("argo-cd-cli-84bf9649fd-tm59q");
+    live["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!(0.1);
+    let r = assert_modified(&desired, &live, &DiffSettings::default());
+    assert!(r
+        .differences
+        .iter()
+        .any(|d| d.pointer == "/spec/containers/0/resources/requests/cpu"
+            && d.desired == Some(json!("200m"))
+            && d.live == Some(json!("100m"))));
 }

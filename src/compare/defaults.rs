@@ -130,6 +130,7 @@ pub fn apply(obj: &mut Value) {
             job_spec(obj, &["spec", "jobTemplate", "spec"]);
         }
         ("", "Service") => service(obj),
+        ("networking.k8s.io", "NetworkPolicy") => network_policy(obj),
         ("admissionregistration.k8s.io", "MutatingWebhookConfiguration") => {
             webhooks(obj, &api_version, true)
         }
@@ -184,11 +185,61 @@ fn pod_spec(obj: &mut Value, path: &[&str]) {
             }
             if let Some(o) = v.get_mut("projected").and_then(Value::as_object_mut) {
                 set_default(o, "defaultMode", json!(420));
+                if let Some(Value::Array(sources)) = o.get_mut("sources") {
+                    for src in sources.iter_mut() {
+                        if let Some(t) = src
+                            .get_mut("serviceAccountToken")
+                            .and_then(Value::as_object_mut)
+                        {
+                            set_default(t, "expirationSeconds", json!(3600));
+                        }
+                        if let Some(Value::Array(items)) =
+                            src.get_mut("downwardAPI").and_then(|d| d.get_mut("items"))
+                        {
+                            field_ref_items(items);
+                        }
+                    }
+                }
             }
             if let Some(o) = v.get_mut("downwardAPI").and_then(Value::as_object_mut) {
                 set_default(o, "defaultMode", json!(420));
+                if let Some(Value::Array(items)) = o.get_mut("items") {
+                    field_ref_items(items);
+                }
             }
         }
+    }
+}
+
+fn field_ref_items(items: &mut [Value]) {
+    for item in items.iter_mut() {
+        if let Some(fr) = item.get_mut("fieldRef").and_then(Value::as_object_mut) {
+            set_default(fr, "apiVersion", json!("v1"));
+        }
+    }
+}
+
+fn network_policy(obj: &mut Value) {
+    let Some(s) = obj_mut(obj, &["spec"]) else {
+        return;
+    };
+    for dir in ["ingress", "egress"] {
+        if let Some(Value::Array(rules)) = s.get_mut(dir) {
+            for r in rules.iter_mut() {
+                if let Some(Value::Array(ports)) = r.get_mut("ports") {
+                    for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+                        set_default(p, "protocol", json!("TCP"));
+                    }
+                }
+            }
+        }
+    }
+    if s.get("policyTypes").is_none() {
+        let mut types = vec![json!("Ingress")];
+        if s.get("egress").is_some() {
+            types.push(json!("Egress"));
+        }
+        s.insert("policyTypes".to_string(), Value::Array(types));
     }
 }
 
@@ -291,6 +342,13 @@ fn service(obj: &mut Value) {
     }
     set_default(s, "sessionAffinity", json!("None"));
     set_default(s, "internalTrafficPolicy", json!("Cluster"));
+    // Set by the API server's allocator rather than a defaulter; single-stack unless asked.
+    if s.get("ipFamilies")
+        .and_then(Value::as_array)
+        .is_none_or(|f| f.len() < 2)
+    {
+        set_default(s, "ipFamilyPolicy", json!("SingleStack"));
+    }
     if ty == "NodePort" || ty == "LoadBalancer" {
         set_default(s, "externalTrafficPolicy", json!("Cluster"));
     }
@@ -334,6 +392,27 @@ mod tests {
     }
 
     #[test]
+    fn network_policy_and_projected_volume_defaults() {
+        let mut np = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "spec": {"ingress": [{"ports": [{"port": 80}]}], "egress": [{}]}});
+        apply(&mut np);
+        assert_eq!(
+            np["spec"]["ingress"][0]["ports"][0]["protocol"],
+            json!("TCP")
+        );
+        assert_eq!(np["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [],
+            "volumes": [{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}}]}});
+        apply(&mut pod);
+        let src = &pod["spec"]["volumes"][0]["projected"];
+        assert_eq!(src["defaultMode"], json!(420));
+        assert_eq!(
+            src["sources"][0]["serviceAccountToken"]["expirationSeconds"],
+            json!(3600)
+        );
+    }
+
+    #[test]
     fn service_defaults() {
         let mut s =
             json!({"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}});
@@ -341,6 +420,7 @@ mod tests {
         assert_eq!(
             s["spec"],
             json!({"type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster",
+                "ipFamilyPolicy": "SingleStack",
                 "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}]})
         );
     }

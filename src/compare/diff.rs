@@ -9,6 +9,19 @@
 //!
 //! Inputs deeper than [`MAX_DEPTH`] are rejected up front, so every recursive step below
 //! works on bounded depth.
+//!
+//! Known approximations (each covered by tests where Argo CD's own tests define the outcome):
+//!
+//! * Server-side diff needs the API server; `ServerSideApply=true` uses the structured-merge
+//!   prediction from live `managedFields` instead.
+//! * The Kubernetes type table comes from the 1.24 OpenAPI document plus a hand-kept list of
+//!   newer fields; Go's `omitempty` is inferred (optional fields, minus known pointer fields).
+//! * Scheme defaulting covers the fields of the common workload, Service, webhook and
+//!   NetworkPolicy kinds (see [`super::defaults`]).
+//! * jq expressions that may not terminate are skipped with a warning (see [`super::jq`]).
+//! * The predicted and normalized documents are computed from the ignore-normalized inputs, as
+//!   Argo CD's `StateDiff` reports them (its test expects `replicas` ignored by a JSON pointer
+//!   to come back as the default `1`).
 
 use super::ignore::{self, CompiledIgnoreRule, KnownTypeField};
 use super::normalize::{self, KindOptions, StatusIgnore};
@@ -34,7 +47,10 @@ pub struct DiffSettings {
     pub status_ignore: StatusIgnore,
     /// `ignoreAggregatedRoles`.
     pub ignore_aggregated_roles: bool,
-    /// The Application's sync options contain `ServerSideApply=true`.
+    /// The Application's sync options contain `ServerSideApply=true` (the desired object's
+    /// `argocd.argoproj.io/sync-options` annotation is checked per object). Also set it for
+    /// Applications that use server-side diff: offline, the structured-merge prediction is
+    /// the approximation of the API server's dry-run (§2.5).
     pub server_side_apply: bool,
     /// Deadline of each jq expression (Argo CD default 1 s).
     pub jq_timeout: Duration,
@@ -449,16 +465,18 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
     }
     warnings.sort();
     warnings.dedup();
-    let api_version = live_n
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let kind = live_n
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    // The patch metadata comes from the desired object's kind, as in Argo CD.
+    let type_of = |k: &str| {
+        config
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .or_else(|| live_n.get(k).and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string()
+    };
+    let api_version = type_of("apiVersion");
+    let kind = type_of("kind");
     let t = table();
     let root = t.and_then(|t| t.root(&api_version, &kind));
 

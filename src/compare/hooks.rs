@@ -62,8 +62,9 @@ fn types(obj: &Value) -> Vec<&'static str> {
     out
 }
 
-/// `hook.IsHook`.
-fn is_hook(obj: &Value) -> bool {
+/// `hook.IsHook`: an Argo CD hook annotation (unless it only says `Skip`), or a Helm hook
+/// annotation other than `crd-install`.
+pub fn is_hook(obj: &Value) -> bool {
     if let Some(argo) = argo_types(obj) {
         return !(argo.len() == 1 && argo[0] == "Skip");
     }

@@ -377,6 +377,47 @@ fn visit_path(v: &mut Value, path: &[&str], f: &dyn Fn(&mut Value), depth: usize
     }
 }
 
+/// Types of `diffing_known_types.txt` that are not definitions of the OpenAPI document the
+/// type table comes from, mapped to the closest definition that accepts the same fields.
+const KNOWN_TYPE_ALIASES: &[(&str, &str)] = &[
+    ("VolumeSource", "Volume"),
+    ("ProbeHandler", "Probe"),
+    ("PersistentVolumeSource", "PersistentVolumeSpec"),
+    ("VolumeResourceRequirements", "ResourceRequirements"),
+];
+
+/// Schema node of a known type name, if driftlens can re-marshal it.
+fn known_type_node(type_name: &str) -> Option<Value> {
+    let name = type_name.strip_prefix("core/v1/")?;
+    if name == "ResourceList" {
+        return Some(serde_json::json!({
+            "t": "object",
+            "a": {"ref": "io.k8s.apimachinery.pkg.api.resource.Quantity"}
+        }));
+    }
+    let name = KNOWN_TYPE_ALIASES
+        .iter()
+        .find(|(from, _)| *from == name)
+        .map_or(name, |(_, to)| *to);
+    let def = format!("io.k8s.api.core.v1.{name}");
+    table()?
+        .resolve(&serde_json::json!({ "ref": def }))
+        .is_object()
+        .then(|| serde_json::json!({ "ref": def }))
+}
+
+impl KnownTypeField {
+    /// Whether driftlens can re-marshal this type (`core/Quantity`, `meta/v1/Duration` and the
+    /// `core/v1` types present in the type table). Argo CD ignores unknown types with a
+    /// warning; unsupported ones are likewise left alone.
+    pub fn is_supported(&self) -> bool {
+        matches!(
+            self.type_name.as_str(),
+            "core/Quantity" | "meta/v1/Duration"
+        ) || known_type_node(&self.type_name).is_some()
+    }
+}
+
 fn convert_known(v: &mut Value, type_name: &str) {
     if type_name == "core/Quantity" {
         *v = quantity::canonicalize_value(v);
@@ -388,11 +429,9 @@ fn convert_known(v: &mut Value, type_name: &str) {
         }
         return;
     }
-    let Some(t) = table() else { return };
-    let Some(name) = type_name.strip_prefix("core/v1/") else {
+    let (Some(t), Some(node)) = (table(), known_type_node(type_name)) else {
         return;
     };
-    let node = serde_json::json!({ "ref": format!("io.k8s.api.core.v1.{name}") });
     if let Some(nv) = normalize::walk(t, &node, v, false) {
         *v = nv;
     }
@@ -461,6 +500,45 @@ mod tests {
         let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "spec": {"replicas": 1}});
         apply_rules(&mut cm, &rules, Duration::from_secs(5));
         assert_eq!(cm["spec"], json!({"replicas": 1}));
+    }
+
+    #[test]
+    fn argo_known_type_names_are_supported() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/conformance/argocd/diff/known-types/diffing_known_types.txt"
+        );
+        let text = std::fs::read_to_string(path).expect("known types list");
+        let names: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let supported = |n: &str| {
+            KnownTypeField {
+                group: String::new(),
+                kind: String::new(),
+                field: String::new(),
+                type_name: n.to_string(),
+            }
+            .is_supported()
+        };
+        let missing: Vec<&&str> = names.iter().filter(|n| !supported(n)).collect();
+        // The type table comes from Kubernetes 1.24; types added later are not re-marshalled.
+        assert!(missing.len() <= 50, "{missing:?}");
+        for common in [
+            "core/v1/PodSpec",
+            "core/v1/Container",
+            "core/v1/ResourceList",
+            "core/v1/ResourceRequirements",
+            "core/v1/VolumeSource",
+            "core/v1/ProbeHandler",
+            "core/v1/EnvVar",
+        ] {
+            assert!(supported(common), "{common}");
+        }
+        assert!(supported("core/Quantity") && supported("meta/v1/Duration"));
+        assert!(!supported("core/v1/NoSuchType") && !supported("apps/v1/Deployment"));
     }
 
     #[test]

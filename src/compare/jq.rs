@@ -17,16 +17,25 @@ use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
 use serde::Deserialize as _;
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// Worker threads still running (including abandoned ones past their deadline).
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// Worker threads abandoned past their deadline and still running.
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 
-/// Above this many running workers, further expressions are skipped as timed out instead of
-/// starting more threads; this bounds the CPU held by abandoned runaway programs.
-const MAX_RUNNING: usize = 16;
+/// With this many abandoned workers still running, further expressions are skipped as timed
+/// out instead of starting more threads; this bounds the CPU held by slow programs.
+const MAX_ABANDONED: usize = 8;
+
+/// Longest jq expression accepted.
+const MAX_EXPR_LEN: usize = 4096;
+/// Deepest bracket nesting accepted in a jq expression.
+const MAX_EXPR_NESTING: usize = 64;
+
+const RUNNING: u8 = 0;
+const DONE: u8 = 1;
+const GAVE_UP: u8 = 2;
 
 type JqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
@@ -116,6 +125,28 @@ pub enum JqSkip {
 impl JqPath {
     /// Compiles `del(<expr>)`; a parse or compile error is returned as text.
     pub fn compile(expr: &str) -> Result<Self, String> {
+        // jaq's parser recurses per nesting level; bound the input so a pathological rule
+        // cannot overflow the stack.
+        if expr.len() > MAX_EXPR_LEN {
+            return Err(format!(
+                "jq expression longer than {MAX_EXPR_LEN} characters is not supported"
+            ));
+        }
+        let mut depth = 0usize;
+        for c in expr.chars() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_EXPR_NESTING {
+                        return Err(format!(
+                            "jq expression nested deeper than {MAX_EXPR_NESTING} levels is not supported"
+                        ));
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
         let code = format!("del({expr})");
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
@@ -170,25 +201,38 @@ impl JqPath {
             return Err(JqSkip::Unsupported(what));
         }
         let val = Val::deserialize(input).map_err(|_| JqSkip::Error)?;
-        let filter = Arc::clone(&self.filter);
-        let (tx, rx) = mpsc::channel();
-        if RUNNING.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
-            RUNNING.fetch_sub(1, Ordering::SeqCst);
+        if ABANDONED.load(Ordering::SeqCst) >= MAX_ABANDONED {
             return Err(JqSkip::Timeout);
         }
+        let filter = Arc::clone(&self.filter);
+        let (tx, rx) = mpsc::channel();
+        let state = Arc::new(AtomicU8::new(RUNNING));
+        let worker_state = Arc::clone(&state);
         let spawned = std::thread::Builder::new()
             .name("driftlens-jq".to_string())
             .spawn(move || {
                 let _ = tx.send(run(&filter, val));
-                RUNNING.fetch_sub(1, Ordering::SeqCst);
+                if worker_state.swap(DONE, Ordering::SeqCst) == GAVE_UP {
+                    ABANDONED.fetch_sub(1, Ordering::SeqCst);
+                }
             });
         if spawned.is_err() {
-            RUNNING.fetch_sub(1, Ordering::SeqCst);
             return Err(JqSkip::Error);
         }
         match rx.recv_timeout(timeout) {
             Ok(r) => r,
-            Err(_) => Err(JqSkip::Timeout),
+            Err(_) => {
+                // Count the worker as abandoned unless it finished meanwhile; the increment
+                // comes first so the worker's decrement can never precede it.
+                ABANDONED.fetch_add(1, Ordering::SeqCst);
+                if state
+                    .compare_exchange(RUNNING, GAVE_UP, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    ABANDONED.fetch_sub(1, Ordering::SeqCst);
+                }
+                Err(JqSkip::Timeout)
+            }
         }
     }
 }
@@ -237,6 +281,41 @@ mod tests {
     }
 
     #[test]
+    fn common_ignore_expressions() {
+        let obj = json!({
+            "metadata": {"annotations": {"foo.bar/baz": "1", "keep": "2"}},
+            "data": {"tls.crt": "x", "ca.crt": "y"},
+            "webhooks": [{"name": "a", "clientConfig": {"caBundle": "c", "url": "u"}},
+                         {"name": "b", "clientConfig": {"caBundle": "d"}}],
+            "spec": {"rules": [{"host": "x", "http": {"paths": [{"backend": 1, "path": "/"}]}},
+                               {"host": "y"}]}
+        });
+        let cases = [
+            (
+                ".metadata.annotations.\"foo.bar/baz\"",
+                "/metadata/annotations",
+                json!({"keep": "2"}),
+            ),
+            (".data[\"tls.crt\"]", "/data", json!({"ca.crt": "y"})),
+            (
+                ".webhooks[]?.clientConfig.caBundle",
+                "/webhooks",
+                json!([{"name": "a", "clientConfig": {"url": "u"}}, {"name": "b", "clientConfig": {}}]),
+            ),
+            (
+                ".spec.rules[] | select(.host == \"x\") | .http.paths[0].backend",
+                "/spec/rules/0/http/paths/0",
+                json!({"path": "/"}),
+            ),
+        ];
+        for (expr, pointer, want) in cases {
+            let p = JqPath::compile(expr).expect("compiles");
+            let got = p.apply(&obj, T).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+            assert_eq!(got.pointer(pointer), Some(&want), "{expr}");
+        }
+    }
+
+    #[test]
     fn errors_and_output_counts_skip() {
         let p = JqPath::compile(".spec.x[]").expect("compiles");
         assert!(matches!(
@@ -251,6 +330,10 @@ mod tests {
         let p = JqPath::compile(".a) | empty | (.").expect("compiles");
         assert_eq!(p.apply(&json!({"a": 1}), T), Err(JqSkip::NoOutput));
         assert!(JqPath::compile(".spec[").is_err());
+        assert!(
+            JqPath::compile(&format!("{}.a{}", "(".repeat(10_000), ")".repeat(10_000))).is_err()
+        );
+        assert!(JqPath::compile(&".a".repeat(5000)).is_err());
         assert!(JqPath::compile("nosuchfunction").is_err());
     }
 

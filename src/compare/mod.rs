@@ -17,9 +17,11 @@
 //! ```
 //!
 //! Modules: [`normalize`] and [`quantity`] / [`duration`] (typed round-trip), [`ignore`] and
-//! [`jq`] (ignore rules), [`managedfields`] (`fieldsV1`), [`patchmeta`] (the Kubernetes type
-//! table generated from the OpenAPI document), [`smp`], [`jsonmerge`], [`smd`] (the three
-//! predictions), [`defaults`] (scheme defaulting), [`mod@diff`] (entry point and result).
+//! [`jq`] (ignore rules), [`engine`] (the diff settings of an Application),
+//! [`secrets`] (masking Secret values in results), [`managedfields`] (`fieldsV1`),
+//! [`patchmeta`] (the Kubernetes type table generated from the OpenAPI document and the Go
+//! types), [`smp`], [`jsonmerge`], [`smd`] (the three predictions), [`defaults`] (scheme
+//! defaulting), [`mod@diff`] (entry point and result).
 
 pub mod app;
 pub mod cause;
@@ -37,6 +39,8 @@ pub mod managedfields;
 pub mod normalize;
 pub mod patchmeta;
 pub mod quantity;
+#[cfg(test)]
+mod robustness_tests;
 pub mod secrets;
 pub mod smd;
 pub mod smp;
@@ -45,3 +49,7 @@ pub mod tracking;
 pub use diff::{diff, diff_optional, DiffError, DiffMode, DiffResult, DiffSettings, FieldDiff};
 pub use ignore::{CompiledIgnoreRule, IgnoreRule, KnownTypeField};
 pub use normalize::StatusIgnore;
+
+pub mod cron;
+pub mod health;
+pub mod syncwindow;

@@ -7,16 +7,18 @@
 //! * [`normalize_kind`]: top-level `metadata.creationTimestamp` removal and the kind-specific
 //!   rules for Secrets, RBAC roles and Endpoints.
 //!
-//! Go's `omitempty` is not in the OpenAPI document. Fields not marked required are treated as
-//! `omitempty`; because zero values of *pointer* fields survive the round-trip, the scalar
-//! fields known to be pointers in the Kubernetes types keep `0`, `false` and `""`.
+//! Go's `omitempty` / `omitzero` and pointer-ness are not in the OpenAPI document; the type
+//! table carries them from the Kubernetes Go types (see `scripts/gen-patch-meta.py`). For the
+//! few old API versions missing from the Go types, fields not marked required are treated as
+//! `omitempty`, and scalar fields known to be pointers keep `0`, `false` and `""`.
 
 use super::patchmeta::{table, Shape, TypeTable};
 use super::quantity;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-/// Scalar fields that are pointers in the Kubernetes Go types: their zero values are kept.
+/// Scalar fields that are pointers in the Kubernetes Go types: their zero values are kept
+/// (fallback for definitions without Go facts).
 const POINTER_SCALARS: &[&str] = &[
     "replicas",
     "revisionHistoryLimit",
@@ -112,8 +114,16 @@ pub(crate) fn walk(t: &TypeTable, node: &Value, value: &Value, root: bool) -> Ty
                 Value::Null => return Some(Value::Null),
                 _ => return None,
             };
+            let has_go_facts = t.resolve(s).get("go").is_some();
             let mut out = Map::new();
             for (k, v) in obj {
+                // `status` is written by controllers of the live cluster, which may be newer
+                // than the type table; it is compared raw (and ignored by default) so that a
+                // new status field does not disable the round-trip of the whole object.
+                if root && k == "status" {
+                    out.insert(k.clone(), v.clone());
+                    continue;
+                }
                 let field = match t.field(s, k) {
                     Some(f) => f,
                     None if root && (k == "apiVersion" || k == "kind") => {
@@ -123,7 +133,12 @@ pub(crate) fn walk(t: &TypeTable, node: &Value, value: &Value, root: bool) -> Ty
                     None => return None,
                 };
                 let nv = walk(t, field, v, false)?;
-                if !t.is_required(s, k) && is_omitted(t, field, k, &nv) {
+                let omitted = if has_go_facts {
+                    is_omitted_go(t, field, &nv)
+                } else {
+                    !t.is_required(s, k) && is_omitted(t, field, k, &nv)
+                };
+                if omitted {
                     continue;
                 }
                 out.insert(k.clone(), nv);
@@ -205,7 +220,32 @@ pub(crate) fn walk(t: &TypeTable, node: &Value, value: &Value, root: bool) -> Ty
     }
 }
 
-/// Whether an optional field with this (already canonical) value disappears in the round-trip.
+/// Whether a field disappears in the round-trip, from the Go facts of the type table:
+/// `omitempty` drops nil pointers, empty slices / maps / strings, `false` and `0`, but never a
+/// non-nil pointer nor a struct; `omitzero` also drops an all-zero struct.
+fn is_omitted_go(t: &TypeTable, field: &Value, v: &Value) -> bool {
+    let omitempty = field.get("oe").is_some();
+    let omitzero = field.get("oz").is_some();
+    if !(omitempty || omitzero) {
+        return false;
+    }
+    let pointer = field.get("ptr").is_some();
+    let shape = t.shape(field);
+    match v {
+        Value::Null => true,
+        _ if pointer => false,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty() && (matches!(shape, Shape::Map(_)) || omitzero),
+        Value::String(s) => s.is_empty() && matches!(shape, Shape::String),
+        Value::Bool(b) => !b,
+        Value::Number(n) => {
+            n.as_f64() == Some(0.0) && matches!(shape, Shape::Integer | Shape::Number)
+        }
+    }
+}
+
+/// Fallback for definitions without Go facts (API versions no longer in the Go types): an
+/// optional field with this (already canonical) value disappears in the round-trip.
 fn is_omitted(t: &TypeTable, field: &Value, name: &str, v: &Value) -> bool {
     match v {
         Value::Null => true,
@@ -438,6 +478,53 @@ mod tests {
             got["spec"]["volumeClaimTemplates"][0]["metadata"],
             json!({"name": "d"})
         );
+    }
+
+    #[test]
+    fn newer_fields_and_unknown_status_keep_the_round_trip() {
+        let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"template": {"spec": {"initContainers": [{"name": "proxy", "restartPolicy": "Always",
+                "resources": {"requests": {"cpu": 0.5}}}], "containers": []}}},
+            "status": {"someFutureField": {"a": 1}}});
+        let got = remarshal(&dep);
+        assert_eq!(
+            got["spec"]["template"]["spec"]["initContainers"][0]["resources"]["requests"]["cpu"],
+            json!("500m")
+        );
+        assert_eq!(got["status"], dep["status"]);
+        // A field known only from the Go types (added after the OpenAPI document).
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "resources": {"limits": {"memory": "1024Mi"}},
+                "volumeMounts": [{"name": "v", "mountPath": "/v", "recursiveReadOnly": "IfPossible"}]}]}});
+        let got = remarshal(&pod);
+        assert_eq!(
+            got["spec"]["containers"][0]["resources"]["limits"]["memory"],
+            json!("1Gi")
+        );
+    }
+
+    #[test]
+    fn go_facts_decide_what_the_round_trip_drops() {
+        let hpa = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "h"},
+            "spec": {"maxReplicas": 3, "behavior": {"scaleUp": {"stabilizationWindowSeconds": 0}}}});
+        assert_eq!(remarshal(&hpa), hpa);
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"nodeName": "", "restartPolicy": "", "containers": [{"name": "c", "stdin": false}]}});
+        assert_eq!(
+            remarshal(&pod)["spec"],
+            json!({"containers": [{"name": "c"}]})
+        );
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80, "nodePort": 0, "targetPort": 0}]}});
+        assert_eq!(
+            remarshal(&svc)["spec"]["ports"],
+            json!([{"port": 80, "targetPort": 0}])
+        );
+        // `rules` has no omitempty: an empty list survives (the role rule then makes it null).
+        let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r"}, "rules": []});
+        assert_eq!(remarshal(&role)["rules"], json!([]));
     }
 
     #[test]

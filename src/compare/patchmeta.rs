@@ -1,9 +1,11 @@
 //! Kubernetes type metadata generated from the OpenAPI v2 document.
 //!
 //! `data/k8s-types.json` is produced by `scripts/gen-patch-meta.py` from the Kubernetes
-//! OpenAPI v2 protobuf (provenance inside the file). It gives, for every built-in API type,
-//! the field types (to emulate Argo CD's typed round-trip), the strategic-merge-patch merge
-//! keys and strategies, and the structured-merge list types. The table is parsed once.
+//! OpenAPI v2 protobuf, completed with facts from the Kubernetes Go types (`omitempty`,
+//! `omitzero`, pointer fields, and fields added after the document's version); provenance is
+//! inside the file. It gives, for every built-in API type, the field types (to emulate Argo
+//! CD's typed round-trip), the strategic-merge-patch merge keys and strategies, and the
+//! structured-merge list types. The table is parsed once.
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;

@@ -58,6 +58,9 @@ fn merge(
     live: &Value,
     path: &mut Vec<Loc>,
 ) -> Value {
+    if config == live {
+        return live.clone();
+    }
     match (config, live) {
         (Value::Object(c), Value::Object(l)) => {
             let shape = match (ctx.t, node) {
@@ -108,9 +111,13 @@ fn merge(
                     keys.push(k.clone());
                 }
             }
+            // Without an explicit list type, a merge-strategy list is associative: keyed by its
+            // merge key, or a set of scalars.
+            let implicit_set =
+                meta.list_type.is_none() && keys.is_empty() && meta.has_strategy("merge");
             match meta.list_type.as_deref() {
                 Some("map") if !keys.is_empty() => merge_map_list(ctx, items, &keys, c, l, path),
-                Some("set") => {
+                _ if implicit_set || meta.list_type.as_deref() == Some("set") => {
                     let mut out = c.clone();
                     for (i, lv) in l.iter().enumerate() {
                         path.push(Loc::Index(i));
@@ -240,6 +247,22 @@ fn merge_map_list(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn finalizers_are_a_set() {
+        let live = json!({
+            "metadata": {"finalizers": ["a", "b", "c"], "managedFields": [
+                {"manager": "argocd-controller", "operation": "Apply",
+                 "fieldsV1": {"f:metadata": {"f:finalizers": {"v:\"a\"": {}, "v:\"b\"": {}}}}}]}
+        });
+        let config = json!({"metadata": {"finalizers": ["a"]}});
+        let owned = owned_locations(&live);
+        let t = super::super::patchmeta::table();
+        let root = t.and_then(|t| t.root("v1", "ConfigMap"));
+        let got = predict(t, root, &config, &live, &owned);
+        // b was applied by Argo CD and is gone from Git; c belongs to someone else.
+        assert_eq!(got["metadata"]["finalizers"], json!(["a", "c"]));
+    }
 
     #[test]
     fn only_argocd_owned_fields_are_removed() {

@@ -659,6 +659,19 @@ pub fn float_to_json(f: f64) -> Value {
     }
 }
 
+/// Parses YAML text that holds one value (an `argocd-cm` entry, a rule file, a test fixture)
+/// and returns its first document as JSON (`null` for an empty text). The error names the line.
+pub fn parse_value(src: &str) -> Result<Value, String> {
+    let (docs, err) = parse_stream(src);
+    if let Some(e) = err {
+        return Err(format!("line {}: {}", e.at.line, e.message));
+    }
+    Ok(docs
+        .into_iter()
+        .find_map(|d| d.root)
+        .map_or(Value::Null, |n| n.to_json()))
+}
+
 /// Decodes `~1` and `~0` in a JSON pointer token.
 pub fn unescape_pointer_token(raw: &str) -> Cow<'_, str> {
     if raw.contains('~') {

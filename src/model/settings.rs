@@ -185,19 +185,8 @@ pub const SPLIT_KEY_TYPES: &[&str] = &[
     "knownTypeFields",
 ];
 
-fn yaml_value(text: &str) -> Result<Value, String> {
-    let (docs, err) = yaml::parse_stream(text);
-    if let Some(e) = err {
-        return Err(format!("line {}: {}", e.at.line, e.message));
-    }
-    Ok(docs
-        .into_iter()
-        .find_map(|d| d.root)
-        .map_or(Value::Null, |n| n.to_json()))
-}
-
 fn yaml_typed<T: for<'de> Deserialize<'de> + Default>(text: &str) -> Result<T, String> {
-    let v = yaml_value(text)?;
+    let v = yaml::parse_value(text)?;
     if v.is_null() {
         return Ok(T::default());
     }
@@ -206,16 +195,26 @@ fn yaml_typed<T: for<'de> Deserialize<'de> + Default>(text: &str) -> Result<T, S
 
 /// Turns a split-key suffix (`apps_Deployment`, `_Secret`, `Secret`, `all`) into an override
 /// key (`apps/Deployment`, `/Secret`, `Secret`, `*/*`).
-pub fn split_suffix_to_override_key(suffix: &str) -> String {
+/// A suffix with more than one `_` is rejected, as Argo CD rejects it.
+pub fn split_suffix_to_override_key(suffix: &str) -> Result<String, String> {
     if suffix == "all" {
-        return "*/*".to_string();
+        return Ok("*/*".to_string());
     }
     match suffix.split_once('_') {
-        Some((group, kind)) => {
-            let kind = kind.split('_').next().unwrap_or(kind);
-            format!("{group}/{kind}")
-        }
-        None => suffix.to_string(),
+        Some((_, kind)) if kind.contains('_') => Err(format!(
+            "`{suffix}` is not `<group>_<kind>`: a split key may contain one `_` only"
+        )),
+        Some((group, kind)) => Ok(format!("{group}/{kind}")),
+        None => Ok(suffix.to_string()),
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
     }
 }
 
@@ -252,7 +251,7 @@ impl ArgoSettings {
         }
         let mut overrides: BTreeMap<String, ResourceOverride> = BTreeMap::new();
         if let Some(text) = data.get("resource.customizations") {
-            match yaml_value(text) {
+            match yaml::parse_value(text) {
                 Ok(Value::Object(map)) => {
                     for (key, v) in map {
                         match parse_combined_override(&v) {
@@ -292,11 +291,23 @@ impl ArgoSettings {
                 );
                 continue;
             }
-            let okey = split_suffix_to_override_key(suffix);
+            let okey = match split_suffix_to_override_key(suffix) {
+                Ok(k) => k,
+                Err(e) => {
+                    problem(key, e);
+                    continue;
+                }
+            };
             let entry = overrides.entry(okey).or_default();
             match ty {
                 "health" => entry.health_lua = Some(value.clone()),
-                "useOpenLibs" => entry.use_open_libs = value.trim() == "true",
+                "useOpenLibs" => match parse_go_bool(value.trim()) {
+                    Some(b) => entry.use_open_libs = b,
+                    None => problem(
+                        key,
+                        format!("`{}` is not a boolean; use true or false", value.trim()),
+                    ),
+                },
                 "actions" => entry.actions = Some(value.clone()),
                 "ignoreDifferences" => match yaml_typed::<OverrideIgnore>(value) {
                     Ok(v) => entry.ignore_differences = Some(v),
@@ -325,7 +336,7 @@ impl ArgoSettings {
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
         if let Some(text) = data.get("resource.compareoptions") {
-            match yaml_value(text) {
+            match yaml::parse_value(text) {
                 Ok(v) => {
                     if let Some(b) = v.get("ignoreAggregatedRoles").and_then(Value::as_bool) {
                         s.compare_options.ignore_aggregated_roles = b;
@@ -424,8 +435,16 @@ fn parse_combined_override(v: &Value) -> Result<ResourceOverride, String> {
     };
     for (k, val) in map {
         match k.as_str() {
-            "health.lua" => o.health_lua = val.as_str().map(str::to_string),
-            "health.lua.useOpenLibs" => o.use_open_libs = val.as_bool().unwrap_or(false),
+            "health.lua" => match val {
+                Value::String(s) => o.health_lua = Some(s.clone()),
+                Value::Null => {}
+                _ => return Err("`health.lua` must be a string".into()),
+            },
+            "health.lua.useOpenLibs" => match val {
+                Value::Bool(b) => o.use_open_libs = *b,
+                Value::Null => {}
+                _ => return Err("`health.lua.useOpenLibs` must be a boolean".into()),
+            },
             "actions" => o.actions = val.as_str().map(str::to_string),
             "ignoreDifferences" | "ignoreResourceUpdates" => {
                 let parsed = match val {
@@ -502,13 +521,12 @@ mod tests {
 
     #[test]
     fn override_keys() {
-        assert_eq!(
-            split_suffix_to_override_key("apps_Deployment"),
-            "apps/Deployment"
-        );
-        assert_eq!(split_suffix_to_override_key("_Secret"), "/Secret");
-        assert_eq!(split_suffix_to_override_key("Secret"), "Secret");
-        assert_eq!(split_suffix_to_override_key("all"), "*/*");
+        let k = |s: &str| split_suffix_to_override_key(s).unwrap_or_default();
+        assert_eq!(k("apps_Deployment"), "apps/Deployment");
+        assert_eq!(k("_Secret"), "/Secret");
+        assert_eq!(k("Secret"), "Secret");
+        assert_eq!(k("all"), "*/*");
+        assert!(split_suffix_to_override_key("a_b_c").is_err());
         assert_eq!(override_key_group_kind("/Secret"), ("", "Secret"));
         assert_eq!(override_key_group_kind("Secret"), ("", "Secret"));
         assert_eq!(override_key_group_kind("*/*"), ("*", "*"));
