@@ -323,8 +323,122 @@ fn check_app(
     }
 }
 
+/// Checks the literal (untemplated) source repositories and destination of an ApplicationSet
+/// template against its project.
+fn check_appset(meta: &RuleMeta, ctx: &Context<'_>, m: &Manifest, out: &mut Vec<Finding>) {
+    let base = "/spec/template/spec";
+    let Some(spec) = m.obj.pointer(base) else {
+        return;
+    };
+    let templated = |v: &Value| v.as_str().is_some_and(|s| s.contains("{{"));
+    let project = spec.get("project").cloned().unwrap_or(Value::Null);
+    if templated(&project) {
+        return;
+    }
+    let name = project
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default");
+    let Some(p) = ctx
+        .repo
+        .projects
+        .iter()
+        .find(|p| p.value.metadata.name == name)
+    else {
+        return;
+    };
+    let pm = ctx.repo.manifest(p.manifest);
+    let set = &m.key.name;
+    let mut sources: Vec<(String, &Value)> = Vec::new();
+    match spec.get("sources") {
+        Some(Value::Array(items)) if !items.is_empty() => {
+            for (i, s) in items.iter().enumerate() {
+                sources.push((format!("{base}/sources/{i}"), s));
+            }
+        }
+        _ => {
+            if let Some(s) = spec.get("source") {
+                sources.push((format!("{base}/source"), s));
+            }
+        }
+    }
+    for (ptr, s) in sources {
+        let Some(url) = s
+            .get("repoURL")
+            .filter(|v| !templated(v))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        if url.is_empty() || source_permitted(&p.value, url) {
+            continue;
+        }
+        let ptr = format!("{ptr}/repoURL");
+        out.push(
+            Finding::new(
+                meta,
+                format!(
+                    "AppProject `{name}` does not allow the source repository `{url}` of the \
+                     Applications ApplicationSet `{set}` generates: every one of them is refused \
+                     at sync time. Add the repository to the project's `sourceRepos`, or use the \
+                     right project"
+                ),
+                m.locate(&ptr),
+            )
+            .with_object(&m.key)
+            .with_pointer(ptr)
+            .with_related(
+                pm.locate("/spec/sourceRepos"),
+                "the project's allowed source repositories",
+            ),
+        );
+    }
+    let Some(dst_json) = spec.get("destination") else {
+        return;
+    };
+    if ["server", "name", "namespace"]
+        .iter()
+        .any(|k| dst_json.get(*k).is_some_and(templated))
+    {
+        return;
+    }
+    let Ok(dst) = crate::model::argocd::from_json::<Destination>(dst_json) else {
+        return;
+    };
+    if destination_permitted(&p.value, &dst, &dst.namespace) == Some(false) {
+        let cluster = if dst.server.is_empty() {
+            format!("name: {}", dst.name)
+        } else {
+            format!("server: {}", dst.server)
+        };
+        let ptr = format!("{base}/destination");
+        out.push(
+            Finding::new(
+                meta,
+                format!(
+                    "AppProject `{name}` does not allow the destination `{cluster}`, namespace `{}` of \
+                     the Applications ApplicationSet `{set}` generates: every one of them is \
+                     refused at sync time. Add it to the project's `destinations`, or change the \
+                     template",
+                    dst.namespace
+                ),
+                m.locate(&ptr),
+            )
+            .with_object(&m.key)
+            .with_pointer(ptr)
+            .with_related(
+                pm.locate("/spec/destinations"),
+                "the project's allowed destinations",
+            ),
+        );
+    }
+}
+
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for set in &ctx.repo.appsets {
+        check_appset(meta, ctx, ctx.repo.manifest(set.manifest), out);
+    }
     for (ai, app) in ctx.repo.apps.iter().enumerate() {
         check_app(
             meta,
