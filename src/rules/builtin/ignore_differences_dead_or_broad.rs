@@ -40,21 +40,21 @@ fn check_site(meta: &RuleMeta, ctx: &Context<'_>, site: &IgnoreSite, out: &mut V
     } else {
         site.pointer.clone()
     };
-    if r.kind.contains('*') && r.name.is_empty() && !broad.is_empty() {
+    if (r.kind.contains('*') || r.group.contains('*')) && r.name.is_empty() && !broad.is_empty() {
+        let scope = if r.group == "*" && r.kind == "*" {
+            "every kind of every group".to_string()
+        } else {
+            format!("every object of kind `{}` in group `{}`", r.kind, r.group)
+        };
         let ptr = at.clone();
         out.push(
             Finding::new(
                 meta,
                 format!(
-                    "this ignore rule applies to every kind{} and ignores {} — all drift in those \
+                    "this ignore rule applies to {scope} and ignores {} — all drift in those \
                      fields, including changed Secret data, RBAC rules or images, is hidden and \
                      never synced back. Name the `group`, `kind` (and `name`) it is meant for and \
                      the exact field, e.g. `jsonPointers: [/spec/replicas]`",
-                    if r.group == "*" || r.group.contains('*') {
-                        " of every group"
-                    } else {
-                        ""
-                    },
                     broad.join(", ")
                 ),
                 m.locate(&ptr),
