@@ -57,8 +57,9 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             (
                 "resourceVersion",
-                "it turns every apply into an optimistic update that fails with `the object has \
-                 been modified` as soon as the live object changes",
+                "creating the object fails (`resourceVersion should not be set on objects to be \
+                 created`), and every apply becomes an optimistic update that fails with `the \
+                 object has been modified` as soon as the live object changes",
             ),
             (
                 "creationTimestamp",
@@ -92,9 +93,9 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     escape_pointer_token(LAST_APPLIED)
                 ),
                 format!(
-                    "the `{LAST_APPLIED}` annotation is kubectl's record of the previous apply; \
-                     committed in Git it is stale, and client-side apply computes its three-way \
-                     merge from it, so fields removed from Git can stay in the cluster"
+                    "the `{LAST_APPLIED}` annotation is kubectl's own bookkeeping, rewritten on \
+                     every client-side apply; a copy committed in Git is stale and never what the \
+                     cluster holds"
                 ),
             ));
         }
