@@ -78,8 +78,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .iter()
                 .find(|o| o.trim().starts_with("missingkey="));
             let now = match other {
-                Some(o) => format!("`{o}` renders"),
-                None => "without `missingkey=error`, Go templates render".to_string(),
+                Some(o) => format!("with `{o}`, which renders"),
+                None => "without `missingkey=error`, so Go renders".to_string(),
             };
             let pointer = if other.is_some() {
                 "/spec/goTemplateOptions"
@@ -90,7 +90,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     meta,
                     format!(
-                        "ApplicationSet `{}` uses Go templates, and {now} a missing or misspelt \
+                        "ApplicationSet `{}` uses Go templates {now} a missing or misspelt \
                          parameter as `<no value>`: the Applications get names, paths or \
                          namespaces like `<no value>` instead of an error. Add \
                          `goTemplateOptions: [\"missingkey=error\"]`",
