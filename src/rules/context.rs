@@ -34,6 +34,8 @@ pub struct Context<'a> {
     pub kube_version: Option<String>,
     /// The predicted Argo CD state, when dumps were given.
     pub drift: Option<&'a crate::compare::app::DriftReport>,
+    /// (group, kind) of the custom kinds whose CRD in the checkout says `scope: Cluster`.
+    pub cluster_scoped_crds: std::collections::HashSet<(String, String)>,
 }
 
 impl<'a> Context<'a> {
@@ -48,6 +50,7 @@ impl<'a> Context<'a> {
             deployers,
             kube_version: None,
             drift: None,
+            cluster_scoped_crds: index_cluster_scoped_crds(repo),
         }
     }
 
@@ -79,13 +82,9 @@ impl Context<'_> {
     /// namespaced, as in Argo CD.
     pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
         crate::model::key::is_builtin_cluster_scoped(group, kind)
-            || self.repo.manifests.iter().any(|m| {
-                m.key.group == "apiextensions.k8s.io"
-                    && m.key.kind == "CustomResourceDefinition"
-                    && m.obj.pointer("/spec/group").and_then(Value::as_str) == Some(group)
-                    && m.obj.pointer("/spec/names/kind").and_then(Value::as_str) == Some(kind)
-                    && m.obj.pointer("/spec/scope").and_then(Value::as_str) == Some("Cluster")
-            })
+            || self
+                .cluster_scoped_crds
+                .contains(&(group.to_string(), kind.to_string()))
     }
 
     /// Whether every source of the Application at `ai` is a plain directory of this checkout
@@ -123,6 +122,22 @@ impl Context<'_> {
         }
         key
     }
+}
+
+fn index_cluster_scoped_crds(repo: &Repo) -> std::collections::HashSet<(String, String)> {
+    repo.manifests
+        .iter()
+        .filter(|m| {
+            m.key.group == "apiextensions.k8s.io"
+                && m.key.kind == "CustomResourceDefinition"
+                && m.obj.pointer("/spec/scope").and_then(Value::as_str) == Some("Cluster")
+        })
+        .filter_map(|m| {
+            let group = m.obj.pointer("/spec/group")?.as_str()?;
+            let kind = m.obj.pointer("/spec/names/kind")?.as_str()?;
+            Some((group.to_string(), kind.to_string()))
+        })
+        .collect()
 }
 
 /// Glob matching as Argo CD does it with separators (gobwas/glob): `*` matches any run of
