@@ -11,7 +11,7 @@ use crate::rules::context::normalize_source_path;
 use crate::rules::{Context, Finding, RuleMeta, Severity};
 
 /// A repository URL as Argo CD compares them (lower case, no trailing `/` or `.git`).
-fn normalize_repo(url: &str) -> String {
+pub fn normalize_repo(url: &str) -> String {
     let u = url.trim().to_ascii_lowercase();
     let u = u.trim_end_matches('/');
     u.strip_suffix(".git").unwrap_or(u).to_string()
@@ -82,9 +82,9 @@ fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Runs the rule.
-pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    // Repositories that are this checkout: one of their Application paths exists here.
+/// The (normalized) repository URLs that are this checkout: those for which at least one
+/// Application source has a path that exists here.
+pub fn local_repos(ctx: &Context<'_>) -> BTreeSet<String> {
     let mut local: BTreeSet<String> = BTreeSet::new();
     for app in &ctx.repo.apps {
         for s in sources(ctx.repo.manifest(app.manifest)) {
@@ -97,6 +97,12 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+    local
+}
+
+/// Runs the rule.
+pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let local = local_repos(ctx);
     for app in &ctx.repo.apps {
         let m = ctx.repo.manifest(app.manifest);
         let srcs = sources(m);

@@ -2,7 +2,11 @@
 //! an empty revision, a branch — or a Helm chart version range, so what gets deployed changes
 //! without a commit to the GitOps repository. Documentation: `rules/floating-target-revision.md`.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
+
+use super::broken_source_path::{local_repos, normalize_repo};
 
 use crate::model::object::Manifest;
 use crate::rules::{Context, Finding, RuleMeta};
@@ -85,7 +89,13 @@ pub fn chart_version_floats(v: &str) -> Option<&'static str> {
     None
 }
 
-fn check_sources(meta: &RuleMeta, m: &Manifest, base: &str, out: &mut Vec<Finding>) {
+fn check_sources(
+    meta: &RuleMeta,
+    m: &Manifest,
+    base: &str,
+    local: &BTreeSet<String>,
+    out: &mut Vec<Finding>,
+) {
     let mut sources: Vec<(String, &Value)> = Vec::new();
     match m.obj.pointer(&format!("{base}/sources")) {
         Some(Value::Array(items)) if !items.is_empty() => {
@@ -128,6 +138,8 @@ fn check_sources(meta: &RuleMeta, m: &Manifest, base: &str, out: &mut Vec<Findin
                 }
                 None => continue,
             },
+            // This checkout's own repository: the commit under review is the change.
+            None if local.contains(&normalize_repo(repo)) => continue,
             None => match git_revision_floats(rev) {
                 Some(w) => (
                     w,
@@ -163,14 +175,16 @@ fn check_sources(meta: &RuleMeta, m: &Manifest, base: &str, out: &mut Vec<Findin
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let local = local_repos(ctx);
     for app in &ctx.repo.apps {
-        check_sources(meta, ctx.repo.manifest(app.manifest), "/spec", out);
+        check_sources(meta, ctx.repo.manifest(app.manifest), "/spec", &local, out);
     }
     for set in &ctx.repo.appsets {
         check_sources(
             meta,
             ctx.repo.manifest(set.manifest),
             "/spec/template/spec",
+            &local,
             out,
         );
     }
