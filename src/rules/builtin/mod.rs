@@ -9,6 +9,7 @@ pub mod aggregated_clusterrole_rules;
 pub mod api_version_removed;
 pub mod app_project_violation;
 pub mod appset_template_unsafe;
+pub mod argocd_status_mismatch;
 pub mod broken_source_path;
 pub mod config_change_no_rollout;
 pub mod configmap_sensitive_data;
@@ -65,6 +66,7 @@ pub mod sensitive_name;
 pub mod server_fields_in_git;
 pub mod service_selector_dangling;
 pub mod suppression_without_reason;
+pub mod sync_window_invalid;
 pub mod unknown_sync_option;
 pub mod workload_selector_invalid;
 pub mod workload_single_replica;
@@ -99,6 +101,8 @@ macro_rules! docs {
 }
 
 docs! {
+    argocd_status_mismatch => "argocd-status-mismatch",
+    sync_window_invalid => "sync-window-invalid",
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
