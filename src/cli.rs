@@ -31,6 +31,9 @@ enum Command {
     Apps(AppsArgs),
     /// Show what differs between Git and the cluster, per resource, like `argocd app diff`.
     Diff(DiffArgs),
+    /// Show one Application like `argocd app get`: sync, health, sync windows, history,
+    /// resource tree and events, from the checkout and a dump.
+    App(AppArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -134,6 +137,22 @@ struct AppsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
     format: RulesFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct AppArgs {
+    /// The Application's name.
+    name: String,
+    #[command(flatten)]
+    common: CompareArgs,
+    /// Evaluate sync windows at this time (RFC 3339, e.g. 2026-11-25T09:00:00Z); default: the
+    /// newest timestamp found in the dump.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// A folder laid out like Argo CD's `resource_customizations/<group>/<Kind>/health.lua`
+    /// with extra Lua health checks.
+    #[arg(long, value_name = "DIR")]
+    lua_health: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -311,6 +330,46 @@ fn run_diff(args: DiffArgs) -> i32 {
     i32::from(!diffs.is_empty())
 }
 
+fn run_app(args: AppArgs) -> i32 {
+    let at = match args.at.as_deref().map(str::parse::<jiff::Timestamp>) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            eprintln!("error: --at: {e}; use RFC 3339 such as 2026-11-25T09:00:00Z");
+            return 2;
+        }
+    };
+    let (repo, cluster, report) = match load_and_compare(&args.common) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let mut overrides = crate::compare::health::HealthOverrides::from_settings(&repo.settings);
+    if let Some(dir) = &args.lua_health {
+        if let Err(e) = overrides.add_directory(dir) {
+            eprintln!("error: --lua-health: {e}");
+            return 2;
+        }
+    }
+    let Some(view) =
+        crate::compare::appview::app_view(&repo, &cluster, &report, &args.name, &overrides, at)
+    else {
+        eprintln!(
+            "error: no Application `{}` in the checkout; `driftlens apps` lists them",
+            args.name
+        );
+        return 2;
+    };
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    match write_out(None, &report::appview::render(&view, color)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
 fn run_apps(args: AppsArgs) -> i32 {
     let (_, _, report) = match load_and_compare(&args.common) {
         Ok(x) => x,
@@ -451,6 +510,7 @@ pub fn main() -> i32 {
         Command::Scan(args) => run_scan(args),
         Command::Apps(args) => run_apps(args),
         Command::Diff(args) => run_diff(args),
+        Command::App(args) => run_app(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),
     }

@@ -193,3 +193,77 @@ fn demo_drift_matches_argo_cds_own_verdict() {
         );
     }
 }
+
+#[test]
+fn app_shows_tree_health_windows_events_and_history() {
+    let (code, out) = run(&[
+        "app",
+        "shop",
+        &fixture("testdata/demo/repo"),
+        "--cluster",
+        &fixture("testdata/demo/cluster/dump.json"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Sync Status:       OutOfSync (predicted from Git and the dump) (Argo CD recorded OutOfSync)"), "{out}");
+    assert!(out.contains("Health Status:     Healthy"), "{out}");
+    // The dump was taken on Wednesday 2026-11-25; the deny window starts Friday 22:00 Berlin time.
+    assert!(
+        out.contains("at 2026-11-25T09:15:00Z (the newest timestamp in the dump)"),
+        "{out}"
+    );
+    assert!(out.contains("automated sync:  allowed"), "{out}");
+    assert!(out.contains("changes at:      2026-11-27T21:00"), "{out}");
+    assert!(out.contains("Deployment/frontend (shop)  Healthy\n└─ ReplicaSet/frontend-7d9f8c6b5 (shop)  Healthy\n   ├─ Pod/"), "{out}");
+    assert!(out.contains("11  2026-11-20T10:01:05Z  4f7c2a9e"), "{out}");
+    let events: Vec<&str> = out
+        .split("EVENTS (oldest first)\n")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .collect();
+    assert_eq!(events.len(), 2, "{out}");
+    assert!(
+        events[0].starts_with("2026-11-23T22:18:02Z")
+            && events[1].starts_with("2026-11-25T09:12:44Z"),
+        "newest last: {out}"
+    );
+
+    // Inside the deny window, automated syncs are denied and manual ones allowed (manualSync).
+    let (_, out) = run(&[
+        "app",
+        "shop",
+        &fixture("testdata/demo/repo"),
+        "--cluster",
+        &fixture("testdata/demo/cluster/dump.json"),
+        "--at",
+        "2026-11-28T10:00:00Z",
+    ]);
+    assert!(
+        out.contains("automated sync:  denied — an active deny window blocks it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("manual sync:     allowed — active deny windows allow manual syncs"),
+        "{out}"
+    );
+    assert!(out.contains("(active)"), "{out}");
+
+    let (code, _) = run(&[
+        "app",
+        "nope",
+        &fixture("testdata/demo/repo"),
+        "--cluster",
+        &fixture("testdata/demo/cluster/dump.json"),
+    ]);
+    assert_eq!(code, 2);
+    let (code, _) = run(&[
+        "app",
+        "shop",
+        &fixture("testdata/demo/repo"),
+        "--cluster",
+        &fixture("testdata/demo/cluster/dump.json"),
+        "--at",
+        "yesterday",
+    ]);
+    assert_eq!(code, 2);
+}

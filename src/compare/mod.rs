@@ -24,6 +24,7 @@
 //! defaulting), [`mod@diff`] (entry point and result).
 
 pub mod app;
+pub mod appview;
 pub mod cause;
 #[cfg(test)]
 mod conformance_tests;

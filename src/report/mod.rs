@@ -16,6 +16,7 @@
 //! the human, Markdown and HTML formats are taken from [`redact`]ed text.
 
 pub mod apps;
+pub mod appview;
 pub mod audit;
 pub mod baseline;
 pub mod diff;
