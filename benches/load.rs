@@ -15,6 +15,10 @@ use driftlens::load::discover::{discover, parse_files};
 use driftlens::load::dump::{index_json, load_dumps};
 use driftlens::load::source::DEFAULT_MAX_FILE_SIZE;
 
+// The same allocator as the driftlens binary, so the figures match the real process.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

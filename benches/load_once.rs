@@ -11,6 +11,10 @@ use driftlens::load::discover::{discover, parse_files};
 use driftlens::load::dump::load_dumps;
 use driftlens::load::source::DEFAULT_MAX_FILE_SIZE;
 
+// The same allocator as the driftlens binary, so the figures match the real process.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut repo: Option<PathBuf> = None;
     let mut dumps: Vec<PathBuf> = Vec::new();
