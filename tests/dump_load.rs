@@ -341,3 +341,20 @@ fn size_limit_is_fatal() {
     assert!(l.is_fatal());
     assert!(all_messages(&l).contains("limit"), "{}", all_messages(&l));
 }
+
+#[test]
+fn the_json_index_borrows_from_the_text() {
+    use std::borrow::Cow;
+    let text = std::fs::read_to_string(fixture("list.json")).expect("fixture");
+    let (index, err) = driftlens::load::dump::index_json(&text);
+    assert!(err.is_none());
+    assert_eq!(index.values, 1);
+    assert_eq!(index.items.len(), 4);
+    let web = &index.items[0];
+    assert!(matches!(web.kind, Cow::Borrowed("Deployment")));
+    assert!(matches!(web.name, Cow::Borrowed("web")));
+    assert!(matches!(web.namespace, Cow::Borrowed("shop")));
+    // The raw item is a slice of the text, at the recorded offset.
+    assert!(text[web.offset..].starts_with(web.raw.get()));
+    assert!(web.raw.get().contains("\"replicas\": 3"));
+}

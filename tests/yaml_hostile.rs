@@ -7,9 +7,8 @@ use driftlens::load::dump::parse_dump;
 use driftlens::load::source::{read_text, FileError, DEFAULT_MAX_FILE_SIZE};
 use driftlens::load::yaml::{parse_stream, YamlError};
 
-/// Each case must finish well inside this, even in a debug build.
 /// Generous bounds: they catch exponential or quadratic blow-ups (minutes to hours on these
-/// inputs), not slow machines; speed targets live in the benchmarks.
+/// inputs), not slow or loaded machines; speed targets live in the benchmarks.
 const FAST: Duration = Duration::from_secs(60);
 
 fn parse_err(src: &str) -> YamlError {
@@ -123,7 +122,7 @@ fn long_single_line_within_the_limit_parses_in_bounded_time() {
     let (_, err) = parse_stream(&format!("data: \"{body}"));
     let err = err.expect("unterminated quote");
     assert_eq!(err.at.line, 1);
-    assert!(t.elapsed() < FAST * 2, "took {:?}", t.elapsed());
+    assert!(t.elapsed() < FAST, "took {:?}", t.elapsed());
 }
 
 #[test]
@@ -179,11 +178,11 @@ fn control_characters_and_odd_bytes_give_errors_not_panics() {
 
 #[test]
 fn many_documents_stay_linear() {
-    let src = "---\na: 1\n".repeat(100_000);
+    let src = "---\na: 1\n".repeat(30_000);
     let t = Instant::now();
     let (docs, err) = parse_stream(&src);
     assert!(err.is_none());
-    assert_eq!(docs.len(), 100_000);
+    assert_eq!(docs.len(), 30_000);
     assert!(t.elapsed() < FAST, "took {:?}", t.elapsed());
 }
 
