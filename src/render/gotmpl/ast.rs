@@ -8,7 +8,7 @@ use std::rc::Rc;
 #[derive(Debug)]
 pub struct Source {
     /// Parse name, used in error positions and source maps.
-    pub name: Rc<str>,
+    pub name: std::sync::Arc<str>,
     /// Full source text.
     pub text: Rc<str>,
     /// Byte offsets at which each line starts.
@@ -25,7 +25,7 @@ impl Source {
             }
         }
         Source {
-            name: Rc::from(name),
+            name: std::sync::Arc::from(name),
             text: Rc::from(text),
             line_starts,
         }

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::{Branch, BranchKind, Command, Expr, List, Node, Pipe, Source};
 use super::fmt::sprint_value;
@@ -38,6 +39,8 @@ pub enum ErrorKind {
     Exec,
     /// `fail` or `required`: Helm reports these as `execution error at (…)`.
     Fail,
+    /// A function returned an error (`error calling NAME: …`); Helm prints Go's one-line form.
+    Call,
     /// A resource limit was hit.
     Limit,
 }
@@ -78,6 +81,7 @@ impl ExecError {
         match self.kind {
             ErrorKind::Parse => format!("parse error at ({}:{}): {}", self.file, self.line, self.msg),
             ErrorKind::Fail => format!("execution error at ({}:{}:{}): {}", self.file, self.line, self.col, self.msg),
+            ErrorKind::Call => self.go_message(),
             ErrorKind::Exec | ErrorKind::Limit => format!(
                 "{}:{}:{}\n  executing {:?} at <{}>:\n    {}",
                 self.file, self.line, self.col, self.template, self.context, self.msg
@@ -101,7 +105,7 @@ pub struct Segment {
     /// Output byte offset where this segment starts.
     pub out: usize,
     /// Template file (parse name).
-    pub file: Rc<str>,
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: usize,
     /// 1-based column (bytes).
@@ -109,7 +113,7 @@ pub struct Segment {
     /// Whether the output is literal template text (copied verbatim).
     pub literal: bool,
     /// For actions whose value came straight from `.Values…`, the values path.
-    pub values_path: Option<Rc<str>>,
+    pub values_path: Option<Arc<str>>,
 }
 
 /// Maps output byte offsets to template positions.
@@ -353,7 +357,7 @@ struct Out {
 }
 
 impl Out {
-    fn mark(&mut self, src: &Source, pos: usize, literal: bool, values_path: Option<Rc<str>>) {
+    fn mark(&mut self, src: &Source, pos: usize, literal: bool, values_path: Option<Arc<str>>) {
         let (line, col) = src.line_col(pos);
         let seg = Segment { out: self.buf.len(), file: src.name.clone(), line, col: col + 1, literal, values_path };
         if self.segs.last().is_some_and(|l| l.out == seg.out) {
@@ -387,7 +391,14 @@ struct Ctx<'a> {
 impl Exec<'_, '_> {
     fn err(&self, c: &Ctx, pos: usize, end: usize, kind: ErrorKind, msg: String) -> ExecError {
         let (line, col) = c.t.src.line_col(pos);
-        let context = c.t.src.slice(pos, end).split_whitespace().collect::<Vec<_>>().join(" ");
+        // The context names the whole field chain (`.Values.a.b`) even though Go positions
+        // the node at its second element.
+        let bytes = c.t.src.text.as_bytes();
+        let mut start = pos.min(bytes.len());
+        while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'_' | b'.' | b'$')) {
+            start -= 1;
+        }
+        let context = c.t.src.slice(start, end).split_whitespace().collect::<Vec<_>>().join(" ");
         ExecError { kind, file: c.t.src.name.to_string(), line, col, template: c.name.to_string(), context, msg }
     }
 
@@ -568,7 +579,7 @@ impl Exec<'_, '_> {
     }
 
     /// Evaluates a pipeline and applies its declaration or assignment.
-    fn pipeline(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Rc<str>>), ExecError> {
+    fn pipeline(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
         let (v, vp) = self.pipeline_raw(c, dot, p, vars, out)?;
         for name in &p.decl {
             if p.is_assign {
@@ -583,7 +594,7 @@ impl Exec<'_, '_> {
         Ok((v, vp))
     }
 
-    fn pipeline_raw(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Rc<str>>), ExecError> {
+    fn pipeline_raw(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
         let mut val: Option<Value> = None;
         let mut vp = None;
         for cmd in &p.cmds {
@@ -594,7 +605,7 @@ impl Exec<'_, '_> {
         Ok((val.unwrap_or_default(), vp))
     }
 
-    fn command(&mut self, c: &Ctx, dot: &Value, cmd: &Command, fin: Option<Value>, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Rc<str>>), ExecError> {
+    fn command(&mut self, c: &Ctx, dot: &Value, cmd: &Command, fin: Option<Value>, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
         self.step(c, cmd.pos, 1)?;
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || fin.is_some();
@@ -605,7 +616,7 @@ impl Exec<'_, '_> {
             }
             Expr::Field { pos, end, names } => {
                 let path = if names.first().is_some_and(|n| n == "Values") {
-                    Some(Rc::from(names[1..].join(".").as_str()))
+                    Some(Arc::from(names[1..].join(".").as_str()))
                 } else {
                     None
                 };
@@ -754,7 +765,7 @@ impl Exec<'_, '_> {
         if let Some(f) = fin {
             args.push(f);
         }
-        let call_err = |s: &Self, msg: String| s.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("error calling {name}: {msg}"));
+        let call_err = |s: &Self, msg: String| s.err(c, cmd.pos, cmd.end, ErrorKind::Call, format!("error calling {name}: {msg}"));
         match name {
             "include" => {
                 if args.len() != 2 {

@@ -318,6 +318,13 @@ impl Parser<'_> {
         Ok(Command { pos, end, args })
     }
 
+    fn chain_pos(&self) -> Option<usize> {
+        match self.peek().tok {
+            Tok::Field(_) if !self.peek().space_before => Some(self.peek().start),
+            _ => None,
+        }
+    }
+
     fn chain_names(&mut self) -> Vec<String> {
         let mut names = Vec::new();
         while let Tok::Field(f) = &self.peek().tok {
@@ -351,15 +358,18 @@ impl Parser<'_> {
             },
             Tok::Dot => Expr::Dot(pos),
             Tok::Field(f) => {
+                // Go positions a field chain at its second element (the chain node).
+                let chain_pos = self.chain_pos().unwrap_or(pos);
                 let mut names = vec![f];
                 names.extend(self.chain_names());
                 let end = self.prev_end();
-                return Ok(Expr::Field { pos, end, names });
+                return Ok(Expr::Field { pos: chain_pos, end, names });
             }
             Tok::Variable(v) => {
+                let chain_pos = self.chain_pos().unwrap_or(pos);
                 let names = self.chain_names();
                 let end = self.prev_end();
-                return Ok(Expr::Variable { pos, end, name: v, names });
+                return Ok(Expr::Variable { pos: chain_pos, end, name: v, names });
             }
             Tok::Number(text) => Expr::Number(pos, parse_number(&text).ok_or(ParseError {
                 pos,
@@ -389,9 +399,10 @@ impl Parser<'_> {
                     }
                     _ => {}
                 }
+                let chain_pos = self.chain_pos().unwrap_or(pos);
                 let names = self.chain_names();
                 let end = self.prev_end();
-                return Ok(Expr::Chain { pos, end, node: Box::new(expr), names });
+                return Ok(Expr::Chain { pos: chain_pos, end, node: Box::new(expr), names });
             }
         }
         Ok(expr)

@@ -1,0 +1,123 @@
+//! Command-line front ends of the Helm renderer: `driftlens render CHART …` and the
+//! drop-in `driftlens template RELEASE CHART …`. Both print what `helm template` prints.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{format_like_helm_template, render_chart, HelmOptions, RenderError};
+
+/// Flags shared by `render` and `template` (the `helm template` flags driftlens supports).
+#[derive(Debug, Clone, Args, Default)]
+pub struct RenderFlags {
+    /// Release namespace (`.Release.Namespace`).
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// Values files, merged in order.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set values (`a.b=1,c=x`), typed like Helm.
+    #[arg(long, value_name = "K=V")]
+    pub set: Vec<String>,
+    /// Set string values.
+    #[arg(long = "set-string", value_name = "K=V")]
+    pub set_string: Vec<String>,
+    /// Set values from files (`key=path`).
+    #[arg(long = "set-file", value_name = "K=PATH")]
+    pub set_file: Vec<String>,
+    /// Print the chart's CRDs (`crds/`) first.
+    #[arg(long = "include-crds")]
+    pub include_crds: bool,
+    /// Kubernetes version for `.Capabilities` (default v1.35.0).
+    #[arg(long = "kube-version", value_name = "V")]
+    pub kube_version: Option<String>,
+    /// Extra API versions for `.Capabilities.APIVersions`.
+    #[arg(short = 'a', long = "api-versions", value_name = "V")]
+    pub api_versions: Vec<String>,
+    /// Seed for random functions, for reproducible output.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl RenderFlags {
+    fn options(&self, release: &str) -> HelmOptions {
+        HelmOptions {
+            release_name: release.to_string(),
+            namespace: self.namespace.clone(),
+            value_files: self.values.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+            values_yaml: None,
+            include_crds: self.include_crds,
+            kube_version: self.kube_version.clone(),
+            api_versions: self.api_versions.clone(),
+            seed: self.seed,
+        }
+    }
+}
+
+/// `driftlens render CHART [--release NAME] …`.
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// Chart directory or `.tgz`.
+    pub chart: PathBuf,
+    /// Release name.
+    #[arg(long, default_value = "release-name")]
+    pub release: String,
+    /// Render flags.
+    #[command(flatten)]
+    pub flags: RenderFlags,
+}
+
+/// `driftlens template RELEASE CHART …` (helm's argument order).
+#[derive(Debug, Clone, Args)]
+pub struct TemplateArgs {
+    /// Release name.
+    pub release: String,
+    /// Chart directory or `.tgz`.
+    pub chart: PathBuf,
+    /// Render flags.
+    #[command(flatten)]
+    pub flags: RenderFlags,
+}
+
+fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
+    if !chart.exists() {
+        let _ = writeln!(std::io::stderr(), "Error: chart path {} does not exist", chart.display());
+        return 2;
+    }
+    match render_chart(chart, opts) {
+        Ok(r) => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(format_like_helm_template(&r).as_bytes()).is_err() {
+                return 1;
+            }
+            0
+        }
+        Err(e) => {
+            let _ = write!(std::io::stderr(), "{}", helm_error_text(&e));
+            1
+        }
+    }
+}
+
+/// What `helm template` writes to stderr for a failed render.
+pub fn helm_error_text(e: &RenderError) -> String {
+    format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n")
+}
+
+impl RenderArgs {
+    /// Renders and prints; returns the exit code (0 ok, 1 render error, 2 usage error).
+    pub fn run(&self) -> i32 {
+        run_render(&self.chart, &self.flags.options(&self.release))
+    }
+}
+
+impl TemplateArgs {
+    /// Renders and prints; returns the exit code (0 ok, 1 render error, 2 usage error).
+    pub fn run(&self) -> i32 {
+        run_render(&self.chart, &self.flags.options(&self.release))
+    }
+}
