@@ -51,7 +51,11 @@ fn is_timestamp(s: &str) -> bool {
         None => (s, None),
     };
     let parts: Vec<&str> = date.split('-').collect();
-    if parts.len() != 3 || !parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|c| c.is_ascii_digit())) {
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|c| c.is_ascii_digit()))
+    {
         return false;
     }
     if parts[1].len() > 2 || parts[2].len() > 2 {
@@ -70,9 +74,19 @@ fn is_timestamp(s: &str) -> bool {
                 Some((a, f)) => (a, Some(f)),
                 None => (hms, None),
             };
-            let ok_hms = hms.split(':').count() == 3 && hms.split(':').all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_digit()));
-            let ok_frac = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()));
-            let ok_zone = zone.is_none_or(|z| z == "Z" || (z.len() >= 3 && z[1..].split(':').all(|p| p.bytes().all(|c| c.is_ascii_digit()))));
+            let ok_hms = hms.split(':').count() == 3
+                && hms.split(':').all(|p| {
+                    !p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_digit())
+                });
+            let ok_frac =
+                frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()));
+            let ok_zone = zone.is_none_or(|z| {
+                z == "Z"
+                    || (z.len() >= 3
+                        && z[1..]
+                            .split(':')
+                            .all(|p| p.bytes().all(|c| c.is_ascii_digit())))
+            });
             ok_hms && ok_frac && ok_zone
         }
     }
@@ -164,9 +178,15 @@ fn parse_go_int(s: &str) -> Option<i128> {
 pub fn resolve(s: &str) -> Scalar {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Scalar::Bool(true),
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Scalar::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Scalar::Float(f64::INFINITY),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Scalar::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Scalar::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Scalar::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
         "<<" => return Scalar::Merge,
@@ -201,8 +221,13 @@ fn is_base60_float(s: &str) -> bool {
         return false;
     }
     let mut parts = main.split(':');
-    let Some(head) = parts.next() else { return false };
-    if head.is_empty() || !head.as_bytes()[0].is_ascii_digit() || !head.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
+    let Some(head) = parts.next() else {
+        return false;
+    };
+    if head.is_empty()
+        || !head.as_bytes()[0].is_ascii_digit()
+        || !head.bytes().all(|c| c.is_ascii_digit() || c == b'_')
+    {
         return false;
     }
     let mut n = 0;
@@ -235,7 +260,11 @@ fn key_string(v: &Value) -> Result<String, YamlError> {
         Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Float(f) => format_float_v(*f),
         Value::Nil => "null".into(),
-        _ => return Err(YamlError("error converting YAML to JSON: Unsupported map key of type: map or slice".into())),
+        _ => {
+            return Err(YamlError(
+                "error converting YAML to JSON: Unsupported map key of type: map or slice".into(),
+            ))
+        }
     })
 }
 
@@ -244,7 +273,9 @@ fn count_nodes(v: &Value, budget: &mut usize) -> Result<(), YamlError> {
     while let Some(v) = stack.pop() {
         *budget += 1;
         if *budget > MAX_NODES {
-            return Err(YamlError("yaml: document contains excessive aliasing".into()));
+            return Err(YamlError(
+                "yaml: document contains excessive aliasing".into(),
+            ));
         }
         match &v {
             Value::List(l) => stack.extend(l.iter().cloned()),
@@ -269,7 +300,8 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
     let mut in_doc = false;
     let parser = Parser::new_from_str(text);
     for ev in parser {
-        let (ev, _span) = ev.map_err(|e| YamlError(format!("yaml: line {}: {}", line_of(&e), e.info())))?;
+        let (ev, _span) =
+            ev.map_err(|e| YamlError(format!("yaml: line {}: {}", line_of(&e), e.info())))?;
         let mut produced: Option<(Value, usize, bool)> = None; // (value, anchor, is_merge_key)
         match ev {
             Event::StreamStart | Event::StreamEnd => {}
@@ -285,13 +317,18 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                 anchors.clear();
             }
             Event::Alias(id) => {
-                let v = anchors.get(&id).cloned().ok_or_else(|| YamlError("yaml: unknown anchor referenced".into()))?;
+                let v = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError("yaml: unknown anchor referenced".into()))?;
                 count_nodes(&v, &mut nodes)?;
                 produced = Some((v.deep_copy().map_err(YamlError)?, 0, false));
             }
             Event::Scalar(s, style, anchor, tag) => {
                 nodes += 1;
-                let tagged_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                let tagged_str = tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                 let (v, merge) = if style == ScalarStyle::Plain && !tagged_str {
                     match resolve(&s) {
                         Scalar::Null => (Value::Nil, false),
@@ -337,7 +374,10 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                                         m.entry(k.clone()).or_insert_with(|| v.clone());
                                     }
                                 }
-                                _ => return Err(YamlError("yaml: map merge requires map or sequence of maps as the value".into())),
+                                _ => return Err(YamlError(
+                                    "yaml: map merge requires map or sequence of maps as the value"
+                                        .into(),
+                                )),
                             }
                         }
                     }
@@ -360,11 +400,22 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                     None => {
                         if merge {
                             *key = Some("\u{0}<<merge".into());
+                        } else if v.is_nil() {
+                            *key = Some("\u{0}<<nil".into());
                         } else {
                             *key = Some(key_string(&v)?);
                         }
                     }
                     Some(k) => {
+                        if k == "\u{0}<<nil" {
+                            return Err(YamlError(format!(
+                                "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: {}",
+                                match &v {
+                                    Value::Str(s) => super::gotmpl::fmt::go_quote(s),
+                                    other => super::gotmpl::fmt::sprint_value(other),
+                                }
+                            )));
+                        }
                         if k == "\u{0}<<merge" {
                             merges.push(v);
                         } else {
@@ -418,14 +469,26 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
             }
         }
         Value::Str(s) => Node::Str(s.to_string()),
-        Value::List(l) => Node::Seq(l.iter().map(|e| to_node(e, depth + 1)).collect::<Result<_, _>>()?),
+        Value::List(l) => Node::Seq(
+            l.iter()
+                .map(|e| to_node(e, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Map(m) => {
-            let mut entries: Vec<(String, Node)> = m.borrow().iter().map(|(k, e)| Ok((k.clone(), to_node(e, depth + 1)?))).collect::<Result<_, String>>()?;
+            let mut entries: Vec<(String, Node)> = m
+                .borrow()
+                .iter()
+                .map(|(k, e)| Ok((k.clone(), to_node(e, depth + 1)?)))
+                .collect::<Result<_, String>>()?;
             entries.sort_by(|a, b| key_order(&a.0, &b.0));
             Node::Map(entries)
         }
         Value::Object(o) => match &**o {
-            Object::KubeVersion { version, major, minor } => Node::Map(vec![
+            Object::KubeVersion {
+                version,
+                major,
+                minor,
+            } => Node::Map(vec![
                 ("Major".into(), Node::Str(major.clone())),
                 ("Minor".into(), Node::Str(minor.clone())),
                 ("Version".into(), Node::Str(version.clone())),
@@ -517,7 +580,12 @@ struct Analysis {
 
 fn printable(c: char) -> bool {
     let u = c as u32;
-    u == 0x0A || (0x20..=0x7E).contains(&u) || u == 0x85 || (0xA0..=0xD7FF).contains(&u) || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF) || (0x10000..=0x10FFFF).contains(&u)
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || u == 0x85
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+        || (0x10000..=0x10FFFF).contains(&u)
 }
 
 fn is_break(c: char) -> bool {
@@ -533,7 +601,13 @@ fn is_blankz(c: Option<char>) -> bool {
 
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
-        return Analysis { multiline: false, flow_plain: false, block_plain: true, single: true, block: false };
+        return Analysis {
+            multiline: false,
+            flow_plain: false,
+            block_plain: true,
+            single: true,
+            block: false,
+        };
     }
     let chars: Vec<char> = s.chars().collect();
     let (mut flow_ind, mut block_ind) = (false, false);
@@ -542,7 +616,8 @@ fn analyze(s: &str) -> Analysis {
         block_ind = true;
     }
     let (mut line_breaks, mut special) = (false, false);
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_ws = true;
@@ -616,7 +691,13 @@ fn analyze(s: &str) -> Analysis {
         }
         preceded_ws = is_blankz(Some(c));
     }
-    let mut a = Analysis { multiline: line_breaks, flow_plain: true, block_plain: true, single: true, block: true };
+    let mut a = Analysis {
+        multiline: line_breaks,
+        flow_plain: true,
+        block_plain: true,
+        single: true,
+        block: true,
+    };
     if leading_space || leading_break || trailing_space || trailing_break {
         a.flow_plain = false;
         a.block_plain = false;
@@ -710,7 +791,11 @@ impl Emitter {
                 let mut spaces = false;
                 for (i, &c) in chars.iter().enumerate() {
                     if c == ' ' {
-                        if allow_breaks && !spaces && self.col > BEST_WIDTH && chars.get(i + 1) != Some(&' ') {
+                        if allow_breaks
+                            && !spaces
+                            && self.col > BEST_WIDTH
+                            && chars.get(i + 1) != Some(&' ')
+                        {
                             self.indention = false;
                             self.write_indent(indent);
                         } else {
@@ -731,7 +816,13 @@ impl Emitter {
                 let mut spaces = false;
                 for (i, &c) in chars.iter().enumerate() {
                     if c == ' ' {
-                        if allow_breaks && !spaces && self.col > BEST_WIDTH && i != 0 && i != chars.len() - 1 && chars.get(i + 1) != Some(&' ') {
+                        if allow_breaks
+                            && !spaces
+                            && self.col > BEST_WIDTH
+                            && i != 0
+                            && i != chars.len() - 1
+                            && chars.get(i + 1) != Some(&' ')
+                        {
                             self.indention = false;
                             self.write_indent(indent);
                         } else {
@@ -777,7 +868,12 @@ impl Emitter {
                         self.put(&esc);
                         spaces = false;
                     } else if c == ' ' {
-                        if allow_breaks && !spaces && self.col > BEST_WIDTH && i != 0 && i != chars.len() - 1 {
+                        if allow_breaks
+                            && !spaces
+                            && self.col > BEST_WIDTH
+                            && i != 0
+                            && i != chars.len() - 1
+                        {
                             self.indention = false;
                             self.write_indent(indent);
                             if chars.get(i + 1) == Some(&' ') {
@@ -805,7 +901,9 @@ impl Emitter {
                     None => "-",
                     Some(c) if !is_break(c) => "-",
                     Some(_) => {
-                        if chars.len() == 1 || chars.get(chars.len() - 2).is_some_and(|c| is_break(*c)) {
+                        if chars.len() == 1
+                            || chars.get(chars.len() - 2).is_some_and(|c| is_break(*c))
+                        {
                             "+"
                         } else {
                             ""
@@ -838,7 +936,12 @@ impl Emitter {
     fn node(&mut self, n: &Node, indent: usize, depth: usize) {
         match n {
             Node::Null => self.scalar("null", Style::Plain, indent, false),
-            Node::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, indent, false),
+            Node::Bool(b) => self.scalar(
+                if *b { "true" } else { "false" },
+                Style::Plain,
+                indent,
+                false,
+            ),
             Node::Int(s) => self.scalar(s, Style::Plain, indent, false),
             Node::Float(f) => {
                 let s = format_float_v(*f);
@@ -875,7 +978,12 @@ impl Emitter {
                 }
                 for (k, v) in entries {
                     self.write_indent(indent);
-                    let kstyle = if resolve(k) == Scalar::Str && !is_base60_float(k) && !k.is_empty() { Style::Plain } else { Style::Double };
+                    let kstyle =
+                        if resolve(k) == Scalar::Str && !is_base60_float(k) && !k.is_empty() {
+                            Style::Plain
+                        } else {
+                            Style::Double
+                        };
                     self.scalar(k, kstyle, indent, true);
                     self.indicator(":", false, false, false);
                     self.value_after_indicator(v, indent + 2, true, depth);
@@ -900,7 +1008,12 @@ impl Emitter {
 /// final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
     let node = to_node(v, 0)?;
-    let mut e = Emitter { out: String::new(), col: 0, whitespace: true, indention: true };
+    let mut e = Emitter {
+        out: String::new(),
+        col: 0,
+        whitespace: true,
+        indention: true,
+    };
     // A top-level scalar is indented like a flow scalar (best indent).
     let indent = match node {
         Node::Map(_) | Node::Seq(_) => 0,
@@ -927,9 +1040,15 @@ mod tests {
 
     #[test]
     fn loads_like_go_yaml_v2() {
-        assert_eq!(y("a: yes\nb: 0755\nc: 1_000\nd: ~\ne: \"y\"\nf: 1e3\ng: 2024-01-01\n"), "map[a:true b:493 c:1000 d:<nil> e:y f:1000 g:2024-01-01]");
+        assert_eq!(
+            y("a: yes\nb: 0755\nc: 1_000\nd: ~\ne: \"y\"\nf: 1e3\ng: 2024-01-01\n"),
+            "map[a:true b:493 c:1000 d:<nil> e:y f:1000 g:2024-01-01]"
+        );
         assert_eq!(y("a: {y: {z: 2}}"), "map[a:map[true:map[z:2]]]");
-        assert_eq!(y("base: &b {x: 1, w: 2}\nd:\n  <<: *b\n  w: 3\n"), "map[base:map[w:2 x:1] d:map[w:3 x:1]]");
+        assert_eq!(
+            y("base: &b {x: 1, w: 2}\nd:\n  <<: *b\n  w: 3\n"),
+            "map[base:map[w:2 x:1] d:map[w:3 x:1]]"
+        );
         assert_eq!(y(""), "<nil>");
         assert!(y("a: [").starts_with("ERR"));
         let deep = "- ".repeat(100_000);
@@ -958,7 +1077,13 @@ mod tests {
         );
         assert_eq!(ty(Value::str("a\nb")), "|-\n  a\n  b");
         assert_eq!(ty(Value::Nil), "null");
-        assert_eq!(ty(Value::list(vec![Value::list(vec![Value::Int(1), Value::Int(2)])])), "- - 1\n  - 2");
+        assert_eq!(
+            ty(Value::list(vec![Value::list(vec![
+                Value::Int(1),
+                Value::Int(2)
+            ])])),
+            "- - 1\n  - 2"
+        );
     }
 
     #[test]
@@ -970,7 +1095,10 @@ mod tests {
         let out = ty(Value::map(m));
         let first = out.lines().next().unwrap_or("");
         assert!(first.len() > 80 && first.len() < 90, "{out}");
-        assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("  word")), "{out}");
+        assert!(
+            out.lines().nth(1).is_some_and(|l| l.starts_with("  word")),
+            "{out}"
+        );
     }
 
     #[test]

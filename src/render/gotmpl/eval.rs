@@ -26,7 +26,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: 1000, max_steps: 20_000_000, max_output: 64 << 20 }
+        Limits {
+            max_depth: 1000,
+            max_steps: 20_000_000,
+            max_output: 64 << 20,
+        }
     }
 }
 
@@ -62,6 +66,8 @@ pub struct ExecError {
     pub context: String,
     /// Message.
     pub msg: String,
+    /// For an error inside `include`/`tpl`: the error of the called template.
+    pub cause: Option<Box<ExecError>>,
 }
 
 impl ExecError {
@@ -79,13 +85,25 @@ impl ExecError {
     /// Helm's wording (what `helm template` prints after `Error: `).
     pub fn helm_message(&self) -> String {
         match self.kind {
-            ErrorKind::Parse => format!("parse error at ({}:{}): {}", self.file, self.line, self.msg),
-            ErrorKind::Fail => format!("execution error at ({}:{}:{}): {}", self.file, self.line, self.col, self.msg),
-            ErrorKind::Call => self.go_message(),
-            ErrorKind::Exec | ErrorKind::Limit => format!(
-                "{}:{}:{}\n  executing {:?} at <{}>:\n    {}",
-                self.file, self.line, self.col, self.template, self.context, self.msg
+            ErrorKind::Parse => {
+                format!("parse error at ({}:{}): {}", self.file, self.line, self.msg)
+            }
+            ErrorKind::Fail => format!(
+                "execution error at ({}:{}:{}): {}",
+                self.file, self.line, self.col, self.msg
             ),
+            ErrorKind::Call => self.go_message(),
+            ErrorKind::Exec | ErrorKind::Limit => {
+                let mut s = format!(
+                    "{}:{}:{}\n  executing {:?} at <{}>:\n    {}",
+                    self.file, self.line, self.col, self.template, self.context, self.msg
+                );
+                if let Some(c) = &self.cause {
+                    s.push('\n');
+                    s.push_str(&c.helm_message());
+                }
+                s
+            }
         }
     }
 }
@@ -183,7 +201,12 @@ impl SourceMap {
         let i = self.segments.partition_point(|s| s.out <= start);
         let seg = self.segments.get(i.checked_sub(1)?)?;
         let loc = self.locate(text, start)?;
-        Some(Segment { out: 0, line: loc.line, col: loc.col, ..seg.clone() })
+        Some(Segment {
+            out: 0,
+            line: loc.line,
+            col: loc.col,
+            ..seg.clone()
+        })
     }
 
     /// Applies deletions of output ranges (sorted, non-overlapping) to the map.
@@ -207,7 +230,11 @@ impl SourceMap {
                     s2.col = loc.col;
                 }
             }
-            let shift: usize = ranges.iter().filter(|r| r.1 <= moved).map(|r| r.1 - r.0).sum();
+            let shift: usize = ranges
+                .iter()
+                .filter(|r| r.1 <= moved)
+                .map(|r| r.1 - r.0)
+                .sum();
             s2.out = moved - shift;
             if segs.last().is_some_and(|l: &Segment| l.out == s2.out) {
                 segs.pop();
@@ -255,9 +282,30 @@ fn is_whitespace_only(src: &Source, list: &List) -> bool {
 pub fn is_function(name: &str) -> bool {
     matches!(
         name,
-        "and" | "or" | "not" | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "len" | "index" | "slice"
-            | "print" | "printf" | "println" | "html" | "js" | "urlquery" | "call" | "include"
-            | "tpl" | "required" | "fail" | "lookup"
+        "and"
+            | "or"
+            | "not"
+            | "eq"
+            | "ne"
+            | "lt"
+            | "le"
+            | "gt"
+            | "ge"
+            | "len"
+            | "index"
+            | "slice"
+            | "print"
+            | "printf"
+            | "println"
+            | "html"
+            | "js"
+            | "urlquery"
+            | "call"
+            | "include"
+            | "tpl"
+            | "required"
+            | "fail"
+            | "lookup"
     ) || funcs::lookup(name).is_some()
 }
 
@@ -271,6 +319,7 @@ fn parse_error(src: &Source, e: ParseError) -> ExecError {
         template: src.name.to_string(),
         context: String::new(),
         msg: e.msg,
+        cause: None,
     }
 }
 
@@ -282,12 +331,24 @@ impl TemplateSet {
 
     /// Parses `text` as the template `name` and adds its `define`s. A definition with an
     /// empty body does not replace an existing one (as in Go); otherwise later wins.
-    pub fn add(&mut self, name: &str, text: &str) -> Result<(), ExecError> {
+    pub fn add(&mut self, name: &str, text: &str) -> Result<(), Box<ExecError>> {
         let src = Rc::new(Source::new(name, text));
-        let parsed = parse(text, &is_function).map_err(|e| parse_error(&src, e))?;
-        self.insert(name, Tmpl { src: src.clone(), body: Rc::new(parsed.root) });
+        let parsed = parse(text, &is_function).map_err(|e| Box::new(parse_error(&src, e)))?;
+        self.insert(
+            name,
+            Tmpl {
+                src: src.clone(),
+                body: Rc::new(parsed.root),
+            },
+        );
         for (dname, body) in parsed.defines {
-            self.insert(&dname, Tmpl { src: src.clone(), body: Rc::new(body) });
+            self.insert(
+                &dname,
+                Tmpl {
+                    src: src.clone(),
+                    body: Rc::new(body),
+                },
+            );
         }
         Ok(())
     }
@@ -307,9 +368,14 @@ impl TemplateSet {
     }
 
     /// Executes template `name` with `dot`. Returns the output and its source map.
-    pub fn execute(&self, name: &str, dot: Value, state: &mut ExecState) -> Result<(String, SourceMap), ExecError> {
+    pub fn execute(
+        &self,
+        name: &str,
+        dot: Value,
+        state: &mut ExecState,
+    ) -> Result<(String, SourceMap), Box<ExecError>> {
         let Some(t) = self.templates.get(name).cloned() else {
-            return Err(ExecError {
+            return Err(Box::new(ExecError {
                 kind: ErrorKind::Exec,
                 file: name.to_string(),
                 line: 0,
@@ -317,9 +383,15 @@ impl TemplateSet {
                 template: name.to_string(),
                 context: String::new(),
                 msg: format!("no template {name:?} associated with template"),
-            });
+                cause: None,
+            }));
         };
-        let mut ex = Exec { set: self, overlay: Vec::new(), state, depth: 0 };
+        let mut ex = Exec {
+            set: self,
+            overlay: Vec::new(),
+            state,
+            depth: 0,
+        };
         let mut out = Out::default();
         let mut vars = vec![("$".to_string(), dot.clone())];
         ex.walk(&t, name, &dot, &t.body, &mut vars, &mut out)?;
@@ -346,7 +418,13 @@ pub struct ExecState {
 impl ExecState {
     /// New state with limits and a random seed.
     pub fn new(limits: Limits, seed: u64) -> ExecState {
-        ExecState { limits, steps: 0, rng: Rng::new(seed), nondet: Vec::new(), current_template: None }
+        ExecState {
+            limits,
+            steps: 0,
+            rng: Rng::new(seed),
+            nondet: Vec::new(),
+            current_template: None,
+        }
     }
 }
 
@@ -359,7 +437,14 @@ struct Out {
 impl Out {
     fn mark(&mut self, src: &Source, pos: usize, literal: bool, values_path: Option<Arc<str>>) {
         let (line, col) = src.line_col(pos);
-        let seg = Segment { out: self.buf.len(), file: src.name.clone(), line, col: col + 1, literal, values_path };
+        let seg = Segment {
+            out: self.buf.len(),
+            file: src.name.clone(),
+            line,
+            col: col + 1,
+            literal,
+            values_path,
+        };
         if self.segs.last().is_some_and(|l| l.out == seg.out) {
             self.segs.pop();
         }
@@ -389,26 +474,80 @@ struct Ctx<'a> {
 }
 
 impl Exec<'_, '_> {
-    fn err(&self, c: &Ctx, pos: usize, end: usize, kind: ErrorKind, msg: String) -> ExecError {
+    fn err(&self, c: &Ctx, pos: usize, end: usize, kind: ErrorKind, msg: String) -> Box<ExecError> {
         let (line, col) = c.t.src.line_col(pos);
         // The context names the whole field chain (`.Values.a.b`) even though Go positions
         // the node at its second element.
         let bytes = c.t.src.text.as_bytes();
         let mut start = pos.min(bytes.len());
-        while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'_' | b'.' | b'$')) {
+        while start > 0
+            && (bytes[start - 1].is_ascii_alphanumeric()
+                || matches!(bytes[start - 1], b'_' | b'.' | b'$'))
+        {
             start -= 1;
         }
-        let context = c.t.src.slice(start, end).split_whitespace().collect::<Vec<_>>().join(" ");
-        ExecError { kind, file: c.t.src.name.to_string(), line, col, template: c.name.to_string(), context, msg }
+        let context =
+            c.t.src
+                .slice(start, end)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+        Box::new(ExecError {
+            kind,
+            file: c.t.src.name.to_string(),
+            line,
+            col,
+            template: c.name.to_string(),
+            context,
+            msg,
+            cause: None,
+        })
     }
 
-    fn step(&mut self, c: &Ctx, pos: usize, n: u64) -> Result<(), ExecError> {
+    /// An error from inside `include`/`tpl`, seen from the call site, as Helm reports it:
+    /// `fail` keeps its message but takes the outer position; engine errors chain.
+    fn wrap_nested(&self, c: &Ctx, cmd: &Command, name: &str, e: Box<ExecError>) -> Box<ExecError> {
+        match e.kind {
+            ErrorKind::Fail => {
+                let mut outer = self.err(c, cmd.pos, cmd.end, ErrorKind::Fail, e.msg);
+                outer.cause = None;
+                outer
+            }
+            ErrorKind::Limit | ErrorKind::Parse => e,
+            ErrorKind::Call => self.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Call,
+                format!("error calling {name}: {}", e.go_message()),
+            ),
+            ErrorKind::Exec => {
+                let mut outer = self.err(
+                    c,
+                    cmd.pos,
+                    cmd.end,
+                    ErrorKind::Exec,
+                    format!("error calling {name}:"),
+                );
+                outer.cause = Some(e);
+                outer
+            }
+        }
+    }
+
+    fn step(&mut self, c: &Ctx, pos: usize, n: u64) -> Result<(), Box<ExecError>> {
         self.state.steps = self.state.steps.saturating_add(n);
         if self.state.steps > self.state.limits.max_steps {
-            return Err(self.err(c, pos, pos, ErrorKind::Limit, format!(
-                "work limit exceeded ({} steps): the template does too much work or loops",
-                self.state.limits.max_steps
-            )));
+            return Err(self.err(
+                c,
+                pos,
+                pos,
+                ErrorKind::Limit,
+                format!(
+                    "work limit exceeded ({} steps): the template does too much work or loops",
+                    self.state.limits.max_steps
+                ),
+            ));
         }
         Ok(())
     }
@@ -422,7 +561,15 @@ impl Exec<'_, '_> {
         self.set.templates.get(name).cloned()
     }
 
-    fn walk(&mut self, t: &Tmpl, name: &str, dot: &Value, list: &List, vars: &mut Vars, out: &mut Out) -> Result<Flow, ExecError> {
+    fn walk(
+        &mut self,
+        t: &Tmpl,
+        name: &str,
+        dot: &Value,
+        list: &List,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Flow, Box<ExecError>> {
         let c = Ctx { t, name };
         for node in list {
             match node {
@@ -443,14 +590,24 @@ impl Exec<'_, '_> {
                         vars.truncate(mark);
                     }
                     if out.buf.len() > self.state.limits.max_output {
-                        return Err(self.err(&c, pipe.pos, pipe.pos, ErrorKind::Limit, "output size limit exceeded".into()));
+                        return Err(self.err(
+                            &c,
+                            pipe.pos,
+                            pipe.pos,
+                            ErrorKind::Limit,
+                            "output size limit exceeded".into(),
+                        ));
                     }
                 }
                 Node::Branch(b) => match self.branch(&c, dot, b, vars, out)? {
                     Flow::Normal => {}
                     f => return Ok(f),
                 },
-                Node::Template { pos, name: tname, pipe } => {
+                Node::Template {
+                    pos,
+                    name: tname,
+                    pipe,
+                } => {
                     let arg = match pipe {
                         Some(p) => {
                             let mark = vars.len();
@@ -461,7 +618,13 @@ impl Exec<'_, '_> {
                         None => Value::Nil,
                     };
                     let Some(callee) = self.find(tname) else {
-                        return Err(self.err(&c, *pos, *pos, ErrorKind::Exec, format!("template {tname:?} not defined")));
+                        return Err(self.err(
+                            &c,
+                            *pos,
+                            *pos,
+                            ErrorKind::Exec,
+                            format!("template {tname:?} not defined"),
+                        ));
                     };
                     self.enter(&c, *pos)?;
                     let mut v2 = vec![("$".to_string(), arg.clone())];
@@ -476,32 +639,56 @@ impl Exec<'_, '_> {
         Ok(Flow::Normal)
     }
 
-    fn enter(&mut self, c: &Ctx, pos: usize) -> Result<(), ExecError> {
+    fn enter(&mut self, c: &Ctx, pos: usize) -> Result<(), Box<ExecError>> {
         self.depth += 1;
         if self.depth > self.state.limits.max_depth {
             self.depth -= 1;
-            return Err(self.err(c, pos, pos, ErrorKind::Limit, format!(
-                "exceeded maximum template depth ({})",
-                self.state.limits.max_depth
-            )));
+            return Err(self.err(
+                c,
+                pos,
+                pos,
+                ErrorKind::Limit,
+                format!(
+                    "exceeded maximum template depth ({})",
+                    self.state.limits.max_depth
+                ),
+            ));
         }
         Ok(())
     }
 
-    fn branch(&mut self, c: &Ctx, dot: &Value, b: &Branch, vars: &mut Vars, out: &mut Out) -> Result<Flow, ExecError> {
+    fn branch(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        b: &Branch,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Flow, Box<ExecError>> {
         let mark = vars.len();
         let r = self.branch_inner(c, dot, b, vars, out);
         vars.truncate(mark);
         r
     }
 
-    fn branch_inner(&mut self, c: &Ctx, dot: &Value, b: &Branch, vars: &mut Vars, out: &mut Out) -> Result<Flow, ExecError> {
+    fn branch_inner(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        b: &Branch,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Flow, Box<ExecError>> {
         match b.kind {
             BranchKind::If | BranchKind::With => {
                 let (v, _) = self.pipeline(c, dot, &b.pipe, vars, out)?;
                 let mark = vars.len();
                 let r = if v.truthy() {
-                    let d = if b.kind == BranchKind::With { v } else { dot.clone() };
+                    let d = if b.kind == BranchKind::With {
+                        v
+                    } else {
+                        dot.clone()
+                    };
                     self.walk(c.t, c.name, &d, &b.list, vars, out)
                 } else if let Some(el) = &b.else_list {
                     self.walk(c.t, c.name, dot, el, vars, out)
@@ -515,21 +702,65 @@ impl Exec<'_, '_> {
                 let (v, _) = self.pipeline_raw(c, dot, &b.pipe, vars, out)?;
                 let items: Vec<(Value, Value)> = match &v {
                     Value::Nil => Vec::new(),
-                    Value::List(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), e.clone())).collect(),
-                    Value::Map(m) => m.borrow().iter().map(|(k, e)| (Value::str(k), e.clone())).collect(),
+                    Value::List(l) => l
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (Value::Int(i as i64), e.clone()))
+                        .collect(),
+                    Value::Map(m) => m
+                        .borrow()
+                        .iter()
+                        .map(|(k, e)| (Value::str(k), e.clone()))
+                        .collect(),
                     Value::Int(n) | Value::Int64(n) => {
                         if b.pipe.decl.len() > 1 {
-                            return Err(self.err(c, b.pos, b.pos, ErrorKind::Exec, format!("can't use {n} to iterate over more than one variable")));
+                            return Err(self.err(
+                                c,
+                                b.pos,
+                                b.pos,
+                                ErrorKind::Exec,
+                                format!("can't use {n} to iterate over more than one variable"),
+                            ));
                         }
                         self.step(c, b.pos, (*n).max(0) as u64)?;
-                        (0..(*n).max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect()
+                        (0..(*n).max(0))
+                            .map(|i| (Value::Int(i), Value::Int(i)))
+                            .collect()
                     }
                     Value::Object(o) => match &**o {
-                        Object::Files(f) => f.iter().map(|(k, e)| (Value::str(k), Value::list(e.iter().map(|b| Value::Int(*b as i64)).collect()))).collect(),
-                        Object::ApiVersions(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), Value::str(e))).collect(),
-                        _ => return Err(self.err(c, b.pos, b.pos, ErrorKind::Exec, format!("range can't iterate over {}", sprint_value(&v)))),
+                        Object::Files(f) => f
+                            .iter()
+                            .map(|(k, e)| {
+                                (
+                                    Value::str(k),
+                                    Value::list(e.iter().map(|b| Value::Int(*b as i64)).collect()),
+                                )
+                            })
+                            .collect(),
+                        Object::ApiVersions(l) => l
+                            .iter()
+                            .enumerate()
+                            .map(|(i, e)| (Value::Int(i as i64), Value::str(e)))
+                            .collect(),
+                        _ => {
+                            return Err(self.err(
+                                c,
+                                b.pos,
+                                b.pos,
+                                ErrorKind::Exec,
+                                format!("range can't iterate over {}", sprint_value(&v)),
+                            ))
+                        }
                     },
-                    other => return Err(self.err(c, b.pos, b.pos, ErrorKind::Exec, format!("range can't iterate over {}", sprint_value(other)))),
+                    other => {
+                        return Err(self.err(
+                            c,
+                            b.pos,
+                            b.pos,
+                            ErrorKind::Exec,
+                            format!("range can't iterate over {}", sprint_value(other)),
+                        ))
+                    }
                 };
                 if items.is_empty() {
                     if let Some(el) = &b.else_list {
@@ -555,7 +786,13 @@ impl Exec<'_, '_> {
                         break;
                     }
                 }
-                vars.truncate(mark + if b.pipe.is_assign { 0 } else { b.pipe.decl.len() });
+                vars.truncate(
+                    mark + if b.pipe.is_assign {
+                        0
+                    } else {
+                        b.pipe.decl.len()
+                    },
+                );
                 Ok(Flow::Normal)
             }
         }
@@ -579,13 +816,28 @@ impl Exec<'_, '_> {
     }
 
     /// Evaluates a pipeline and applies its declaration or assignment.
-    fn pipeline(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
+    fn pipeline(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        p: &Pipe,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
         let (v, vp) = self.pipeline_raw(c, dot, p, vars, out)?;
         for name in &p.decl {
             if p.is_assign {
                 match vars.iter_mut().rev().find(|(n, _)| n == name) {
                     Some(slot) => slot.1 = v.clone(),
-                    None => return Err(self.err(c, p.pos, p.pos, ErrorKind::Exec, format!("undefined variable: {name}"))),
+                    None => {
+                        return Err(self.err(
+                            c,
+                            p.pos,
+                            p.pos,
+                            ErrorKind::Exec,
+                            format!("undefined variable: {name}"),
+                        ))
+                    }
                 }
             } else {
                 vars.push((name.clone(), v.clone()));
@@ -594,7 +846,14 @@ impl Exec<'_, '_> {
         Ok((v, vp))
     }
 
-    fn pipeline_raw(&mut self, c: &Ctx, dot: &Value, p: &Pipe, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
+    fn pipeline_raw(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        p: &Pipe,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
         let mut val: Option<Value> = None;
         let mut vp = None;
         for cmd in &p.cmds {
@@ -605,7 +864,15 @@ impl Exec<'_, '_> {
         Ok((val.unwrap_or_default(), vp))
     }
 
-    fn command(&mut self, c: &Ctx, dot: &Value, cmd: &Command, fin: Option<Value>, vars: &mut Vars, out: &mut Out) -> Result<(Value, Option<Arc<str>>), ExecError> {
+    fn command(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        cmd: &Command,
+        fin: Option<Value>,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
         self.step(c, cmd.pos, 1)?;
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || fin.is_some();
@@ -620,21 +887,38 @@ impl Exec<'_, '_> {
                 } else {
                     None
                 };
-                let v = self.field_chain(c, dot, cmd, dot.clone(), names, *pos, *end, fin, vars, out)?;
+                let v =
+                    self.field_chain(c, dot, cmd, dot.clone(), names, *pos, *end, fin, vars, out)?;
                 return Ok((v, path));
             }
-            Expr::Variable { pos, end, name, names } => {
+            Expr::Variable {
+                pos,
+                end,
+                name,
+                names,
+            } => {
                 let base = self.var(c, *pos, name, vars)?;
                 if names.is_empty() {
                     if has_args {
-                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("can't give argument to non-function {name}")));
+                        return Err(self.err(
+                            c,
+                            cmd.pos,
+                            cmd.end,
+                            ErrorKind::Exec,
+                            format!("can't give argument to non-function {name}"),
+                        ));
                     }
                     return Ok((base, None));
                 }
                 let v = self.field_chain(c, dot, cmd, base, names, *pos, *end, fin, vars, out)?;
                 return Ok((v, None));
             }
-            Expr::Chain { pos, end, node, names } => {
+            Expr::Chain {
+                pos,
+                end,
+                node,
+                names,
+            } => {
                 let base = self.arg(c, dot, node, vars, out)?;
                 let v = self.field_chain(c, dot, cmd, base, names, *pos, *end, fin, vars, out)?;
                 return Ok((v, None));
@@ -643,22 +927,50 @@ impl Exec<'_, '_> {
         }
         if has_args {
             let ctx = c.t.src.slice(first.pos(), cmd.end).to_string();
-            return Err(self.err(c, first.pos(), cmd.end, ErrorKind::Exec, format!("can't give argument to non-function {}", ctx.split_whitespace().next().unwrap_or(""))));
+            return Err(self.err(
+                c,
+                first.pos(),
+                cmd.end,
+                ErrorKind::Exec,
+                format!(
+                    "can't give argument to non-function {}",
+                    ctx.split_whitespace().next().unwrap_or("")
+                ),
+            ));
         }
         if let Expr::Nil(p) = first {
-            return Err(self.err(c, *p, *p + 3, ErrorKind::Exec, "nil is not a command".into()));
+            return Err(self.err(
+                c,
+                *p,
+                *p + 3,
+                ErrorKind::Exec,
+                "nil is not a command".into(),
+            ));
         }
         Ok((self.arg(c, dot, first, vars, out)?, None))
     }
 
-    fn var(&self, c: &Ctx, pos: usize, name: &str, vars: &Vars) -> Result<Value, ExecError> {
+    fn var(&self, c: &Ctx, pos: usize, name: &str, vars: &Vars) -> Result<Value, Box<ExecError>> {
         match vars.iter().rev().find(|(n, _)| n == name) {
             Some((_, v)) => Ok(v.clone()),
-            None => Err(self.err(c, pos, pos + name.len(), ErrorKind::Exec, format!("undefined variable: {name}"))),
+            None => Err(self.err(
+                c,
+                pos,
+                pos + name.len(),
+                ErrorKind::Exec,
+                format!("undefined variable: {name}"),
+            )),
         }
     }
 
-    fn arg(&mut self, c: &Ctx, dot: &Value, e: &Expr, vars: &mut Vars, out: &mut Out) -> Result<Value, ExecError> {
+    fn arg(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        e: &Expr,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Value, Box<ExecError>> {
         self.step(c, e.pos(), 1)?;
         Ok(match e {
             Expr::Dot(_) => dot.clone(),
@@ -670,21 +982,54 @@ impl Exec<'_, '_> {
             },
             Expr::Str(_, s) => Value::Str(s.clone()),
             Expr::Field { pos, end, names } => {
-                let cmd = Command { pos: *pos, end: *end, args: Vec::new() };
-                self.field_chain(c, dot, &cmd, dot.clone(), names, *pos, *end, None, vars, out)?
+                let cmd = Command {
+                    pos: *pos,
+                    end: *end,
+                    args: Vec::new(),
+                };
+                self.field_chain(
+                    c,
+                    dot,
+                    &cmd,
+                    dot.clone(),
+                    names,
+                    *pos,
+                    *end,
+                    None,
+                    vars,
+                    out,
+                )?
             }
-            Expr::Variable { pos, end, name, names } => {
+            Expr::Variable {
+                pos,
+                end,
+                name,
+                names,
+            } => {
                 let base = self.var(c, *pos, name, vars)?;
                 if names.is_empty() {
                     base
                 } else {
-                    let cmd = Command { pos: *pos, end: *end, args: Vec::new() };
+                    let cmd = Command {
+                        pos: *pos,
+                        end: *end,
+                        args: Vec::new(),
+                    };
                     self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?
                 }
             }
-            Expr::Chain { pos, end, node, names } => {
+            Expr::Chain {
+                pos,
+                end,
+                node,
+                names,
+            } => {
                 let base = self.arg(c, dot, node, vars, out)?;
-                let cmd = Command { pos: *pos, end: *end, args: Vec::new() };
+                let cmd = Command {
+                    pos: *pos,
+                    end: *end,
+                    args: Vec::new(),
+                };
                 self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?
             }
             Expr::Pipe(_, p) => {
@@ -695,14 +1040,30 @@ impl Exec<'_, '_> {
                 v
             }
             Expr::Ident(pos, name) => {
-                let cmd = Command { pos: *pos, end: *pos + name.len(), args: vec![e.clone()] };
+                let cmd = Command {
+                    pos: *pos,
+                    end: *pos + name.len(),
+                    args: vec![e.clone()],
+                };
                 self.call(c, dot, &cmd, name, None, vars, out)?
             }
         })
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn field_chain(&mut self, c: &Ctx, dot: &Value, cmd: &Command, base: Value, names: &[String], pos: usize, end: usize, fin: Option<Value>, vars: &mut Vars, out: &mut Out) -> Result<Value, ExecError> {
+    fn field_chain(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        cmd: &Command,
+        base: Value,
+        names: &[String],
+        pos: usize,
+        end: usize,
+        fin: Option<Value>,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Value, Box<ExecError>> {
         let mut cur = base;
         for (i, name) in names.iter().enumerate() {
             let last = i + 1 == names.len();
@@ -710,27 +1071,52 @@ impl Exec<'_, '_> {
             cur = match &cur {
                 Value::Map(m) => {
                     if has_args {
-                        return Err(self.err(c, pos, end, ErrorKind::Exec, format!("{name} is not a method but has arguments")));
+                        return Err(self.err(
+                            c,
+                            pos,
+                            end,
+                            ErrorKind::Exec,
+                            format!("{name} is not a method but has arguments"),
+                        ));
                     }
                     m.borrow().get(name).cloned().unwrap_or(Value::Nil)
                 }
                 Value::Nil => {
-                    return Err(self.err(c, pos, end, ErrorKind::Exec, format!("nil pointer evaluating interface {{}}.{name}")));
+                    return Err(self.err(
+                        c,
+                        pos,
+                        end,
+                        ErrorKind::Exec,
+                        format!("nil pointer evaluating interface {{}}.{name}"),
+                    ));
                 }
                 Value::Object(o) => {
                     let mut args = Vec::new();
                     if last {
-                        for a in &cmd.args[1..] {
+                        for a in cmd.args.iter().skip(1) {
                             args.push(self.arg(c, dot, a, vars, out)?);
                         }
                         if let Some(f) = &fin {
                             args.push(f.clone());
                         }
                     }
-                    funcs::helm::object_member(o, name, &args).map_err(|m| self.err(c, pos, end, ErrorKind::Exec, m))?
+                    funcs::helm::object_member(o, name, &args)
+                        .map_err(|m| self.err(c, pos, end, ErrorKind::Exec, m))?
                 }
                 other => {
-                    return Err(self.err(c, pos, end, ErrorKind::Exec, format!("can't evaluate field {name} in type {}", other.type_name())));
+                    // Values reached through a map or a list are typed `interface {}` in Go.
+                    let ty = if i > 0 {
+                        "interface {}"
+                    } else {
+                        other.type_name()
+                    };
+                    return Err(self.err(
+                        c,
+                        pos,
+                        end,
+                        ErrorKind::Exec,
+                        format!("can't evaluate field {name} in type {ty}"),
+                    ));
                 }
             };
         }
@@ -738,13 +1124,28 @@ impl Exec<'_, '_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn call(&mut self, c: &Ctx, dot: &Value, cmd: &Command, name: &str, fin: Option<Value>, vars: &mut Vars, out: &mut Out) -> Result<Value, ExecError> {
+    fn call(
+        &mut self,
+        c: &Ctx,
+        dot: &Value,
+        cmd: &Command,
+        name: &str,
+        fin: Option<Value>,
+        vars: &mut Vars,
+        out: &mut Out,
+    ) -> Result<Value, Box<ExecError>> {
         let raw = &cmd.args[1..];
         // Short-circuit boolean operators get unevaluated operands.
         if name == "and" || name == "or" {
             let n = raw.len() + usize::from(fin.is_some());
             if n == 0 {
-                return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("wrong number of args for {name}: want at least 1 got 0")));
+                return Err(self.err(
+                    c,
+                    cmd.pos,
+                    cmd.end,
+                    ErrorKind::Exec,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
             }
             let mut last = Value::Nil;
             for a in raw {
@@ -765,18 +1166,49 @@ impl Exec<'_, '_> {
         if let Some(f) = fin {
             args.push(f);
         }
-        let call_err = |s: &Self, msg: String| s.err(c, cmd.pos, cmd.end, ErrorKind::Call, format!("error calling {name}: {msg}"));
+        let call_err = |s: &Self, msg: String| {
+            s.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Call,
+                format!("error calling {name}: {msg}"),
+            )
+        };
         match name {
             "include" => {
                 if args.len() != 2 {
-                    return Err(call_err(self, format!("wrong number of args for include: want 2 got {}", args.len())));
+                    return Err(call_err(
+                        self,
+                        format!(
+                            "wrong number of args for include: want 2 got {}",
+                            args.len()
+                        ),
+                    ));
                 }
                 let tname = match &args[0] {
                     Value::Str(s) => s.to_string(),
-                    other => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("wrong type for value; expected string; got {}", other.type_name()))),
+                    other => {
+                        return Err(self.err(
+                            c,
+                            cmd.pos,
+                            cmd.end,
+                            ErrorKind::Exec,
+                            format!(
+                                "wrong type for value; expected string; got {}",
+                                other.type_name()
+                            ),
+                        ))
+                    }
                 };
                 let Some(callee) = self.find(&tname) else {
-                    return Err(call_err(self, format!("template: no template {tname:?} associated with template {:?}", c.name)));
+                    return Err(call_err(
+                        self,
+                        format!(
+                            "template: no template {tname:?} associated with template {:?}",
+                            c.name
+                        ),
+                    ));
                 };
                 self.enter(c, cmd.pos).map_err(|mut e| {
                     e.msg = format!("error calling include: rendering template has a nested reference name: {tname}: unable to execute template");
@@ -784,24 +1216,50 @@ impl Exec<'_, '_> {
                 })?;
                 let mut sub = Out::default();
                 let mut v2 = vec![("$".to_string(), args[1].clone())];
-                let r = self.walk(&callee, &tname, &args[1], &callee.body.clone(), &mut v2, &mut sub);
+                let r = self.walk(
+                    &callee,
+                    &tname,
+                    &args[1],
+                    &callee.body.clone(),
+                    &mut v2,
+                    &mut sub,
+                );
                 self.depth -= 1;
-                r?;
+                if let Err(e) = r {
+                    return Err(self.wrap_nested(c, cmd, name, e));
+                }
                 Ok(Value::from(sub.buf))
             }
             "tpl" => {
                 if args.len() != 2 {
-                    return Err(call_err(self, format!("wrong number of args for tpl: want 2 got {}", args.len())));
+                    return Err(call_err(
+                        self,
+                        format!("wrong number of args for tpl: want 2 got {}", args.len()),
+                    ));
                 }
                 let text = match &args[0] {
                     Value::Str(s) => s.to_string(),
-                    other => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("wrong type for value; expected string; got {}", other.type_name()))),
+                    other => {
+                        return Err(self.err(
+                            c,
+                            cmd.pos,
+                            cmd.end,
+                            ErrorKind::Exec,
+                            format!(
+                                "wrong type for value; expected string; got {}",
+                                other.type_name()
+                            ),
+                        ))
+                    }
                 };
                 let tdot = args[1].clone();
                 // The parse name of a tpl string is the calling template's file.
                 let tname = match &tdot {
                     Value::Map(m) => m.borrow().get("Template").and_then(|t| match t {
-                        Value::Map(tm) => tm.borrow().get("Name").and_then(|n| n.as_str().map(str::to_string)),
+                        Value::Map(tm) => tm
+                            .borrow()
+                            .get("Name")
+                            .and_then(|n| n.as_str().map(str::to_string)),
                         _ => None,
                     }),
                     _ => None,
@@ -814,9 +1272,18 @@ impl Exec<'_, '_> {
                 })?;
                 let mut layer = HashMap::new();
                 for (dn, body) in parsed.defines {
-                    layer.insert(dn, Tmpl { src: src.clone(), body: Rc::new(body) });
+                    layer.insert(
+                        dn,
+                        Tmpl {
+                            src: src.clone(),
+                            body: Rc::new(body),
+                        },
+                    );
                 }
-                let t = Tmpl { src: src.clone(), body: Rc::new(parsed.root) };
+                let t = Tmpl {
+                    src: src.clone(),
+                    body: Rc::new(parsed.root),
+                };
                 self.enter(c, cmd.pos)?;
                 self.overlay.push(layer);
                 let mut sub = Out::default();
@@ -824,7 +1291,9 @@ impl Exec<'_, '_> {
                 let r = self.walk(&t, &tname, &tdot, &t.body.clone(), &mut v2, &mut sub);
                 self.overlay.pop();
                 self.depth -= 1;
-                r?;
+                if let Err(e) = r {
+                    return Err(self.wrap_nested(c, cmd, name, e));
+                }
                 Ok(Value::from(sub.buf.replace("<no value>", "")))
             }
             "fail" => {
@@ -833,7 +1302,13 @@ impl Exec<'_, '_> {
             }
             "required" => {
                 if args.len() != 2 {
-                    return Err(call_err(self, format!("wrong number of args for required: want 2 got {}", args.len())));
+                    return Err(call_err(
+                        self,
+                        format!(
+                            "wrong number of args for required: want 2 got {}",
+                            args.len()
+                        ),
+                    ));
                 }
                 let missing = match &args[1] {
                     Value::Nil => true,
@@ -851,14 +1326,29 @@ impl Exec<'_, '_> {
             }
             _ => {
                 let Some(f) = funcs::lookup(name) else {
-                    return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, format!("function {name:?} not defined")));
+                    return Err(self.err(
+                        c,
+                        cmd.pos,
+                        cmd.end,
+                        ErrorKind::Exec,
+                        format!("function {name:?} not defined"),
+                    ));
                 };
-                let mut fc = FnCtx { name, rng: &mut self.state.rng, nondet: false, work: 0 };
+                let mut fc = FnCtx {
+                    name,
+                    rng: &mut self.state.rng,
+                    nondet: false,
+                    work: 0,
+                };
                 let r = f(&mut fc, &args);
                 let (nondet, work) = (fc.nondet, fc.work);
                 if nondet {
                     let (line, _) = c.t.src.line_col(cmd.pos);
-                    self.state.nondet.push(Nondet { function: name.to_string(), file: c.t.src.name.to_string(), line });
+                    self.state.nondet.push(Nondet {
+                        function: name.to_string(),
+                        file: c.t.src.name.to_string(),
+                        line,
+                    });
                 }
                 self.step(c, cmd.pos, work)?;
                 match r {

@@ -36,7 +36,11 @@ pub fn format_float_v(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let (neg, digits, dp) = shortest_digits(f);
     let exp = dp - 1;
@@ -172,7 +176,10 @@ fn write_v(out: &mut String, v: &Value, depth: usize) {
                 out.push(']');
             }
             Object::KubeVersion { version, .. } => out.push_str(version),
-            Object::Time(t) => out.push_str(&super::funcs::crypto::format_time(*t, "2006-01-02 15:04:05 +0000 UTC")),
+            Object::Time(t) => out.push_str(&super::funcs::crypto::format_time(
+                *t,
+                "2006-01-02 15:04:05 +0000 UTC",
+            )),
         },
     }
 }
@@ -300,7 +307,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 chars.next();
                 if let Some(p) = args.get(argi).and_then(|a| a.as_int()) {
                     argi += 1;
-                    spec.prec = Some(p.max(0).min(1 << 16) as usize);
+                    spec.prec = Some(p.clamp(0, 1 << 16) as usize);
                 } else {
                     argi += 1;
                     out.push_str("%!(BADPREC)");
@@ -402,7 +409,13 @@ fn fmt_int(verb: char, spec: &Spec, i: i64) -> Option<String> {
         'o' => format!("{u:o}"),
         'O' => format!("0o{u:o}"),
         'b' => format!("{u:b}"),
-        'c' => return Some(pad(char::from_u32(i as u32).unwrap_or('\u{fffd}').to_string(), spec, false)),
+        'c' => {
+            return Some(pad(
+                char::from_u32(i as u32).unwrap_or('\u{fffd}').to_string(),
+                spec,
+                false,
+            ))
+        }
         'q' => {
             let c = char::from_u32(i as u32).unwrap_or('\u{fffd}');
             return Some(pad(format!("'{c}'"), spec, false));
@@ -619,10 +632,13 @@ mod tests {
         let s = |f: &str, a: Vec<Value>| sprintf(f, &a);
         assert_eq!(s("%d", vec![Value::Float(8080.0)]), "%!d(float64=8080)");
         assert_eq!(s("%s", vec![Value::Int(42)]), "%!s(int=42)");
-        assert_eq!(s("%05.1f", vec![Value::Float(3.14159)]), "003.1");
+        assert_eq!(s("%05.1f", vec![Value::Float(3.25)]), "003.2");
         assert_eq!(s("%q", vec![Value::str("a\"b")]), "\"a\\\"b\"");
         assert_eq!(s("%v-%v", vec![Value::Nil]), "<nil>-%!v(MISSING)");
-        assert_eq!(s("%d", vec![Value::Int(1), Value::str("x")]), "1%!(EXTRA string=x)");
+        assert_eq!(
+            s("%d", vec![Value::Int(1), Value::str("x")]),
+            "1%!(EXTRA string=x)"
+        );
         assert_eq!(s("%-4s|", vec![Value::str("ab")]), "ab  |");
         assert_eq!(s("%x", vec![Value::Int(255)]), "ff");
         assert_eq!(s("%e", vec![Value::Float(1234.5)]), "1.234500e+03");
@@ -638,9 +654,12 @@ mod tests {
         assert_eq!(sprint(&[Value::str("a"), Value::Int(2)]), "a2");
         assert_eq!(sprint(&[Value::Nil]), "<nil>");
         let m = Value::map(
-            [("b".to_string(), Value::Float(2.0)), ("a".to_string(), Value::Int(1))]
-                .into_iter()
-                .collect(),
+            [
+                ("b".to_string(), Value::Float(2.0)),
+                ("a".to_string(), Value::Int(1)),
+            ]
+            .into_iter()
+            .collect(),
         );
         assert_eq!(sprint_value(&m), "map[a:1 b:2]");
         assert_eq!(sprintln(&[Value::str("a"), Value::str("b")]), "a b\n");

@@ -89,15 +89,25 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         }
         let Some(_) = next else {
             if tstart < text_end {
-                toks.push(Token { tok: Tok::Text, start: tstart, end: text_end, space_before: false });
+                toks.push(Token {
+                    tok: Tok::Text,
+                    start: tstart,
+                    end: text_end,
+                    space_before: false,
+                });
             }
-            toks.push(Token { tok: Tok::Eof, start: src.len(), end: src.len(), space_before: false });
+            toks.push(Token {
+                tok: Tok::Eof,
+                start: src.len(),
+                end: src.len(),
+                space_before: false,
+            });
             return Ok(toks);
         };
         let delim = text_end;
         let mut inner = delim + 2;
-        let left_trim = bytes.get(inner) == Some(&b'-')
-            && bytes.get(inner + 1).is_some_and(|b| is_space(*b));
+        let left_trim =
+            bytes.get(inner) == Some(&b'-') && bytes.get(inner + 1).is_some_and(|b| is_space(*b));
         let mut tend = text_end;
         if left_trim {
             while tend > tstart && is_space(bytes[tend - 1]) {
@@ -106,7 +116,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             inner += 2;
         }
         if tstart < tend {
-            toks.push(Token { tok: Tok::Text, start: tstart, end: tend, space_before: false });
+            toks.push(Token {
+                tok: Tok::Text,
+                start: tstart,
+                end: tend,
+                space_before: false,
+            });
         }
         // Comment?
         let mut c = inner;
@@ -115,7 +130,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         }
         if src[c..].starts_with("/*") {
             let Some(close) = src[c + 2..].find("*/") else {
-                return Err(LexError { pos: delim, msg: "unclosed comment".into() });
+                return Err(LexError {
+                    pos: delim,
+                    msg: "unclosed comment".into(),
+                });
             };
             let mut after = c + 2 + close + 2;
             let rest = &src[after..];
@@ -129,19 +147,30 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 after += 4;
                 trim_next = true;
             } else {
-                return Err(LexError { pos: delim, msg: "comment ends before closing delimiter".into() });
+                return Err(LexError {
+                    pos: delim,
+                    msg: "comment ends before closing delimiter".into(),
+                });
             }
             pos = after;
             continue;
         }
-        toks.push(Token { tok: Tok::LeftDelim, start: delim, end: inner, space_before: false });
+        toks.push(Token {
+            tok: Tok::LeftDelim,
+            start: delim,
+            end: inner,
+            space_before: false,
+        });
         // Inside action.
         let mut p = inner;
         let mut space = left_trim;
         let mut paren_depth = 0i32;
         loop {
             if p >= src.len() {
-                return Err(LexError { pos: delim, msg: "unclosed action".into() });
+                return Err(LexError {
+                    pos: delim,
+                    msg: "unclosed action".into(),
+                });
             }
             let b = bytes[p];
             // Right delimiter with trim marker: ` -}}`.
@@ -151,7 +180,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                     q += 1;
                 }
                 if src[q..].starts_with("-}}") {
-                    toks.push(Token { tok: Tok::RightDelim, start: q, end: q + 3, space_before: true });
+                    toks.push(Token {
+                        tok: Tok::RightDelim,
+                        start: q,
+                        end: q + 3,
+                        space_before: true,
+                    });
                     pos = q + 3;
                     trim_next = true;
                     break;
@@ -161,7 +195,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 continue;
             }
             if src[p..].starts_with("}}") {
-                toks.push(Token { tok: Tok::RightDelim, start: p, end: p + 2, space_before: space });
+                toks.push(Token {
+                    tok: Tok::RightDelim,
+                    start: p,
+                    end: p + 2,
+                    space_before: space,
+                });
                 pos = p + 2;
                 trim_next = false;
                 break;
@@ -182,7 +221,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                     p += 1;
                     paren_depth -= 1;
                     if paren_depth < 0 {
-                        return Err(LexError { pos: p - 1, msg: "unexpected right paren".into() });
+                        return Err(LexError {
+                            pos: p - 1,
+                            msg: "unexpected right paren".into(),
+                        });
                     }
                     Tok::RParen
                 }
@@ -195,7 +237,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         p += 2;
                         Tok::Declare
                     } else {
-                        return Err(LexError { pos: p, msg: "expected :=".into() });
+                        return Err(LexError {
+                            pos: p,
+                            msg: "expected :=".into(),
+                        });
                     }
                 }
                 '=' => {
@@ -209,7 +254,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 }
                 '`' => {
                     let Some(close) = src[p + 1..].find('`') else {
-                        return Err(LexError { pos: p, msg: "unterminated raw quoted string".into() });
+                        return Err(LexError {
+                            pos: p,
+                            msg: "unterminated raw quoted string".into(),
+                        });
                     };
                     let s = src[p + 1..p + 1 + close].to_string();
                     p = p + 2 + close;
@@ -259,7 +307,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         }
                     }
                 }
-                c if c.is_ascii_digit() || ((c == '-' || c == '+') && bytes.get(p + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) => {
+                c if c.is_ascii_digit()
+                    || ((c == '-' || c == '+')
+                        && bytes
+                            .get(p + 1)
+                            .is_some_and(|b| b.is_ascii_digit() || *b == b'.')) =>
+                {
                     let q = scan_number(src, p);
                     let t = src[p..q].to_string();
                     p = q;
@@ -279,10 +332,18 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                     Tok::Ident(name)
                 }
                 c => {
-                    return Err(LexError { pos: p, msg: format!("unexpected {} in command", go_char_quote(c)) });
+                    return Err(LexError {
+                        pos: p,
+                        msg: format!("unexpected {} in command", go_char_quote(c)),
+                    });
                 }
             };
-            toks.push(Token { tok, start, end: p, space_before: space });
+            toks.push(Token {
+                tok,
+                start,
+                end: p,
+                space_before: space,
+            });
             space = false;
         }
     }
@@ -298,7 +359,10 @@ fn scan_number(src: &str, mut p: usize) -> usize {
         p += 1;
     }
     let mut hex = false;
-    if p + 1 < b.len() && b[p] == b'0' && matches!(b[p + 1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
+    if p + 1 < b.len()
+        && b[p] == b'0'
+        && matches!(b[p + 1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
+    {
         hex = matches!(b[p + 1], b'x' | b'X');
         p += 2;
     }
@@ -309,7 +373,10 @@ fn scan_number(src: &str, mut p: usize) -> usize {
             || c == b'.'
             || c.is_ascii_digit()
             || (hex && (c == b'p' || c == b'P'))
-            || ((c == b'+' || c == b'-') && p > 0 && matches!(b[p - 1], b'e' | b'E' | b'p' | b'P') && !(hex && matches!(b[p - 1], b'e' | b'E')))
+            || ((c == b'+' || c == b'-')
+                && p > 0
+                && matches!(b[p - 1], b'e' | b'E' | b'p' | b'P')
+                && !(hex && matches!(b[p - 1], b'e' | b'E')))
             || c == b'i';
         if !ok {
             break;
@@ -350,7 +417,12 @@ fn lex_quote(src: &str, start: usize) -> Result<(String, usize), LexError> {
                         for _ in 0..n {
                             match it.next() {
                                 Some((_, d)) if d.is_ascii_hexdigit() => h.push(d),
-                                _ => return Err(LexError { pos: start, msg: "invalid syntax".into() }),
+                                _ => {
+                                    return Err(LexError {
+                                        pos: start,
+                                        msg: "invalid syntax".into(),
+                                    })
+                                }
                             }
                         }
                         let v = u32::from_str_radix(&h, 16).unwrap_or(0xfffd);
@@ -365,19 +437,34 @@ fn lex_quote(src: &str, start: usize) -> Result<(String, usize), LexError> {
                         let mut v = e.to_digit(8).unwrap_or(0);
                         for _ in 0..2 {
                             match it.next() {
-                                Some((_, d)) if d.is_digit(8) => v = v * 8 + d.to_digit(8).unwrap_or(0),
-                                _ => return Err(LexError { pos: start, msg: "invalid syntax".into() }),
+                                Some((_, d)) if d.is_digit(8) => {
+                                    v = v * 8 + d.to_digit(8).unwrap_or(0)
+                                }
+                                _ => {
+                                    return Err(LexError {
+                                        pos: start,
+                                        msg: "invalid syntax".into(),
+                                    })
+                                }
                             }
                         }
                         out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                     }
-                    _ => return Err(LexError { pos: start, msg: "invalid syntax".into() }),
+                    _ => {
+                        return Err(LexError {
+                            pos: start,
+                            msg: "invalid syntax".into(),
+                        })
+                    }
                 }
             }
             c => out.push(c),
         }
     }
-    Err(LexError { pos: start, msg: "unterminated quoted string".into() })
+    Err(LexError {
+        pos: start,
+        msg: "unterminated quoted string".into(),
+    })
 }
 
 fn lex_char(src: &str, start: usize) -> Result<(i64, usize), LexError> {
@@ -391,14 +478,27 @@ fn lex_char(src: &str, start: usize) -> Result<(i64, usize), LexError> {
             Some((_, '\\')) => '\\' as i64,
             Some((_, '\'')) => '\'' as i64,
             Some((_, '0')) => 0,
-            _ => return Err(LexError { pos: start, msg: "invalid syntax".into() }),
+            _ => {
+                return Err(LexError {
+                    pos: start,
+                    msg: "invalid syntax".into(),
+                })
+            }
         },
         Some((_, c)) if c != '\'' && c != '\n' => c as i64,
-        _ => return Err(LexError { pos: start, msg: "unterminated character constant".into() }),
+        _ => {
+            return Err(LexError {
+                pos: start,
+                msg: "unterminated character constant".into(),
+            })
+        }
     };
     match it.next() {
         Some((i, '\'')) => Ok((v, start + 1 + i + 1)),
-        _ => Err(LexError { pos: start, msg: "unterminated character constant".into() }),
+        _ => Err(LexError {
+            pos: start,
+            msg: "unterminated character constant".into(),
+        }),
     }
 }
 
@@ -407,18 +507,28 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Tok> {
-        lex(src).map(|t| t.into_iter().map(|t| t.tok).collect()).unwrap_or_default()
+        lex(src)
+            .map(|t| t.into_iter().map(|t| t.tok).collect())
+            .unwrap_or_default()
     }
 
     #[test]
     fn trims_and_comments() {
         let src = "a  \n{{- .x -}}\n  b{{/* c */}}d";
         let toks = lex(src).unwrap_or_default();
-        let texts: Vec<&str> = toks.iter().filter(|t| t.tok == Tok::Text).map(|t| &src[t.start..t.end]).collect();
+        let texts: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.tok == Tok::Text)
+            .map(|t| &src[t.start..t.end])
+            .collect();
         assert_eq!(texts, vec!["a", "b", "d"]);
         let src = "x {{- /* c */ -}} y";
         let toks = lex(src).unwrap_or_default();
-        let texts: Vec<&str> = toks.iter().filter(|t| t.tok == Tok::Text).map(|t| &src[t.start..t.end]).collect();
+        let texts: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.tok == Tok::Text)
+            .map(|t| &src[t.start..t.end])
+            .collect();
         assert_eq!(texts, vec!["x", "y"]);
     }
 

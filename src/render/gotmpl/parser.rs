@@ -44,20 +44,36 @@ struct Parser<'a> {
 }
 
 fn err<T>(pos: usize, msg: impl Into<String>) -> Result<T, ParseError> {
-    Err(ParseError { pos, msg: msg.into() })
+    Err(ParseError {
+        pos,
+        msg: msg.into(),
+    })
 }
 
 /// Parses a template source. `is_func` tells which function names exist.
 pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
-    let toks = lex(src).map_err(|e| ParseError { pos: e.pos, msg: e.msg })?;
-    let mut p = Parser { toks, i: 0, depth: 0, range_depth: 0, defines: Vec::new(), is_func };
+    let toks = lex(src).map_err(|e| ParseError {
+        pos: e.pos,
+        msg: e.msg,
+    })?;
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+        range_depth: 0,
+        defines: Vec::new(),
+        is_func,
+    };
     let (root, term) = p.list(true)?;
     match term {
         Term::Eof => {}
         Term::End => return err(p.prev_pos(), "unexpected {{end}}"),
         Term::Else(pos) => return err(pos, "unexpected {{else}}"),
     }
-    Ok(Parsed { root, defines: p.defines })
+    Ok(Parsed {
+        root,
+        defines: p.defines,
+    })
 }
 
 impl Parser<'_> {
@@ -77,7 +93,9 @@ impl Parser<'_> {
         t
     }
     fn prev_pos(&self) -> usize {
-        self.toks.get(self.i.saturating_sub(1)).map_or(0, |t| t.start)
+        self.toks
+            .get(self.i.saturating_sub(1))
+            .map_or(0, |t| t.start)
     }
     fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
         let t = self.next();
@@ -101,7 +119,10 @@ impl Parser<'_> {
             let t = self.next();
             match t.tok {
                 Tok::Eof => return Ok((out, Term::Eof)),
-                Tok::Text => out.push(Node::Text { start: t.start, end: t.end }),
+                Tok::Text => out.push(Node::Text {
+                    start: t.start,
+                    end: t.end,
+                }),
                 Tok::LeftDelim => {
                     let kw = match &self.peek().tok {
                         Tok::Ident(s) => s.clone(),
@@ -138,7 +159,7 @@ impl Parser<'_> {
                             let (body, term) = self.list(false)?;
                             self.depth -= 1;
                             if !matches!(term, Term::End) {
-                                return err(kpos, "unexpected EOF");
+                                return err(self.peek().start, "unexpected EOF");
                             }
                             self.defines.push((name, body));
                         }
@@ -154,7 +175,11 @@ impl Parser<'_> {
                                 return err(kpos, "unexpected EOF");
                             }
                             self.defines.push((name.clone(), body));
-                            out.push(Node::Template { pos: kpos, name, pipe: Some(pipe) });
+                            out.push(Node::Template {
+                                pos: kpos,
+                                name,
+                                pipe: Some(pipe),
+                            });
                         }
                         "template" => {
                             self.next();
@@ -165,7 +190,11 @@ impl Parser<'_> {
                                 Some(self.pipeline(false, "template clause")?)
                             };
                             self.expect_right("template clause")?;
-                            out.push(Node::Template { pos: kpos, name, pipe });
+                            out.push(Node::Template {
+                                pos: kpos,
+                                name,
+                                pipe,
+                            });
                         }
                         "break" | "continue" => {
                             self.next();
@@ -173,7 +202,11 @@ impl Parser<'_> {
                                 return err(kpos, format!("{{{{{kw}}}}} outside {{{{range}}}}"));
                             }
                             self.expect_right(&kw)?;
-                            out.push(if kw == "break" { Node::Break(kpos) } else { Node::Continue(kpos) });
+                            out.push(if kw == "break" {
+                                Node::Break(kpos)
+                            } else {
+                                Node::Continue(kpos)
+                            });
                         }
                         _ => {
                             let pipe = self.pipeline(true, "command")?;
@@ -216,7 +249,7 @@ impl Parser<'_> {
         }
         let else_list = match term {
             Term::End => None,
-            Term::Eof => return err(pos, "unexpected EOF"),
+            Term::Eof => return err(self.peek().start, "unexpected EOF"),
             Term::Else(epos) => {
                 let chained = match (&self.peek().tok, kind) {
                     (Tok::Ident(s), BranchKind::If) if s == "if" => Some(BranchKind::If),
@@ -233,13 +266,22 @@ impl Parser<'_> {
                     match term2 {
                         Term::End => Some(el),
                         Term::Else(p) => return err(p, "expected end; found {{else}}"),
-                        Term::Eof => return err(epos, "unexpected EOF"),
+                        Term::Eof => {
+                            let _ = epos;
+                            return err(self.peek().start, "unexpected EOF");
+                        }
                     }
                 }
             }
         };
         self.depth -= 1;
-        Ok(Node::Branch(Box::new(Branch { kind, pos, pipe, list, else_list })))
+        Ok(Node::Branch(Box::new(Branch {
+            kind,
+            pos,
+            pipe,
+            list,
+            else_list,
+        })))
     }
 
     fn pipeline(&mut self, allow_decl: bool, ctx: &str) -> Result<Pipe, ParseError> {
@@ -293,7 +335,12 @@ impl Parser<'_> {
         if cmds.is_empty() {
             return err(pos, format!("missing value for {ctx}"));
         }
-        Ok(Pipe { pos, decl, is_assign, cmds })
+        Ok(Pipe {
+            pos,
+            decl,
+            is_assign,
+            cmds,
+        })
     }
 
     fn command(&mut self) -> Result<Command, ParseError> {
@@ -307,14 +354,20 @@ impl Parser<'_> {
             }
             if !args.is_empty() && !self.peek().space_before {
                 let t = self.peek().clone();
-                return err(t.start, format!("unexpected {} in operand", describe(&t.tok)));
+                return err(
+                    t.start,
+                    format!("unexpected {} in operand", describe(&t.tok)),
+                );
             }
             args.push(self.operand()?);
         }
         if args.is_empty() {
             return err(pos, "empty command");
         }
-        let end = self.toks.get(self.i.saturating_sub(1)).map_or(pos, |t| t.end);
+        let end = self
+            .toks
+            .get(self.i.saturating_sub(1))
+            .map_or(pos, |t| t.end);
         Ok(Command { pos, end, args })
     }
 
@@ -363,19 +416,38 @@ impl Parser<'_> {
                 let mut names = vec![f];
                 names.extend(self.chain_names());
                 let end = self.prev_end();
-                return Ok(Expr::Field { pos: chain_pos, end, names });
+                return Ok(Expr::Field {
+                    pos: chain_pos,
+                    end,
+                    names,
+                });
             }
             Tok::Variable(v) => {
                 let chain_pos = self.chain_pos().unwrap_or(pos);
                 let names = self.chain_names();
                 let end = self.prev_end();
-                return Ok(Expr::Variable { pos: chain_pos, end, name: v, names });
+                return Ok(Expr::Variable {
+                    pos: chain_pos,
+                    end,
+                    name: v,
+                    names,
+                });
             }
-            Tok::Number(text) => Expr::Number(pos, parse_number(&text).ok_or(ParseError {
+            Tok::Number(text) => Expr::Number(
                 pos,
-                msg: format!("bad number syntax: {text:?}"),
-            })?),
-            Tok::Char(c) => Expr::Number(pos, Number { int: Some(c), float: c as f64, is_float: false }),
+                parse_number(&text).ok_or(ParseError {
+                    pos,
+                    msg: format!("bad number syntax: {text:?}"),
+                })?,
+            ),
+            Tok::Char(c) => Expr::Number(
+                pos,
+                Number {
+                    int: Some(c),
+                    float: c as f64,
+                    is_float: false,
+                },
+            ),
             Tok::Str(s) => Expr::Str(pos, Rc::from(s.as_str())),
             Tok::LParen => {
                 self.enter(pos)?;
@@ -383,7 +455,7 @@ impl Parser<'_> {
                 self.depth -= 1;
                 let close = self.next();
                 if close.tok != Tok::RParen {
-                    return err(close.start, format!("unclosed left paren"));
+                    return err(close.start, "unclosed left paren".to_string());
                 }
                 Expr::Pipe(pos, Box::new(p))
             }
@@ -394,7 +466,12 @@ impl Parser<'_> {
             if !self.peek().space_before {
                 match expr {
                     Expr::Pipe(..) => {}
-                    Expr::Dot(_) | Expr::Nil(_) | Expr::Bool(..) | Expr::Number(..) | Expr::Str(..) | Expr::Ident(..) => {
+                    Expr::Dot(_)
+                    | Expr::Nil(_)
+                    | Expr::Bool(..)
+                    | Expr::Number(..)
+                    | Expr::Str(..)
+                    | Expr::Ident(..) => {
                         return err(self.peek().start, "unexpected . after term");
                     }
                     _ => {}
@@ -402,7 +479,12 @@ impl Parser<'_> {
                 let chain_pos = self.chain_pos().unwrap_or(pos);
                 let names = self.chain_names();
                 let end = self.prev_end();
-                return Ok(Expr::Chain { pos: chain_pos, end, node: Box::new(expr), names });
+                return Ok(Expr::Chain {
+                    pos: chain_pos,
+                    end,
+                    node: Box::new(expr),
+                    names,
+                });
             }
         }
         Ok(expr)
@@ -454,7 +536,8 @@ pub fn parse_number(text: &str) -> Option<Number> {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(b) = lower.strip_prefix("0b") {
         i64::from_str_radix(b, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit()) {
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
+    {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else if lower.bytes().all(|b| b.is_ascii_digit()) && !lower.is_empty() {
         lower.parse::<i64>().ok()
@@ -470,14 +553,22 @@ pub fn parse_number(text: &str) -> Option<Number> {
     } else {
         lower.parse::<f64>().ok().map(|f| if neg { -f } else { f })
     }?;
-    let is_float = if is_hex { lower.contains('p') } else { lower.contains(['.', 'e']) };
+    let is_float = if is_hex {
+        lower.contains('p')
+    } else {
+        lower.contains(['.', 'e'])
+    };
     // A float literal with an integral value still counts as an integer to Go's parser,
     // but idealConstant prefers float64 because the text has `.`/`e`.
     let int = if is_float { None } else { int };
     if int.is_none() && !is_float {
         return None;
     }
-    Some(Number { int, float, is_float })
+    Some(Number {
+        int,
+        float,
+        is_float,
+    })
 }
 
 fn parse_hex_float(s: &str) -> Option<f64> {
@@ -542,11 +633,23 @@ mod tests {
 
     #[test]
     fn numbers() {
-        let n = parse_number("0x1F").unwrap_or(Number { int: None, float: 0.0, is_float: true });
+        let n = parse_number("0x1F").unwrap_or(Number {
+            int: None,
+            float: 0.0,
+            is_float: true,
+        });
         assert_eq!(n.int, Some(31));
-        let n = parse_number("1e3").unwrap_or(Number { int: Some(0), float: 0.0, is_float: false });
+        let n = parse_number("1e3").unwrap_or(Number {
+            int: Some(0),
+            float: 0.0,
+            is_float: false,
+        });
         assert!(n.is_float && n.float == 1000.0);
-        let n = parse_number("0x1p20").unwrap_or(Number { int: None, float: 0.0, is_float: false });
+        let n = parse_number("0x1p20").unwrap_or(Number {
+            int: None,
+            float: 0.0,
+            is_float: false,
+        });
         assert!(n.is_float && n.float == 1048576.0);
         assert_eq!(parse_number("-7").and_then(|n| n.int), Some(-7));
         assert!(parse_number("1.2.3").is_none());

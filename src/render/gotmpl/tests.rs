@@ -27,16 +27,25 @@ fn actions_and_text() {
     assert_eq!(run("a{{ .x }}b", "x: 1"), "a1b");
     assert_eq!(run("a  {{- .x -}}  b", "x: hi"), "ahib");
     assert_eq!(run("{{ .missing }}", "x: 1"), "<no value>");
-    assert_eq!(run("{{ .big }} {{ .f }}", "big: 1000000\nf: 1.5"), "1e+06 1.5");
-    assert_eq!(run("{{ 3 }} {{ 1.0 }} {{ 0x10 }} {{ 'a' }}", ""), "3 1 16 97");
-    assert_eq!(run("{{ .m }}", "m: {b: 2, a: [x, y]}"), "map[a:[x true] b:2]");
+    assert_eq!(
+        run("{{ .big }} {{ .f }}", "big: 1000000\nf: 1.5"),
+        "1e+06 1.5"
+    );
+    assert_eq!(
+        run("{{ 3 }} {{ 1.0 }} {{ 0x10 }} {{ 'a' }}", ""),
+        "3 1 16 97"
+    );
+    assert_eq!(
+        run("{{ .m }}", "m: {b: 2, a: [x, y]}"),
+        "map[a:[x true] b:2]"
+    );
 }
 
 #[test]
 fn nil_pointer_error_has_position() {
     assert_eq!(
         run("line1\n  {{ .Values.nope.deeper }}", "Values: {}"),
-        "ERR template: t.yaml:2:5: executing \"t.yaml\" at <.Values.nope.deeper>: nil pointer evaluating interface {}.deeper"
+        "ERR template: t.yaml:2:12: executing \"t.yaml\" at <.Values.nope.deeper>: nil pointer evaluating interface {}.deeper"
     );
 }
 
@@ -46,37 +55,82 @@ fn control_flow() {
     assert_eq!(run(t, "a: 1"), "A");
     assert_eq!(run(t, "b: x"), "B");
     assert_eq!(run(t, "a: 0"), "C");
-    assert_eq!(run("{{ with .x }}{{ . }}{{ else }}none{{ end }}", "x: ''"), "none");
+    assert_eq!(
+        run("{{ with .x }}{{ . }}{{ else }}none{{ end }}", "x: ''"),
+        "none"
+    );
     assert_eq!(run("{{ with $v := .x }}{{ $v }}{{ end }}", "x: q"), "q");
-    assert_eq!(run("{{ range $i, $v := .l }}{{ $i }}={{ $v }},{{ end }}", "l: [a, b]"), "0=a,1=b,");
-    assert_eq!(run("{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}", "m: {z: 1, a: 2}"), "a=2;z=1;");
-    assert_eq!(run("{{ range .l }}x{{ else }}empty{{ end }}", "l: []"), "empty");
+    assert_eq!(
+        run(
+            "{{ range $i, $v := .l }}{{ $i }}={{ $v }},{{ end }}",
+            "l: [a, b]"
+        ),
+        "0=a,1=b,"
+    );
+    assert_eq!(
+        run(
+            "{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}",
+            "m: {z: 1, a: 2}"
+        ),
+        "a=2;z=1;"
+    );
+    assert_eq!(
+        run("{{ range .l }}x{{ else }}empty{{ end }}", "l: []"),
+        "empty"
+    );
     assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}", ""), "012");
     assert_eq!(
         run("{{ range .l }}{{ if eq . 2 }}{{ end }}{{ end }}", "l: [1]"),
-        "ERR template: t.yaml:1:20: executing \"t.yaml\" at <eq . 2>: error calling eq: incompatible types for comparison"
+        "ERR template: t.yaml:1:20: executing \"t.yaml\" at <eq . 2>: error calling eq: incompatible types for comparison: float64 and int"
     );
     assert_eq!(run("{{ range until 6 }}{{ if eq . 2 }}{{ continue }}{{ end }}{{ if eq . 4 }}{{ break }}{{ end }}{{ . }}{{ end }}", ""), "013");
 }
 
 #[test]
 fn variables_and_scope() {
-    assert_eq!(run("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ $y := 3 }}{{ end }}{{ $x }}", ""), "2");
-    assert_eq!(run("{{ $x := .a }}{{ with .b }}{{ $.a }}{{ $x }}{{ . }}{{ end }}", "a: A\nb: B"), "AAB");
+    assert_eq!(
+        run(
+            "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ $y := 3 }}{{ end }}{{ $x }}",
+            ""
+        ),
+        "2"
+    );
+    assert_eq!(
+        run(
+            "{{ $x := .a }}{{ with .b }}{{ $.a }}{{ $x }}{{ . }}{{ end }}",
+            "a: A\nb: B"
+        ),
+        "AAB"
+    );
     assert!(run("{{ if true }}{{ $y := 3 }}{{ end }}{{ $y }}", "").starts_with("ERR"));
 }
 
 #[test]
 fn and_or_return_operands_and_short_circuit() {
-    assert_eq!(run("{{ and 1 0 \"x\" }}|{{ or 0 \"\" \"y\" }}|{{ or 0 false }}", ""), "0|y|false");
+    assert_eq!(
+        run(
+            "{{ and 1 0 \"x\" }}|{{ or 0 \"\" \"y\" }}|{{ or 0 false }}",
+            ""
+        ),
+        "0|y|false"
+    );
     // The second operand would fail if evaluated.
-    assert_eq!(run("{{ if and .a .a.b }}yes{{ else }}no{{ end }}", "a: null"), "no");
+    assert_eq!(
+        run("{{ if and .a .a.b }}yes{{ else }}no{{ end }}", "a: null"),
+        "no"
+    );
     assert_eq!(run("{{ not 0 }} {{ not \"x\" }}", ""), "true false");
 }
 
 #[test]
 fn comparisons_follow_go() {
-    assert_eq!(run("{{ eq 1 1 }} {{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ ge 2.5 2.5 }}", ""), "true true true true true");
+    assert_eq!(
+        run(
+            "{{ eq 1 1 }} {{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ ge 2.5 2.5 }}",
+            ""
+        ),
+        "true true true true true"
+    );
     assert!(run("{{ eq .x 3 }}", "x: 3").contains("incompatible types for comparison"));
     assert_eq!(run("{{ eq .missing \"x\" }}", "a: 1"), "false");
     assert!(run("{{ lt .missing 1 }}", "a: 1").contains("invalid type for comparison"));
@@ -92,11 +146,26 @@ fn defines_templates_blocks() {
 
 #[test]
 fn printf_and_print() {
-    assert_eq!(run("{{ printf \"%d-%s-%v\" 3 \"x\" .f }}", "f: 8080"), "3-x-8080");
-    assert_eq!(run("{{ printf \"%d\" .f }}", "f: 8080"), "%!d(float64=8080)");
-    assert_eq!(run("{{ print 1 2 \"a\" 3 }}|{{ println \"a\" 1 }}", ""), "1 2a3|a 1\n");
+    assert_eq!(
+        run("{{ printf \"%d-%s-%v\" 3 \"x\" .f }}", "f: 8080"),
+        "3-x-8080"
+    );
+    assert_eq!(
+        run("{{ printf \"%d\" .f }}", "f: 8080"),
+        "%!d(float64=8080)"
+    );
+    assert_eq!(
+        run("{{ print 1 2 \"a\" 3 }}|{{ println \"a\" 1 }}", ""),
+        "1 2a3|a 1\n"
+    );
     assert_eq!(run("{{ print nil }}", ""), "<nil>");
-    assert_eq!(run("{{ html \"<a&b>\" }} {{ js \"it's\" }} {{ urlquery \"a b&c\" }}", ""), "&lt;a&amp;b&gt; it\\'s a+b%26c");
+    assert_eq!(
+        run(
+            "{{ html \"<a&b>\" }} {{ js \"it's\" }} {{ urlquery \"a b&c\" }}",
+            ""
+        ),
+        "&lt;a&amp;b&gt; it\\'s a+b%26c"
+    );
 }
 
 #[test]
@@ -107,20 +176,86 @@ fn index_len_slice() {
 
 #[test]
 fn sprig_common() {
-    assert_eq!(run("{{ .x | default \"d\" | quote }} {{ 0 | default 5 }} {{ quote .missing }}|", "x: ''"), "\"d\" 5 |");
+    assert_eq!(
+        run(
+            "{{ .x | default \"d\" | quote }} {{ 0 | default 5 }} {{ quote .missing }}|",
+            "x: ''"
+        ),
+        "\"d\" 5 |"
+    );
     assert_eq!(run("{{ \"a\\nb\" | nindent 2 }}", ""), "\n  a\n  b");
-    assert_eq!(run("{{ trunc 3 \"abcdef\" }} {{ trunc -2 \"abcdef\" }} {{ trimSuffix \"-\" \"a-\" }}", ""), "abc ef a");
-    assert_eq!(run("{{ list 1 2 | toJson }} {{ dict \"b\" 1 \"a\" \"<\" | toJson }}", ""), "[1,2] {\"a\":\"\\u003c\",\"b\":1}");
-    assert_eq!(run("{{ toYaml .v }}", "v: {a: [1, 2], b: {c: yes}}"), "a:\n- 1\n- 2\nb:\n  c: true");
-    assert_eq!(run("{{ $d := dict }}{{ $_ := set $d \"k\" 1 }}{{ hasKey $d \"k\" }} {{ keys $d }}", ""), "true [k]");
-    assert_eq!(run("{{ semverCompare \">=1.21-0\" \"v1.35.0\" }} {{ ternary \"a\" \"b\" false }}", ""), "true b");
-    assert_eq!(run("{{ sha256sum \"x\" | trunc 8 }} {{ b64enc \"hi\" }} {{ b64dec \"aGk=\" }}", ""), "2d711642 aGk= hi");
+    assert_eq!(
+        run(
+            "{{ trunc 3 \"abcdef\" }} {{ trunc -2 \"abcdef\" }} {{ trimSuffix \"-\" \"a-\" }}",
+            ""
+        ),
+        "abc ef a"
+    );
+    assert_eq!(
+        run(
+            "{{ list 1 2 | toJson }} {{ dict \"b\" 1 \"a\" \"<\" | toJson }}",
+            ""
+        ),
+        "[1,2] {\"a\":\"\\u003c\",\"b\":1}"
+    );
+    assert_eq!(
+        run("{{ toYaml .v }}", "v: {a: [1, 2], b: {c: yes}}"),
+        "a:\n- 1\n- 2\nb:\n  c: true"
+    );
+    assert_eq!(
+        run(
+            "{{ $d := dict }}{{ $_ := set $d \"k\" 1 }}{{ hasKey $d \"k\" }} {{ keys $d }}",
+            ""
+        ),
+        "true [k]"
+    );
+    assert_eq!(
+        run(
+            "{{ semverCompare \">=1.21-0\" \"v1.35.0\" }} {{ ternary \"a\" \"b\" false }}",
+            ""
+        ),
+        "true b"
+    );
+    assert_eq!(
+        run(
+            "{{ sha256sum \"x\" | trunc 8 }} {{ b64enc \"hi\" }} {{ b64dec \"aGk=\" }}",
+            ""
+        ),
+        "2d711642 aGk= hi"
+    );
     assert_eq!(run("{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }} {{ regexMatch \"^[a-z]+$\" \"abc\" }}", ""), "-W-xxW- true");
-    assert_eq!(run("{{ typeOf .f }} {{ typeOf 1 }} {{ kindOf .l }} {{ typeOf (add 1 2) }}", "f: 1\nl: []"), "float64 int slice int64");
-    assert_eq!(run("{{ merge (dict) .a .b | toJson }} {{ .a | toJson }}", "a: {x: 1}\nb: {x: 2, w: 3}"), "{\"w\":3,\"x\":1} {\"x\":1}");
-    assert_eq!(run("{{ mergeOverwrite (dict \"x\" 1) (dict \"x\" 2) | toJson }}", ""), "{\"x\":2}");
-    assert_eq!(run("{{ dig \"a\" \"b\" \"def\" .m }} {{ dig \"a\" \"z\" \"def\" .m }}", "m: {a: {b: v}}"), "v def");
-    assert_eq!(run("{{ tpl \"{{ .x }}-{{ .z }}\" . }}", "x: 1\nz: 2"), "1-2");
+    assert_eq!(
+        run(
+            "{{ typeOf .f }} {{ typeOf 1 }} {{ kindOf .l }} {{ typeOf (add 1 2) }}",
+            "f: 1\nl: []"
+        ),
+        "float64 int slice int64"
+    );
+    assert_eq!(
+        run(
+            "{{ merge (dict) .a .b | toJson }} {{ .a | toJson }}",
+            "a: {x: 1}\nb: {x: 2, w: 3}"
+        ),
+        "{\"w\":3,\"x\":1} {\"x\":1}"
+    );
+    assert_eq!(
+        run(
+            "{{ mergeOverwrite (dict \"x\" 1) (dict \"x\" 2) | toJson }}",
+            ""
+        ),
+        "{\"x\":2}"
+    );
+    assert_eq!(
+        run(
+            "{{ dig \"a\" \"b\" \"def\" .m }} {{ dig \"a\" \"z\" \"def\" .m }}",
+            "m: {a: {b: v}}"
+        ),
+        "v def"
+    );
+    assert_eq!(
+        run("{{ tpl \"{{ .x }}-{{ .z }}\" . }}", "x: 1\nz: 2"),
+        "1-2"
+    );
 }
 
 #[test]
@@ -134,10 +269,29 @@ fn fail_and_required() {
 
 #[test]
 fn budgets_stop_runaways() {
-    let lim = Limits { max_steps: 200_000, ..Limits::default() };
+    let lim = Limits {
+        max_steps: 200_000,
+        ..Limits::default()
+    };
     assert!(run_with("{{ range until 100000000 }}x{{ end }}", "", lim).contains("ERR"));
-    assert!(run_with("{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}", "", Limits { max_depth: 50, ..lim }).contains("nested reference name: r"));
-    assert!(run_with("{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", "", Limits { max_depth: 50, ..lim }).contains("ERR"));
+    assert!(run_with(
+        "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
+        "",
+        Limits {
+            max_depth: 50,
+            ..lim
+        }
+    )
+    .contains("nested reference name: r"));
+    assert!(run_with(
+        "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}",
+        "",
+        Limits {
+            max_depth: 50,
+            ..lim
+        }
+    )
+    .contains("ERR"));
 }
 
 #[test]
@@ -156,7 +310,10 @@ fn source_map_points_at_template_lines() {
     let dot = crate::render::yaml::load("Values: {x: hello}").unwrap_or_default();
     let (out, map) = set.execute("t.yaml", dot, &mut st).unwrap_or_default();
     assert_eq!(out, "a: 1\nb: hello\nc: 3\n");
-    let at = |needle: &str| map.locate(&out, out.find(needle).unwrap_or(0)).map(|l| (l.line, l.col, l.values_path));
+    let at = |needle: &str| {
+        map.locate(&out, out.find(needle).unwrap_or(0))
+            .map(|l| (l.line, l.col, l.values_path))
+    };
     assert_eq!(at("hello"), Some((2, 7, Some("x".to_string()))));
     assert_eq!(at("c: 3").map(|l| l.0), Some(3));
     assert_eq!(at("b:").map(|l| (l.0, l.1)), Some((2, 1)));

@@ -225,10 +225,7 @@ impl Value {
                 Object::Files(f) => {
                     let mut o = serde_json::Map::new();
                     for (k, v) in f {
-                        o.insert(
-                            k.clone(),
-                            J::Array(v.iter().map(|b| J::from(*b)).collect()),
-                        );
+                        o.insert(k.clone(), J::Array(v.iter().map(|b| J::from(*b)).collect()));
                     }
                     J::Object(o)
                 }
@@ -238,7 +235,10 @@ impl Value {
                     major,
                     minor,
                 } => serde_json::json!({"Version": version, "Major": major, "Minor": minor}),
-                Object::Time(t) => J::String(crate::render::gotmpl::funcs::crypto::format_time(*t, "2006-01-02T15:04:05Z07:00")),
+                Object::Time(t) => J::String(crate::render::gotmpl::funcs::crypto::format_time(
+                    *t,
+                    "2006-01-02T15:04:05Z07:00",
+                )),
             },
         })
     }

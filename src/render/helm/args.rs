@@ -83,32 +83,45 @@ pub struct TemplateArgs {
     pub flags: RenderFlags,
 }
 
-fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
+/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
+pub fn render_output(chart: &std::path::Path, opts: &HelmOptions) -> (String, String, i32) {
     if !chart.exists() {
-        let _ = writeln!(std::io::stderr(), "Error: chart path {} does not exist", chart.display());
-        return 2;
+        return (
+            String::new(),
+            format!("Error: chart path {} does not exist\n", chart.display()),
+            2,
+        );
     }
     match render_chart(chart, opts) {
-        Ok(r) => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(format_like_helm_template(&r).as_bytes()).is_err() {
-                return 1;
-            }
-            0
-        }
-        Err(e) => {
-            let _ = write!(std::io::stderr(), "{}", helm_error_text(&e));
-            1
-        }
+        Ok(r) => (format_like_helm_template(&r), String::new(), 0),
+        Err(e) => (String::new(), helm_error_text(&e), 1),
     }
+}
+
+fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
+    let (out, err, rc) = render_output(chart, opts);
+    if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
+        return 1;
+    }
+    let _ = std::io::stderr().write_all(err.as_bytes());
+    rc
 }
 
 /// What `helm template` writes to stderr for a failed render.
 pub fn helm_error_text(e: &RenderError) -> String {
-    format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n")
+    match e {
+        // Checked by helm's command before rendering starts: no rendering hint.
+        RenderError::Dependency(_) | RenderError::Values(_) => format!("Error: {e}\n"),
+        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
+    }
 }
 
 impl RenderArgs {
+    /// The render options these arguments describe.
+    pub fn options(&self) -> HelmOptions {
+        self.flags.options(&self.release)
+    }
+
     /// Renders and prints; returns the exit code (0 ok, 1 render error, 2 usage error).
     pub fn run(&self) -> i32 {
         run_render(&self.chart, &self.flags.options(&self.release))
@@ -116,6 +129,11 @@ impl RenderArgs {
 }
 
 impl TemplateArgs {
+    /// The render options these arguments describe.
+    pub fn options(&self) -> HelmOptions {
+        self.flags.options(&self.release)
+    }
+
     /// Renders and prints; returns the exit code (0 ok, 1 render error, 2 usage error).
     pub fn run(&self) -> i32 {
         run_render(&self.chart, &self.flags.options(&self.release))

@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::render::gotmpl::value::{Map, Value};
-use crate::render::helm::values::parse_values;
 use crate::render::yaml;
 
 /// Maximum total bytes read for one chart (archives included).
@@ -113,7 +112,8 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
     let files = if path.is_dir() {
         read_dir_files(path)?
     } else {
-        let bytes = std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
         read_archive(&bytes, &path.display().to_string())?
     };
     from_files(files, &path.display().to_string())
@@ -129,7 +129,10 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
     while let Some((dir, rel, depth)) = stack.pop() {
         if depth > MAX_WALK_DEPTH {
-            return Err(LoadError(format!("{}: directory nesting too deep", dir.display())));
+            return Err(LoadError(format!(
+                "{}: directory nesting too deep",
+                dir.display()
+            )));
         }
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .map_err(|e| LoadError(format!("{}: {e}", dir.display())))?
@@ -138,8 +141,14 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name().to_string_lossy().into_owned();
-            let rp = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-            let Ok(meta) = std::fs::metadata(e.path()) else { continue };
+            let rp = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(meta) = std::fs::metadata(e.path()) else {
+                continue;
+            };
             if ignore.ignored(&rp, meta.is_dir()) {
                 continue;
             }
@@ -148,9 +157,14 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             } else if meta.is_file() {
                 total += meta.len();
                 if total > MAX_CHART_BYTES {
-                    return Err(LoadError(format!("{}: chart is larger than {} bytes", root.display(), MAX_CHART_BYTES)));
+                    return Err(LoadError(format!(
+                        "{}: chart is larger than {} bytes",
+                        root.display(),
+                        MAX_CHART_BYTES
+                    )));
                 }
-                let data = std::fs::read(e.path()).map_err(|err| LoadError(format!("{}: {err}", e.path().display())))?;
+                let data = std::fs::read(e.path())
+                    .map_err(|err| LoadError(format!("{}: {err}", e.path().display())))?;
                 out.push((rp, data));
             }
         }
@@ -165,34 +179,56 @@ pub fn read_archive(bytes: &[u8], name: &str) -> Result<Vec<(String, Vec<u8>)>, 
     let gz = flate2::read::GzDecoder::new(bytes);
     let mut ar = tar::Archive::new(gz.take(MAX_CHART_BYTES));
     let mut out = Vec::new();
-    let entries = ar.entries().map_err(|e| LoadError(format!("{name}: {e}")))?;
+    let entries = ar
+        .entries()
+        .map_err(|e| LoadError(format!("{name}: {e}")))?;
     for ent in entries {
         let mut ent = ent.map_err(|e| LoadError(format!("{name}: {e}")))?;
         if !ent.header().entry_type().is_file() {
             continue;
         }
-        let p = ent.path().map_err(|e| LoadError(format!("{name}: {e}")))?.to_string_lossy().replace('\\', "/");
+        let p = ent
+            .path()
+            .map_err(|e| LoadError(format!("{name}: {e}")))?
+            .to_string_lossy()
+            .replace('\\', "/");
         let rel = match p.split_once('/') {
             Some((_, r)) => r.to_string(),
             None => continue,
         };
         if rel.split('/').any(|c| c == "..") {
-            return Err(LoadError(format!("{name}: chart illegally contains content outside the base directory: {p:?}")));
+            return Err(LoadError(format!(
+                "{name}: chart illegally contains content outside the base directory: {p:?}"
+            )));
         }
         let mut data = Vec::new();
-        ent.read_to_end(&mut data).map_err(|e| LoadError(format!("{name}: {e}")))?;
+        ent.read_to_end(&mut data)
+            .map_err(|e| LoadError(format!("{name}: {e}")))?;
         out.push((rel, data));
     }
     if out.is_empty() {
         return Err(LoadError(format!("{name}: no files in chart archive")));
     }
     // Honour the archive's own .helmignore.
-    let ignore = out.iter().find(|(p, _)| p == ".helmignore").map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)));
+    let ignore = out
+        .iter()
+        .find(|(p, _)| p == ".helmignore")
+        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)));
     if let Some(ig) = ignore {
         out.retain(|(p, _)| {
             let mut acc = String::new();
-            for comp in p.split('/').collect::<Vec<_>>().split_last().map(|(_, dirs)| dirs.to_vec()).unwrap_or_default() {
-                acc = if acc.is_empty() { comp.to_string() } else { format!("{acc}/{comp}") };
+            for comp in p
+                .split('/')
+                .collect::<Vec<_>>()
+                .split_last()
+                .map(|(_, dirs)| dirs.to_vec())
+                .unwrap_or_default()
+            {
+                acc = if acc.is_empty() {
+                    comp.to_string()
+                } else {
+                    format!("{acc}/{comp}")
+                };
                 if ig.ignored(&acc, true) {
                     return false;
                 }
@@ -222,7 +258,9 @@ fn parse_deps(v: Option<&Value>) -> Vec<Dependency> {
                 let alias = str_field(&m, "alias");
                 let cond = str_field(&m, "condition");
                 let tags = match m.get("tags") {
-                    Some(Value::List(t)) => t.iter().map(crate::render::gotmpl::funcs::strval).collect(),
+                    Some(Value::List(t)) => {
+                        t.iter().map(crate::render::gotmpl::funcs::strval).collect()
+                    }
                     _ => Vec::new(),
                 };
                 let import_values = match m.get("import-values") {
@@ -261,19 +299,36 @@ fn metadata_map(m: &Map) -> Map {
     for (k, g) in fields {
         out.insert(g.to_string(), Value::from(str_field(m, k)));
     }
-    for (k, g) in [("sources", "Sources"), ("keywords", "Keywords"), ("maintainers", "Maintainers"), ("dependencies", "Dependencies")] {
+    for (k, g) in [
+        ("sources", "Sources"),
+        ("keywords", "Keywords"),
+        ("maintainers", "Maintainers"),
+        ("dependencies", "Dependencies"),
+    ] {
         out.insert(g.to_string(), m.get(k).cloned().unwrap_or(Value::Nil));
     }
-    out.insert("Annotations".into(), m.get("annotations").cloned().unwrap_or(Value::Nil));
-    out.insert("Deprecated".into(), Value::Bool(matches!(m.get("deprecated"), Some(Value::Bool(true)))));
+    out.insert(
+        "Annotations".into(),
+        m.get("annotations").cloned().unwrap_or(Value::Nil),
+    );
+    out.insert(
+        "Deprecated".into(),
+        Value::Bool(matches!(m.get("deprecated"), Some(Value::Bool(true)))),
+    );
     out
 }
 
 /// Builds a chart from its files (paths relative to the chart root).
 pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, LoadError> {
     let mut c = Chart::default();
-    let get = |name: &str| files.iter().find(|(p, _)| p == name).map(|(_, d)| String::from_utf8_lossy(d).into_owned());
-    let chart_yaml = get("Chart.yaml").ok_or_else(|| LoadError(format!("Chart.yaml file is missing in {origin}")))?;
+    let get = |name: &str| {
+        files
+            .iter()
+            .find(|(p, _)| p == name)
+            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+    };
+    let chart_yaml = get("Chart.yaml")
+        .ok_or_else(|| LoadError(format!("Chart.yaml file is missing in {origin}")))?;
     let meta = match yaml::load(&chart_yaml) {
         Ok(Value::Map(m)) => m.borrow().clone(),
         Ok(_) => Map::new(),
@@ -281,7 +336,9 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
     };
     c.name = str_field(&meta, "name");
     if c.name.is_empty() {
-        return Err(LoadError(format!("validation: chart.metadata.name is required ({origin})")));
+        return Err(LoadError(format!(
+            "validation: chart.metadata.name is required ({origin})"
+        )));
     }
     c.api_version = str_field(&meta, "apiVersion");
     c.chart_type = str_field(&meta, "type");
@@ -297,21 +354,34 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
     }
     c.metadata = metadata_map(&meta);
     if let Some(v) = get("values.yaml") {
-        c.values = parse_values(&v, &format!("{origin}/values.yaml")).map_err(|e| LoadError(e.0))?;
+        c.values = match yaml::load(&v) {
+            Ok(Value::Map(m)) => m.borrow().clone(),
+            Ok(Value::Nil) => Map::new(),
+            Ok(_) => return Err(LoadError("cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}".into())),
+            Err(e) => {
+                let m = if e.0.starts_with("error converting") { e.0 } else { format!("error converting YAML to JSON: {}", e.0) };
+                return Err(LoadError(format!("cannot load values.yaml: cannot unmarshal yaml document: {m}")));
+            }
+        };
     }
     // Subcharts: group files under charts/<dir>/… and charts/*.tgz.
     let mut sub_dirs: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for (p, d) in files {
         match p.as_str() {
-            "Chart.yaml" | "values.yaml" | "requirements.yaml" | "requirements.lock" | "Chart.lock" | "values.schema.json" => continue,
+            "Chart.yaml" | "values.yaml" | "requirements.yaml" | "requirements.lock"
+            | "Chart.lock" | "values.schema.json" => continue,
             _ => {}
         }
         if let Some(rest) = p.strip_prefix("templates/") {
             let _ = rest;
-            c.templates.push((p.clone(), String::from_utf8_lossy(&d).into_owned()));
+            c.templates
+                .push((p.clone(), String::from_utf8_lossy(&d).into_owned()));
         } else if let Some(rest) = p.strip_prefix("charts/") {
             if let Some((dir, inner)) = rest.split_once('/') {
-                sub_dirs.entry(dir.to_string()).or_default().push((inner.to_string(), d));
+                sub_dirs
+                    .entry(dir.to_string())
+                    .or_default()
+                    .push((inner.to_string(), d));
             } else if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") {
                 let sub = read_archive(&d, &format!("{origin}/{p}"))?;
                 c.subcharts.push(from_files(sub, &format!("{origin}/{p}"))?);
@@ -327,7 +397,8 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
         if !files.iter().any(|(p, _)| p == "Chart.yaml") {
             continue;
         }
-        c.subcharts.push(from_files(files, &format!("{origin}/charts/{dir}"))?);
+        c.subcharts
+            .push(from_files(files, &format!("{origin}/charts/{dir}"))?);
     }
     Ok(c)
 }

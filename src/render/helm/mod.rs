@@ -24,7 +24,10 @@ use crate::render::gotmpl::eval::{ExecState, Limits, TemplateSet};
 use crate::render::gotmpl::funcs::semver;
 use crate::render::gotmpl::value::{Map, Object, Value};
 use chart::{Chart, Dependency};
-use values::{apply_set, coalesce_tables, copy_map, merge_maps, parse_values, read_values_file, SetKind, Warnings};
+use values::{
+    apply_set, coalesce_tables, copy_map, merge_maps, parse_values, read_values_file, SetKind,
+    Warnings,
+};
 
 /// Kubernetes version assumed when none is given (as Helm v4.1.4's `template`).
 pub const DEFAULT_KUBE_VERSION: &str = "v1.35.0";
@@ -33,23 +36,62 @@ pub const HELM_VERSION: &str = "v4.1.4";
 
 /// The built-in `.Capabilities.APIVersions` of `helm template`.
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
-    "v1", "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1alpha1",
-    "admissionregistration.k8s.io/v1beta1", "internal.apiserver.k8s.io/v1alpha1", "apps/v1",
-    "apps/v1beta1", "apps/v1beta2", "authentication.k8s.io/v1", "authentication.k8s.io/v1alpha1",
-    "authentication.k8s.io/v1beta1", "authorization.k8s.io/v1", "authorization.k8s.io/v1beta1",
-    "autoscaling/v1", "autoscaling/v2", "autoscaling/v2beta1", "autoscaling/v2beta2", "batch/v1",
-    "batch/v1beta1", "certificates.k8s.io/v1", "certificates.k8s.io/v1beta1",
-    "certificates.k8s.io/v1alpha1", "coordination.k8s.io/v1alpha2", "coordination.k8s.io/v1beta1",
-    "coordination.k8s.io/v1", "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1", "events.k8s.io/v1",
-    "events.k8s.io/v1beta1", "extensions/v1beta1", "flowcontrol.apiserver.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1beta1", "flowcontrol.apiserver.k8s.io/v1beta2",
-    "flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1", "networking.k8s.io/v1beta1",
-    "node.k8s.io/v1", "node.k8s.io/v1alpha1", "node.k8s.io/v1beta1", "policy/v1", "policy/v1beta1",
-    "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1beta1",
-    "rbac.authorization.k8s.io/v1alpha1", "resource.k8s.io/v1", "resource.k8s.io/v1beta2",
-    "resource.k8s.io/v1beta1", "resource.k8s.io/v1alpha3", "scheduling.k8s.io/v1alpha1",
-    "scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1", "storage.k8s.io/v1beta1", "storage.k8s.io/v1",
-    "storage.k8s.io/v1alpha1", "storagemigration.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1",
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha1",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
     "apiextensions.k8s.io/v1",
 ];
 
@@ -131,10 +173,12 @@ pub enum RenderError {
     Load(String),
     /// Values could not be read or parsed.
     Values(String),
-    /// Chart-level checks (dependencies, kubeVersion).
+    /// Chart-level checks (kubeVersion).
     Chart(String),
+    /// Declared dependencies missing from `charts/` (checked before rendering).
+    Dependency(String),
     /// A template failed to parse or execute; carries `file:line:col`.
-    Template(ExecError),
+    Template(Box<ExecError>),
     /// A rendered document is not valid YAML or has a bad head.
     Yaml(String),
 }
@@ -142,7 +186,11 @@ pub enum RenderError {
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RenderError::Load(m) | RenderError::Values(m) | RenderError::Chart(m) | RenderError::Yaml(m) => f.write_str(m),
+            RenderError::Load(m)
+            | RenderError::Values(m)
+            | RenderError::Chart(m)
+            | RenderError::Dependency(m)
+            | RenderError::Yaml(m) => f.write_str(m),
             RenderError::Template(e) => f.write_str(&e.helm_message()),
         }
     }
@@ -172,7 +220,11 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
         .stack_size(512 << 20)
         .spawn(move || render_in_thread(&dir, &opts))
         .map_err(|e| RenderError::Load(format!("cannot start render thread: {e}")))?;
-    handle.join().unwrap_or_else(|_| Err(RenderError::Load("internal error: render thread panicked".into())))
+    handle.join().unwrap_or_else(|_| {
+        Err(RenderError::Load(
+            "internal error: render thread panicked".into(),
+        ))
+    })
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
@@ -191,9 +243,14 @@ pub fn user_values(opts: &HelmOptions) -> Result<Map, RenderError> {
         let m = parse_values(y, "values").map_err(|e| RenderError::Values(e.0))?;
         merge_maps(&mut base, &m);
     }
-    for (flags, kind) in [(&opts.set, SetKind::Typed), (&opts.set_string, SetKind::String), (&opts.set_file, SetKind::File)] {
+    for (flags, kind) in [
+        (&opts.set, SetKind::Typed),
+        (&opts.set_string, SetKind::String),
+        (&opts.set_file, SetKind::File),
+    ] {
         for f in flags {
-            apply_set(&mut base, f, kind).map_err(|e| RenderError::Values(format!("failed parsing --set data: {}", e.0)))?;
+            apply_set(&mut base, f, kind)
+                .map_err(|e| RenderError::Values(format!("failed parsing --set data: {}", e.0)))?;
         }
     }
     Ok(base)
@@ -202,7 +259,7 @@ pub fn user_values(opts: &HelmOptions) -> Result<Map, RenderError> {
 fn check_dependencies_present(c: &Chart) -> Result<(), RenderError> {
     for d in &c.deps {
         if !c.subcharts.iter().any(|s| s.name == d.name) {
-            return Err(RenderError::Chart(format!(
+            return Err(RenderError::Dependency(format!(
                 "an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
                 d.name
             )));
@@ -216,7 +273,11 @@ fn coalesce(c: &Chart, dest: &mut Map, prefix: &str, warn: &mut Warnings, depth:
     if depth > 64 {
         return;
     }
-    let sub_prefix = if prefix.is_empty() { c.name.clone() } else { format!("{prefix}.{}", c.name) };
+    let sub_prefix = if prefix.is_empty() {
+        c.name.clone()
+    } else {
+        format!("{prefix}.{}", c.name)
+    };
     let defaults = copy_map(&c.values);
     for (k, dv) in defaults {
         match dest.get(&k).cloned() {
@@ -227,11 +288,20 @@ fn coalesce(c: &Chart, dest: &mut Map, prefix: &str, warn: &mut Warnings, depth:
                 Value::Map(sm) => {
                     let merge = c.subcharts.iter().any(|s| s.name == k);
                     let mut u = um.borrow().clone();
-                    coalesce_tables(&mut u, &sm.borrow(), &format!("{sub_prefix}.{k}"), merge, warn, 0);
+                    coalesce_tables(
+                        &mut u,
+                        &sm.borrow(),
+                        &format!("{sub_prefix}.{k}"),
+                        merge,
+                        warn,
+                        0,
+                    );
                     dest.insert(k, Value::map(u));
                 }
                 Value::Nil => {}
-                _ => warn.push(format!("warning: skipped value for {sub_prefix}.{k}: Not a table.")),
+                _ => warn.push(format!(
+                    "warning: skipped value for {sub_prefix}.{k}: Not a table."
+                )),
             },
             Some(_) => {}
             None => {
@@ -297,9 +367,17 @@ fn path_value(m: &Map, path: &str) -> Option<Value> {
 
 /// Applies aliases and `condition`/`tags` to the dependency tree (Helm's
 /// `processDependencyEnabled`).
-fn process_enabled(c: &mut Chart, cvals: &Map, path: &str, warn: &mut Warnings, depth: usize) -> Result<(), RenderError> {
+fn process_enabled(
+    c: &mut Chart,
+    cvals: &Map,
+    path: &str,
+    warn: &mut Warnings,
+    depth: usize,
+) -> Result<(), RenderError> {
     if depth > 64 {
-        return Err(RenderError::Chart("chart dependencies nested too deeply".into()));
+        return Err(RenderError::Chart(
+            "chart dependencies nested too deeply".into(),
+        ));
     }
     check_dependencies_present(c)?;
     let mut subs: Vec<Chart> = Vec::new();
@@ -314,7 +392,9 @@ fn process_enabled(c: &mut Chart, cvals: &Map, path: &str, warn: &mut Warnings, 
         _ => Map::new(),
     };
     for d in &c.deps {
-        let Some(base) = c.subcharts.iter().find(|s| s.name == d.name) else { continue };
+        let Some(base) = c.subcharts.iter().find(|s| s.name == d.name) else {
+            continue;
+        };
         let mut sc = base.clone();
         if let Some(a) = &d.alias {
             sc.name = a.clone();
@@ -335,7 +415,13 @@ fn process_enabled(c: &mut Chart, cvals: &Map, path: &str, warn: &mut Warnings, 
     Ok(())
 }
 
-fn dependency_enabled(d: &Dependency, tags: &Map, cvals: &Map, path: &str, warn: &mut Warnings) -> bool {
+fn dependency_enabled(
+    d: &Dependency,
+    tags: &Map,
+    cvals: &Map,
+    path: &str,
+    warn: &mut Warnings,
+) -> bool {
     let name = d.alias.clone().unwrap_or_else(|| d.name.clone());
     let mut enabled = true;
     let (mut has_true, mut has_false) = (false, false);
@@ -343,7 +429,9 @@ fn dependency_enabled(d: &Dependency, tags: &Map, cvals: &Map, path: &str, warn:
         match tags.get(t) {
             Some(Value::Bool(true)) => has_true = true,
             Some(Value::Bool(false)) => has_false = true,
-            Some(_) => warn.push(format!("Warning: Tag '{t}' for chart {name} returned non-bool value")),
+            Some(_) => warn.push(format!(
+                "Warning: Tag '{t}' for chart {name} returned non-bool value"
+            )),
             None => {}
         }
     }
@@ -361,7 +449,9 @@ fn dependency_enabled(d: &Dependency, tags: &Map, cvals: &Map, path: &str, warn:
                     enabled = b;
                     break;
                 }
-                Some(_) => warn.push(format!("Warning: Condition path '{c}' for chart {name} returned non-bool value")),
+                Some(_) => warn.push(format!(
+                    "Warning: Condition path '{c}' for chart {name} returned non-bool value"
+                )),
                 None => {}
             }
         }
@@ -402,7 +492,12 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
             let (child, parent) = match iv {
                 Value::Map(m) => {
                     let m = m.borrow();
-                    (crate::render::gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)), crate::render::gotmpl::funcs::strval(m.get("parent").unwrap_or(&Value::Nil)))
+                    (
+                        crate::render::gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
+                        crate::render::gotmpl::funcs::strval(
+                            m.get("parent").unwrap_or(&Value::Nil),
+                        ),
+                    )
                 }
                 Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
                 _ => continue,
@@ -413,7 +508,9 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
                     let mut w = Vec::new();
                     coalesce_tables(&mut b, &add, "", false, &mut w, 0);
                 }
-                _ => warn.push(format!("Warning: ImportValues missing table from chart {name}: {child}")),
+                _ => warn.push(format!(
+                    "Warning: ImportValues missing table from chart {name}: {child}"
+                )),
             }
         }
     }
@@ -424,13 +521,26 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
 }
 
 fn kube_version(opts: &HelmOptions) -> Result<(String, String, String), RenderError> {
-    let raw = opts.kube_version.clone().unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_string());
-    let v = semver::parse_version(&raw).ok_or_else(|| RenderError::Chart(format!("invalid kube version {raw:?}")))?;
-    Ok((format!("v{}.{}.{}", v.major, v.minor, v.patch), v.major.to_string(), v.minor.to_string()))
+    let raw = opts
+        .kube_version
+        .clone()
+        .unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_string());
+    let v = semver::parse_version(&raw)
+        .ok_or_else(|| RenderError::Chart(format!("invalid kube version {raw:?}")))?;
+    Ok((
+        format!("v{}.{}.{}", v.major, v.minor, v.patch),
+        v.major.to_string(),
+        v.minor.to_string(),
+    ))
 }
 
 fn str_map(pairs: &[(&str, Value)]) -> Value {
-    Value::map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    Value::map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
 }
 
 struct Flat {
@@ -441,13 +551,24 @@ struct Flat {
 }
 
 /// Builds `.`-contexts for a chart and its subcharts; returns the chart's context.
-fn flatten(c: &Chart, path: &str, vals: Value, common: &Map, out: &mut Vec<Flat>, depth: usize) -> Value {
+fn flatten(
+    c: &Chart,
+    path: &str,
+    vals: Value,
+    common: &Map,
+    out: &mut Vec<Flat>,
+    depth: usize,
+) -> Value {
     let mut subcharts = Map::new();
     let mut sub_flats = Vec::new();
     if depth < 64 {
         for s in &c.subcharts {
             let sv = match &vals {
-                Value::Map(m) => m.borrow().get(&s.name).cloned().unwrap_or_else(|| Value::map(Map::new())),
+                Value::Map(m) => m
+                    .borrow()
+                    .get(&s.name)
+                    .cloned()
+                    .unwrap_or_else(|| Value::map(Map::new())),
                 _ => Value::map(Map::new()),
             };
             let sp = format!("{path}/charts/{}", s.name);
@@ -458,7 +579,10 @@ fn flatten(c: &Chart, path: &str, vals: Value, common: &Map, out: &mut Vec<Flat>
     let mut ctx = common.clone();
     ctx.insert("Values".into(), vals);
     ctx.insert("Chart".into(), Value::map(c.metadata.clone()));
-    ctx.insert("Files".into(), Value::Object(Rc::new(Object::Files(c.files.clone()))));
+    ctx.insert(
+        "Files".into(),
+        Value::Object(Rc::new(Object::Files(c.files.clone()))),
+    );
     ctx.insert("Subcharts".into(), Value::map(subcharts));
     let ctx = Value::map(ctx);
     out.push(Flat {
@@ -487,10 +611,13 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let user = user_values(opts)?;
     let (kv, major, minor) = kube_version(opts)?;
     if let Some(req) = &root.kube_version {
-        let v = semver::parse_version(&kv).ok_or_else(|| RenderError::Chart(format!("invalid kube version {kv:?}")))?;
+        let v = semver::parse_version(&kv)
+            .ok_or_else(|| RenderError::Chart(format!("invalid kube version {kv:?}")))?;
         let ok = semver::constraint_matches(req, &v).map_err(RenderError::Chart)?;
         if !ok {
-            return Err(RenderError::Chart(format!("chart requires kubeVersion: {req} which is incompatible with Kubernetes {kv}")));
+            return Err(RenderError::Chart(format!(
+                "chart requires kubeVersion: {req} which is incompatible with Kubernetes {kv}"
+            )));
         }
     }
     // Dependencies: enable/alias with the coalesced values, then import values.
@@ -501,7 +628,11 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let mut vals = copy_map(&user);
     coalesce(&root, &mut vals, "", &mut warnings, 0);
 
-    let namespace = if opts.namespace.is_empty() { "default".to_string() } else { opts.namespace.clone() };
+    let namespace = if opts.namespace.is_empty() {
+        "default".to_string()
+    } else {
+        opts.namespace.clone()
+    };
     let release = str_map(&[
         ("Name", Value::str(&opts.release_name)),
         ("Namespace", Value::str(&namespace)),
@@ -513,8 +644,18 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let mut apis: Vec<String> = DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
     apis.extend(opts.api_versions.iter().cloned());
     let caps = str_map(&[
-        ("KubeVersion", Value::Object(Rc::new(Object::KubeVersion { version: kv.clone(), major, minor }))),
-        ("APIVersions", Value::Object(Rc::new(Object::ApiVersions(apis)))),
+        (
+            "KubeVersion",
+            Value::Object(Rc::new(Object::KubeVersion {
+                version: kv.clone(),
+                major,
+                minor,
+            })),
+        ),
+        (
+            "APIVersions",
+            Value::Object(Rc::new(Object::ApiVersions(apis))),
+        ),
         (
             "HelmVersion",
             str_map(&[
@@ -548,7 +689,9 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         set.add(name, text).map_err(RenderError::Template)?;
     }
     let seed = opts.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
     });
     let mut state = ExecState::new(Limits::default(), seed);
     let mut rendered: BTreeMap<String, (String, SourceMap)> = BTreeMap::new();
@@ -558,10 +701,15 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         }
         let flat = &flats[*fi];
         if let Value::Map(m) = &flat.ctx {
-            let tmpl = str_map(&[("Name", Value::str(name)), ("BasePath", Value::str(format!("{}/templates", flat.path)))]);
+            let tmpl = str_map(&[
+                ("Name", Value::str(name)),
+                ("BasePath", Value::str(format!("{}/templates", flat.path))),
+            ]);
             m.borrow_mut().insert("Template".into(), tmpl);
         }
-        let (text, mut map) = set.execute(name, flat.ctx.clone(), &mut state).map_err(RenderError::Template)?;
+        let (text, mut map) = set
+            .execute(name, flat.ctx.clone(), &mut state)
+            .map_err(RenderError::Template)?;
         // Helm removes every "<no value>" from the output.
         let mut ranges = Vec::new();
         let mut from = 0;
@@ -601,22 +749,44 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let docs = generic
         .into_iter()
         .chain(hooks)
-        .map(|p| RenderedDoc { source: p.source, text: p.text, source_map: p.map, is_hook: p.is_hook, kind: p.kind })
+        .map(|p| RenderedDoc {
+            source: p.source,
+            text: p.text,
+            source_map: p.map,
+            is_hook: p.is_hook,
+            kind: p.kind,
+        })
         .collect();
-    let crds = if opts.include_crds { collect_crds(&root, &root_name, 0) } else { Vec::new() };
-    Ok(Rendered { docs, crds, nondeterministic: state.nondet, warnings })
+    let crds = if opts.include_crds {
+        collect_crds(&root, &root_name, 0)
+    } else {
+        Vec::new()
+    };
+    Ok(Rendered {
+        docs,
+        crds,
+        nondeterministic: state.nondet,
+        warnings,
+    })
 }
 
 fn collect_crds(c: &Chart, path: &str, depth: usize) -> Vec<CrdFile> {
     let mut out: Vec<CrdFile> = c
         .crds
         .iter()
-        .map(|(p, d)| CrdFile { source: format!("{path}/{p}"), content: String::from_utf8_lossy(d).into_owned() })
+        .map(|(p, d)| CrdFile {
+            source: format!("{path}/{p}"),
+            content: String::from_utf8_lossy(d).into_owned(),
+        })
         .collect();
     out.sort_by(|a, b| a.source.cmp(&b.source));
     if depth < 64 {
         for s in &c.subcharts {
-            out.extend(collect_crds(s, &format!("{path}/charts/{}", s.name), depth + 1));
+            out.extend(collect_crds(
+                s,
+                &format!("{path}/charts/{}", s.name),
+                depth + 1,
+            ));
         }
     }
     out

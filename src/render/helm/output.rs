@@ -10,13 +10,44 @@ use crate::render::yaml;
 
 /// Helm v4 install order of kinds.
 pub const INSTALL_ORDER: &[&str] = &[
-    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
-    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
-    "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
-    "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
 ];
 
 /// A document cut out of a rendered file.
@@ -36,7 +67,9 @@ pub struct Piece {
 
 fn sep() -> &'static regex::Regex {
     static SEP: OnceLock<regex::Regex> = OnceLock::new();
-    SEP.get_or_init(|| regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap_or_else(|_| unreachable_regex()))
+    SEP.get_or_init(|| {
+        regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap_or_else(|_| unreachable_regex())
+    })
 }
 
 fn unreachable_regex() -> regex::Regex {
@@ -76,8 +109,15 @@ pub fn split_file(source: &str, text: &str, map: &SourceMap) -> Result<Vec<Piece
         }
         let abs = s0 + a + ds;
         let dmap = map.slice(text, abs, abs + doc.len());
-        let (kind, is_hook) = head(doc).map_err(|e| format!("YAML parse error on {source}: {e}"))?;
-        pieces.push(Piece { source: source.to_string(), text: doc.to_string(), map: dmap, kind, is_hook });
+        let (kind, is_hook) =
+            head(doc).map_err(|e| format!("YAML parse error on {source}: {e}"))?;
+        pieces.push(Piece {
+            source: source.to_string(),
+            text: doc.to_string(),
+            map: dmap,
+            kind,
+            is_hook,
+        });
     }
     Ok(pieces)
 }
@@ -145,7 +185,9 @@ mod tests {
     use super::*;
 
     fn split(text: &str) -> Vec<String> {
-        split_file("c/templates/x.yaml", text, &SourceMap::default()).map(|v| v.into_iter().map(|p| p.text).collect()).unwrap_or_else(|e| vec![e])
+        split_file("c/templates/x.yaml", text, &SourceMap::default())
+            .map(|v| v.into_iter().map(|p| p.text).collect())
+            .unwrap_or_else(|e| vec![e])
     }
 
     #[test]
@@ -154,13 +196,17 @@ mod tests {
         assert_eq!(split("\n\n---\n---\nkind: X\n"), vec!["---\nkind: X"]);
         assert_eq!(split("# only a comment\n---\n\n"), vec!["# only a comment"]);
         assert_eq!(split("   \n"), Vec::<String>::new());
-        assert!(split("just text")[0].contains("cannot unmarshal string into Go value of type util.SimpleHead"));
+        assert!(split("just text")[0]
+            .contains("cannot unmarshal string into Go value of type util.SimpleHead"));
     }
 
     #[test]
     fn kind_order() {
         let mut v = vec!["Deployment", "Zeta", "", "Secret", "Alpha", "Namespace"];
         v.sort_by(|a, b| by_kind(a, b));
-        assert_eq!(v, vec!["Namespace", "Secret", "Deployment", "", "Alpha", "Zeta"]);
+        assert_eq!(
+            v,
+            vec!["Namespace", "Secret", "Deployment", "", "Alpha", "Zeta"]
+        );
     }
 }

@@ -13,7 +13,9 @@ pub struct ValuesError(pub String);
 
 /// Deep copy of a map (no sharing with the source).
 pub fn copy_map(m: &Map) -> Map {
-    m.iter().map(|(k, v)| (k.clone(), v.deep_copy().unwrap_or(Value::Nil))).collect()
+    m.iter()
+        .map(|(k, v)| (k.clone(), v.deep_copy().unwrap_or(Value::Nil)))
+        .collect()
 }
 
 fn as_map(v: &Value) -> Option<Map> {
@@ -44,13 +46,17 @@ pub fn parse_values(text: &str, name: &str) -> Result<Map, ValuesError> {
         Ok(Value::Map(m)) => Ok(m.borrow().clone()),
         Ok(Value::Nil) => Ok(Map::new()),
         Ok(_) => Err(ValuesError(format!("failed to parse {name}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {{}}"))),
-        Err(e) => Err(ValuesError(format!("failed to parse {name}: {e}"))),
+        Err(e) => {
+            let m = if e.0.starts_with("error converting") { e.0 } else { format!("error converting YAML to JSON: {}", e.0) };
+            Err(ValuesError(format!("failed to parse {name}: cannot unmarshal yaml document: {m}")))
+        }
     }
 }
 
 /// Loads a values file.
 pub fn read_values_file(path: &Path) -> Result<Map, ValuesError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ValuesError(format!("open {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ValuesError(format!("open {}: {e}", path.display())))?;
     parse_values(&text, &path.display().to_string())
 }
 
@@ -151,10 +157,19 @@ fn parse_key(k: &str) -> Result<Vec<Seg>, ValuesError> {
         }
         rest = &rest[name_end..];
         while let Some(r) = rest.strip_prefix('[') {
-            let close = r.find(']').ok_or_else(|| ValuesError(format!("key {k:?} has an unclosed index")))?;
-            let idx: usize = r[..close].parse().map_err(|_| ValuesError(format!("failed to parse index {:?} in key {k:?}", &r[..close])))?;
+            let close = r
+                .find(']')
+                .ok_or_else(|| ValuesError(format!("key {k:?} has an unclosed index")))?;
+            let idx: usize = r[..close].parse().map_err(|_| {
+                ValuesError(format!(
+                    "failed to parse index {:?} in key {k:?}",
+                    &r[..close]
+                ))
+            })?;
             if idx > 65_536 {
-                return Err(ValuesError(format!("index of {idx} is greater than maximum supported index 65536")));
+                return Err(ValuesError(format!(
+                    "index of {idx} is greater than maximum supported index 65536"
+                )));
             }
             segs.push(Seg::Index(idx));
             rest = &r[close + 1..];
@@ -207,12 +222,18 @@ pub fn apply_set(base: &mut Map, flag: &str, kind: SetKind) -> Result<(), Values
         }
         let (k, v) = match item.split_once('=') {
             Some(kv) => kv,
-            None => return Err(ValuesError(format!("key {:?} has no value", unescape(&item)))),
+            None => {
+                return Err(ValuesError(format!(
+                    "key {:?} has no value",
+                    unescape(&item)
+                )))
+            }
         };
         let segs = parse_key(k)?;
         let val = match kind {
             SetKind::File => {
-                let text = std::fs::read_to_string(unescape(v)).map_err(|e| ValuesError(format!("failed to read --set-file {v}: {e}")))?;
+                let text = std::fs::read_to_string(unescape(v))
+                    .map_err(|e| ValuesError(format!("failed to read --set-file {v}: {e}")))?;
                 Value::from(text)
             }
             _ => {
@@ -220,7 +241,13 @@ pub fn apply_set(base: &mut Map, flag: &str, kind: SetKind) -> Result<(), Values
                     let inner = &v[1..v.len() - 1];
                     let items: Vec<Value> = split_top(inner, ',')
                         .into_iter()
-                        .map(|s| if kind == SetKind::String { Value::from(unescape(&s)) } else { typed_val(&unescape(&s)) })
+                        .map(|s| {
+                            if kind == SetKind::String {
+                                Value::from(unescape(&s))
+                            } else {
+                                typed_val(&unescape(&s))
+                            }
+                        })
                         .collect();
                     Value::list(items)
                 } else if kind == SetKind::String {
@@ -241,12 +268,23 @@ pub type Warnings = Vec<String>;
 
 /// `coalesceTablesFullKey`: `dst` has precedence over `src`. Nulls in `dst` delete keys
 /// (unless `merge`).
-pub fn coalesce_tables(dst: &mut Map, src: &Map, prefix: &str, merge: bool, warn: &mut Warnings, depth: usize) {
+pub fn coalesce_tables(
+    dst: &mut Map,
+    src: &Map,
+    prefix: &str,
+    merge: bool,
+    warn: &mut Warnings,
+    depth: usize,
+) {
     if depth > 200 {
         return;
     }
     for (k, sv) in src {
-        let full = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let full = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match dst.get(k).cloned() {
             Some(Value::Nil) if !merge => {
                 dst.remove(k);
@@ -259,10 +297,14 @@ pub fn coalesce_tables(dst: &mut Map, src: &Map, prefix: &str, merge: bool, warn
                     coalesce_tables(&mut dm, &sm, &full, merge, warn, depth + 1);
                     dst.insert(k.clone(), Value::map(dm));
                 }
-                (None, Some(_)) => warn.push(format!("warning: cannot overwrite table with non table for {full} ({})", crate::render::gotmpl::fmt::sprint_value(sv))),
-                (Some(_), None) if !sv.is_nil() => {
-                    warn.push(format!("warning: destination for {full} is a table. Ignoring non-table value ({})", crate::render::gotmpl::fmt::sprint_value(sv)))
-                }
+                (None, Some(_)) => warn.push(format!(
+                    "warning: cannot overwrite table with non table for {full} ({})",
+                    crate::render::gotmpl::fmt::sprint_value(sv)
+                )),
+                (Some(_), None) if !sv.is_nil() => warn.push(format!(
+                    "warning: destination for {full} is a table. Ignoring non-table value ({})",
+                    crate::render::gotmpl::fmt::sprint_value(sv)
+                )),
                 _ => {}
             },
         }
@@ -282,16 +324,32 @@ mod tests {
             }
         }
         let v = Value::map(m);
-        format!("{} {}", sprint_value(&v), crate::render::gotmpl::funcs::encoding::to_json(&v, false, None).unwrap_or_default())
+        format!(
+            "{} {}",
+            sprint_value(&v),
+            crate::render::gotmpl::funcs::encoding::to_json(&v, false, None).unwrap_or_default()
+        )
     }
 
     #[test]
     fn strvals_typing() {
         assert_eq!(set(&[("a=1000000,b=true,c=null,d=1.5,e=007,f={x,2}", SetKind::Typed)]), "map[a:1000000 b:true c:<nil> d:1.5 e:007 f:[x 2]] {\"a\":1000000,\"b\":true,\"c\":null,\"d\":\"1.5\",\"e\":\"007\",\"f\":[\"x\",2]}");
-        assert_eq!(set(&[("a.b[1].c=x", SetKind::Typed)]), "map[a:map[b:[<nil> map[c:x]]]] {\"a\":{\"b\":[null,{\"c\":\"x\"}]}}");
-        assert_eq!(set(&[("a=true", SetKind::String)]), "map[a:true] {\"a\":\"true\"}");
-        assert_eq!(set(&[("a\\.b=1", SetKind::Typed)]), "map[a.b:1] {\"a.b\":1}");
-        assert_eq!(set(&[("a=99999999999999999999", SetKind::Typed)]), "map[a:99999999999999999999] {\"a\":\"99999999999999999999\"}");
+        assert_eq!(
+            set(&[("a.b[1].c=x", SetKind::Typed)]),
+            "map[a:map[b:[<nil> map[c:x]]]] {\"a\":{\"b\":[null,{\"c\":\"x\"}]}}"
+        );
+        assert_eq!(
+            set(&[("a=true", SetKind::String)]),
+            "map[a:true] {\"a\":\"true\"}"
+        );
+        assert_eq!(
+            set(&[("a\\.b=1", SetKind::Typed)]),
+            "map[a.b:1] {\"a.b\":1}"
+        );
+        assert_eq!(
+            set(&[("a=99999999999999999999", SetKind::Typed)]),
+            "map[a:99999999999999999999] {\"a\":\"99999999999999999999\"}"
+        );
         assert!(set(&[("novalue", SetKind::Typed)]).starts_with("ERR"));
     }
 

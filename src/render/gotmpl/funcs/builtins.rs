@@ -31,7 +31,11 @@ pub fn lookup(name: &str) -> Option<Func> {
         "urlquery" => |_, a| Ok(Value::from(query_escape(&sprint(a)))),
         "call" => |_, a| {
             arity_min("call", a, 1)?;
-            Err(FnErr::Call(format!("non-function {} of type {}", super::strval(&a[0]), a[0].type_name())))
+            Err(FnErr::Call(format!(
+                "non-function {} of type {}",
+                super::strval(&a[0]),
+                a[0].type_name()
+            )))
         },
         _ => return None,
     })
@@ -68,7 +72,11 @@ pub fn eq_values(a: &Value, b: &Value) -> Result<bool, String> {
     let (ka, kb) = (kind(a), kind(b));
     if ka != kb {
         if ka != Kind::Invalid && kb != Kind::Invalid {
-            return Err("incompatible types for comparison".into());
+            return Err(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            ));
         }
         return Ok(false);
     }
@@ -80,7 +88,11 @@ pub fn eq_values(a: &Value, b: &Value) -> Result<bool, String> {
         _ => match (a.as_int(), b.as_int()) {
             (Some(x), Some(y)) => x == y,
             _ => {
-                return Err(format!("non-comparable type {}: {}", super::super::fmt::sprint_value(a), a.type_name()));
+                return Err(format!(
+                    "non-comparable type {}: {}",
+                    sprintf("%s", std::slice::from_ref(a)),
+                    a.type_name()
+                ));
             }
         },
     })
@@ -89,7 +101,9 @@ pub fn eq_values(a: &Value, b: &Value) -> Result<bool, String> {
 fn eq(_: &mut FnCtx, a: &[Value]) -> FnResult {
     if a.len() < 2 {
         if a.is_empty() {
-            return Err(FnErr::Arg("wrong number of args for eq: want at least 1 got 0".into()));
+            return Err(FnErr::Arg(
+                "wrong number of args for eq: want at least 1 got 0".into(),
+            ));
         }
         return Err(FnErr::Call("missing argument for comparison".into()));
     }
@@ -110,11 +124,17 @@ fn cmp_fn(name: &str, a: &[Value], f: fn(Ordering) -> bool) -> FnResult {
     arity(name, a, 2)?;
     let (x, y) = (&a[0], &a[1]);
     let (kx, ky) = (kind(x), kind(y));
-    if matches!(kx, Kind::Invalid | Kind::Other | Kind::Bool) || matches!(ky, Kind::Invalid | Kind::Other | Kind::Bool) {
+    if matches!(kx, Kind::Invalid | Kind::Other | Kind::Bool)
+        || matches!(ky, Kind::Invalid | Kind::Other | Kind::Bool)
+    {
         return Err(FnErr::Call("invalid type for comparison".into()));
     }
     if kx != ky {
-        return Err(FnErr::Call("incompatible types for comparison".into()));
+        return Err(FnErr::Call(format!(
+            "incompatible types for comparison: {} and {}",
+            x.type_name(),
+            y.type_name()
+        )));
     }
     let o = match (x, y) {
         (Value::Float(p), Value::Float(q)) => p.partial_cmp(q).unwrap_or(Ordering::Equal),
@@ -133,7 +153,9 @@ fn len(_: &mut FnCtx, a: &[Value]) -> FnResult {
         Value::Object(o) => match &**o {
             Object::Files(f) => f.len(),
             Object::ApiVersions(v) => v.len(),
-            Object::KubeVersion { .. } | Object::Time(_) => return Err(FnErr::Call(format!("len of type {}", a[0].type_name()))),
+            Object::KubeVersion { .. } | Object::Time(_) => {
+                return Err(FnErr::Call(format!("len of type {}", a[0].type_name())))
+            }
         },
         Value::Nil => return Err(FnErr::Call("len of nil pointer".into())),
         other => return Err(FnErr::Call(format!("len of type {}", other.type_name()))),
@@ -145,7 +167,10 @@ fn index_int(v: &Value, what: &str) -> Result<i64, FnErr> {
     match v {
         Value::Int(i) | Value::Int64(i) => Ok(*i),
         Value::Nil => Err(FnErr::Call(format!("cannot index {what} with nil"))),
-        other => Err(FnErr::Call(format!("cannot index {what} with type {}", other.type_name()))),
+        other => Err(FnErr::Call(format!(
+            "cannot index {what} with type {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -157,14 +182,14 @@ fn index(_: &mut FnCtx, a: &[Value]) -> FnResult {
             Value::List(l) => {
                 let i = index_int(ix, "slice/array")?;
                 if i < 0 || i as usize >= l.len() {
-                    return Err(FnErr::Call(format!("error calling index: index out of range: {i}")));
+                    return Err(FnErr::Call(format!("index out of range: {i}")));
                 }
                 l[i as usize].clone()
             }
             Value::Str(s) => {
                 let i = index_int(ix, "slice/array")?;
                 if i < 0 || i as usize >= s.len() {
-                    return Err(FnErr::Call(format!("error calling index: index out of range: {i}")));
+                    return Err(FnErr::Call(format!("index out of range: {i}")));
                 }
                 Value::Int(s.as_bytes()[i as usize] as i64)
             }
@@ -172,7 +197,10 @@ fn index(_: &mut FnCtx, a: &[Value]) -> FnResult {
                 Value::Str(k) => m.borrow().get(&**k).cloned().unwrap_or(Value::Nil),
                 Value::Nil => Value::Nil,
                 other => {
-                    return Err(FnErr::Call(format!("value has type {}; should be string", other.type_name())));
+                    return Err(FnErr::Call(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    )));
                 }
             },
             Value::Object(o) => match (&**o, ix) {
@@ -184,13 +212,23 @@ fn index(_: &mut FnCtx, a: &[Value]) -> FnResult {
                     let i = index_int(ix, "slice/array")?;
                     match v.get(i.max(0) as usize) {
                         Some(s) if i >= 0 => Value::str(s),
-                        _ => return Err(FnErr::Call(format!("error calling index: index out of range: {i}"))),
+                        _ => return Err(FnErr::Call(format!("index out of range: {i}"))),
                     }
                 }
-                _ => return Err(FnErr::Call(format!("can't index item of type {}", cur.type_name()))),
+                _ => {
+                    return Err(FnErr::Call(format!(
+                        "can't index item of type {}",
+                        cur.type_name()
+                    )))
+                }
             },
             Value::Nil => return Err(FnErr::Call("index of untyped nil".into())),
-            other => return Err(FnErr::Call(format!("can't index item of type {}", other.type_name()))),
+            other => {
+                return Err(FnErr::Call(format!(
+                    "can't index item of type {}",
+                    other.type_name()
+                )))
+            }
         };
     }
     Ok(cur)
@@ -198,9 +236,15 @@ fn index(_: &mut FnCtx, a: &[Value]) -> FnResult {
 
 fn slice(_: &mut FnCtx, a: &[Value]) -> FnResult {
     arity_min("slice", a, 1)?;
-    let idx: Vec<i64> = a[1..].iter().map(|v| index_int(v, "slice/array")).collect::<Result<_, _>>()?;
+    let idx: Vec<i64> = a[1..]
+        .iter()
+        .map(|v| index_int(v, "slice/array"))
+        .collect::<Result<_, _>>()?;
     if idx.len() > 3 {
-        return Err(FnErr::Call(format!("too many slice indexes: {}", idx.len())));
+        return Err(FnErr::Call(format!(
+            "too many slice indexes: {}",
+            idx.len()
+        )));
     }
     let len = match &a[0] {
         Value::Str(s) => {
@@ -211,7 +255,12 @@ fn slice(_: &mut FnCtx, a: &[Value]) -> FnResult {
         }
         Value::List(l) => l.len(),
         Value::Nil => return Err(FnErr::Call("slice of untyped nil".into())),
-        other => return Err(FnErr::Call(format!("can't slice item of type {}", other.type_name()))),
+        other => {
+            return Err(FnErr::Call(format!(
+                "can't slice item of type {}",
+                other.type_name()
+            )))
+        }
     };
     let i = idx.first().copied().unwrap_or(0);
     let j = idx.get(1).copied().unwrap_or(len as i64);
@@ -226,7 +275,9 @@ fn slice(_: &mut FnCtx, a: &[Value]) -> FnResult {
     Ok(match &a[0] {
         Value::Str(s) => match s.get(i as usize..j as usize) {
             Some(sub) => Value::str(sub),
-            None => Value::from(String::from_utf8_lossy(&s.as_bytes()[i as usize..j as usize]).into_owned()),
+            None => Value::from(
+                String::from_utf8_lossy(&s.as_bytes()[i as usize..j as usize]).into_owned(),
+            ),
         },
         Value::List(l) => Value::list(l[i as usize..j as usize].to_vec()),
         _ => Value::Nil,
@@ -285,7 +336,9 @@ pub fn query_escape(s: &str) -> String {
     let mut o = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
             b' ' => o.push('+'),
             b => o.push_str(&format!("%{b:02X}")),
         }

@@ -16,11 +16,15 @@ pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         "sha256sum" => |_, a| {
             arity("sha256sum", a, 1)?;
-            Ok(Value::from(hex(&sha2::Sha256::digest(s_arg(&a[0])?.as_bytes()))))
+            Ok(Value::from(hex(&sha2::Sha256::digest(
+                s_arg(&a[0])?.as_bytes(),
+            ))))
         },
         "sha512sum" => |_, a| {
             arity("sha512sum", a, 1)?;
-            Ok(Value::from(hex(&sha2::Sha512::digest(s_arg(&a[0])?.as_bytes()))))
+            Ok(Value::from(hex(&sha2::Sha512::digest(
+                s_arg(&a[0])?.as_bytes(),
+            ))))
         },
         "sha1sum" => |_, a| {
             arity("sha1sum", a, 1)?;
@@ -35,8 +39,20 @@ pub fn lookup(name: &str) -> Option<Func> {
             }
             Ok(Value::from(((y << 16) | x).to_string()))
         },
-        "randAlphaNum" => |c, a| rand_from(c, a, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
-        "randAlpha" => |c, a| rand_from(c, a, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        "randAlphaNum" => |c, a| {
+            rand_from(
+                c,
+                a,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            )
+        },
+        "randAlpha" => |c, a| {
+            rand_from(
+                c,
+                a,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            )
+        },
         "randNumeric" => |c, a| rand_from(c, a, b"0123456789"),
         "randAscii" => |c, a| {
             let set: Vec<u8> = (32u8..=126).collect();
@@ -48,7 +64,9 @@ pub fn lookup(name: &str) -> Option<Func> {
             c.charge(n as u64)?;
             c.nondet = true;
             let b: Vec<u8> = (0..n).map(|_| c.rng.next_u64() as u8).collect();
-            Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(b)))
+            Ok(Value::from(
+                base64::engine::general_purpose::STANDARD.encode(b),
+            ))
         },
         "randInt" => |c, a| {
             arity("randInt", a, 2)?;
@@ -68,7 +86,14 @@ pub fn lookup(name: &str) -> Option<Func> {
             b[6] = (b[6] & 0x0f) | 0x40;
             b[8] = (b[8] & 0x3f) | 0x80;
             let h = hex(&b);
-            Ok(Value::from(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
+            Ok(Value::from(format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )))
         },
         "genPrivateKey" => |c, a| {
             arity("genPrivateKey", a, 1)?;
@@ -102,7 +127,9 @@ pub fn lookup(name: &str) -> Option<Func> {
                 return Ok(Value::from(format!("invalid username: {user}")));
             }
             c.nondet = true;
-            let salt: String = (0..53).map(|_| BCRYPT[c.rng.below(64) as usize] as char).collect();
+            let salt: String = (0..53)
+                .map(|_| BCRYPT[c.rng.below(64) as usize] as char)
+                .collect();
             Ok(Value::from(format!("{user}:$2a$10${salt}")))
         },
         "derivePassword" => |_, a| {
@@ -110,11 +137,15 @@ pub fn lookup(name: &str) -> Option<Func> {
             // Deterministic in its inputs; a stable digest stands in for the scrypt scheme.
             let input: Vec<String> = a.iter().map(strval).collect();
             let d = sha2::Sha256::digest(input.join("\u{0}").as_bytes());
-            Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(&d[..15])))
+            Ok(Value::from(
+                base64::engine::general_purpose::STANDARD.encode(&d[..15]),
+            ))
         },
         "now" => |c, _| {
             c.nondet = true;
-            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
             Ok(Value::Object(std::rc::Rc::new(Object::Time(secs))))
         },
         "unixEpoch" => |_, a| {
@@ -138,7 +169,8 @@ pub fn lookup(name: &str) -> Option<Func> {
         "dateModify" | "mustDateModify" => |_, a| {
             arity("dateModify", a, 2)?;
             let t = time_arg(&a[1])?;
-            let d = parse_duration(s_arg(&a[0])?).ok_or_else(|| FnErr::Call("time: invalid duration".into()))?;
+            let d = parse_duration(s_arg(&a[0])?)
+                .ok_or_else(|| FnErr::Call("time: invalid duration".into()))?;
             Ok(Value::Object(std::rc::Rc::new(Object::Time(t + d))))
         },
         _ => return None,
@@ -157,7 +189,10 @@ fn time_arg(v: &Value) -> Result<i64, FnErr> {
     match v {
         Value::Object(o) => match **o {
             Object::Time(t) => Ok(t),
-            _ => Err(FnErr::Call(format!("expected a time, got {}", v.type_name()))),
+            _ => Err(FnErr::Call(format!(
+                "expected a time, got {}",
+                v.type_name()
+            ))),
         },
         Value::Int(i) | Value::Int64(i) => Ok(*i),
         Value::Float(f) => Ok(*f as i64),
@@ -172,10 +207,14 @@ fn parse_duration(s: &str) -> Option<i64> {
     };
     let mut total = 0f64;
     while !r.is_empty() {
-        let n = r.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(r.len());
+        let n = r
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(r.len());
         let v: f64 = r[..n].parse().ok()?;
         r = &r[n..];
-        let u = r.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(r.len());
+        let u = r
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(r.len());
         let mult = match &r[..u] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -205,8 +244,29 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+];
 
 /// Formats a Unix time (UTC) with a Go reference layout.
 pub fn format_time(t: i64, layout: &str) -> String {
@@ -230,7 +290,10 @@ pub fn format_time(t: i64, layout: &str) -> String {
         ("02", format!("{d:02}")),
         ("_2", format!("{d:>2}")),
         ("15", format!("{h:02}")),
-        ("03", format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 })),
+        (
+            "03",
+            format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 }),
+        ),
         ("04", format!("{mi:02}")),
         ("05", format!("{s:02}")),
         ("06", format!("{:02}", y % 100)),
@@ -265,7 +328,11 @@ fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {
     let n = i_arg(&a[0])?.max(0) as usize;
     c.charge(n as u64)?;
     c.nondet = true;
-    Ok(Value::from((0..n).map(|_| set[c.rng.below(set.len() as u64) as usize] as char).collect::<String>()))
+    Ok(Value::from(
+        (0..n)
+            .map(|_| set[c.rng.below(set.len() as u64) as usize] as char)
+            .collect::<String>(),
+    ))
 }
 
 fn pem(c: &mut FnCtx, label: &str, n: usize) -> String {
@@ -295,7 +362,13 @@ pub fn hex(b: &[u8]) -> String {
 
 /// SHA-1 (for `sha1sum`).
 pub fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
     let mut msg = data.to_vec();
     let bitlen = (data.len() as u64).wrapping_mul(8);
     msg.push(0x80);
@@ -306,7 +379,12 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
     for block in msg.chunks(64) {
         let mut w = [0u32; 80];
         for i in 0..16 {
-            w[i] = u32::from_be_bytes([block[4 * i], block[4 * i + 1], block[4 * i + 2], block[4 * i + 3]]);
+            w[i] = u32::from_be_bytes([
+                block[4 * i],
+                block[4 * i + 1],
+                block[4 * i + 2],
+                block[4 * i + 3],
+            ]);
         }
         for i in 16..80 {
             w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
@@ -319,7 +397,12 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
                 _ => (b ^ c ^ d, 0xCA62_C1D6),
             };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -345,8 +428,17 @@ mod tests {
 
     #[test]
     fn hashes() {
-        assert_eq!(hex(&sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(format_time(0, "2006-01-02T15:04:05Z07:00 Mon Jan"), "1970-01-01T00:00:00Z Thu Jan");
-        assert_eq!(format_time(1_700_000_000, "2006-01-02 15:04:05"), "2023-11-14 22:13:20");
+        assert_eq!(
+            hex(&sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            format_time(0, "2006-01-02T15:04:05Z07:00 Mon Jan"),
+            "1970-01-01T00:00:00Z Thu Jan"
+        );
+        assert_eq!(
+            format_time(1_700_000_000, "2006-01-02 15:04:05"),
+            "2023-11-14 22:13:20"
+        );
     }
 }

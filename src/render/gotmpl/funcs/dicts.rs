@@ -32,7 +32,8 @@ pub fn lookup(name: &str) -> Option<Func> {
         "set" => |_, a| {
             arity("set", a, 3)?;
             let m = map_arg(&a[0])?;
-            m.borrow_mut().insert(s_arg(&a[1])?.to_string(), a[2].clone());
+            m.borrow_mut()
+                .insert(s_arg(&a[1])?.to_string(), a[2].clone());
             Ok(a[0].clone())
         },
         "unset" => |_, a| {
@@ -56,7 +57,9 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "values" => |_, a| {
             arity("values", a, 1)?;
-            Ok(Value::list(map_arg(&a[0])?.borrow().values().cloned().collect()))
+            Ok(Value::list(
+                map_arg(&a[0])?.borrow().values().cloned().collect(),
+            ))
         },
         "pick" => |_, a| {
             arity_min("pick", a, 1)?;
@@ -75,7 +78,12 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity_min("omit", a, 1)?;
             let m = map_arg(&a[0])?;
             let drop: Vec<String> = a[1..].iter().map(strval).collect();
-            let out: Map = m.borrow().iter().filter(|(k, _)| !drop.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let out: Map = m
+                .borrow()
+                .iter()
+                .filter(|(k, _)| !drop.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Ok(Value::map(out))
         },
         "pluck" => |_, a| {
@@ -89,24 +97,26 @@ pub fn lookup(name: &str) -> Option<Func> {
             }
             Ok(Value::list(out))
         },
-        "dig" => |_, a| {
-            arity_min("dig", a, 3)?;
-            let n = a.len();
-            let dflt = a[n - 2].clone();
-            let mut cur = a[n - 1].clone();
-            for k in &a[..n - 2] {
-                let k = s_arg(k)?;
-                let next = match &cur {
+        "dig" => {
+            |_, a| {
+                arity_min("dig", a, 3)?;
+                let n = a.len();
+                let dflt = a[n - 2].clone();
+                let mut cur = a[n - 1].clone();
+                for k in &a[..n - 2] {
+                    let k = s_arg(k)?;
+                    let next = match &cur {
                     Value::Map(m) => m.borrow().get(k).cloned(),
                     _ => return Err(FnErr::Call(format!("interface conversion: interface {{}} is {}, not map[string]interface {{}}", cur.type_name()))),
                 };
-                match next {
-                    Some(v) => cur = v,
-                    None => return Ok(dflt),
+                    match next {
+                        Some(v) => cur = v,
+                        None => return Ok(dflt),
+                    }
                 }
+                Ok(cur)
             }
-            Ok(cur)
-        },
+        }
         "merge" | "mustMerge" => |_, a| merge_fn(a, false),
         "mergeOverwrite" | "mustMergeOverwrite" => |_, a| merge_fn(a, true),
         "deepCopy" | "mustDeepCopy" => |_, a| {
@@ -124,7 +134,12 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("empty", a, 1)?;
             Ok(Value::Bool(a[0].is_empty()))
         },
-        "coalesce" => |_, a| Ok(a.iter().find(|v| !v.is_empty()).cloned().unwrap_or_default()),
+        "coalesce" => |_, a| {
+            Ok(a.iter()
+                .find(|v| !v.is_empty())
+                .cloned()
+                .unwrap_or_default())
+        },
         "all" => |_, a| Ok(Value::Bool(a.iter().all(|v| !v.is_empty()))),
         "any" => |_, a| Ok(Value::Bool(a.iter().any(|v| !v.is_empty()))),
         "ternary" => |_, a| {
@@ -132,7 +147,12 @@ pub fn lookup(name: &str) -> Option<Func> {
             let cond = match &a[2] {
                 Value::Bool(b) => *b,
                 Value::Nil => return Err(FnErr::Arg("invalid value; expected bool".into())),
-                other => return Err(FnErr::Arg(format!("wrong type for value; expected bool; got {}", other.type_name()))),
+                other => {
+                    return Err(FnErr::Arg(format!(
+                        "wrong type for value; expected bool; got {}",
+                        other.type_name()
+                    )))
+                }
             };
             Ok(if cond { a[0].clone() } else { a[1].clone() })
         },
@@ -173,8 +193,13 @@ pub fn lookup(name: &str) -> Option<Func> {
 fn map_arg(v: &Value) -> Result<MapRef, FnErr> {
     match v {
         Value::Map(m) => Ok(m.clone()),
-        Value::Nil => Err(FnErr::Arg("invalid value; expected map[string]interface {}".into())),
-        other => Err(FnErr::Arg(format!("wrong type for value; expected map[string]interface {{}}; got {}", other.type_name()))),
+        Value::Nil => Err(FnErr::Arg(
+            "invalid value; expected map[string]interface {}".into(),
+        )),
+        other => Err(FnErr::Arg(format!(
+            "wrong type for value; expected map[string]interface {{}}; got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -202,7 +227,11 @@ pub fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool, depth: usize) -> 
     if depth > MAX_DEPTH {
         return Err("merge: maps nested too deeply".into());
     }
-    let entries: Vec<(String, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let entries: Vec<(String, Value)> = src
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (k, sv) in entries {
         if sv.is_nil() {
             if overwrite {

@@ -12,14 +12,18 @@ pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         "b64enc" => |_, a| {
             arity("b64enc", a, 1)?;
-            Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(strval(&a[0]))))
+            Ok(Value::from(
+                base64::engine::general_purpose::STANDARD.encode(strval(&a[0])),
+            ))
         },
         "b64dec" => |_, a| {
             arity("b64dec", a, 1)?;
-            Ok(Value::from(match base64::engine::general_purpose::STANDARD.decode(strval(&a[0])) {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => go_b64_error(&e),
-            }))
+            Ok(Value::from(
+                match base64::engine::general_purpose::STANDARD.decode(strval(&a[0])) {
+                    Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                    Err(e) => go_b64_error(&e),
+                },
+            ))
         },
         "b32enc" => |_, a| {
             arity("b32enc", a, 1)?;
@@ -27,31 +31,45 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "toJson" | "mustToJson" => |_, a| {
             arity("toJson", a, 1)?;
-            Ok(Value::from(to_json(&a[0], true, None).map_err(FnErr::Call)?))
+            Ok(Value::from(
+                to_json(&a[0], true, None).map_err(FnErr::Call)?,
+            ))
         },
         "toPrettyJson" | "mustToPrettyJson" => |_, a| {
             arity("toPrettyJson", a, 1)?;
-            Ok(Value::from(to_json(&a[0], true, Some("  ")).map_err(FnErr::Call)?))
+            Ok(Value::from(
+                to_json(&a[0], true, Some("  ")).map_err(FnErr::Call)?,
+            ))
         },
         "toRawJson" | "mustToRawJson" => |_, a| {
             arity("toRawJson", a, 1)?;
-            Ok(Value::from(to_json(&a[0], false, None).map_err(FnErr::Call)?))
+            Ok(Value::from(
+                to_json(&a[0], false, None).map_err(FnErr::Call)?,
+            ))
         },
         "fromJson" => |_, a| {
             arity("fromJson", a, 1)?;
-            Ok(match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
-                Ok(j @ serde_json::Value::Object(_)) => Value::from_json(&j),
-                Ok(_) => error_map("json: cannot unmarshal into Go value of type map[string]interface {}"),
-                Err(e) => error_map(&format!("{e}")),
-            })
+            Ok(
+                match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+                    Ok(j @ serde_json::Value::Object(_)) => Value::from_json(&j),
+                    Ok(_) => error_map(
+                        "json: cannot unmarshal into Go value of type map[string]interface {}",
+                    ),
+                    Err(e) => error_map(&format!("{e}")),
+                },
+            )
         },
         "fromJsonArray" => |_, a| {
             arity("fromJsonArray", a, 1)?;
-            Ok(match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
-                Ok(j @ serde_json::Value::Array(_)) => Value::from_json(&j),
-                Ok(_) => Value::list(vec![Value::str("json: cannot unmarshal into Go value of type []interface {}")]),
-                Err(e) => Value::list(vec![Value::from(format!("{e}"))]),
-            })
+            Ok(
+                match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+                    Ok(j @ serde_json::Value::Array(_)) => Value::from_json(&j),
+                    Ok(_) => Value::list(vec![Value::str(
+                        "json: cannot unmarshal into Go value of type []interface {}",
+                    )]),
+                    Err(e) => Value::list(vec![Value::from(format!("{e}"))]),
+                },
+            )
         },
         _ => return None,
     })
@@ -59,7 +77,8 @@ pub fn lookup(name: &str) -> Option<Func> {
 
 fn go_b64_error(e: &base64::DecodeError) -> String {
     match e {
-        base64::DecodeError::InvalidByte(off, _) | base64::DecodeError::InvalidLastSymbol(off, _) => {
+        base64::DecodeError::InvalidByte(off, _)
+        | base64::DecodeError::InvalidLastSymbol(off, _) => {
             format!("illegal base64 data at input byte {off}")
         }
         _ => "illegal base64 data at input byte 0".into(),
@@ -136,7 +155,13 @@ fn nl(out: &mut String, indent: Option<&str>, level: usize) {
     }
 }
 
-fn write_json(v: &Value, html: bool, indent: Option<&str>, level: usize, out: &mut String) -> Result<(), String> {
+fn write_json(
+    v: &Value,
+    html: bool,
+    indent: Option<&str>,
+    level: usize,
+    out: &mut String,
+) -> Result<(), String> {
     if level > MAX_DEPTH {
         return Err("json: unsupported value: encountered a cycle".into());
     }
@@ -146,7 +171,10 @@ fn write_json(v: &Value, html: bool, indent: Option<&str>, level: usize, out: &m
         Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
-                return Err(format!("json: unsupported value: {}", super::super::fmt::format_float_v(*f)));
+                return Err(format!(
+                    "json: unsupported value: {}",
+                    super::super::fmt::format_float_v(*f)
+                ));
             }
             out.push_str(&format_float_json(*f));
         }
@@ -190,7 +218,11 @@ fn write_json(v: &Value, html: bool, indent: Option<&str>, level: usize, out: &m
             out.push('}');
         }
         Value::Object(o) => match &**o {
-            Object::KubeVersion { version, major, minor } => {
+            Object::KubeVersion {
+                version,
+                major,
+                minor,
+            } => {
                 let mut m = super::super::value::Map::new();
                 m.insert("Major".into(), Value::str(major));
                 m.insert("Minor".into(), Value::str(minor));
@@ -221,8 +253,14 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        assert_eq!(to_json(&m, true, None).unwrap_or_default(), r#"{"a":"\u003cx\u003e\u0026","b":1000000,"c":[]}"#);
-        assert_eq!(to_json(&m, false, Some("  ")).unwrap_or_default(), "{\n  \"a\": \"<x>&\",\n  \"b\": 1000000,\n  \"c\": []\n}");
+        assert_eq!(
+            to_json(&m, true, None).unwrap_or_default(),
+            r#"{"a":"\u003cx\u003e\u0026","b":1000000,"c":[]}"#
+        );
+        assert_eq!(
+            to_json(&m, false, Some("  ")).unwrap_or_default(),
+            "{\n  \"a\": \"<x>&\",\n  \"b\": 1000000,\n  \"c\": []\n}"
+        );
     }
 
     #[test]

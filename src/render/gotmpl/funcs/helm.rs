@@ -48,7 +48,12 @@ pub fn lookup(name: &str) -> Option<Func> {
             let mut out = String::new();
             match &a[0] {
                 Value::Map(m) => toml_table(&mut out, &m.borrow(), "", 0).map_err(FnErr::Call)?,
-                other => return Ok(Value::from(format!("toml: cannot encode {}", other.type_name()))),
+                other => {
+                    return Ok(Value::from(format!(
+                        "toml: cannot encode {}",
+                        other.type_name()
+                    )))
+                }
             }
             Ok(Value::from(out))
         },
@@ -97,7 +102,11 @@ fn toml_table(out: &mut String, m: &Map, prefix: &str, depth: usize) -> Result<(
     }
     for (k, v) in m {
         if let Value::Map(sub) = v {
-            let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let name = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             out.push_str(&format!("\n[{name}]\n"));
             toml_table(out, &sub.borrow(), &name, depth + 1)?;
         }
@@ -201,7 +210,10 @@ fn files_value(f: BTreeMap<String, Vec<u8>>) -> Value {
 pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value, String> {
     let argn = |n: usize| -> Result<(), String> {
         if args.len() != n {
-            return Err(format!("wrong number of args for {name}: want {n} got {}", args.len()));
+            return Err(format!(
+                "wrong number of args for {name}: want {n} got {}",
+                args.len()
+            ));
         }
         Ok(())
     };
@@ -214,17 +226,30 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (Object::Files(f), "Get") => {
             argn(1)?;
             let p = sarg(0)?;
-            Ok(Value::from(f.get(&p).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()))
+            Ok(Value::from(
+                f.get(&p)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+            ))
         }
         (Object::Files(f), "GetBytes") => {
             argn(1)?;
             let p = sarg(0)?;
-            Ok(Value::from(f.get(&p).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()))
+            Ok(Value::from(
+                f.get(&p)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+            ))
         }
         (Object::Files(f), "Glob") => {
             argn(1)?;
             let pat = sarg(0)?;
-            Ok(files_value(f.iter().filter(|(k, _)| glob_match(&pat, k)).map(|(k, v)| (k.clone(), v.clone())).collect()))
+            Ok(files_value(
+                f.iter()
+                    .filter(|(k, _)| glob_match(&pat, k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ))
         }
         (Object::Files(f), "Lines") => {
             argn(1)?;
@@ -244,23 +269,32 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
                 let base = k.rsplit('/').next().unwrap_or(k).to_string();
                 m.insert(base, Value::from(String::from_utf8_lossy(v).into_owned()));
             }
-            Ok(Value::from(yaml::to_yaml(&Value::map(m)).unwrap_or_default()))
+            Ok(Value::from(
+                yaml::to_yaml(&Value::map(m)).unwrap_or_default(),
+            ))
         }
         (Object::Files(f), "AsSecrets") => {
             argn(0)?;
             let mut m = Map::new();
             for (k, v) in f {
                 let base = k.rsplit('/').next().unwrap_or(k).to_string();
-                m.insert(base, Value::from(base64::engine::general_purpose::STANDARD.encode(v)));
+                m.insert(
+                    base,
+                    Value::from(base64::engine::general_purpose::STANDARD.encode(v)),
+                );
             }
-            Ok(Value::from(yaml::to_yaml(&Value::map(m)).unwrap_or_default()))
+            Ok(Value::from(
+                yaml::to_yaml(&Value::map(m)).unwrap_or_default(),
+            ))
         }
         (Object::ApiVersions(v), "Has") => {
             argn(1)?;
             let p = sarg(0)?;
-            Ok(Value::Bool(v.iter().any(|x| *x == p)))
+            Ok(Value::Bool(v.contains(&p)))
         }
-        (Object::KubeVersion { version, .. }, "Version" | "GitVersion" | "String") => Ok(Value::str(version)),
+        (Object::KubeVersion { version, .. }, "Version" | "GitVersion" | "String") => {
+            Ok(Value::str(version))
+        }
         (Object::KubeVersion { major, .. }, "Major") => Ok(Value::str(major)),
         (Object::KubeVersion { minor, .. }, "Minor") => Ok(Value::str(minor)),
         (Object::Time(t), "Unix") => Ok(Value::Int64(*t)),
@@ -273,7 +307,11 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
             Value::Object(Rc::new(match obj {
                 Object::Files(_) => Object::Files(BTreeMap::new()),
                 Object::ApiVersions(_) => Object::ApiVersions(Vec::new()),
-                Object::KubeVersion { .. } => Object::KubeVersion { version: String::new(), major: String::new(), minor: String::new() },
+                Object::KubeVersion { .. } => Object::KubeVersion {
+                    version: String::new(),
+                    major: String::new(),
+                    minor: String::new()
+                },
                 Object::Time(t) => Object::Time(*t),
             }))
             .type_name()

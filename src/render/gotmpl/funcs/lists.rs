@@ -74,7 +74,11 @@ pub fn lookup(name: &str) -> Option<Func> {
         "without" | "mustWithout" => |c, a| {
             arity_min("without", a, 1)?;
             let l = as_list(c.name, &a[0])?;
-            Ok(Value::list(l.into_iter().filter(|e| !a[1..].iter().any(|o| deep_eq(o, e))).collect()))
+            Ok(Value::list(
+                l.into_iter()
+                    .filter(|e| !a[1..].iter().any(|o| deep_eq(o, e)))
+                    .collect(),
+            ))
         },
         "has" | "mustHas" => |c, a| {
             arity("has", a, 2)?;
@@ -86,7 +90,12 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "compact" | "mustCompact" => |c, a| {
             arity("compact", a, 1)?;
-            Ok(Value::list(as_list(c.name, &a[0])?.into_iter().filter(|e| !e.is_empty()).collect()))
+            Ok(Value::list(
+                as_list(c.name, &a[0])?
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+            ))
         },
         "reverse" | "mustReverse" => |c, a| {
             arity("reverse", a, 1)?;
@@ -138,7 +147,9 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("chunk", a, 2)?;
             let size = to_i64(&a[0]).max(1) as usize;
             let l = as_list(c.name, &a[1])?;
-            Ok(Value::list(l.chunks(size).map(|ch| Value::list(ch.to_vec())).collect()))
+            Ok(Value::list(
+                l.chunks(size).map(|ch| Value::list(ch.to_vec())).collect(),
+            ))
         },
         _ => return None,
     })
@@ -165,9 +176,17 @@ pub fn as_list(fname: &str, v: &Value) -> Result<Vec<Value>, FnErr> {
         Value::List(l) => Ok(l.as_ref().clone()),
         Value::Object(o) => match &**o {
             Object::ApiVersions(v) => Ok(v.iter().map(Value::str).collect()),
-            _ => Err(FnErr::Call(format!("Cannot {} on type {}", verb(fname), v.type_name()))),
+            _ => Err(FnErr::Call(format!(
+                "Cannot {} on type {}",
+                verb(fname),
+                v.type_name()
+            ))),
         },
-        other => Err(FnErr::Call(format!("Cannot {} on type {}", verb(fname), other.type_name()))),
+        other => Err(FnErr::Call(format!(
+            "Cannot {} on type {}",
+            verb(fname),
+            other.type_name()
+        ))),
     }
 }
 
@@ -205,14 +224,18 @@ fn deep_eq_at(a: &Value, b: &Value, d: usize) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
-            Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_eq_at(p, q, d + 1)))
+            Rc::ptr_eq(x, y)
+                || (x.len() == y.len()
+                    && x.iter().zip(y.iter()).all(|(p, q)| deep_eq_at(p, q, d + 1)))
         }
         (Value::Map(x), Value::Map(y)) => {
             if Rc::ptr_eq(x, y) {
                 return true;
             }
             let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| deep_eq_at(v, w, d + 1)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_eq_at(v, w, d + 1)))
         }
         _ => false,
     }

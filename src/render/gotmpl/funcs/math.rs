@@ -8,7 +8,11 @@ use super::{arity, arity_min, i_arg, s_arg, to_f64, to_i64, FnErr, Func};
 /// Resolves a math function name.
 pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
-        "add" => |_, a| Ok(Value::Int64(a.iter().map(to_i64).fold(0i64, |x, y| x.wrapping_add(y)))),
+        "add" => |_, a| {
+            Ok(Value::Int64(
+                a.iter().map(to_i64).fold(0i64, |x, y| x.wrapping_add(y)),
+            ))
+        },
         "add1" => |_, a| {
             arity("add1", a, 1)?;
             Ok(Value::Int64(to_i64(&a[0]).wrapping_add(1)))
@@ -19,7 +23,9 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "mul" => |_, a| {
             arity_min("mul", a, 1)?;
-            Ok(Value::Int64(a.iter().map(to_i64).fold(1i64, |x, y| x.wrapping_mul(y))))
+            Ok(Value::Int64(
+                a.iter().map(to_i64).fold(1i64, |x, y| x.wrapping_mul(y)),
+            ))
         },
         "div" => |_, a| {
             arity("div", a, 2)?;
@@ -47,11 +53,15 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "maxf" => |_, a| {
             arity_min("maxf", a, 1)?;
-            Ok(Value::Float(a.iter().map(to_f64).fold(f64::NEG_INFINITY, f64::max)))
+            Ok(Value::Float(
+                a.iter().map(to_f64).fold(f64::NEG_INFINITY, f64::max),
+            ))
         },
         "minf" => |_, a| {
             arity_min("minf", a, 1)?;
-            Ok(Value::Float(a.iter().map(to_f64).fold(f64::INFINITY, f64::min)))
+            Ok(Value::Float(
+                a.iter().map(to_f64).fold(f64::INFINITY, f64::min),
+            ))
         },
         "addf" => |_, a| Ok(Value::Float(dec_fold(a, 0, |x, y| x.add(y)))),
         "subf" => |_, a| {
@@ -92,7 +102,11 @@ pub fn lookup(name: &str) -> Option<Func> {
             let pow = 10f64.powf(places);
             let digit = pow * val;
             let frac = digit - digit.trunc();
-            let r = if frac >= on { digit.ceil() } else { digit.floor() };
+            let r = if frac >= on {
+                digit.ceil()
+            } else {
+                digit.floor()
+            };
             Ok(Value::Float(r / pow))
         },
         "int" => |_, a| {
@@ -152,7 +166,10 @@ impl Dec {
         let s = s.trim_start_matches('-');
         let (ip, fp) = s.split_once('.').unwrap_or((s, ""));
         let m: i128 = format!("{ip}{fp}").parse().ok()?;
-        Some(Dec { m: if neg { -m } else { m }, scale: fp.len() as u32 })
+        Some(Dec {
+            m: if neg { -m } else { m },
+            scale: fp.len() as u32,
+        })
     }
     fn align(self, o: Dec) -> Option<(i128, i128, u32)> {
         let s = self.scale.max(o.scale);
@@ -162,21 +179,34 @@ impl Dec {
     }
     fn add(self, o: Dec) -> Option<Dec> {
         let (a, b, s) = self.align(o)?;
-        Some(Dec { m: a.checked_add(b)?, scale: s })
+        Some(Dec {
+            m: a.checked_add(b)?,
+            scale: s,
+        })
     }
     fn sub(self, o: Dec) -> Option<Dec> {
         let (a, b, s) = self.align(o)?;
-        Some(Dec { m: a.checked_sub(b)?, scale: s })
+        Some(Dec {
+            m: a.checked_sub(b)?,
+            scale: s,
+        })
     }
     fn mul(self, o: Dec) -> Option<Dec> {
-        Some(Dec { m: self.m.checked_mul(o.m)?, scale: self.scale + o.scale })
+        Some(Dec {
+            m: self.m.checked_mul(o.m)?,
+            scale: self.scale + o.scale,
+        })
     }
     fn to_f64(self) -> f64 {
         let neg = self.m < 0;
         let digits = self.m.unsigned_abs().to_string();
         let sc = self.scale as usize;
         let s = if digits.len() > sc {
-            format!("{}.{}", &digits[..digits.len() - sc], &digits[digits.len() - sc..])
+            format!(
+                "{}.{}",
+                &digits[..digits.len() - sc],
+                &digits[digits.len() - sc..]
+            )
         } else {
             format!("0.{}{}", "0".repeat(sc - digits.len()), digits)
         };
@@ -224,8 +254,12 @@ fn dec_fold(a: &[Value], init: u8, f: fn(Dec, Dec) -> Option<Dec>) -> f64 {
 
 fn dec_sub_all(a: &[Value]) -> f64 {
     let fl: Vec<f64> = a.iter().map(to_f64).collect();
-    let Some((first, rest)) = fl.split_first() else { return 0.0 };
-    let Some(mut acc) = Dec::from_f64(*first) else { return *first };
+    let Some((first, rest)) = fl.split_first() else {
+        return 0.0;
+    };
+    let Some(mut acc) = Dec::from_f64(*first) else {
+        return *first;
+    };
     for x in rest {
         match Dec::from_f64(*x).and_then(|d| acc.sub(d)) {
             Some(d) => acc = d,
@@ -242,7 +276,12 @@ mod tests {
 
     fn call(name: &str, a: &[Value]) -> String {
         let mut rng = Rng::new(0);
-        let mut c = FnCtx { name, rng: &mut rng, nondet: false, work: 0 };
+        let mut c = FnCtx {
+            name,
+            rng: &mut rng,
+            nondet: false,
+            work: 0,
+        };
         match lookup(name).map(|f| f(&mut c, a)) {
             Some(Ok(v)) => crate::render::gotmpl::fmt::sprint_value(&v),
             _ => "ERR".into(),

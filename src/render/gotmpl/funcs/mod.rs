@@ -84,7 +84,10 @@ impl Rng {
 /// Checks the argument count like Go's reflection-based call does.
 pub fn arity(name: &str, args: &[Value], want: usize) -> Result<(), FnErr> {
     if args.len() != want {
-        return Err(FnErr::Arg(format!("wrong number of args for {name}: want {want} got {}", args.len())));
+        return Err(FnErr::Arg(format!(
+            "wrong number of args for {name}: want {want} got {}",
+            args.len()
+        )));
     }
     Ok(())
 }
@@ -92,7 +95,10 @@ pub fn arity(name: &str, args: &[Value], want: usize) -> Result<(), FnErr> {
 /// Checks a minimum argument count (variadic functions).
 pub fn arity_min(name: &str, args: &[Value], min: usize) -> Result<(), FnErr> {
     if args.len() < min {
-        return Err(FnErr::Arg(format!("wrong number of args for {name}: want at least {min} got {}", args.len())));
+        return Err(FnErr::Arg(format!(
+            "wrong number of args for {name}: want at least {min} got {}",
+            args.len()
+        )));
     }
     Ok(())
 }
@@ -102,7 +108,10 @@ pub fn s_arg(v: &Value) -> Result<&str, FnErr> {
     match v {
         Value::Str(s) => Ok(s),
         Value::Nil => Err(FnErr::Arg("invalid value; expected string".into())),
-        other => Err(FnErr::Arg(format!("wrong type for value; expected string; got {}", other.type_name()))),
+        other => Err(FnErr::Arg(format!(
+            "wrong type for value; expected string; got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -111,7 +120,10 @@ pub fn i_arg(v: &Value) -> Result<i64, FnErr> {
     match v {
         Value::Int(i) | Value::Int64(i) => Ok(*i),
         Value::Nil => Err(FnErr::Arg("invalid value; expected int".into())),
-        other => Err(FnErr::Arg(format!("wrong type for value; expected int; got {}", other.type_name()))),
+        other => Err(FnErr::Arg(format!(
+            "wrong type for value; expected int; got {}",
+            other.type_name()
+        ))),
     }
 }
 

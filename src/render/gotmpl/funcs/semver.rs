@@ -12,13 +12,15 @@ pub fn lookup(name: &str) -> Option<Func> {
         "semverCompare" => |_, a| {
             arity("semverCompare", a, 2)?;
             let c = s_arg(&a[0])?;
-            let v = parse_version(s_arg(&a[1])?).ok_or_else(|| FnErr::Call("Invalid Semantic Version".into()))?;
+            let v = parse_version(s_arg(&a[1])?)
+                .ok_or_else(|| FnErr::Call("Invalid Semantic Version".into()))?;
             Ok(Value::Bool(constraint_matches(c, &v).map_err(FnErr::Call)?))
         },
         "semver" => |_, a| {
             arity("semver", a, 1)?;
             let s = s_arg(&a[0])?;
-            let v = parse_version(s).ok_or_else(|| FnErr::Call("Invalid Semantic Version".into()))?;
+            let v =
+                parse_version(s).ok_or_else(|| FnErr::Call("Invalid Semantic Version".into()))?;
             let mut m = Map::new();
             m.insert("Major".into(), Value::Int64(v.major as i64));
             m.insert("Minor".into(), Value::Int64(v.minor as i64));
@@ -70,10 +72,20 @@ pub fn parse_version(s: &str) -> Option<Version> {
         }
         nums[i] = p.parse().ok()?;
     }
-    if !pre.is_empty() && !pre.split('.').all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+    if !pre.is_empty()
+        && !pre
+            .split('.')
+            .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
         return None;
     }
-    Some(Version { major: nums[0], minor: nums[1], patch: nums[2], pre, meta })
+    Some(Version {
+        major: nums[0],
+        minor: nums[1],
+        patch: nums[2],
+        pre,
+        meta,
+    })
 }
 
 fn cmp_pre(a: &str, b: &str) -> Ordering {
@@ -100,7 +112,9 @@ fn cmp_pre(a: &str, b: &str) -> Ordering {
 
 /// Version precedence.
 pub fn compare(a: &Version, b: &Version) -> Ordering {
-    (a.major, a.minor, a.patch).cmp(&(b.major, b.minor, b.patch)).then_with(|| cmp_pre(&a.pre, &b.pre))
+    (a.major, a.minor, a.patch)
+        .cmp(&(b.major, b.minor, b.patch))
+        .then_with(|| cmp_pre(&a.pre, &b.pre))
 }
 
 struct Con {
@@ -112,11 +126,16 @@ struct Con {
 
 fn parse_con(s: &str) -> Result<Con, String> {
     let s = s.trim();
-    let opend = s.find(|c: char| !matches!(c, '=' | '!' | '<' | '>' | '~' | '^')).unwrap_or(s.len());
+    let opend = s
+        .find(|c: char| !matches!(c, '=' | '!' | '<' | '>' | '~' | '^'))
+        .unwrap_or(s.len());
     let op = s[..opend].to_string();
     let rest = s[opend..].trim();
     let rest = rest.strip_prefix('v').unwrap_or(rest);
-    if !matches!(op.as_str(), "" | "=" | "!=" | ">" | "<" | ">=" | "=>" | "<=" | "=<" | "~" | "~>" | "^") {
+    if !matches!(
+        op.as_str(),
+        "" | "=" | "!=" | ">" | "<" | ">=" | "=>" | "<=" | "=<" | "~" | "~>" | "^"
+    ) {
         return Err(format!("improper constraint: {s}"));
     }
     let (core, suffix) = match rest.find(['-', '+']) {
@@ -144,7 +163,13 @@ fn parse_con(s: &str) -> Result<Con, String> {
 }
 
 fn bump(v: &Version, level: usize) -> Version {
-    let mut n = Version { major: v.major, minor: v.minor, patch: v.patch, pre: String::new(), meta: String::new() };
+    let mut n = Version {
+        major: v.major,
+        minor: v.minor,
+        patch: v.patch,
+        pre: String::new(),
+        meta: String::new(),
+    };
     match level {
         0 => {
             n.major += 1;
@@ -169,7 +194,11 @@ fn check(c: &Con, v: &Version) -> bool {
     match c.op.as_str() {
         "" | "=" => {
             if c.given < 3 {
-                let upper = if c.given == 0 { return true } else { bump(&c.v, c.given - 1) };
+                let upper = if c.given == 0 {
+                    return true;
+                } else {
+                    bump(&c.v, c.given - 1)
+                };
                 lower(v) && compare(v, &upper) == Ordering::Less
             } else {
                 o == Ordering::Equal
@@ -203,7 +232,11 @@ fn check(c: &Con, v: &Version) -> bool {
             }
         }
         "~" | "~>" => {
-            let upper = if c.given <= 1 { bump(&c.v, 0) } else { bump(&c.v, 1) };
+            let upper = if c.given <= 1 {
+                bump(&c.v, 0)
+            } else {
+                bump(&c.v, 1)
+            };
             lower(v) && compare(v, &upper) == Ordering::Less
         }
         "^" => {
@@ -231,13 +264,17 @@ pub fn constraint_matches(cons: &str, v: &Version) -> Result<bool, String> {
         while i < words.len() {
             if words.get(i + 1) == Some(&"-") && i + 2 < words.len() {
                 items.push(format!(">={}", words[i]));
-                let hi = parse_con(words[i + 2])?;
-                items.push(if hi.given < 3 { format!("<={}", words[i + 2]) } else { format!("<={}", words[i + 2]) });
+                let _ = parse_con(words[i + 2])?;
+                items.push(format!("<={}", words[i + 2]));
                 i += 3;
                 continue;
             }
             // An operator separated from its version by a space: `>= 1.2`.
-            if words[i].chars().all(|c| matches!(c, '=' | '!' | '<' | '>' | '~' | '^')) && i + 1 < words.len() {
+            if words[i]
+                .chars()
+                .all(|c| matches!(c, '=' | '!' | '<' | '>' | '~' | '^'))
+                && i + 1 < words.len()
+            {
                 items.push(format!("{}{}", words[i], words[i + 1]));
                 i += 2;
                 continue;

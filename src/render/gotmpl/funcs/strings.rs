@@ -8,8 +8,24 @@ use super::{arity, i_arg, s_arg, strval, FnErr, FnResult, Func};
 /// Resolves a string function name.
 pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
-        "quote" => |_, a| Ok(Value::from(a.iter().filter(|v| !v.is_nil()).map(|v| go_quote(&strval(v))).collect::<Vec<_>>().join(" "))),
-        "squote" => |_, a| Ok(Value::from(a.iter().filter(|v| !v.is_nil()).map(|v| format!("'{}'", strval(v))).collect::<Vec<_>>().join(" "))),
+        "quote" => |_, a| {
+            Ok(Value::from(
+                a.iter()
+                    .filter(|v| !v.is_nil())
+                    .map(|v| go_quote(&strval(v)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ))
+        },
+        "squote" => |_, a| {
+            Ok(Value::from(
+                a.iter()
+                    .filter(|v| !v.is_nil())
+                    .map(|v| format!("'{}'", strval(v)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ))
+        },
         "indent" => |c, a| {
             arity("indent", a, 2)?;
             let n = i_arg(&a[0])?.max(0) as usize;
@@ -39,9 +55,21 @@ pub fn lookup(name: &str) -> Option<Func> {
             };
             Ok(Value::from(String::from_utf8_lossy(r).into_owned()))
         },
-        "trimSuffix" => |_, a| two_str("trimSuffix", a, |x, s| s.strip_suffix(x).unwrap_or(s).to_string()),
-        "trimPrefix" => |_, a| two_str("trimPrefix", a, |x, s| s.strip_prefix(x).unwrap_or(s).to_string()),
-        "trimAll" => |_, a| two_str("trimAll", a, |cut, s| s.trim_matches(|c| cut.contains(c)).to_string()),
+        "trimSuffix" => |_, a| {
+            two_str("trimSuffix", a, |x, s| {
+                s.strip_suffix(x).unwrap_or(s).to_string()
+            })
+        },
+        "trimPrefix" => |_, a| {
+            two_str("trimPrefix", a, |x, s| {
+                s.strip_prefix(x).unwrap_or(s).to_string()
+            })
+        },
+        "trimAll" => |_, a| {
+            two_str("trimAll", a, |cut, s| {
+                s.trim_matches(|c| cut.contains(c)).to_string()
+            })
+        },
         "trim" => |_, a| {
             arity("trim", a, 1)?;
             Ok(Value::str(s_arg(&a[0])?.trim()))
@@ -71,21 +99,48 @@ pub fn lookup(name: &str) -> Option<Func> {
         "camelcase" => |_, a| one_str("camelcase", a, camelcase),
         "snakecase" => |_, a| one_str("snakecase", a, |s| sep_case(s, '_')),
         "kebabcase" => |_, a| one_str("kebabcase", a, |s| sep_case(s, '-')),
-        "swapcase" => |_, a| one_str("swapcase", a, |s| s.chars().map(|c| if c.is_uppercase() { c.to_lowercase().next().unwrap_or(c) } else { c.to_uppercase().next().unwrap_or(c) }).collect()),
-        "nospace" => |_, a| one_str("nospace", a, |s| s.chars().filter(|c| !c.is_whitespace()).collect()),
-        "initials" => |_, a| one_str("initials", a, |s| s.split_whitespace().filter_map(|w| w.chars().next()).collect()),
+        "swapcase" => |_, a| {
+            one_str("swapcase", a, |s| {
+                s.chars()
+                    .map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().next().unwrap_or(c)
+                        } else {
+                            c.to_uppercase().next().unwrap_or(c)
+                        }
+                    })
+                    .collect()
+            })
+        },
+        "nospace" => |_, a| {
+            one_str("nospace", a, |s| {
+                s.chars().filter(|c| !c.is_whitespace()).collect()
+            })
+        },
+        "initials" => |_, a| {
+            one_str("initials", a, |s| {
+                s.split_whitespace()
+                    .filter_map(|w| w.chars().next())
+                    .collect()
+            })
+        },
         "toString" => |_, a| {
             arity("toString", a, 1)?;
             Ok(Value::from(strval(&a[0])))
         },
         "toStrings" => |_, a| {
             arity("toStrings", a, 1)?;
-            Ok(Value::list(strslice(&a[0]).into_iter().map(Value::from).collect()))
+            Ok(Value::list(
+                strslice(&a[0]).into_iter().map(Value::from).collect(),
+            ))
         },
         "split" => |_, a| {
             arity("split", a, 2)?;
             let mut m = Map::new();
-            for (i, p) in go_split(s_arg(&a[1])?, s_arg(&a[0])?).into_iter().enumerate() {
+            for (i, p) in go_split(s_arg(&a[1])?, s_arg(&a[0])?)
+                .into_iter()
+                .enumerate()
+            {
                 m.insert(format!("_{i}"), Value::str(p));
             }
             Ok(Value::map(m))
@@ -95,7 +150,11 @@ pub fn lookup(name: &str) -> Option<Func> {
             let n = i_arg(&a[1])?;
             let s = s_arg(&a[2])?;
             let sep = s_arg(&a[0])?;
-            let parts: Vec<&str> = if n < 0 { go_split(s, sep) } else { s.splitn(n as usize, sep).collect() };
+            let parts: Vec<&str> = if n < 0 {
+                go_split(s, sep)
+            } else {
+                s.splitn(n as usize, sep).collect()
+            };
             let mut m = Map::new();
             for (i, p) in parts.into_iter().enumerate() {
                 m.insert(format!("_{i}"), Value::str(p));
@@ -112,7 +171,15 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("join", a, 2)?;
             Ok(Value::from(strslice(&a[1]).join(s_arg(&a[0])?)))
         },
-        "cat" => |_, a| Ok(Value::from(a.iter().filter(|v| !v.is_nil()).map(super::super::fmt::sprint_value).collect::<Vec<_>>().join(" "))),
+        "cat" => |_, a| {
+            Ok(Value::from(
+                a.iter()
+                    .filter(|v| !v.is_nil())
+                    .map(super::super::fmt::sprint_value)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ))
+        },
         "repeat" => |c, a| {
             arity("repeat", a, 2)?;
             let n = i_arg(&a[0])?.max(0) as usize;
@@ -130,7 +197,9 @@ pub fn lookup(name: &str) -> Option<Func> {
             } else if en < 0 || en > l {
                 &b[st.min(l) as usize..]
             } else if st > en {
-                return Err(FnErr::Call(format!("slice bounds out of range [{st}:{en}]")));
+                return Err(FnErr::Call(format!(
+                    "slice bounds out of range [{st}:{en}]"
+                )));
             } else {
                 &b[st as usize..en as usize]
             };
@@ -143,7 +212,10 @@ pub fn lookup(name: &str) -> Option<Func> {
             if w < 4 || s.len() as i64 <= w {
                 return Ok(Value::str(s));
             }
-            Ok(Value::from(format!("{}...", &String::from_utf8_lossy(&s.as_bytes()[..(w - 3) as usize]))))
+            Ok(Value::from(format!(
+                "{}...",
+                &String::from_utf8_lossy(&s.as_bytes()[..(w - 3) as usize])
+            )))
         },
         "plural" => |_, a| {
             arity("plural", a, 3)?;
@@ -152,11 +224,19 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "wrap" => |_, a| {
             arity("wrap", a, 2)?;
-            Ok(Value::from(wrap(s_arg(&a[1])?, i_arg(&a[0])?.max(1) as usize, "\n")))
+            Ok(Value::from(wrap(
+                s_arg(&a[1])?,
+                i_arg(&a[0])?.max(1) as usize,
+                "\n",
+            )))
         },
         "wrapWith" => |_, a| {
             arity("wrapWith", a, 3)?;
-            Ok(Value::from(wrap(s_arg(&a[2])?, i_arg(&a[0])?.max(1) as usize, s_arg(&a[1])?)))
+            Ok(Value::from(wrap(
+                s_arg(&a[2])?,
+                i_arg(&a[0])?.max(1) as usize,
+                s_arg(&a[1])?,
+            )))
         },
         "shuffle" => |c, a| {
             arity("shuffle", a, 1)?;
@@ -170,10 +250,12 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "base" => |_, a| one_str("base", a, path_base),
         "dir" => |_, a| one_str("dir", a, path_dir),
-        "ext" => |_, a| one_str("ext", a, |s| {
-            let b = s.rsplit('/').next().unwrap_or("");
-            b.rfind('.').map_or(String::new(), |i| b[i..].to_string())
-        }),
+        "ext" => |_, a| {
+            one_str("ext", a, |s| {
+                let b = s.rsplit('/').next().unwrap_or("");
+                b.rfind('.').map_or(String::new(), |i| b[i..].to_string())
+            })
+        },
         "clean" => |_, a| one_str("clean", a, path_clean),
         "isAbs" => |_, a| {
             arity("isAbs", a, 1)?;
@@ -191,7 +273,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "mustRegexReplaceAllLiteral" => |_, a| regex_replace(a, true, false),
         "regexSplit" => |_, a| regex_split(a, false),
         "mustRegexSplit" => |_, a| regex_split(a, true),
-        "regexQuoteMeta" => |_, a| one_str("regexQuoteMeta", a, |s| regex::escape(s)),
+        "regexQuoteMeta" => |_, a| one_str("regexQuoteMeta", a, regex::escape),
         _ => return None,
     })
 }
@@ -215,7 +297,10 @@ pub fn indent(n: usize, s: &str) -> String {
 /// Go's `strings.Split` (empty separator splits into UTF-8 characters).
 pub fn go_split<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
     if sep.is_empty() {
-        return s.char_indices().map(|(i, c)| &s[i..i + c.len_utf8()]).collect();
+        return s
+            .char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect();
     }
     s.split(sep).collect()
 }
@@ -283,7 +368,9 @@ fn sep_case(s: &str, sep: char) -> String {
         if c.is_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)) && !out.ends_with(sep) {
+            if (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower))
+                && !out.ends_with(sep)
+            {
                 out.push(sep);
             }
         }
@@ -366,7 +453,12 @@ fn compile(re: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(re)
         .size_limit(1 << 22)
         .build()
-        .map_err(|e| format!("error parsing regexp: {}", e.to_string().lines().last().unwrap_or("invalid")))
+        .map_err(|e| {
+            format!(
+                "error parsing regexp: {}",
+                e.to_string().lines().last().unwrap_or("invalid")
+            )
+        })
 }
 
 fn regex_match(a: &[Value], must: bool) -> FnResult {
@@ -393,7 +485,11 @@ fn regex_find_all(a: &[Value], must: bool) -> FnResult {
     match compile(s_arg(&a[0])?) {
         Ok(r) => {
             let it = r.find_iter(s_arg(&a[1])?).map(|m| Value::str(m.as_str()));
-            let v: Vec<Value> = if n < 0 { it.collect() } else { it.take(n as usize).collect() };
+            let v: Vec<Value> = if n < 0 {
+                it.collect()
+            } else {
+                it.take(n as usize).collect()
+            };
             Ok(Value::list(v))
         }
         Err(e) if must => Err(FnErr::Call(e)),
