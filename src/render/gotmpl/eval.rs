@@ -1081,6 +1081,10 @@ impl Exec<'_, '_> {
                     }
                     m.borrow().get(name).cloned().unwrap_or(Value::Nil)
                 }
+                // A nil that came out of a pipeline, variable or dot is Go's invalid value:
+                // field access on it yields nothing (`(.Values.a).b` idiom). A nil reached
+                // through a map inside the chain is a nil interface: an error.
+                Value::Nil if i == 0 => return Ok(Value::Nil),
                 Value::Nil => {
                     return Err(self.err(
                         c,

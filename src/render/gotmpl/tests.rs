@@ -318,3 +318,11 @@ fn source_map_points_at_template_lines() {
     assert_eq!(at("c: 3").map(|l| l.0), Some(3));
     assert_eq!(at("b:").map(|l| (l.0, l.1)), Some((2, 1)));
 }
+
+#[test]
+fn nil_from_pipeline_or_variable_is_silent() {
+    // Go: an invalid value (nil out of a pipeline) yields nothing on field access, while a
+    // nil interface reached through a map is a nil-pointer error.
+    assert_eq!(run("{{ (.a.missing).cpu }}|{{ $x := .a.missing }}{{ $x.cpu }}", "a: {}"), "<no value>|<no value>");
+    assert!(run("{{ .a.missing.cpu }}", "a: {}").contains("nil pointer evaluating interface {}.cpu"));
+}
