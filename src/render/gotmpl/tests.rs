@@ -323,6 +323,14 @@ fn source_map_points_at_template_lines() {
 fn nil_from_pipeline_or_variable_is_silent() {
     // Go: an invalid value (nil out of a pipeline) yields nothing on field access, while a
     // nil interface reached through a map is a nil-pointer error.
-    assert_eq!(run("{{ (.a.missing).cpu }}|{{ $x := .a.missing }}{{ $x.cpu }}", "a: {}"), "<no value>|<no value>");
-    assert!(run("{{ .a.missing.cpu }}", "a: {}").contains("nil pointer evaluating interface {}.cpu"));
+    assert_eq!(
+        run(
+            "{{ (.a.missing).cpu }}|{{ $x := .a.missing }}{{ $x.cpu }}",
+            "a: {}"
+        ),
+        "<no value>|<no value>"
+    );
+    assert!(
+        run("{{ .a.missing.cpu }}", "a: {}").contains("nil pointer evaluating interface {}.cpu")
+    );
 }

@@ -19,6 +19,8 @@ const MAX_WALK_DEPTH: usize = 64;
 pub struct Dependency {
     /// Chart name.
     pub name: String,
+    /// Version constraint.
+    pub version: String,
     /// Alias, if any.
     pub alias: Option<String>,
     /// `condition` (comma-separated values paths).
@@ -34,6 +36,8 @@ pub struct Dependency {
 pub struct Chart {
     /// Name (the alias once aliased).
     pub name: String,
+    /// Chart version.
+    pub version: String,
     /// Chart.yaml as a map (Go field names, for `.Chart`).
     pub metadata: Map,
     /// Chart.yaml `apiVersion`.
@@ -269,6 +273,7 @@ fn parse_deps(v: Option<&Value>) -> Vec<Dependency> {
                 };
                 out.push(Dependency {
                     name: str_field(&m, "name"),
+                    version: str_field(&m, "version"),
                     alias: (!alias.is_empty()).then_some(alias),
                     condition: (!cond.is_empty()).then_some(cond),
                     tags,
@@ -340,6 +345,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
             "validation: chart.metadata.name is required ({origin})"
         )));
     }
+    c.version = str_field(&meta, "version");
     c.api_version = str_field(&meta, "apiVersion");
     c.chart_type = str_field(&meta, "type");
     let kv = str_field(&meta, "kubeVersion");

@@ -369,7 +369,7 @@ fn path_value(m: &Map, path: &str) -> Option<Value> {
 /// `processDependencyEnabled`).
 fn process_enabled(
     c: &mut Chart,
-    cvals: &Map,
+    v: &Map,
     path: &str,
     warn: &mut Warnings,
     depth: usize,
@@ -380,19 +380,29 @@ fn process_enabled(
         ));
     }
     check_dependencies_present(c)?;
+    // Like Helm, a chart without declared dependencies is left untouched (its subcharts'
+    // own conditions are not evaluated either).
+    if c.deps.is_empty() {
+        return Ok(());
+    }
+    // Subcharts not declared in Chart.yaml (by name and compatible version) are kept as
+    // they are; declared ones are copied under their alias.
     let mut subs: Vec<Chart> = Vec::new();
-    // Subcharts not declared in Chart.yaml are kept as they are.
     for s in &c.subcharts {
-        if !c.deps.iter().any(|d| d.name == s.name) {
+        if !c
+            .deps
+            .iter()
+            .any(|d| d.name == s.name && compatible(&d.version, &s.version))
+        {
             subs.push(s.clone());
         }
     }
-    let tags = match path_value(cvals, "tags") {
-        Some(Value::Map(m)) => m.borrow().clone(),
-        _ => Map::new(),
-    };
     for d in &c.deps {
-        let Some(base) = c.subcharts.iter().find(|s| s.name == d.name) else {
+        let Some(base) = c
+            .subcharts
+            .iter()
+            .find(|s| s.name == d.name && compatible(&d.version, &s.version))
+        else {
             continue;
         };
         let mut sc = base.clone();
@@ -402,17 +412,38 @@ fn process_enabled(
                 *n = Value::str(a);
             }
         }
-        if !dependency_enabled(d, &tags, cvals, path, warn) {
-            continue;
-        }
         subs.push(sc);
     }
-    for s in subs.iter_mut() {
-        let sub_path = format!("{path}{}.", s.name);
-        process_enabled(s, cvals, &sub_path, warn, depth + 1)?;
-    }
     c.subcharts = subs;
+    // Conditions and tags are read from the values coalesced at this level.
+    let mut cvals = copy_map(v);
+    coalesce(c, &mut cvals, "", warn, 0);
+    let tags = match path_value(&cvals, "tags") {
+        Some(Value::Map(m)) => m.borrow().clone(),
+        _ => Map::new(),
+    };
+    let mut disabled: Vec<String> = Vec::new();
+    for d in &c.deps {
+        if !dependency_enabled(d, &tags, &cvals, path, warn) {
+            disabled.push(d.alias.clone().unwrap_or_else(|| d.name.clone()));
+        }
+    }
+    // Helm removes disabled dependencies by name, which also drops an undeclared chart
+    // that happens to carry that name.
+    c.subcharts.retain(|s| !disabled.contains(&s.name));
+    for s in c.subcharts.iter_mut() {
+        let sub_path = format!("{path}{}.", s.name);
+        process_enabled(s, &cvals, &sub_path, warn, depth + 1)?;
+    }
     Ok(())
+}
+
+/// Helm's `IsCompatibleRange`: the chart version satisfies the dependency's constraint.
+fn compatible(constraint: &str, version: &str) -> bool {
+    match semver::parse_version(version) {
+        Some(v) => semver::constraint_matches(constraint, &v).unwrap_or(false),
+        None => false,
+    }
 }
 
 fn dependency_enabled(
@@ -608,6 +639,11 @@ fn base_name(p: &str) -> &str {
 /// Renders an already loaded chart.
 pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, RenderError> {
     let mut warnings = Vec::new();
+    if root.chart_type == "library" {
+        return Err(RenderError::Chart(
+            "library charts are not installable".into(),
+        ));
+    }
     let user = user_values(opts)?;
     let (kv, major, minor) = kube_version(opts)?;
     if let Some(req) = &root.kube_version {
@@ -621,9 +657,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         }
     }
     // Dependencies: enable/alias with the coalesced values, then import values.
-    let mut cvals = copy_map(&user);
-    coalesce(&root, &mut cvals, "", &mut warnings, 0);
-    process_enabled(&mut root, &cvals, "", &mut warnings, 0)?;
+    process_enabled(&mut root, &user, "", &mut warnings, 0)?;
     process_imports(&mut root, &mut warnings, 0);
     let mut vals = copy_map(&user);
     coalesce(&root, &mut vals, "", &mut warnings, 0);

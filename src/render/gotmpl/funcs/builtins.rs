@@ -19,7 +19,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "ge" => |_, a| cmp_fn("ge", a, |o| o != Ordering::Less),
         "len" => len,
         "index" => index,
-        "slice" => slice,
+        "slice" | "mustSlice" => slice,
         "print" => |c, a| {
             c.charge(a.len() as u64)?;
             Ok(Value::from(sprint(a)))

@@ -120,6 +120,28 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity_min("genSignedCert", a, 5)?;
             Ok(cert_pair(c))
         },
+        "buildCustomCert" => |_, a| {
+            arity("buildCustomCert", a, 2)?;
+            let dec = |v: &Value| -> Result<String, FnErr> {
+                let s = s_arg(v)?;
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| FnErr::Call(format!("unable to decode base64 certificate: {e}")))
+            };
+            let mut m = Map::new();
+            m.insert("Cert".into(), Value::from(dec(&a[0])?));
+            m.insert("Key".into(), Value::from(dec(&a[1])?));
+            Ok(Value::map(m))
+        },
+        "bcrypt" => |c, a| {
+            arity("bcrypt", a, 1)?;
+            c.nondet = true;
+            let salt: String = (0..53)
+                .map(|_| BCRYPT[c.rng.below(64) as usize] as char)
+                .collect();
+            Ok(Value::from(format!("$2a$10${salt}")))
+        },
         "htpasswd" => |c, a| {
             arity("htpasswd", a, 2)?;
             let user = s_arg(&a[0])?;
@@ -157,16 +179,43 @@ pub fn lookup(name: &str) -> Option<Func> {
             mark_if_time(c, &a[1]);
             Ok(Value::from(format_time(time_arg(&a[1])?, s_arg(&a[0])?)))
         },
-        "dateInZone" => |c, a| {
+        "dateInZone" | "date_in_zone" => |c, a| {
             arity("dateInZone", a, 3)?;
             mark_if_time(c, &a[1]);
             Ok(Value::from(format_time(time_arg(&a[1])?, s_arg(&a[0])?)))
+        },
+        "toDate" | "mustToDate" => |_, a| {
+            arity("toDate", a, 2)?;
+            let t = parse_time(s_arg(&a[0])?, s_arg(&a[1])?);
+            match t {
+                Some(t) => Ok(Value::Object(std::rc::Rc::new(Object::Time(t)))),
+                None if c_is_must(a) => Err(FnErr::Call("parsing time: cannot parse".into())),
+                None => Ok(Value::Object(std::rc::Rc::new(Object::Time(
+                    -62_135_596_800,
+                )))),
+            }
+        },
+        "duration" => |_, a| {
+            arity("duration", a, 1)?;
+            Ok(Value::from(go_duration(to_i64(&a[0]))))
+        },
+        "ago" => |c, a| {
+            arity("ago", a, 1)?;
+            c.nondet = true;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            Ok(Value::from(go_duration(now - time_arg(&a[0])?)))
+        },
+        "htmlDateInZone" => |_, a| {
+            arity("htmlDateInZone", a, 2)?;
+            Ok(Value::from(format_time(time_arg(&a[0])?, "2006-01-02")))
         },
         "htmlDate" => |_, a| {
             arity("htmlDate", a, 1)?;
             Ok(Value::from(format_time(time_arg(&a[0])?, "2006-01-02")))
         },
-        "dateModify" | "mustDateModify" => |_, a| {
+        "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => |_, a| {
             arity("dateModify", a, 2)?;
             let t = time_arg(&a[1])?;
             let d = parse_duration(s_arg(&a[0])?)
@@ -175,6 +224,93 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         _ => return None,
     })
+}
+
+fn c_is_must(_: &[Value]) -> bool {
+    false
+}
+
+/// Go's `time.Duration.String` for whole seconds.
+fn go_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let neg = secs < 0;
+    let s = secs.unsigned_abs();
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if h > 0 {
+        out.push_str(&format!("{h}h{m}m{sec}s"));
+    } else if m > 0 {
+        out.push_str(&format!("{m}m{sec}s"));
+    } else {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
+/// Parses a time written in a Go layout (date and time parts only; UTC).
+fn parse_time(layout: &str, value: &str) -> Option<i64> {
+    let num = |v: &str, n: usize| -> Option<(i64, usize)> {
+        let d: String = v
+            .chars()
+            .take(n)
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if d.is_empty() {
+            None
+        } else {
+            Some((d.parse().ok()?, d.len()))
+        }
+    };
+    let (mut y, mut mo, mut d, mut h, mut mi, mut s) = (1i64, 1i64, 1i64, 0i64, 0i64, 0i64);
+    let (mut l, mut v) = (layout, value);
+    while !l.is_empty() {
+        let (tok, width, slot): (&str, usize, u8) = if l.starts_with("2006") {
+            ("2006", 4, 0)
+        } else if l.starts_with("01") {
+            ("01", 2, 1)
+        } else if l.starts_with("02") {
+            ("02", 2, 2)
+        } else if l.starts_with("15") {
+            ("15", 2, 3)
+        } else if l.starts_with("04") {
+            ("04", 2, 4)
+        } else if l.starts_with("05") {
+            ("05", 2, 5)
+        } else {
+            let c = l.chars().next()?;
+            if !v.starts_with(c) {
+                return None;
+            }
+            l = &l[c.len_utf8()..];
+            v = &v[c.len_utf8()..];
+            continue;
+        };
+        let (n, used) = num(v, width)?;
+        match slot {
+            0 => y = n,
+            1 => mo = n,
+            2 => d = n,
+            3 => h = n,
+            4 => mi = n,
+            _ => s = n,
+        }
+        l = &l[tok.len()..];
+        v = &v[used..];
+    }
+    // days from civil
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
 const BCRYPT: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

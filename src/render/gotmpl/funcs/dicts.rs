@@ -193,9 +193,8 @@ pub fn lookup(name: &str) -> Option<Func> {
 fn map_arg(v: &Value) -> Result<MapRef, FnErr> {
     match v {
         Value::Map(m) => Ok(m.clone()),
-        Value::Nil => Err(FnErr::Arg(
-            "invalid value; expected map[string]interface {}".into(),
-        )),
+        // Go passes a nil map for a nil argument: reads see an empty map.
+        Value::Nil => Ok(std::rc::Rc::new(std::cell::RefCell::new(Map::new()))),
         other => Err(FnErr::Arg(format!(
             "wrong type for value; expected map[string]interface {{}}; got {}",
             other.type_name()

@@ -47,6 +47,13 @@ pub fn lookup(name: &str) -> Option<Func> {
                 to_json(&a[0], false, None).map_err(FnErr::Call)?,
             ))
         },
+        "mustFromJson" => |_, a| {
+            arity("mustFromJson", a, 1)?;
+            match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+                Ok(j) => Ok(Value::from_json(&j)),
+                Err(e) => Err(FnErr::Call(format!("{e}"))),
+            }
+        },
         "fromJson" => |_, a| {
             arity("fromJson", a, 1)?;
             Ok(

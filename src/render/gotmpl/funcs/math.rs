@@ -63,6 +63,14 @@ pub fn lookup(name: &str) -> Option<Func> {
                 a.iter().map(to_f64).fold(f64::INFINITY, f64::min),
             ))
         },
+        "add1f" => |_, a| {
+            arity("add1f", a, 1)?;
+            Ok(Value::Float(dec_fold(
+                &[a[0].clone(), Value::Int(1)],
+                0,
+                |x, y| x.add(y),
+            )))
+        },
         "addf" => |_, a| Ok(Value::Float(dec_fold(a, 0, |x, y| x.add(y)))),
         "subf" => |_, a| {
             arity_min("subf", a, 1)?;

@@ -273,6 +273,59 @@ pub fn lookup(name: &str) -> Option<Func> {
         "mustRegexReplaceAllLiteral" => |_, a| regex_replace(a, true, false),
         "regexSplit" => |_, a| regex_split(a, false),
         "mustRegexSplit" => |_, a| regex_split(a, true),
+        "hello" => |_, _| Ok(Value::str("Hello!")),
+        "trimall" => |_, a| {
+            two_str("trimall", a, |cut, s| {
+                s.trim_matches(|c| cut.contains(c)).to_string()
+            })
+        },
+        "abbrevboth" => |_, a| {
+            arity("abbrevboth", a, 3)?;
+            let (l, r, s) = (i_arg(&a[0])?, i_arg(&a[1])?, s_arg(&a[2])?);
+            let chars: Vec<char> = s.chars().collect();
+            let n = chars.len() as i64;
+            if r < 4 || n <= r {
+                return Ok(Value::str(s));
+            }
+            let start = if l > 4 { l.min(n) } else { 0 };
+            let body: String = chars[start as usize..].iter().collect();
+            let prefix = if start > 0 { "..." } else { "" };
+            let w = (r - prefix.len() as i64 - 3).max(0) as usize;
+            if body.chars().count() as i64 + prefix.len() as i64 <= r {
+                return Ok(Value::from(format!("{prefix}{body}")));
+            }
+            Ok(Value::from(format!(
+                "{prefix}{}...",
+                body.chars().take(w).collect::<String>()
+            )))
+        },
+        "osBase" => |_, a| one_str("osBase", a, path_base),
+        "osDir" => |_, a| one_str("osDir", a, path_dir),
+        "osClean" => |_, a| one_str("osClean", a, path_clean),
+        "osExt" => |_, a| {
+            one_str("osExt", a, |s| {
+                let b = s.rsplit('/').next().unwrap_or("");
+                b.rfind('.').map_or(String::new(), |i| b[i..].to_string())
+            })
+        },
+        "osIsAbs" => |_, a| {
+            arity("osIsAbs", a, 1)?;
+            Ok(Value::Bool(s_arg(&a[0])?.starts_with('/')))
+        },
+        "urlParse" => |_, a| {
+            arity("urlParse", a, 1)?;
+            Ok(url_parse(s_arg(&a[0])?))
+        },
+        "urlJoin" => |_, a| {
+            arity("urlJoin", a, 1)?;
+            Ok(Value::from(url_join(&a[0])))
+        },
+        "getHostByName" => |c, a| {
+            // Never resolves names (no network access during renders).
+            arity("getHostByName", a, 1)?;
+            c.nondet = true;
+            Ok(Value::str(""))
+        },
         "regexQuoteMeta" => |_, a| one_str("regexQuoteMeta", a, regex::escape),
         _ => return None,
     })
@@ -286,6 +339,104 @@ fn one_str(name: &str, a: &[Value], f: impl Fn(&str) -> String) -> FnResult {
 fn two_str(name: &str, a: &[Value], f: impl Fn(&str, &str) -> String) -> FnResult {
     arity(name, a, 2)?;
     Ok(Value::from(f(s_arg(&a[0])?, s_arg(&a[1])?)))
+}
+
+/// Sprig's `urlParse`: the parts of a URL as a map.
+pub fn url_parse(s: &str) -> Value {
+    let mut m = Map::new();
+    let (rest, fragment) = match s.split_once('#') {
+        Some((a, b)) => (a, b),
+        None => (s, ""),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((a, b)) => (a, b),
+        None => (rest, ""),
+    };
+    let (scheme, rest) = match rest.find(':') {
+        Some(i)
+            if rest[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && i > 0 =>
+        {
+            (&rest[..i], &rest[i + 1..])
+        }
+        _ => ("", rest),
+    };
+    let (host, path, opaque) = if let Some(r) = rest.strip_prefix("//") {
+        match r.find('/') {
+            Some(i) => (&r[..i], &r[i..], ""),
+            None => (r, "", ""),
+        }
+    } else if !scheme.is_empty() && !rest.starts_with('/') {
+        ("", "", rest)
+    } else {
+        ("", rest, "")
+    };
+    let (userinfo, host) = match host.rsplit_once('@') {
+        Some((u, h)) => (u, h),
+        None => ("", host),
+    };
+    let hostname = if let Some(h) = host.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, p)| {
+            if p.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        })
+    };
+    m.insert("scheme".into(), Value::str(scheme));
+    m.insert("host".into(), Value::str(host));
+    m.insert("hostname".into(), Value::str(hostname));
+    m.insert("path".into(), Value::str(path));
+    m.insert("query".into(), Value::str(query));
+    m.insert("opaque".into(), Value::str(opaque));
+    m.insert("fragment".into(), Value::str(fragment));
+    m.insert("userinfo".into(), Value::str(userinfo));
+    Value::map(m)
+}
+
+/// Sprig's `urlJoin`: builds a URL from `urlParse`-style parts.
+pub fn url_join(v: &Value) -> String {
+    let Value::Map(m) = v else {
+        return String::new();
+    };
+    let m = m.borrow();
+    let g = |k: &str| m.get(k).map(strval).unwrap_or_default();
+    let mut out = String::new();
+    if !g("scheme").is_empty() {
+        out.push_str(&g("scheme"));
+        out.push(':');
+    }
+    if !g("opaque").is_empty() {
+        out.push_str(&g("opaque"));
+    } else {
+        if !g("host").is_empty() || !g("userinfo").is_empty() || !g("scheme").is_empty() {
+            out.push_str("//");
+        }
+        if !g("userinfo").is_empty() {
+            out.push_str(&g("userinfo"));
+            out.push('@');
+        }
+        out.push_str(&g("host"));
+        let p = g("path");
+        if !p.is_empty() && !p.starts_with('/') && !g("host").is_empty() {
+            out.push('/');
+        }
+        out.push_str(&p);
+    }
+    if !g("query").is_empty() {
+        out.push('?');
+        out.push_str(&g("query"));
+    }
+    if !g("fragment").is_empty() {
+        out.push('#');
+        out.push_str(&g("fragment"));
+    }
+    out
 }
 
 /// Sprig's `indent`.
