@@ -1354,13 +1354,18 @@ impl Exec<'_, '_> {
                         line,
                     });
                 }
+                let v = match r {
+                    Ok(v) => v,
+                    Err(FnErr::Call(m)) => return Err(call_err(self, m)),
+                    Err(FnErr::Arg(m)) => {
+                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m))
+                    }
+                    Err(FnErr::Limit(m)) => {
+                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m))
+                    }
+                };
                 self.step(c, cmd.pos, work)?;
-                match r {
-                    Ok(v) => Ok(v),
-                    Err(FnErr::Call(m)) => Err(call_err(self, m)),
-                    Err(FnErr::Arg(m)) => Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m)),
-                    Err(FnErr::Limit(m)) => Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m)),
-                }
+                Ok(v)
             }
         }
     }
