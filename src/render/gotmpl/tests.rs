@@ -334,3 +334,41 @@ fn nil_from_pipeline_or_variable_is_silent() {
         run("{{ .a.missing.cpu }}", "a: {}").contains("nil pointer evaluating interface {}.cpu")
     );
 }
+
+#[test]
+fn random_token_soup_never_panics() {
+    // A cheap deterministic fuzzer over template fragments; each input must either
+    // render or fail with an error, never panic or loop.
+    const FRAGS: &[&str] = &[
+        "{{", "}}", "{{-", "-}}", " ", "\n", ".", ".a", ".a.b", "$", "$x", ":=", "=", "|", "(",
+        ")", ",", "if", "else", "end", "range", "with", "define", "template", "block", "break",
+        "continue", "\"s\"", "`r`", "'c'", "1", "-2", "3.5", "0x1F", "nil", "true", "include",
+        "tpl", "printf", "\"%d\"", "index", "len", "and", "or", "not", "eq", "toYaml", "default",
+        "list", "dict", "/*", "*/", "text",
+    ];
+    let mut rng = super::funcs::Rng::new(42);
+    let lim = Limits {
+        max_steps: 10_000,
+        max_depth: 20,
+        max_output: 1 << 16,
+    };
+    for _ in 0..3000 {
+        let n = 1 + rng.below(24) as usize;
+        let src: String = (0..n)
+            .map(|_| FRAGS[rng.below(FRAGS.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(if rng.below(2) == 0 { " " } else { "" });
+        let _ = run_with(&src, "a: {b: [1, 2]}\nx: 1", lim);
+    }
+}
+
+#[test]
+fn self_referencing_maps_do_not_hang() {
+    let t = "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ toYaml $d | len }}|{{ toJson $d }}|{{ $d | len }}|{{ deepCopy $d | len }}";
+    let out = run(t, "a: 1");
+    assert!(out.starts_with("0|") || out.starts_with("ERR"), "{out}");
+    let _ = run(
+        "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ $d }}{{ merge $d $d }}{{ eq 1 1 }}",
+        "a: 1",
+    );
+}

@@ -263,7 +263,7 @@ impl Value {
 }
 
 /// Depth limit for recursive walks over values (printing, copying, encoding).
-pub const MAX_DEPTH: usize = 500;
+pub const MAX_DEPTH: usize = 100;
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {

@@ -75,7 +75,9 @@ pub fn lookup(name: &str) -> Option<Func> {
             if hi <= lo {
                 return Err(FnErr::Call("invalid argument to Intn".into()));
             }
-            Ok(Value::Int(lo + c.rng.below((hi - lo) as u64) as i64))
+            Ok(Value::Int(lo.wrapping_add(
+                c.rng.below((hi as i128 - lo as i128) as u64) as i64,
+            )))
         },
         "uuidv4" => |c, _| {
             c.nondet = true;

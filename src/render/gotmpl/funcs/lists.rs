@@ -133,13 +133,16 @@ pub fn lookup(name: &str) -> Option<Func> {
             if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
                 return Ok(Value::str(""));
             }
-            let count = ((end - start) / step).unsigned_abs() + 1;
+            let count = ((end as i128 - start as i128) / step as i128)
+                .unsigned_abs()
+                .min(u64::MAX as u128) as u64
+                + 1;
             c.charge(count)?;
             let mut out = Vec::new();
-            let mut i = start;
-            while (step > 0 && i <= end) || (step < 0 && i >= end) {
+            let mut i = start as i128;
+            while (step > 0 && i <= end as i128) || (step < 0 && i >= end as i128) {
                 out.push(i.to_string());
-                i += step;
+                i += step as i128;
             }
             Ok(Value::from(out.join(" ")))
         },

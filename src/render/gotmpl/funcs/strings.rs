@@ -30,14 +30,14 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("indent", a, 2)?;
             let n = i_arg(&a[0])?.max(0) as usize;
             let s = s_arg(&a[1])?;
-            c.charge((n * s.len() / 64) as u64)?;
+            c.charge(indent_cost(n, s))?;
             Ok(Value::from(indent(n, s)))
         },
         "nindent" => |c, a| {
             arity("nindent", a, 2)?;
             let n = i_arg(&a[0])?.max(0) as usize;
             let s = s_arg(&a[1])?;
-            c.charge((n * s.len() / 64) as u64)?;
+            c.charge(indent_cost(n, s))?;
             Ok(Value::from(format!("\n{}", indent(n, s))))
         },
         "trunc" => |_, a| {
@@ -437,6 +437,12 @@ pub fn url_join(v: &Value) -> String {
         out.push_str(&g("fragment"));
     }
     out
+}
+
+/// Work units for indenting `s` by `n`: the bytes the padding adds, over 64.
+fn indent_cost(n: usize, s: &str) -> u64 {
+    let lines = s.matches('\n').count() as u64 + 1;
+    (n as u64).saturating_mul(lines) / 64 + s.len() as u64 / 64
 }
 
 /// Sprig's `indent`.
