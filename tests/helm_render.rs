@@ -225,3 +225,21 @@ fn template_errors_carry_positions() {
         other => panic!("expected a template error, got {other:?}"),
     }
 }
+
+#[test]
+fn schema_violations_are_reported_like_helm() {
+    // Helm lists violations in map order, which varies run to run: compare as a set.
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helm-golden/error-schema/stderr"),
+    )
+    .expect("golden");
+    let err = match render_chart(&chart("schema"), &opts()) {
+        Err(e @ RenderError::Schema(_)) => driftlens::render::helm::args::helm_error_text(&e),
+        other => panic!("expected a schema error, got {other:?}"),
+    };
+    let mut want: Vec<&str> = golden.lines().collect();
+    let mut got: Vec<&str> = err.lines().collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, want);
+}

@@ -111,7 +111,9 @@ fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
 pub fn helm_error_text(e: &RenderError) -> String {
     match e {
         // Checked by helm's command before rendering starts: no rendering hint.
-        RenderError::Dependency(_) | RenderError::Values(_) => format!("Error: {e}\n"),
+        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
+            format!("Error: {e}\n")
+        }
         _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
     }
 }

@@ -50,6 +50,8 @@ pub struct Chart {
     pub deps: Vec<Dependency>,
     /// values.yaml.
     pub values: Map,
+    /// values.schema.json, if present.
+    pub schema: Option<String>,
     /// Templates: path in chart (`templates/x.yaml`) → text.
     pub templates: Vec<(String, String)>,
     /// CRD files: path in chart (`crds/x.yaml`) → bytes.
@@ -359,6 +361,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
         }
     }
     c.metadata = metadata_map(&meta);
+    c.schema = get("values.schema.json");
     if let Some(v) = get("values.yaml") {
         c.values = match yaml::load(&v) {
             Ok(Value::Map(m)) => m.borrow().clone(),

@@ -11,6 +11,7 @@
 pub mod args;
 pub mod chart;
 pub mod output;
+pub mod schema;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -177,6 +178,8 @@ pub enum RenderError {
     Chart(String),
     /// Declared dependencies missing from `charts/` (checked before rendering).
     Dependency(String),
+    /// Values do not satisfy a chart's `values.schema.json`.
+    Schema(String),
     /// A template failed to parse or execute; carries `file:line:col`.
     Template(Box<ExecError>),
     /// A rendered document is not valid YAML or has a bad head.
@@ -190,6 +193,7 @@ impl std::fmt::Display for RenderError {
             | RenderError::Values(m)
             | RenderError::Chart(m)
             | RenderError::Dependency(m)
+            | RenderError::Schema(m)
             | RenderError::Yaml(m) => f.write_str(m),
             RenderError::Template(e) => f.write_str(&e.helm_message()),
         }
@@ -661,6 +665,8 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     process_imports(&mut root, &mut warnings, 0);
     let mut vals = copy_map(&user);
     coalesce(&root, &mut vals, "", &mut warnings, 0);
+    let vals = Value::map(vals);
+    schema::validate(&root, &vals).map_err(RenderError::Schema)?;
 
     let namespace = if opts.namespace.is_empty() {
         "default".to_string()
@@ -705,7 +711,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     common.insert("Capabilities".into(), caps);
     let root_name = root.name.clone();
     let mut flats = Vec::new();
-    flatten(&root, &root_name, Value::map(vals), &common, &mut flats, 0);
+    flatten(&root, &root_name, vals, &common, &mut flats, 0);
 
     // All templates of all charts in one set, parsed in Helm's order.
     let mut all: Vec<(String, String, usize)> = Vec::new();
