@@ -450,7 +450,7 @@ enum Node {
     Map(Vec<(String, Node)>),
 }
 
-fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
+fn to_node(v: &Value, depth: usize, json: bool) -> Result<Node, String> {
     if depth > MAX_DEPTH {
         return Err("json: unsupported value: encountered a cycle".into());
     }
@@ -462,23 +462,25 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
             if !f.is_finite() {
                 return Err(format!("json: unsupported value: {}", format_float_v(*f)));
             }
+            // sigs.k8s.io/yaml goes through JSON, where whole floats become integers;
+            // go-yaml v3 (toYamlPretty) formats the float64 directly.
             let text = format_float_json(*f);
             match resolve(&text) {
-                Scalar::Int(i) => Node::Int(i.to_string()),
+                Scalar::Int(i) if json => Node::Int(i.to_string()),
                 _ => Node::Float(*f),
             }
         }
         Value::Str(s) => Node::Str(s.to_string()),
         Value::List(l) => Node::Seq(
             l.iter()
-                .map(|e| to_node(e, depth + 1))
+                .map(|e| to_node(e, depth + 1, json))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
             let mut entries: Vec<(String, Node)> = m
                 .borrow()
                 .iter()
-                .map(|(k, e)| Ok((k.clone(), to_node(e, depth + 1)?)))
+                .map(|(k, e)| Ok((k.clone(), to_node(e, depth + 1, json)?)))
                 .collect::<Result<_, String>>()?;
             entries.sort_by(|a, b| key_order(&a.0, &b.0));
             Node::Map(entries)
@@ -495,7 +497,7 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
             ]),
             _ => {
                 let j = v.to_json()?;
-                to_node(&Value::from_json(&j), depth + 1)?
+                to_node(&Value::from_json(&j), depth + 1, json)?
             }
         },
     })
@@ -731,6 +733,10 @@ fn analyze(s: &str) -> Analysis {
 }
 
 struct Emitter {
+    /// Column after which long scalars are folded (go-yaml v2: 80; pretty: never).
+    width: usize,
+    /// Indent block sequences inside mappings (go-yaml v3 style, `toYamlPretty`).
+    indent_seqs: bool,
     out: String,
     col: usize,
     whitespace: bool,
@@ -793,7 +799,7 @@ impl Emitter {
                     if c == ' ' {
                         if allow_breaks
                             && !spaces
-                            && self.col > BEST_WIDTH
+                            && self.col > self.width
                             && chars.get(i + 1) != Some(&' ')
                         {
                             self.indention = false;
@@ -818,7 +824,7 @@ impl Emitter {
                     if c == ' ' {
                         if allow_breaks
                             && !spaces
-                            && self.col > BEST_WIDTH
+                            && self.col > self.width
                             && i != 0
                             && i != chars.len() - 1
                             && chars.get(i + 1) != Some(&' ')
@@ -870,7 +876,7 @@ impl Emitter {
                     } else if c == ' ' {
                         if allow_breaks
                             && !spaces
-                            && self.col > BEST_WIDTH
+                            && self.col > self.width
                             && i != 0
                             && i != chars.len() - 1
                         {
@@ -996,7 +1002,11 @@ impl Emitter {
     fn value_after_indicator(&mut self, v: &Node, indent: usize, in_map: bool, depth: usize) {
         match v {
             Node::Seq(items) if !items.is_empty() => {
-                let seq_indent = if in_map { indent - 2 } else { indent };
+                let seq_indent = if in_map && !self.indent_seqs {
+                    indent - 2
+                } else {
+                    indent
+                };
                 self.node(v, seq_indent, depth + 1)
             }
             _ => self.node(v, indent, depth + 1),
@@ -1007,8 +1017,20 @@ impl Emitter {
 /// `toYaml`: sigs.k8s.io/yaml `Marshal` (JSON round trip, go-yaml v2 output) without the
 /// final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    let node = to_node(v, 0)?;
+    emit(v, BEST_WIDTH, false)
+}
+
+/// `toYamlPretty`: like [`to_yaml`] with go-yaml v3's layout (sequences indented inside
+/// mappings, no folding of long strings).
+pub fn to_yaml_pretty(v: &Value) -> Result<String, String> {
+    emit(v, usize::MAX, true)
+}
+
+fn emit(v: &Value, width: usize, indent_seqs: bool) -> Result<String, String> {
+    let node = to_node(v, 0, !indent_seqs)?;
     let mut e = Emitter {
+        width,
+        indent_seqs,
         out: String::new(),
         col: 0,
         whitespace: true,

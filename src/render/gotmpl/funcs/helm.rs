@@ -14,10 +14,14 @@ use crate::render::yaml;
 /// Resolves a Helm function name.
 pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
-        "toYaml" | "toYamlPretty" | "mustToYaml" => |_, a| {
+        "toYaml" | "mustToYaml" => |_, a| {
             arity("toYaml", a, 1)?;
             // Helm's toYaml swallows marshalling errors and returns "".
             Ok(Value::from(yaml::to_yaml(&a[0]).unwrap_or_default()))
+        },
+        "toYamlPretty" => |_, a| {
+            arity("toYamlPretty", a, 1)?;
+            Ok(Value::from(yaml::to_yaml_pretty(&a[0]).unwrap_or_default()))
         },
         "fromYaml" => |_, a| {
             arity("fromYaml", a, 1)?;
