@@ -93,7 +93,14 @@ pub fn render_output(chart: &std::path::Path, opts: &HelmOptions) -> (String, St
         );
     }
     match render_chart(chart, opts) {
-        Ok(r) => (format_like_helm_template(&r), String::new(), 0),
+        Ok(r) => {
+            let err = if r.deprecated {
+                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
+            } else {
+                String::new()
+            };
+            (format_like_helm_template(&r), err, 0)
+        }
         Err(e) => (String::new(), helm_error_text(&e), 1),
     }
 }

@@ -163,8 +163,10 @@ pub struct Rendered {
     pub crds: Vec<CrdFile>,
     /// Calls of non-deterministic functions (`randAlphaNum`, `genCA`, `now`, …).
     pub nondeterministic: Vec<NondeterministicUse>,
-    /// Informational warnings (Helm logs these to stderr).
+    /// Informational warnings from values coalescing and dependency processing.
     pub warnings: Vec<String>,
+    /// The chart is marked `deprecated: true` (Helm warns on stderr).
+    pub deprecated: bool,
 }
 
 /// A render failure, worded like Helm.
@@ -802,11 +804,13 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     } else {
         Vec::new()
     };
+    let deprecated = matches!(root.metadata.get("Deprecated"), Some(Value::Bool(true)));
     Ok(Rendered {
         docs,
         crds,
         nondeterministic: state.nondet,
         warnings,
+        deprecated,
     })
 }
 
