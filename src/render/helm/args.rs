@@ -117,6 +117,11 @@ fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
 /// What `helm template` writes to stderr for a failed render.
 pub fn helm_error_text(e: &RenderError) -> String {
     match e {
+        RenderError::ReleaseName(m) => {
+            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
+            let logged = super::super::gotmpl::fmt::go_quote(detail);
+            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
+        }
         // Checked by helm's command before rendering starts: no rendering hint.
         RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
             format!("Error: {e}\n")

@@ -182,6 +182,8 @@ pub enum RenderError {
     Dependency(String),
     /// Values do not satisfy a chart's `values.schema.json`.
     Schema(String),
+    /// The release name is not a valid DNS-1123 name of at most 53 characters.
+    ReleaseName(String),
     /// A template failed to parse or execute; carries `file:line:col`.
     Template(Box<ExecError>),
     /// A rendered document is not valid YAML or has a bad head.
@@ -196,6 +198,7 @@ impl std::fmt::Display for RenderError {
             | RenderError::Chart(m)
             | RenderError::Dependency(m)
             | RenderError::Schema(m)
+            | RenderError::ReleaseName(m)
             | RenderError::Yaml(m) => f.write_str(m),
             RenderError::Template(e) => f.write_str(&e.helm_message()),
         }
@@ -642,9 +645,30 @@ fn base_name(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
 }
 
+const RELEASE_NAME_RULE: &str = "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53";
+
+/// Helm's release name rule: DNS-1123 subdomain labels, at most 53 characters.
+fn check_release_name(name: &str) -> Result<(), RenderError> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.len() <= 53 && name.split('.').all(label_ok) {
+        return Ok(());
+    }
+    Err(RenderError::ReleaseName(format!(
+        "release name check failed: release name {}: {RELEASE_NAME_RULE}",
+        crate::render::gotmpl::fmt::go_quote(name)
+    )))
+}
+
 /// Renders an already loaded chart.
 pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, RenderError> {
     let mut warnings = Vec::new();
+    check_release_name(&opts.release_name)?;
     if root.chart_type == "library" {
         return Err(RenderError::Chart(
             "library charts are not installable".into(),
