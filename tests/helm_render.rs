@@ -243,3 +243,24 @@ fn schema_violations_are_reported_like_helm() {
     got.sort_unstable();
     assert_eq!(got, want);
 }
+
+#[test]
+fn values_paths_follow_pipelines() {
+    let r = render_chart(&chart("basic"), &opts()).expect("renders");
+    let cm = r
+        .docs
+        .iter()
+        .find(|d| d.kind == "ConfigMap")
+        .expect("configmap");
+    let path_at = |needle: &str| {
+        let off = cm
+            .text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in output"));
+        cm.locate(off).and_then(|l| l.values_path)
+    };
+    // `{{ .Values.big | quote }}`
+    assert_eq!(path_at("\"1e+06\"").as_deref(), Some("big"));
+    // `{{- toYaml .Values.annotations | nindent 4 }}`
+    assert_eq!(path_at("{}").as_deref(), Some("annotations"));
+}

@@ -467,6 +467,16 @@ struct Exec<'s, 'st> {
 
 type Vars = Vec<(String, Value)>;
 
+/// The values path of the first `.Values…` field among arguments.
+fn values_path_of_args(args: &[Expr]) -> Option<Arc<str>> {
+    args.iter().find_map(|a| match a {
+        Expr::Field { names, .. } if names.len() > 1 && names[0] == "Values" => {
+            Some(Arc::from(names[1..].join(".").as_str()))
+        }
+        _ => None,
+    })
+}
+
 /// Context for errors: which source and template are executing.
 struct Ctx<'a> {
     t: &'a Tmpl,
@@ -859,7 +869,13 @@ impl Exec<'_, '_> {
         for cmd in &p.cmds {
             let (v, path) = self.command(c, dot, cmd, val.take(), vars, out)?;
             val = Some(v);
-            vp = path;
+            // A function keeps the values path of what flows into it (`.Values.a | quote`)
+            // or takes it from its first `.Values…` argument (`toYaml .Values.r | nindent 2`).
+            vp = match (&cmd.args[0], path) {
+                (_, Some(p)) => Some(p),
+                (Expr::Ident(..), None) => vp.or_else(|| values_path_of_args(&cmd.args[1..])),
+                _ => None,
+            };
         }
         Ok((val.unwrap_or_default(), vp))
     }
