@@ -3,3 +3,11 @@
 //! Helm charts are rendered in-process by an engine of our own (no helm binary); every
 //! rendered byte can be traced back to the template line that produced it. Kustomize
 //! directories are recognised but not rendered yet: they are reported as "not rendered".
+//!
+//! - [`gotmpl`]: the Go `text/template` engine with Sprig and Helm functions.
+//! - [`yaml`]: YAML loading and `toYaml` output with go-yaml v2 semantics.
+//! - [`helm`]: charts, values, the render pipeline and `helm template` output.
+
+pub mod gotmpl;
+pub mod helm;
+pub mod yaml;

@@ -1,0 +1,582 @@
+//! Hashes, random values, key and certificate generation, and the clock.
+//!
+//! Everything that does not depend only on its inputs (`rand*`, `uuidv4`, `gen*`,
+//! `htpasswd`, `now`, …) draws from the render's seeded generator and marks the call
+//! non-deterministic so callers can report it. Generated keys and certificates have the
+//! PEM shape Helm produces but are random bytes, not usable cryptographic material.
+
+use base64::Engine as _;
+use sha2::Digest as _;
+
+use super::super::value::{Map, Object, Value};
+use super::{arity, arity_min, i_arg, s_arg, strval, to_i64, FnCtx, FnErr, FnResult, Func};
+
+/// Resolves a crypto, random or clock function name.
+pub fn lookup(name: &str) -> Option<Func> {
+    Some(match name {
+        "sha256sum" => |_, a| {
+            arity("sha256sum", a, 1)?;
+            Ok(Value::from(hex(&sha2::Sha256::digest(
+                s_arg(&a[0])?.as_bytes(),
+            ))))
+        },
+        "sha512sum" => |_, a| {
+            arity("sha512sum", a, 1)?;
+            Ok(Value::from(hex(&sha2::Sha512::digest(
+                s_arg(&a[0])?.as_bytes(),
+            ))))
+        },
+        "sha1sum" => |_, a| {
+            arity("sha1sum", a, 1)?;
+            Ok(Value::from(hex(&sha1(s_arg(&a[0])?.as_bytes()))))
+        },
+        "adler32sum" => |_, a| {
+            arity("adler32sum", a, 1)?;
+            let (mut x, mut y) = (1u32, 0u32);
+            for b in s_arg(&a[0])?.bytes() {
+                x = (x + b as u32) % 65521;
+                y = (y + x) % 65521;
+            }
+            Ok(Value::from(((y << 16) | x).to_string()))
+        },
+        "randAlphaNum" => |c, a| {
+            rand_from(
+                c,
+                a,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            )
+        },
+        "randAlpha" => |c, a| {
+            rand_from(
+                c,
+                a,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            )
+        },
+        "randNumeric" => |c, a| rand_from(c, a, b"0123456789"),
+        "randAscii" => |c, a| {
+            let set: Vec<u8> = (32u8..=126).collect();
+            rand_from(c, a, &set)
+        },
+        "randBytes" => |c, a| {
+            arity("randBytes", a, 1)?;
+            let n = i_arg(&a[0])?.max(0) as usize;
+            c.charge(n as u64)?;
+            c.nondet = true;
+            let b: Vec<u8> = (0..n).map(|_| c.rng.next_u64() as u8).collect();
+            Ok(Value::from(
+                base64::engine::general_purpose::STANDARD.encode(b),
+            ))
+        },
+        "randInt" => |c, a| {
+            arity("randInt", a, 2)?;
+            c.nondet = true;
+            let (lo, hi) = (to_i64(&a[0]), to_i64(&a[1]));
+            if hi <= lo {
+                return Err(FnErr::Call("invalid argument to Intn".into()));
+            }
+            Ok(Value::Int(lo.wrapping_add(
+                c.rng.below((hi as i128 - lo as i128) as u64) as i64,
+            )))
+        },
+        "uuidv4" => |c, _| {
+            c.nondet = true;
+            let mut b = [0u8; 16];
+            for x in b.iter_mut() {
+                *x = c.rng.next_u64() as u8;
+            }
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            let h = hex(&b);
+            Ok(Value::from(format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )))
+        },
+        "genPrivateKey" => |c, a| {
+            arity("genPrivateKey", a, 1)?;
+            let kind = s_arg(&a[0])?;
+            let label = match kind {
+                "rsa" => "RSA PRIVATE KEY",
+                "dsa" => "DSA PRIVATE KEY",
+                "ecdsa" => "EC PRIVATE KEY",
+                "ed25519" => "PRIVATE KEY",
+                _ => return Ok(Value::str("Unknown type ")),
+            };
+            let n = if kind == "rsa" { 1190 } else { 121 };
+            Ok(Value::from(pem(c, label, n)))
+        },
+        "genCA" | "genCAWithKey" => |c, a| {
+            arity_min("genCA", a, 2)?;
+            Ok(cert_pair(c))
+        },
+        "genSelfSignedCert" | "genSelfSignedCertWithKey" => |c, a| {
+            arity_min("genSelfSignedCert", a, 4)?;
+            Ok(cert_pair(c))
+        },
+        "genSignedCert" | "genSignedCertWithKey" => |c, a| {
+            arity_min("genSignedCert", a, 5)?;
+            Ok(cert_pair(c))
+        },
+        "buildCustomCert" => |_, a| {
+            arity("buildCustomCert", a, 2)?;
+            let dec = |v: &Value| -> Result<String, FnErr> {
+                let s = s_arg(v)?;
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| FnErr::Call(format!("unable to decode base64 certificate: {e}")))
+            };
+            let mut m = Map::new();
+            m.insert("Cert".into(), Value::from(dec(&a[0])?));
+            m.insert("Key".into(), Value::from(dec(&a[1])?));
+            Ok(Value::map(m))
+        },
+        "bcrypt" => |c, a| {
+            arity("bcrypt", a, 1)?;
+            c.nondet = true;
+            let salt: String = (0..53)
+                .map(|_| BCRYPT[c.rng.below(64) as usize] as char)
+                .collect();
+            Ok(Value::from(format!("$2a$10${salt}")))
+        },
+        "htpasswd" => |c, a| {
+            arity("htpasswd", a, 2)?;
+            let user = s_arg(&a[0])?;
+            if user.contains(':') {
+                return Ok(Value::from(format!("invalid username: {user}")));
+            }
+            c.nondet = true;
+            let salt: String = (0..53)
+                .map(|_| BCRYPT[c.rng.below(64) as usize] as char)
+                .collect();
+            Ok(Value::from(format!("{user}:$2a$10${salt}")))
+        },
+        "derivePassword" => |_, a| {
+            arity("derivePassword", a, 5)?;
+            // Deterministic in its inputs; a stable digest stands in for the scrypt scheme.
+            let input: Vec<String> = a.iter().map(strval).collect();
+            let d = sha2::Sha256::digest(input.join("\u{0}").as_bytes());
+            Ok(Value::from(
+                base64::engine::general_purpose::STANDARD.encode(&d[..15]),
+            ))
+        },
+        "now" => |c, _| {
+            c.nondet = true;
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            Ok(Value::Object(std::rc::Rc::new(Object::Time(secs))))
+        },
+        "unixEpoch" => |_, a| {
+            arity("unixEpoch", a, 1)?;
+            Ok(Value::from(time_arg(&a[0])?.to_string()))
+        },
+        "date" => |c, a| {
+            arity("date", a, 2)?;
+            mark_if_time(c, &a[1]);
+            Ok(Value::from(format_time(time_arg(&a[1])?, s_arg(&a[0])?)))
+        },
+        "dateInZone" | "date_in_zone" => |c, a| {
+            arity("dateInZone", a, 3)?;
+            mark_if_time(c, &a[1]);
+            Ok(Value::from(format_time(time_arg(&a[1])?, s_arg(&a[0])?)))
+        },
+        "toDate" | "mustToDate" => |_, a| {
+            arity("toDate", a, 2)?;
+            let t = parse_time(s_arg(&a[0])?, s_arg(&a[1])?);
+            match t {
+                Some(t) => Ok(Value::Object(std::rc::Rc::new(Object::Time(t)))),
+                None if c_is_must(a) => Err(FnErr::Call("parsing time: cannot parse".into())),
+                None => Ok(Value::Object(std::rc::Rc::new(Object::Time(
+                    -62_135_596_800,
+                )))),
+            }
+        },
+        "duration" => |_, a| {
+            arity("duration", a, 1)?;
+            Ok(Value::from(go_duration(to_i64(&a[0]))))
+        },
+        "ago" => |c, a| {
+            arity("ago", a, 1)?;
+            c.nondet = true;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            Ok(Value::from(go_duration(now - time_arg(&a[0])?)))
+        },
+        "htmlDateInZone" => |_, a| {
+            arity("htmlDateInZone", a, 2)?;
+            Ok(Value::from(format_time(time_arg(&a[0])?, "2006-01-02")))
+        },
+        "htmlDate" => |_, a| {
+            arity("htmlDate", a, 1)?;
+            Ok(Value::from(format_time(time_arg(&a[0])?, "2006-01-02")))
+        },
+        "dateModify" | "mustDateModify" | "date_modify" | "must_date_modify" => |_, a| {
+            arity("dateModify", a, 2)?;
+            let t = time_arg(&a[1])?;
+            let d = parse_duration(s_arg(&a[0])?)
+                .ok_or_else(|| FnErr::Call("time: invalid duration".into()))?;
+            Ok(Value::Object(std::rc::Rc::new(Object::Time(t + d))))
+        },
+        _ => return None,
+    })
+}
+
+fn c_is_must(_: &[Value]) -> bool {
+    false
+}
+
+/// Go's `time.Duration.String` for whole seconds.
+fn go_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let neg = secs < 0;
+    let s = secs.unsigned_abs();
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if h > 0 {
+        out.push_str(&format!("{h}h{m}m{sec}s"));
+    } else if m > 0 {
+        out.push_str(&format!("{m}m{sec}s"));
+    } else {
+        out.push_str(&format!("{sec}s"));
+    }
+    out
+}
+
+/// Parses a time written in a Go layout (date and time parts only; UTC).
+fn parse_time(layout: &str, value: &str) -> Option<i64> {
+    let num = |v: &str, n: usize| -> Option<(i64, usize)> {
+        let d: String = v
+            .chars()
+            .take(n)
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if d.is_empty() {
+            None
+        } else {
+            Some((d.parse().ok()?, d.len()))
+        }
+    };
+    let (mut y, mut mo, mut d, mut h, mut mi, mut s) = (1i64, 1i64, 1i64, 0i64, 0i64, 0i64);
+    let (mut l, mut v) = (layout, value);
+    while !l.is_empty() {
+        let (tok, width, slot): (&str, usize, u8) = if l.starts_with("2006") {
+            ("2006", 4, 0)
+        } else if l.starts_with("01") {
+            ("01", 2, 1)
+        } else if l.starts_with("02") {
+            ("02", 2, 2)
+        } else if l.starts_with("15") {
+            ("15", 2, 3)
+        } else if l.starts_with("04") {
+            ("04", 2, 4)
+        } else if l.starts_with("05") {
+            ("05", 2, 5)
+        } else {
+            let c = l.chars().next()?;
+            if !v.starts_with(c) {
+                return None;
+            }
+            l = &l[c.len_utf8()..];
+            v = &v[c.len_utf8()..];
+            continue;
+        };
+        let (n, used) = num(v, width)?;
+        match slot {
+            0 => y = n,
+            1 => mo = n,
+            2 => d = n,
+            3 => h = n,
+            4 => mi = n,
+            _ => s = n,
+        }
+        l = &l[tok.len()..];
+        v = &v[used..];
+    }
+    // days from civil
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+const BCRYPT: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn mark_if_time(c: &mut FnCtx, v: &Value) {
+    if matches!(v, Value::Object(o) if matches!(**o, Object::Time(_))) {
+        c.nondet = true;
+    }
+}
+
+fn time_arg(v: &Value) -> Result<i64, FnErr> {
+    match v {
+        Value::Object(o) => match **o {
+            Object::Time(t) => Ok(t),
+            _ => Err(FnErr::Call(format!(
+                "expected a time, got {}",
+                v.type_name()
+            ))),
+        },
+        Value::Int(i) | Value::Int64(i) => Ok(*i),
+        Value::Float(f) => Ok(*f as i64),
+        _ => Ok(0),
+    }
+}
+
+fn parse_duration(s: &str) -> Option<i64> {
+    let (neg, mut r) = match s.strip_prefix('-') {
+        Some(x) => (true, x),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let mut total = 0f64;
+    while !r.is_empty() {
+        let n = r
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(r.len());
+        let v: f64 = r[..n].parse().ok()?;
+        r = &r[n..];
+        let u = r
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(r.len());
+        let mult = match &r[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += v * mult;
+        r = &r[u..];
+    }
+    Some(if neg { -total as i64 } else { total as i64 })
+}
+
+/// Civil date from days since the Unix epoch.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+];
+
+/// Formats a Unix time (UTC) with a Go reference layout.
+pub fn format_time(t: i64, layout: &str) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, mo, d) = civil(days);
+    let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let wd = DAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(mo - 1) as usize];
+    let toks: &[(&str, String)] = &[
+        ("January", month.to_string()),
+        ("Monday", wd.to_string()),
+        ("2006", format!("{y:04}")),
+        ("Z07:00", "Z".into()),
+        ("-07:00", "+00:00".into()),
+        ("-0700", "+0000".into()),
+        ("Jan", month[..3].to_string()),
+        ("Mon", wd[..3].to_string()),
+        ("MST", "UTC".into()),
+        ("01", format!("{mo:02}")),
+        ("02", format!("{d:02}")),
+        ("_2", format!("{d:>2}")),
+        ("15", format!("{h:02}")),
+        (
+            "03",
+            format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 }),
+        ),
+        ("04", format!("{mi:02}")),
+        ("05", format!("{s:02}")),
+        ("06", format!("{:02}", y % 100)),
+        ("PM", (if h >= 12 { "PM" } else { "AM" }).into()),
+        ("pm", (if h >= 12 { "pm" } else { "am" }).into()),
+        (".000", ".000".into()),
+        ("1", mo.to_string()),
+        ("2", d.to_string()),
+        ("3", (if h % 12 == 0 { 12 } else { h % 12 }).to_string()),
+        ("4", mi.to_string()),
+        ("5", s.to_string()),
+    ];
+    let mut out = String::new();
+    let mut r = layout;
+    'outer: while !r.is_empty() {
+        for (k, v) in toks {
+            if r.starts_with(k) {
+                out.push_str(v);
+                r = &r[k.len()..];
+                continue 'outer;
+            }
+        }
+        let c = r.chars().next().unwrap_or(' ');
+        out.push(c);
+        r = &r[c.len_utf8()..];
+    }
+    out
+}
+
+fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {
+    arity(c.name, a, 1)?;
+    let n = i_arg(&a[0])?.max(0) as usize;
+    c.charge(n as u64)?;
+    c.nondet = true;
+    Ok(Value::from(
+        (0..n)
+            .map(|_| set[c.rng.below(set.len() as u64) as usize] as char)
+            .collect::<String>(),
+    ))
+}
+
+fn pem(c: &mut FnCtx, label: &str, n: usize) -> String {
+    c.nondet = true;
+    let bytes: Vec<u8> = (0..n).map(|_| c.rng.next_u64() as u8).collect();
+    let b = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+fn cert_pair(c: &mut FnCtx) -> Value {
+    let mut m = Map::new();
+    m.insert("Cert".into(), Value::from(pem(c, "CERTIFICATE", 800)));
+    m.insert("Key".into(), Value::from(pem(c, "RSA PRIVATE KEY", 1190)));
+    Value::map(m)
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// SHA-1 (for `sha1sum`).
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut msg = data.to_vec();
+    let bitlen = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bitlen.to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes([
+                block[4 * i],
+                block[4 * i + 1],
+                block[4 * i + 2],
+                block[4 * i + 3],
+            ]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let (mut a, mut b, mut c, mut d, mut e) = (h[0], h[1], h[2], h[3], h[4]);
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        h[0] = h[0].wrapping_add(a);
+        h[1] = h[1].wrapping_add(b);
+        h[2] = h[2].wrapping_add(c);
+        h[3] = h[3].wrapping_add(d);
+        h[4] = h[4].wrapping_add(e);
+    }
+    let mut out = [0u8; 20];
+    for (i, x) in h.iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes() {
+        assert_eq!(
+            hex(&sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            format_time(0, "2006-01-02T15:04:05Z07:00 Mon Jan"),
+            "1970-01-01T00:00:00Z Thu Jan"
+        );
+        assert_eq!(
+            format_time(1_700_000_000, "2006-01-02 15:04:05"),
+            "2023-11-14 22:13:20"
+        );
+    }
+}

@@ -1,0 +1,374 @@
+//! End-to-end engine tests: template text + data → output or Go-style error.
+
+use super::eval::{ExecState, Limits, TemplateSet};
+
+fn run_with(tpl: &str, data: &str, limits: Limits) -> String {
+    let dot = match crate::render::yaml::load(data) {
+        Ok(v) => v,
+        Err(e) => return format!("YAMLERR {e}"),
+    };
+    let mut set = TemplateSet::new();
+    if let Err(e) = set.add("t.yaml", tpl) {
+        return format!("ERR {}", e.go_message());
+    }
+    let mut st = ExecState::new(limits, 1);
+    match set.execute("t.yaml", dot, &mut st) {
+        Ok((s, _)) => s,
+        Err(e) => format!("ERR {}", e.go_message()),
+    }
+}
+
+fn run(tpl: &str, data: &str) -> String {
+    run_with(tpl, data, Limits::default())
+}
+
+#[test]
+fn actions_and_text() {
+    assert_eq!(run("a{{ .x }}b", "x: 1"), "a1b");
+    assert_eq!(run("a  {{- .x -}}  b", "x: hi"), "ahib");
+    assert_eq!(run("{{ .missing }}", "x: 1"), "<no value>");
+    assert_eq!(
+        run("{{ .big }} {{ .f }}", "big: 1000000\nf: 1.5"),
+        "1e+06 1.5"
+    );
+    assert_eq!(
+        run("{{ 3 }} {{ 1.0 }} {{ 0x10 }} {{ 'a' }}", ""),
+        "3 1 16 97"
+    );
+    assert_eq!(
+        run("{{ .m }}", "m: {b: 2, a: [x, y]}"),
+        "map[a:[x true] b:2]"
+    );
+}
+
+#[test]
+fn nil_pointer_error_has_position() {
+    assert_eq!(
+        run("line1\n  {{ .Values.nope.deeper }}", "Values: {}"),
+        "ERR template: t.yaml:2:12: executing \"t.yaml\" at <.Values.nope.deeper>: nil pointer evaluating interface {}.deeper"
+    );
+}
+
+#[test]
+fn control_flow() {
+    let t = "{{ if .a }}A{{ else if .b }}B{{ else }}C{{ end }}";
+    assert_eq!(run(t, "a: 1"), "A");
+    assert_eq!(run(t, "b: x"), "B");
+    assert_eq!(run(t, "a: 0"), "C");
+    assert_eq!(
+        run("{{ with .x }}{{ . }}{{ else }}none{{ end }}", "x: ''"),
+        "none"
+    );
+    assert_eq!(run("{{ with $v := .x }}{{ $v }}{{ end }}", "x: q"), "q");
+    assert_eq!(
+        run(
+            "{{ range $i, $v := .l }}{{ $i }}={{ $v }},{{ end }}",
+            "l: [a, b]"
+        ),
+        "0=a,1=b,"
+    );
+    assert_eq!(
+        run(
+            "{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}",
+            "m: {z: 1, a: 2}"
+        ),
+        "a=2;z=1;"
+    );
+    assert_eq!(
+        run("{{ range .l }}x{{ else }}empty{{ end }}", "l: []"),
+        "empty"
+    );
+    assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}", ""), "012");
+    assert_eq!(
+        run("{{ range .l }}{{ if eq . 2 }}{{ end }}{{ end }}", "l: [1]"),
+        "ERR template: t.yaml:1:20: executing \"t.yaml\" at <eq . 2>: error calling eq: incompatible types for comparison: float64 and int"
+    );
+    assert_eq!(run("{{ range until 6 }}{{ if eq . 2 }}{{ continue }}{{ end }}{{ if eq . 4 }}{{ break }}{{ end }}{{ . }}{{ end }}", ""), "013");
+}
+
+#[test]
+fn variables_and_scope() {
+    assert_eq!(
+        run(
+            "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ $y := 3 }}{{ end }}{{ $x }}",
+            ""
+        ),
+        "2"
+    );
+    assert_eq!(
+        run(
+            "{{ $x := .a }}{{ with .b }}{{ $.a }}{{ $x }}{{ . }}{{ end }}",
+            "a: A\nb: B"
+        ),
+        "AAB"
+    );
+    assert!(run("{{ if true }}{{ $y := 3 }}{{ end }}{{ $y }}", "").starts_with("ERR"));
+}
+
+#[test]
+fn and_or_return_operands_and_short_circuit() {
+    assert_eq!(
+        run(
+            "{{ and 1 0 \"x\" }}|{{ or 0 \"\" \"y\" }}|{{ or 0 false }}",
+            ""
+        ),
+        "0|y|false"
+    );
+    // The second operand would fail if evaluated.
+    assert_eq!(
+        run("{{ if and .a .a.b }}yes{{ else }}no{{ end }}", "a: null"),
+        "no"
+    );
+    assert_eq!(run("{{ not 0 }} {{ not \"x\" }}", ""), "true false");
+}
+
+#[test]
+fn comparisons_follow_go() {
+    assert_eq!(
+        run(
+            "{{ eq 1 1 }} {{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ ge 2.5 2.5 }}",
+            ""
+        ),
+        "true true true true true"
+    );
+    assert!(run("{{ eq .x 3 }}", "x: 3").contains("incompatible types for comparison"));
+    assert_eq!(run("{{ eq .missing \"x\" }}", "a: 1"), "false");
+    assert!(run("{{ lt .missing 1 }}", "a: 1").contains("invalid type for comparison"));
+    assert_eq!(run("{{ eq (int .x) 3 }}", "x: 3"), "true");
+}
+
+#[test]
+fn defines_templates_blocks() {
+    let t = "{{ define \"a\" }}A{{ . }}{{ end }}{{ template \"a\" 1 }}{{ include \"a\" 2 | upper }}{{ block \"b\" 3 }}B{{ . }}{{ end }}";
+    assert_eq!(run(t, ""), "A1A2B3");
+    assert!(run("{{ template \"nope\" }}", "").contains("template \"nope\" not defined"));
+}
+
+#[test]
+fn printf_and_print() {
+    assert_eq!(
+        run("{{ printf \"%d-%s-%v\" 3 \"x\" .f }}", "f: 8080"),
+        "3-x-8080"
+    );
+    assert_eq!(
+        run("{{ printf \"%d\" .f }}", "f: 8080"),
+        "%!d(float64=8080)"
+    );
+    assert_eq!(
+        run("{{ print 1 2 \"a\" 3 }}|{{ println \"a\" 1 }}", ""),
+        "1 2a3|a 1\n"
+    );
+    assert_eq!(run("{{ print nil }}", ""), "<nil>");
+    assert_eq!(
+        run(
+            "{{ html \"<a&b>\" }} {{ js \"it's\" }} {{ urlquery \"a b&c\" }}",
+            ""
+        ),
+        "&lt;a&amp;b&gt; it\\'s a+b%26c"
+    );
+}
+
+#[test]
+fn index_len_slice() {
+    assert_eq!(run("{{ index .l 1 }} {{ index .m \"k\" }} {{ len .l }} {{ slice .l 1 2 }} {{ len \"abc\" }}", "l: [a, b, c]\nm: {k: v}"), "b v 3 [b] 3");
+    assert!(run("{{ index .l 5 }}", "l: [a]").contains("index out of range: 5"));
+}
+
+#[test]
+fn sprig_common() {
+    assert_eq!(
+        run(
+            "{{ .x | default \"d\" | quote }} {{ 0 | default 5 }} {{ quote .missing }}|",
+            "x: ''"
+        ),
+        "\"d\" 5 |"
+    );
+    assert_eq!(run("{{ \"a\\nb\" | nindent 2 }}", ""), "\n  a\n  b");
+    assert_eq!(
+        run(
+            "{{ trunc 3 \"abcdef\" }} {{ trunc -2 \"abcdef\" }} {{ trimSuffix \"-\" \"a-\" }}",
+            ""
+        ),
+        "abc ef a"
+    );
+    assert_eq!(
+        run(
+            "{{ list 1 2 | toJson }} {{ dict \"b\" 1 \"a\" \"<\" | toJson }}",
+            ""
+        ),
+        "[1,2] {\"a\":\"\\u003c\",\"b\":1}"
+    );
+    assert_eq!(
+        run("{{ toYaml .v }}", "v: {a: [1, 2], b: {c: yes}}"),
+        "a:\n- 1\n- 2\nb:\n  c: true"
+    );
+    assert_eq!(
+        run(
+            "{{ $d := dict }}{{ $_ := set $d \"k\" 1 }}{{ hasKey $d \"k\" }} {{ keys $d }}",
+            ""
+        ),
+        "true [k]"
+    );
+    assert_eq!(
+        run(
+            "{{ semverCompare \">=1.21-0\" \"v1.35.0\" }} {{ ternary \"a\" \"b\" false }}",
+            ""
+        ),
+        "true b"
+    );
+    assert_eq!(
+        run(
+            "{{ sha256sum \"x\" | trunc 8 }} {{ b64enc \"hi\" }} {{ b64dec \"aGk=\" }}",
+            ""
+        ),
+        "2d711642 aGk= hi"
+    );
+    assert_eq!(run("{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }} {{ regexMatch \"^[a-z]+$\" \"abc\" }}", ""), "-W-xxW- true");
+    assert_eq!(
+        run(
+            "{{ typeOf .f }} {{ typeOf 1 }} {{ kindOf .l }} {{ typeOf (add 1 2) }}",
+            "f: 1\nl: []"
+        ),
+        "float64 int slice int64"
+    );
+    assert_eq!(
+        run(
+            "{{ merge (dict) .a .b | toJson }} {{ .a | toJson }}",
+            "a: {x: 1}\nb: {x: 2, w: 3}"
+        ),
+        "{\"w\":3,\"x\":1} {\"x\":1}"
+    );
+    assert_eq!(
+        run(
+            "{{ mergeOverwrite (dict \"x\" 1) (dict \"x\" 2) | toJson }}",
+            ""
+        ),
+        "{\"x\":2}"
+    );
+    assert_eq!(
+        run(
+            "{{ dig \"a\" \"b\" \"def\" .m }} {{ dig \"a\" \"z\" \"def\" .m }}",
+            "m: {a: {b: v}}"
+        ),
+        "v def"
+    );
+    assert_eq!(
+        run("{{ tpl \"{{ .x }}-{{ .z }}\" . }}", "x: 1\nz: 2"),
+        "1-2"
+    );
+}
+
+#[test]
+fn fail_and_required() {
+    let r = run("x\n {{ fail \"boom\" }}", "");
+    assert!(r.contains("t.yaml:2:4") && r.ends_with("boom"), "{r}");
+    let r = run("{{ required \"need x\" .x }}", "a: 1");
+    assert!(r.ends_with("need x"), "{r}");
+    assert_eq!(run("{{ required \"need x\" .x }}", "x: 1"), "1");
+}
+
+#[test]
+fn budgets_stop_runaways() {
+    let lim = Limits {
+        max_steps: 200_000,
+        ..Limits::default()
+    };
+    assert!(run_with("{{ range until 100000000 }}x{{ end }}", "", lim).contains("ERR"));
+    assert!(run_with(
+        "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
+        "",
+        Limits {
+            max_depth: 50,
+            ..lim
+        }
+    )
+    .contains("nested reference name: r"));
+    assert!(run_with(
+        "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}",
+        "",
+        Limits {
+            max_depth: 50,
+            ..lim
+        }
+    )
+    .contains("ERR"));
+}
+
+#[test]
+fn parse_errors_name_the_line() {
+    let r = run("ok\n{{ if }}", "");
+    assert!(r.starts_with("ERR template: t.yaml:2:"), "{r}");
+    assert!(run("{{ nosuchfunc 1 }}", "").contains("function \"nosuchfunc\" not defined"));
+}
+
+#[test]
+fn source_map_points_at_template_lines() {
+    let mut set = TemplateSet::new();
+    let tpl = "a: 1\nb: {{ .Values.x }}\nc: 3\n";
+    assert!(set.add("t.yaml", tpl).is_ok());
+    let mut st = ExecState::new(Limits::default(), 0);
+    let dot = crate::render::yaml::load("Values: {x: hello}").unwrap_or_default();
+    let (out, map) = set.execute("t.yaml", dot, &mut st).unwrap_or_default();
+    assert_eq!(out, "a: 1\nb: hello\nc: 3\n");
+    let at = |needle: &str| {
+        map.locate(&out, out.find(needle).unwrap_or(0))
+            .map(|l| (l.line, l.col, l.values_path))
+    };
+    assert_eq!(at("hello"), Some((2, 7, Some("x".to_string()))));
+    assert_eq!(at("c: 3").map(|l| l.0), Some(3));
+    assert_eq!(at("b:").map(|l| (l.0, l.1)), Some((2, 1)));
+}
+
+#[test]
+fn nil_from_pipeline_or_variable_is_silent() {
+    // Go: an invalid value (nil out of a pipeline) yields nothing on field access, while a
+    // nil interface reached through a map is a nil-pointer error.
+    assert_eq!(
+        run(
+            "{{ (.a.missing).cpu }}|{{ $x := .a.missing }}{{ $x.cpu }}",
+            "a: {}"
+        ),
+        "<no value>|<no value>"
+    );
+    assert!(
+        run("{{ .a.missing.cpu }}", "a: {}").contains("nil pointer evaluating interface {}.cpu")
+    );
+}
+
+#[test]
+fn random_token_soup_never_panics() {
+    // A cheap deterministic fuzzer over template fragments; each input must either
+    // render or fail with an error, never panic or loop.
+    const FRAGS: &[&str] = &[
+        "{{", "}}", "{{-", "-}}", " ", "\n", ".", ".a", ".a.b", "$", "$x", ":=", "=", "|", "(",
+        ")", ",", "if", "else", "end", "range", "with", "define", "template", "block", "break",
+        "continue", "\"s\"", "`r`", "'c'", "1", "-2", "3.5", "0x1F", "nil", "true", "include",
+        "tpl", "printf", "\"%d\"", "index", "len", "and", "or", "not", "eq", "toYaml", "default",
+        "list", "dict", "/*", "*/", "text",
+    ];
+    let mut rng = super::funcs::Rng::new(42);
+    let lim = Limits {
+        max_steps: 10_000,
+        max_depth: 20,
+        max_output: 1 << 16,
+    };
+    for _ in 0..3000 {
+        let n = 1 + rng.below(24) as usize;
+        let src: String = (0..n)
+            .map(|_| FRAGS[rng.below(FRAGS.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(if rng.below(2) == 0 { " " } else { "" });
+        let _ = run_with(&src, "a: {b: [1, 2]}\nx: 1", lim);
+    }
+}
+
+#[test]
+fn self_referencing_maps_do_not_hang() {
+    let t = "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ toYaml $d | len }}|{{ toJson $d }}|{{ $d | len }}|{{ deepCopy $d | len }}";
+    let out = run(t, "a: 1");
+    assert!(out.starts_with("0|") || out.starts_with("ERR"), "{out}");
+    let _ = run(
+        "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ $d }}{{ merge $d $d }}{{ eq 1 1 }}",
+        "a: 1",
+    );
+}

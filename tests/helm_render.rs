@@ -1,0 +1,266 @@
+//! API-level tests of the Helm renderer: source maps, non-deterministic functions and
+//! seeds, values precedence, and resource limits against hostile charts.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use driftlens::render::helm::{format_like_helm_template, render_chart, HelmOptions, RenderError};
+
+fn chart(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/charts")
+        .join(name)
+}
+
+fn opts() -> HelmOptions {
+    HelmOptions {
+        release_name: "r".into(),
+        ..HelmOptions::default()
+    }
+}
+
+#[test]
+fn source_map_points_rendered_fields_at_template_lines() {
+    let r = render_chart(&chart("basic"), &opts()).expect("renders");
+    let dep = r
+        .docs
+        .iter()
+        .find(|d| d.kind == "Deployment")
+        .expect("deployment");
+    assert_eq!(dep.source, "basic/templates/deployment.yaml");
+    let at = |needle: &str| {
+        let off = dep
+            .text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in output"));
+        dep.locate(off).expect("mapped")
+    };
+    // Literal template text.
+    let kind = at("kind: Deployment");
+    assert_eq!(
+        (kind.file.as_str(), kind.line, kind.col),
+        ("basic/templates/deployment.yaml", 2, 1)
+    );
+    // An action's output, with the values path it printed.
+    let replicas = at("replicas: 2");
+    assert_eq!(replicas.line, 9);
+    let value = at("2\n  selector");
+    assert_eq!(
+        (value.line, value.values_path.as_deref()),
+        (9, Some("replicaCount"))
+    );
+    // Text after several actions on earlier lines still maps to its own line.
+    let policy = at("imagePullPolicy");
+    assert_eq!(policy.line, 21);
+    // `template` output maps into the helper file that produced it.
+    let r2 = render_chart(&chart("basic"), &opts()).expect("renders");
+    let dep2 = r2
+        .docs
+        .iter()
+        .find(|d| d.kind == "Deployment")
+        .expect("deployment");
+    let off = dep2.text.find("app: basic").expect("selector") + "app: ".len();
+    let loc = dep2.locate(off).expect("mapped");
+    assert_eq!(loc.file, "basic/templates/_helpers.tpl");
+}
+
+#[test]
+fn hooks_come_last_and_are_flagged() {
+    let r = render_chart(&chart("basic"), &opts()).expect("renders");
+    let first_hook = r.docs.iter().position(|d| d.is_hook).expect("hooks");
+    assert!(r.docs[first_hook..].iter().all(|d| d.is_hook));
+    assert_eq!(r.docs.iter().filter(|d| d.is_hook).count(), 2);
+}
+
+#[test]
+fn random_functions_are_recorded_and_seedable() {
+    let seeded = |seed| HelmOptions {
+        seed: Some(seed),
+        ..opts()
+    };
+    let a = render_chart(&chart("random"), &seeded(1)).expect("renders");
+    let b = render_chart(&chart("random"), &seeded(1)).expect("renders");
+    let c = render_chart(&chart("random"), &seeded(2)).expect("renders");
+    assert_eq!(format_like_helm_template(&a), format_like_helm_template(&b));
+    assert_ne!(format_like_helm_template(&a), format_like_helm_template(&c));
+    let used: Vec<(String, String, usize)> = a
+        .nondeterministic
+        .iter()
+        .map(|u| (u.function.clone(), u.file.clone(), u.line))
+        .collect();
+    let file = "random/templates/secret.yaml".to_string();
+    for (f, line) in [
+        ("randAlpha", 4),
+        ("randAlphaNum", 6),
+        ("uuidv4", 7),
+        ("genCA", 8),
+    ] {
+        assert!(
+            used.contains(&(f.to_string(), file.clone(), line)),
+            "{f} missing from {used:?}"
+        );
+    }
+    assert!(!used.iter().any(|u| u.0 == "sha256sum"));
+    let text = format_like_helm_template(&a);
+    assert!(text.contains("password: \"") && text.contains("ca.crt: "));
+}
+
+#[test]
+fn inline_values_override_value_files_and_sets_override_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("v.yaml");
+    std::fs::write(&f, "replicaCount: 5\nimage:\n  tag: fromfile\n").expect("write");
+    let o = HelmOptions {
+        value_files: vec![f],
+        values_yaml: Some("image:\n  tag: inline\n".into()),
+        set: vec!["replicaCount=7".into()],
+        ..opts()
+    };
+    let r = render_chart(&chart("basic"), &o).expect("renders");
+    let dep = r
+        .docs
+        .iter()
+        .find(|d| d.kind == "Deployment")
+        .expect("deployment");
+    assert!(dep.text.contains("replicas: 7"), "{}", dep.text);
+    assert!(dep.text.contains("nginx:inline"), "{}", dep.text);
+}
+
+fn write_chart(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: hostile\nversion: 0.1.0\n",
+    )
+    .expect("write");
+    for (p, text) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+fn expect_error_quickly(files: &[(&str, &str)], needle: &str) {
+    let dir = write_chart(files);
+    let start = Instant::now();
+    let r = render_chart(dir.path(), &opts());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    match r {
+        Err(e) => assert!(e.to_string().contains(needle), "unexpected error: {e}"),
+        Ok(_) => panic!("hostile chart rendered"),
+    }
+}
+
+#[test]
+fn recursive_include_ends_with_helms_error() {
+    expect_error_quickly(
+        &[(
+            "templates/x.yaml",
+            "{{ define \"loop\" }}{{ include \"loop\" . }}{{ end }}a: {{ include \"loop\" . }}\n",
+        )],
+        "rendering template has a nested reference name: loop",
+    );
+}
+
+#[test]
+fn mutual_template_recursion_is_bounded() {
+    expect_error_quickly(
+        &[("templates/x.yaml", "{{ define \"a\" }}{{ template \"b\" . }}{{ end }}{{ define \"b\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}\n")],
+        "exceeded maximum template depth",
+    );
+}
+
+#[test]
+fn huge_loops_hit_the_work_budget() {
+    expect_error_quickly(
+        &[(
+            "templates/x.yaml",
+            "{{ range until 100000000 }}x{{ end }}\n",
+        )],
+        "result too large",
+    );
+    expect_error_quickly(
+        &[(
+            "templates/x.yaml",
+            "{{ range $i := 100000000 }}{{ $i }}{{ end }}\n",
+        )],
+        "work limit exceeded",
+    );
+    expect_error_quickly(
+        &[("templates/x.yaml", "{{ repeat 1000000000 \"x\" }}\n")],
+        "result too large",
+    );
+}
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_crash() {
+    let deep = format!(
+        "{}{}",
+        "{{ if true }}".repeat(100_000),
+        "{{ end }}".repeat(100_000)
+    );
+    expect_error_quickly(&[("templates/x.yaml", deep.as_str())], "nested too deeply");
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(100_000), ")".repeat(100_000));
+    expect_error_quickly(
+        &[("templates/x.yaml", parens.as_str())],
+        "nested too deeply",
+    );
+}
+
+#[test]
+fn template_errors_carry_positions() {
+    let dir = write_chart(&[("templates/x.yaml", "a: 1\nb: {{ .Values.nope.deeper }}\n")]);
+    match render_chart(dir.path(), &opts()) {
+        Err(e @ RenderError::Template(_)) => {
+            assert_eq!(
+                e.position(),
+                Some(("hostile/templates/x.yaml".to_string(), 2, 13))
+            );
+        }
+        other => panic!("expected a template error, got {other:?}"),
+    }
+}
+
+#[test]
+fn schema_violations_are_reported_like_helm() {
+    // Helm lists violations in map order, which varies run to run: compare as a set.
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helm-golden/error-schema/stderr"),
+    )
+    .expect("golden");
+    let err = match render_chart(&chart("schema"), &opts()) {
+        Err(e @ RenderError::Schema(_)) => driftlens::render::helm::args::helm_error_text(&e),
+        other => panic!("expected a schema error, got {other:?}"),
+    };
+    let mut want: Vec<&str> = golden.lines().collect();
+    let mut got: Vec<&str> = err.lines().collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn values_paths_follow_pipelines() {
+    let r = render_chart(&chart("basic"), &opts()).expect("renders");
+    let cm = r
+        .docs
+        .iter()
+        .find(|d| d.kind == "ConfigMap")
+        .expect("configmap");
+    let path_at = |needle: &str| {
+        let off = cm
+            .text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in output"));
+        cm.locate(off).and_then(|l| l.values_path)
+    };
+    // `{{ .Values.big | quote }}`
+    assert_eq!(path_at("\"1e+06\"").as_deref(), Some("big"));
+    // `{{- toYaml .Values.annotations | nindent 4 }}`
+    assert_eq!(path_at("{}").as_deref(), Some("annotations"));
+}
