@@ -34,6 +34,10 @@ enum Command {
     /// Show one Application like `argocd app get`: sync, health, sync windows, history,
     /// resource tree and events, from the checkout and a dump.
     App(AppArgs),
+    /// Render a Helm chart in-process, like `helm template` (no helm binary needed).
+    Render(crate::render::helm::args::RenderArgs),
+    /// `helm template RELEASE CHART …` with helm's own command line, for drop-in use.
+    Template(crate::render::helm::args::TemplateArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -509,6 +513,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Apps(args) => run_apps(args),
+        Command::Render(args) => args.run(),
+        Command::Template(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
         Command::Rules(args) => run_rules(args),

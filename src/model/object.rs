@@ -64,6 +64,79 @@ impl Location {
     }
 }
 
+/// Where a rendered object comes from: the chart, the Application it was rendered for, and
+/// the rendered document with its source map back to the template lines.
+#[derive(Debug)]
+pub struct RenderOrigin {
+    /// The chart directory, relative to the scan root.
+    pub chart_dir: String,
+    /// The chart's name (the first segment of `# Source:` paths).
+    pub chart_name: String,
+    /// Index into `Repo::apps` of the Application it was rendered for (`None`: rendered with
+    /// default values because no Application of the checkout uses the chart).
+    pub app: Option<usize>,
+    /// The rendered document.
+    pub doc: crate::render::helm::RenderedDoc,
+    /// The chart's template files by path relative to the scan root, for positions.
+    pub templates: std::sync::Arc<std::collections::BTreeMap<String, Arc<SourceFile>>>,
+}
+
+impl RenderOrigin {
+    /// The path relative to the scan root of a `# Source:`-style template path
+    /// (`reports/templates/x.yaml` → `charts/reports/templates/x.yaml`).
+    pub fn repo_path(&self, source: &str) -> String {
+        let rest = source
+            .strip_prefix(&self.chart_name)
+            .map(|r| r.trim_start_matches('/'))
+            .unwrap_or(source);
+        if self.chart_dir == "." {
+            rest.to_string()
+        } else {
+            format!("{}/{rest}", self.chart_dir)
+        }
+    }
+
+    /// The template location of a span of the rendered document.
+    pub fn location(&self, span: Span) -> Location {
+        let start = self.doc.locate(span.start.offset);
+        let Some(start) = start else {
+            return Location::file_start(&self.repo_path(&self.doc.source));
+        };
+        let path = self.repo_path(&start.file);
+        let line = start.line.max(1) as u32;
+        let col = start.col.max(1) as u32;
+        // Byte offset of (line, col) in the template, for snippets; the span is clipped to the
+        // template line because the rendered value may be longer than the action producing it.
+        let (offset, len) = match self.templates.get(&path) {
+            Some(f) => {
+                let text: &str = &f.text;
+                let line_start = text
+                    .split_inclusive('\n')
+                    .take(line as usize - 1)
+                    .map(str::len)
+                    .sum::<usize>();
+                let line_text = text[line_start.min(text.len())..]
+                    .lines()
+                    .next()
+                    .unwrap_or("");
+                let at = (col as usize - 1).min(line_text.len());
+                (line_start + at, span.len().min(line_text.len() - at))
+            }
+            None => (0, 0),
+        };
+        let end_col = col + len as u32;
+        Location {
+            path,
+            line,
+            col,
+            end_line: line,
+            end_col,
+            offset,
+            len,
+        }
+    }
+}
+
 /// A Kubernetes object found in the checkout.
 #[derive(Debug)]
 pub struct Manifest {
@@ -81,13 +154,32 @@ pub struct Manifest {
     pub doc_index: usize,
     /// For items of a `kind: List`, the index in `items`.
     pub list_index: Option<usize>,
+    /// For objects rendered from a Helm chart: where they come from. `file` then holds the
+    /// rendered document under its template's path, and locations map to the template lines.
+    pub rendered: Option<Arc<RenderOrigin>>,
 }
 
 impl Manifest {
+    /// The location of a span of [`Manifest::node`]: in the file for plain manifests, in the
+    /// template for rendered ones.
+    pub fn location_of(&self, span: Span) -> Location {
+        match &self.rendered {
+            Some(r) => r.location(span),
+            None => Location::new(&self.file.path, span),
+        }
+    }
+
     /// Where the field at `pointer` (RFC 6901) is written; falls back to the closest written
     /// parent when the field itself is absent.
     pub fn locate(&self, pointer: &str) -> Location {
-        Location::new(&self.file.path, self.node.closest_span(pointer))
+        self.location_of(self.node.closest_span(pointer))
+    }
+
+    /// The `.Values` path a rendered field came from, when known (`replicaCount`).
+    pub fn values_path(&self, pointer: &str) -> Option<String> {
+        let r = self.rendered.as_ref()?;
+        let (node, _) = self.node.pointer_entry(pointer)?;
+        r.doc.locate(node.span.start.offset)?.values_path
     }
 
     /// Where the object's `kind:` line is, the anchor for findings about the whole object.

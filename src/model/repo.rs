@@ -268,6 +268,7 @@ impl Repo {
             file: file.clone(),
             doc_index,
             list_index,
+            rendered: None,
         })
     }
 

@@ -91,7 +91,7 @@ fn locate_line(m: &Manifest, span: Span, line: &str, name: &str) -> Option<Locat
                 line: line_no,
                 col: col_no + name.chars().count() as u32,
             };
-            return Some(Location::new(&m.file.path, Span { start: s, end: e }));
+            return Some(m.location_of(Span { start: s, end: e }));
         }
         offset += l.len();
     }
@@ -137,7 +137,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             let pointer = format!("/data/{}", escape_pointer_token(key));
             let key_location = match m.node.pointer_entry(&pointer) {
-                Some((_, key_span)) => Location::new(&m.file.path, key_span),
+                Some((_, key_span)) => m.location_of(key_span),
                 None => m.locate(&pointer),
             };
             let (what, location) = if let Some(what) = secret_content(value) {

@@ -261,7 +261,7 @@ fn validate(v: &Value, schema: &Value, pointer: &str, depth: usize, out: &mut Ve
 
 fn locate(m: &Manifest, pointer: &str) -> Location {
     match m.node.pointer_entry(pointer) {
-        Some((_, key_span)) => Location::new(&m.file.path, key_span),
+        Some((_, key_span)) => m.location_of(key_span),
         None => m.locate(pointer),
     }
 }

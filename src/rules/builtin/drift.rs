@@ -80,7 +80,7 @@ pub fn locate(m: &Manifest, predicted: &Value, pointer: &str) -> Location {
     if span == m.node.span {
         m.locate_kind()
     } else {
-        Location::new(&m.file.path, span)
+        m.location_of(span)
     }
 }
 

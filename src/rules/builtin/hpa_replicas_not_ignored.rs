@@ -71,14 +71,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             m.key.kind,
             m.key.name
         );
-        let mut f = Finding::new(
-            meta,
-            message,
-            crate::model::object::Location::new(&m.file.path, key_span),
-        )
-        .with_object(&m.key)
-        .with_pointer("/spec/replicas")
-        .with_property("suggestedIgnoreDifferences", suggestion);
+        let mut f = Finding::new(meta, message, m.location_of(key_span))
+            .with_object(&m.key)
+            .with_pointer("/spec/replicas")
+            .with_property("suggestedIgnoreDifferences", suggestion);
         for s in scalers {
             let sm = &ctx.repo.manifests[s.manifest];
             f = f.with_related(

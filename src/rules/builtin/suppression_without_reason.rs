@@ -2,7 +2,6 @@
 //! reason, which suppresses nothing. Documentation: `rules/suppression-without-reason.md`.
 
 use crate::load::yaml::escape_pointer_token;
-use crate::model::object::Location;
 use crate::rules::suppress::ANNOTATION_PREFIX;
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -26,7 +25,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let pointer = format!("/metadata/annotations/{}", escape_pointer_token(name));
             let location = match m.node.pointer_entry(&pointer) {
-                Some((_, key_span)) => Location::new(&m.file.path, key_span),
+                Some((_, key_span)) => m.location_of(key_span),
                 None => m.locate(&pointer),
             };
             let message = format!(
