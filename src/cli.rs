@@ -37,6 +37,10 @@ enum Command {
     Explain {
         /// Rule id, e.g. hpa-replicas-not-ignored.
         rule: String,
+        /// Also look in this directory of data rules (repeatable); `.driftlens/rules/` of the
+        /// current directory is always read.
+        #[arg(long = "rules", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
     },
 }
 
@@ -88,6 +92,21 @@ struct ScanArgs {
     /// by default taken from a Node in the dump.
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
+    /// Policy file (default: `.driftlens.yaml` at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A directory of data rules (`*.yaml`); repeatable. `.driftlens/rules/` at the scan root
+    /// is always read.
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// A previous JSON or SARIF report: findings already in it are `unchanged` and do not fail
+    /// the build; fixed ones are listed as `absent`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Ignore `ignore-check.driftlens.io/*` annotations (for audits); suppressions in the
+    /// config file still apply.
+    #[arg(long)]
+    no_inline_suppressions: bool,
 }
 
 /// What `apps` and `diff` compare.
@@ -143,6 +162,10 @@ struct RulesArgs {
     /// Only rules with this default severity (error, warning, note).
     #[arg(long, value_parser = |s: &str| s.parse::<Severity>())]
     severity: Option<Severity>,
+    /// Also list the data rules of this directory (repeatable); `.driftlens/rules/` of the
+    /// current directory is always read.
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
 }
 
 fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
@@ -191,6 +214,12 @@ fn run_scan(args: ScanArgs) -> i32 {
         max_file_size: args.max_file_size,
         kube_version: args.kube_version.clone(),
         compare: Default::default(),
+        policy: crate::config::PolicyOptions {
+            config: args.config.clone(),
+            rule_dirs: args.rule_dirs.clone(),
+            inline_suppressions: !args.no_inline_suppressions,
+            baseline: args.baseline.clone(),
+        },
     };
     let result = match scan(&opts) {
         Ok(r) => r,
@@ -207,10 +236,12 @@ fn run_scan(args: ScanArgs) -> i32 {
         eprintln!("error: {e}");
         return 2;
     }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    let failing = args.fail_on.threshold().is_some_and(|t| {
+        result
+            .findings
+            .iter()
+            .any(|f| f.is_active() && f.severity >= t)
+    });
     i32::from(failing)
 }
 
@@ -301,8 +332,20 @@ fn run_apps(args: AppsArgs) -> i32 {
     )
 }
 
+/// The catalog with the user rules of `dirs` and of `.driftlens/rules/` in the current
+/// directory, or the exit code 2 after printing why not.
+fn catalog_for(dirs: &[PathBuf]) -> Result<Vec<Box<dyn rules::Rule>>, i32> {
+    rules::data::catalog_with_user_rules(Some(std::path::Path::new(".")), dirs).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })
+}
+
 fn run_rules(args: RulesArgs) -> i32 {
-    let catalog = rules::builtin::catalog();
+    let catalog = match catalog_for(&args.rule_dirs) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let selected: Vec<_> = catalog
         .iter()
         .map(|r| r.meta())
@@ -320,6 +363,7 @@ fn run_rules(args: RulesArgs) -> i32 {
                         "severity": m.severity,
                         "summary": m.summary,
                         "doc": m.doc_path,
+                        "origin": m.origin,
                     })
                 })
                 .collect();
@@ -359,13 +403,20 @@ fn run_rules(args: RulesArgs) -> i32 {
     }
 }
 
-fn run_explain(id: &str) -> i32 {
-    let catalog = rules::builtin::catalog();
+fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
+    let catalog = match catalog_for(dirs) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     match catalog.iter().find(|r| r.meta().id == id) {
         Some(r) => {
             let m = r.meta();
+            let origin = match m.origin {
+                rules::RuleOrigin::Builtin => String::new(),
+                rules::RuleOrigin::User => format!(", defined in {}", m.doc_path),
+            };
             let text = format!(
-                "{} ({}, default severity {})\n\n{}",
+                "{} ({}, default severity {}{origin})\n\n{}",
                 m.id,
                 m.category.as_str(),
                 m.severity,
@@ -401,6 +452,6 @@ pub fn main() -> i32 {
         Command::Apps(args) => run_apps(args),
         Command::Diff(args) => run_diff(args),
         Command::Rules(args) => run_rules(args),
-        Command::Explain { rule } => run_explain(&rule),
+        Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),
     }
 }

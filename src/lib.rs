@@ -19,10 +19,13 @@
 //! | [`rules`] | the rule catalog: built-in rules, data rules, findings |
 //! | [`report`] | every output format: terminal, JSON, SARIF, GitHub, diff |
 //!
+//! [`config`] reads `.driftlens.yaml` (rule settings, exclusions, suppressions).
+//!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod load;
 pub mod model;
 pub mod render;

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::compare::app::{compare_all, CompareOptions, DriftReport};
+use crate::config::{Config, PolicyError, PolicyOptions};
 use crate::load::discover::{discover, parse_files, Unit};
 use crate::load::source::DEFAULT_MAX_FILE_SIZE;
 use crate::model::cluster::Cluster;
 use crate::model::repo::Repo;
+use crate::report::baseline::{Baseline, BaselineOutcome};
 use crate::rules::{self, Context, Finding, RuleMeta};
 
 /// What to scan.
@@ -27,6 +29,8 @@ pub struct ScanOptions {
     pub kube_version: Option<String>,
     /// How Applications are compared with the dump.
     pub compare: CompareOptions,
+    /// Config file, user rules, suppressions and baseline.
+    pub policy: PolicyOptions,
 }
 
 impl ScanOptions {
@@ -38,6 +42,7 @@ impl ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             kube_version: None,
             compare: CompareOptions::default(),
+            policy: PolicyOptions::default(),
         }
     }
 }
@@ -67,6 +72,9 @@ pub enum ScanError {
          (files must end in .yaml, .yml or .json and must not be .gitignored)"
     )]
     NothingFound(String),
+    /// The config file, a user rule or the baseline is invalid.
+    #[error("{0}")]
+    Policy(#[from] PolicyError),
 }
 
 /// A unit (chart or Kustomize directory) and what happened to it.
@@ -109,6 +117,8 @@ pub struct ScanResult {
     pub drift: Option<DriftReport>,
     /// Dump entries that were skipped (the rest of the dump was used).
     pub dump_problems: Vec<String>,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<BaselineOutcome>,
 }
 
 /// Loads a checkout into the model.
@@ -142,10 +152,19 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
+    let config = Config::load(&opts.path, opts.policy.config.as_deref())?;
+    let catalog = rules::data::catalog_with_user_rules(Some(&opts.path), &opts.policy.rule_dirs)?;
+    let ids: Vec<&str> = catalog.iter().map(|r| r.meta().id.as_str()).collect();
+    config.check_rule_ids(&ids)?;
+    let baseline = opts
+        .policy
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
     let drift = cluster
         .as_ref()
         .map(|c| compare_all(&repo, c, &opts.compare));
-    let catalog = rules::builtin::catalog();
     let mut ctx = Context::new(&repo, cluster.as_ref());
     ctx.drift = drift.as_ref();
     ctx.kube_version = opts
@@ -154,6 +173,12 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
     let findings = rules::run(&catalog, &ctx);
     drop(ctx);
+    if let Some(e) = catalog.iter().flat_map(|r| r.take_errors()).next() {
+        return Err(e.into());
+    }
+    let mut findings =
+        rules::suppress::apply(findings, &repo, &config, opts.policy.inline_suppressions);
+    let baseline = baseline.map(|b| b.compare(&mut findings));
     let units = repo
         .units
         .iter()
@@ -176,6 +201,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         stats,
         drift,
         dump_problems,
+        baseline,
     })
 }
 

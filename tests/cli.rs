@@ -313,7 +313,7 @@ fn secret_canary_never_appears_in_any_output() {
         src.contains(canary) && src.contains(canary_b64),
         "the fixture must hold the canary"
     );
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "markdown", "html"] {
         for color in [false, true] {
             let mut cmd = driftlens();
             if color {

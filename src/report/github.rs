@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: one `::error`, `::warning` or `::notice` line per finding,
-//! which GitHub turns into annotations on the pull request's changed lines.
+//! which GitHub turns into annotations on the pull request's changed lines. Suppressed findings
+//! and findings already in the baseline are not annotated.
 
 use crate::rules::Severity;
 use crate::scan::ScanResult;
@@ -19,7 +20,7 @@ fn escape_property(s: &str) -> String {
 /// Renders one line per finding.
 pub fn render(result: &ScanResult) -> String {
     let mut out = String::new();
-    for f in &result.findings {
+    for f in result.findings.iter().filter(|f| f.is_active()) {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -1,6 +1,9 @@
 //! Human output: one miette diagnostic per finding, with the source line, a label under the
 //! offending field, and help; then a summary. Colours and Unicode only on a terminal without
 //! `NO_COLOR`; otherwise plain ASCII, which is also what tests and CI logs see.
+//!
+//! Suppressed findings and findings already in the baseline are not shown; one line counts
+//! them, and the summary counts only the findings shown.
 
 use std::fmt;
 
@@ -165,7 +168,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
         cache: Default::default(),
     };
     let mut out = String::new();
-    for f in &result.findings {
+    for f in result.findings.iter().filter(|f| f.is_active()) {
         let d = diag_for(f, &mut sources);
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!(
@@ -185,11 +188,36 @@ pub fn render(result: &ScanResult, style: Style) -> String {
             u.unit.dir
         ));
     }
-    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let active: Vec<&Finding> = result.findings.iter().filter(|f| f.is_active()).collect();
+    let count = |s: Severity| active.iter().filter(|f| f.severity == s).count();
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let suppressed = result
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    if suppressed > 0 {
+        out.push_str(&format!(
+            "{} not shown (reasons in --format json, sarif, markdown or html)\n",
+            plural(suppressed, "suppressed finding")
+        ));
+    }
+    if let Some(b) = &result.baseline {
+        let unchanged = result
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && !f.is_active())
+            .count();
+        out.push_str(&format!(
+            "baseline {}: {} unchanged (not shown), {} fixed\n",
+            b.file,
+            plural(unchanged, "finding"),
+            b.absent.len()
+        ));
+    }
     out.push_str(&format!(
         "{} ({}, {}, {}) in {}, {}{}\n",
-        plural(result.findings.len(), "finding"),
+        plural(active.len(), "finding"),
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),
         plural(count(Severity::Note), "note"),

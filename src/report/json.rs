@@ -14,17 +14,24 @@
 //!     "object": {"group": "apps", "kind": "Deployment", "namespace": "web", "name": "web"},
 //!     "pointer": "/spec/replicas",
 //!     "related": [{"file": "…", "line": 3, "column": 3, "endLine": 3, "endColumn": 17, "message": "…"}],
-//!     "properties": {…}, "fingerprint": "3f2a…"
-//!   }]
+//!     "properties": {…}, "fingerprint": "3f2a…",
+//!     "suppressed": null,            // or {"kind": "inSource"|"external", "reason": "…"}
+//!     "baselineState": "new"         // only with --baseline: "new" | "unchanged"
+//!   }],
+//!   "baseline": "baseline.json",     // only with --baseline: the file compared with
+//!   "absent": [{"rule": "…", "fingerprint": "…", "message": "…", "file": "…", "line": 3,
+//!               "severity": "note"}]  // only with --baseline: fixed since the baseline
 //! }
 //! ```
+//! `summary` also counts `suppressed` findings and, with a baseline, `new`, `unchanged` and
+//! `absent` ones; the per-severity counts include every finding.
 //! Findings are sorted by file, line, column and rule. `object` and `pointer` are `null` when a
 //! finding concerns a whole file.
 
 use serde_json::{json, Map, Value};
 
 use crate::model::object::Location;
-use crate::rules::Severity;
+use crate::rules::{BaselineState, Severity};
 use crate::scan::ScanResult;
 
 /// The schema version written in `schemaVersion`.
@@ -66,10 +73,26 @@ pub fn render(result: &ScanResult) -> String {
             m.insert("related".into(), Value::Array(related));
             m.insert("properties".into(), json!(f.properties));
             m.insert("fingerprint".into(), json!(f.fingerprint));
+            m.insert("suppressed".into(), json!(f.suppressed));
+            if let Some(state) = f.baseline_state {
+                m.insert("baselineState".into(), json!(state));
+            }
             Value::Object(m)
         })
         .collect();
-    let doc = json!({
+    let suppressed = result
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    let state = |s: BaselineState| {
+        result
+            .findings
+            .iter()
+            .filter(|f| f.baseline_state == Some(s))
+            .count()
+    };
+    let mut doc = json!({
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "driftlens", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
@@ -80,10 +103,18 @@ pub fn render(result: &ScanResult) -> String {
             "error": count(Severity::Error),
             "warning": count(Severity::Warning),
             "note": count(Severity::Note),
+            "suppressed": suppressed,
         },
         "units": result.units,
         "findings": findings,
     });
+    if let Some(b) = &result.baseline {
+        doc["summary"]["new"] = json!(state(BaselineState::New));
+        doc["summary"]["unchanged"] = json!(state(BaselineState::Unchanged));
+        doc["summary"]["absent"] = json!(b.absent.len());
+        doc["baseline"] = json!(b.file);
+        doc["absent"] = json!(b.absent);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s

@@ -6,15 +6,24 @@
 //! | [`json`] | tools: a documented, versioned schema (`schemaVersion`) |
 //! | [`sarif`] | code scanning and review annotations: SARIF 2.1.0 |
 //! | [`github`] | GitHub Actions workflow commands (`::error file=…`) |
+//! | [`markdown`] | audit report for pull requests and job summaries |
+//! | [`html`] | self-contained audit report (one file, no external assets) |
+//!
+//! [`audit`] is the model both audit reports show; [`baseline`] compares a scan with a previous
+//! report.
 //!
 //! Secret values never reach any format: findings never quote values, and the source snippets of
-//! the human format are taken from [`redact`]ed text.
+//! the human, Markdown and HTML formats are taken from [`redact`]ed text.
 
 pub mod apps;
 pub mod diff;
+pub mod audit;
+pub mod baseline;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod redact;
 pub mod sarif;
 pub mod yaml;
@@ -32,6 +41,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands.
     Github,
+    /// Markdown audit report.
+    Markdown,
+    /// Self-contained HTML audit report.
+    Html,
 }
 
 /// Options that change how a report looks, not what it says.
@@ -48,5 +61,7 @@ pub fn render(format: Format, result: &ScanResult, style: Style) -> String {
         Format::Json => json::render(result),
         Format::Sarif => sarif::render(result),
         Format::Github => github::render(result),
+        Format::Markdown => markdown::render(result),
+        Format::Html => html::render(result),
     }
 }

@@ -5,6 +5,10 @@
 //! repository-relative file (`uriBaseId: %SRCROOT%`), the full region, related locations, and a
 //! `partialFingerprints` entry that does not depend on line numbers, so results survive
 //! unrelated edits. Units that were not rendered are reported as tool execution notifications.
+//!
+//! Suppressed findings carry `suppressions: [{kind: "inSource"|"external", status: "accepted",
+//! justification}]`; with `--baseline`, every result has a `baselineState` (`new`,
+//! `unchanged`) and results of the baseline that are gone are added with `"absent"`.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +16,13 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ReportingDescriptor, Result as SResult, ResultLevel, Run, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
+use super::baseline::BaselineEntry;
 use crate::model::object::Location;
-use crate::rules::Severity;
+use crate::rules::{BaselineState, RuleOrigin, Severity};
 use crate::scan::ScanResult;
 
 /// The `$schema` written into the log.
@@ -57,6 +63,45 @@ fn physical(l: &Location) -> PhysicalLocation {
         .build()
 }
 
+/// A result of the baseline that is no longer found (`baselineState: "absent"`).
+fn absent_result(a: &BaselineEntry, rule_index: &BTreeMap<&str, usize>) -> SResult {
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("driftlens/v1".to_string(), a.fingerprint.clone());
+    let level = match a.severity.as_str() {
+        "error" => ResultLevel::Error,
+        "note" => ResultLevel::Note,
+        _ => ResultLevel::Warning,
+    };
+    let mut r = SResult::builder()
+        .rule_id(a.rule.clone())
+        .level(level)
+        .message(text(a.message.clone()))
+        .partial_fingerprints(fingerprints)
+        .build();
+    if !a.file.is_empty() {
+        let mut region = Region::builder().build();
+        if a.line > 0 {
+            region.start_line = Some(a.line as i64);
+        }
+        r.locations = Some(vec![SLocation::builder()
+            .physical_location(
+                PhysicalLocation::builder()
+                    .artifact_location(
+                        ArtifactLocation::builder()
+                            .uri(a.file.clone())
+                            .uri_base_id(SRCROOT.to_string())
+                            .build(),
+                    )
+                    .region(region)
+                    .build(),
+            )
+            .build()]);
+    }
+    r.baseline_state = Some(json!(BaselineState::Absent.as_str()));
+    r.rule_index = rule_index.get(a.rule.as_str()).map(|&i| i as i64);
+    r
+}
+
 /// Renders the SARIF log as pretty JSON (ends with a newline).
 pub fn render(result: &ScanResult) -> String {
     let rule_index: BTreeMap<&str, usize> = result
@@ -71,7 +116,12 @@ pub fn render(result: &ScanResult) -> String {
         .map(|r| {
             let mut props = BTreeMap::new();
             props.insert("category".to_string(), json!(r.category));
-            ReportingDescriptor::builder()
+            if r.origin == RuleOrigin::User {
+                // helpUri must be absolute; a user rule is documented in its own file, in the
+                // scanned repository, and its Markdown is in `help` anyway.
+                props.insert("ruleFile".to_string(), json!(r.doc_path.replace('\\', "/")));
+            }
+            let mut d = ReportingDescriptor::builder()
                 .id(r.id.clone())
                 .name(r.id.clone())
                 .short_description(
@@ -102,7 +152,11 @@ pub fn render(result: &ScanResult) -> String {
                         .additional_properties(props)
                         .build(),
                 )
-                .build()
+                .build();
+            if r.origin == RuleOrigin::User {
+                d.help_uri = None;
+            }
+            d
         })
         .collect();
     let results: Vec<SResult> = result
@@ -147,10 +201,24 @@ pub fn render(result: &ScanResult) -> String {
             if !related.is_empty() {
                 r.related_locations = Some(related);
             }
+            if let Some(sup) = &f.suppressed {
+                r.suppressions = Some(vec![Suppression::builder()
+                    .kind(json!(sup.kind.as_str()))
+                    .status(json!("accepted"))
+                    .justification(sup.reason.clone())
+                    .build()]);
+            }
+            if let Some(state) = f.baseline_state {
+                r.baseline_state = Some(json!(state.as_str()));
+            }
             r.rule_index = rule_index.get(f.rule.as_str()).map(|&i| i as i64);
             r
         })
         .collect();
+    let mut results = results;
+    if let Some(b) = &result.baseline {
+        results.extend(b.absent.iter().map(|a| absent_result(a, &rule_index)));
+    }
     let notifications: Vec<Notification> = result
         .units
         .iter()

@@ -44,6 +44,63 @@ pub struct Finding {
     /// Stable identity across runs: a hash of rule, file, object, pointer and occurrence, not of
     /// line numbers.
     pub fingerprint: String,
+    /// Set when the finding is suppressed (an annotation with a reason, or `.driftlens.yaml`):
+    /// it stays in machine-readable reports but does not count for `--fail-on`.
+    pub suppressed: Option<Suppression>,
+    /// Set when the scan compares against a baseline (`--baseline`).
+    pub baseline_state: Option<BaselineState>,
+}
+
+/// Where a suppression comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SuppressionKind {
+    /// An `ignore-check.driftlens.io/<rule>` annotation on the object (SARIF `inSource`).
+    InSource,
+    /// A `suppressions` entry of `.driftlens.yaml` (SARIF `external`).
+    External,
+}
+
+impl SuppressionKind {
+    /// The SARIF name: `inSource` or `external`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
+}
+
+/// Why a finding does not count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Where it comes from.
+    pub kind: SuppressionKind,
+    /// The justification written by whoever suppressed it (never empty).
+    pub reason: String,
+}
+
+/// A finding compared with a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: it counts for `--fail-on`.
+    New,
+    /// Already in the baseline (same fingerprint): it does not count for `--fail-on`.
+    Unchanged,
+    /// In the baseline but no longer found (fixed).
+    Absent,
+}
+
+impl BaselineState {
+    /// The SARIF name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Absent => "absent",
+        }
+    }
 }
 
 impl Finding {
@@ -60,7 +117,15 @@ impl Finding {
             pointer: None,
             properties: BTreeMap::new(),
             fingerprint: String::new(),
+            suppressed: None,
+            baseline_state: None,
         }
+    }
+
+    /// Whether the finding counts for `--fail-on` and the headline: not suppressed and not
+    /// already in the baseline.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none() && self.baseline_state != Some(BaselineState::Unchanged)
     }
 
     /// Sets the object concerned.

@@ -91,6 +91,17 @@ impl FromStr for Category {
     }
 }
 
+/// Where a rule is defined.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleOrigin {
+    /// Part of driftlens (a module under `rules::builtin` or a data rule in `rules/`).
+    #[default]
+    Builtin,
+    /// A user's data rule (`--rules DIR` or `.driftlens/rules/`).
+    User,
+}
+
 /// A rule's identity and documentation.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleMeta {
@@ -104,8 +115,11 @@ pub struct RuleMeta {
     pub summary: String,
     /// The full documentation (Markdown, without the front matter).
     pub doc: String,
-    /// Where the documentation lives in the repository (`rules/<id>.md`).
+    /// Where the documentation lives in the repository (`rules/<id>.md`); for user rules, the
+    /// rule file.
     pub doc_path: String,
+    /// Built-in or user-defined.
+    pub origin: RuleOrigin,
 }
 
 impl RuleMeta {
@@ -139,6 +153,7 @@ impl RuleMeta {
             summary: field("summary")?,
             doc: body.trim_start_matches('\n').to_string(),
             doc_path: doc_path.to_string(),
+            origin: RuleOrigin::Builtin,
         })
     }
 }

@@ -11,12 +11,14 @@
 
 pub mod builtin;
 pub mod context;
+pub mod data;
 pub mod finding;
 pub mod meta;
+pub mod suppress;
 
 pub use context::Context;
-pub use finding::{Finding, Related};
-pub use meta::{Category, RuleMeta, Severity};
+pub use finding::{BaselineState, Finding, Related, Suppression, SuppressionKind};
+pub use meta::{Category, RuleMeta, RuleOrigin, Severity};
 
 use rayon::prelude::*;
 
@@ -26,6 +28,11 @@ pub trait Rule: Send + Sync {
     fn meta(&self) -> &RuleMeta;
     /// Inspects the context and appends findings.
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>);
+    /// Errors met while checking (a user rule that fails on an object); they make the scan
+    /// exit with 2. Built-in code rules have none.
+    fn take_errors(&self) -> Vec<crate::config::PolicyError> {
+        Vec::new()
+    }
 }
 
 /// Runs every rule in parallel and returns the findings sorted by file, line, column, rule and

@@ -1,5 +1,7 @@
 //! The built-in rules, one module each. A module holds the check; its documentation (and the
 //! metadata in the front matter) is `rules/<id>.md` at the repository root, embedded here.
+//! Simple checks are data rules instead (`rules/<id>.yaml`, see [`crate::rules::data`]); the
+//! catalog holds both.
 
 use super::{Context, Finding, Rule, RuleMeta};
 
@@ -10,9 +12,8 @@ pub mod drift_modified;
 pub mod hpa_replicas_not_ignored;
 pub mod ignore_differences_not_respected;
 pub mod invalid_manifest;
-pub mod secret_mutable;
 pub mod secret_plaintext_in_git;
-pub mod sync_window_annotation;
+pub mod suppression_without_reason;
 pub mod unknown_sync_option;
 
 type CheckFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
@@ -51,13 +52,12 @@ docs! {
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
-    secret_mutable => "secret-mutable",
     secret_plaintext_in_git => "secret-plaintext-in-git",
-    sync_window_annotation => "sync-window-annotation",
+    suppression_without_reason => "suppression-without-reason",
     unknown_sync_option => "unknown-sync-option",
 }
 
-/// Every built-in rule, sorted by id.
+/// Every built-in rule (code and data rules), sorted by id.
 ///
 /// The documents are part of the binary; a malformed one is a build defect caught by the unit
 /// test below, so it is reported on stderr and skipped rather than aborting a scan.
@@ -71,6 +71,9 @@ pub fn catalog() -> Vec<Box<dyn Rule>> {
             })),
             Err(e) => eprintln!("driftlens: internal error in built-in rule document {e}"),
         }
+    }
+    for r in super::data::builtin() {
+        rules.push(Box::new(r));
     }
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
     rules
@@ -95,6 +98,9 @@ mod tests {
                 assert!(meta.doc.contains(section), "{path} lacks `{section}`");
             }
         }
-        assert_eq!(catalog().len(), BUILTINS.len());
+        assert_eq!(
+            catalog().len(),
+            BUILTINS.len() + super::super::data::builtin().len()
+        );
     }
 }

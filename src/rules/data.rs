@@ -1,0 +1,741 @@
+//! Data rules: checks written as YAML (policy as code), evaluated with jq (jaq) and minijinja.
+//!
+//! A rule file holds one rule per YAML document:
+//!
+//! ```yaml
+//! id: team-label-required            # kebab-case, unique across all rules
+//! severity: warning                  # error | warning | note
+//! category: reliability              # drift-risk | security | reliability | argocd-config
+//! summary: Workloads must carry a team label
+//! match:                             # all optional; every given criterion must hold
+//!   apiVersion: ["apps/v1"]          # globs on apiVersion as written (string or list)
+//!   kind: ["Deployment", "StatefulSet"]
+//!   namespaces: ["shop-*"]           # globs on metadata.namespace
+//!   labels: {tier: backend}          # metadata.labels that must be present (values are globs)
+//! condition: '.metadata.labels.team == null'   # jq; fires when an output is `true`
+//! message: "{{ kind }} `{{ name }}` has no team label"   # minijinja, strict undefined
+//! pointer: /metadata/labels          # where to point (when written); default: the `kind:` line
+//! doc: |                             # Markdown shown by `driftlens explain`
+//!   # team-label-required
+//! ```
+//!
+//! The jq `condition` runs once per matching object (the object is the input `.`) and sees two
+//! variables: `$index`, the repository's objects grouped by kind (`$index.HorizontalPodAutoscaler`
+//! is a list of HPA objects, empty kinds are absent), and `$apps`, the Argo CD Application
+//! objects whose source path holds the object's file. It is compiled once per rule; each object
+//! gets a budget of [`EVAL_TIMEOUT`] and at most [`MAX_OUTPUTS`] outputs are read. The
+//! condition runs on a worker thread; jaq cannot be interrupted, so a condition over budget is
+//! abandoned (the scan fails with 2 and the thread ends with the process).
+//!
+//! The `message` template sees `object` (the whole object), `apiVersion`, `kind`, `name`,
+//! `namespace` (empty when unset), `file` and `apps` (names of the deploying Applications);
+//! a reference to an undefined value is an error, and rendering is fuel-limited.
+//!
+//! Any error in a rule — invalid YAML, a missing or unknown field, jq that does not compile, a
+//! template that does not parse, or a condition or template that fails on an object — names the
+//! rule file and line and makes the scan exit with 2.
+//!
+//! Built-in data rules live in `rules/<id>.yaml` next to their `rules/<id>.md` document, and are
+//! part of the binary. User rules are read from `--rules DIR` and `.driftlens/rules/` at the
+//! scan root (`*.yaml` and `*.yml`, sorted by path).
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
+use jaq_json::Val;
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::context::glob_match;
+use super::meta::{RuleMeta, RuleOrigin};
+use super::{Context, Finding, Rule};
+use crate::config::PolicyError;
+use crate::load::yaml::{self, Node, NodeValue};
+use crate::model::object::{label, meta_str};
+
+/// Time one object may take in a rule's jq condition.
+pub const EVAL_TIMEOUT: Duration = Duration::from_secs(1);
+/// Outputs of a condition read per object; the rule fires if one of them is `true`.
+pub const MAX_OUTPUTS: usize = 1000;
+/// Fuel of a message template (minijinja instructions).
+pub const TEMPLATE_FUEL: u64 = 50_000;
+
+type JqFilter = jaq_core::Filter<data::JustLut<Val>>;
+
+/// The fields a rule file may have.
+const FIELDS: &[&str] = &[
+    "id",
+    "severity",
+    "category",
+    "summary",
+    "match",
+    "condition",
+    "message",
+    "pointer",
+    "doc",
+];
+
+/// Which objects a rule looks at.
+#[derive(Debug, Clone, Default)]
+struct Matcher {
+    api_versions: Vec<String>,
+    kinds: Vec<String>,
+    namespaces: Vec<String>,
+    labels: Vec<(String, String)>,
+}
+
+impl Matcher {
+    fn matches(&self, m: &crate::model::object::Manifest) -> bool {
+        let any = |globs: &[String], text: &str| {
+            globs.is_empty() || globs.iter().any(|g| glob_match(g, text))
+        };
+        any(&self.api_versions, &m.api_version)
+            && any(&self.kinds, &m.key.kind)
+            && any(&self.namespaces, &m.key.namespace)
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| label(&m.obj, k).is_some_and(|l| glob_match(v, l)))
+    }
+}
+
+/// A rule defined by a YAML file.
+pub struct DataRule {
+    meta: RuleMeta,
+    /// The rule file, for errors.
+    file: String,
+    id_line: u32,
+    matcher: Matcher,
+    condition: Arc<JqFilter>,
+    condition_line: u32,
+    env: Environment<'static>,
+    message_line: u32,
+    pointer: Option<String>,
+    errors: Mutex<Vec<PolicyError>>,
+}
+
+impl std::fmt::Debug for DataRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataRule")
+            .field("id", &self.meta.id)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+fn line_of(n: &Node) -> u32 {
+    n.span.start.line.max(1)
+}
+
+fn string_list(file: &str, n: &Node, what: &str) -> Result<Vec<String>, PolicyError> {
+    let one = |n: &Node| {
+        n.as_str().map(str::to_string).ok_or_else(|| {
+            PolicyError::at(file, line_of(n), format!("`{what}` takes strings (globs)"))
+        })
+    };
+    match &n.value {
+        NodeValue::Seq(items) => items.iter().map(one).collect(),
+        _ => Ok(vec![one(n)?]),
+    }
+}
+
+fn parse_matcher(file: &str, n: &Node) -> Result<Matcher, PolicyError> {
+    let entries = n.entries().ok_or_else(|| {
+        PolicyError::at(
+            file,
+            line_of(n),
+            "`match` must be a mapping of apiVersion, kind, namespaces and labels",
+        )
+    })?;
+    let mut m = Matcher::default();
+    for e in entries {
+        match e.key.as_str() {
+            "apiVersion" => m.api_versions = string_list(file, &e.value, "apiVersion")?,
+            "kind" => m.kinds = string_list(file, &e.value, "kind")?,
+            "namespaces" => m.namespaces = string_list(file, &e.value, "namespaces")?,
+            "labels" => {
+                let labels = e.value.entries().ok_or_else(|| {
+                    PolicyError::at(
+                        file,
+                        line_of(&e.value),
+                        "`match.labels` must map label names to values (globs)",
+                    )
+                })?;
+                for l in labels {
+                    let v = match &l.value.value {
+                        NodeValue::Str(s) => s.clone(),
+                        NodeValue::Null => "*".to_string(),
+                        _ => l.value.to_json().to_string(),
+                    };
+                    m.labels.push((l.key.clone(), v));
+                }
+            }
+            other => {
+                return Err(PolicyError::at(
+                    file,
+                    e.key_span.start.line,
+                    format!(
+                        "unknown field `{other}` in `match`; allowed: apiVersion, kind, \
+                         namespaces, labels"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// Compiles a jq program with the variables data rules provide.
+fn compile_jq(code: &str) -> Result<JqFilter, String> {
+    let snippet = |s: &str| {
+        let s: String = s.chars().take(24).collect();
+        if s.is_empty() {
+            "the end".to_string()
+        } else {
+            format!("`{s}`")
+        }
+    };
+    let loader = Loader::new(
+        jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs()),
+    );
+    let arena = Arena::default();
+    let modules = loader
+        .load(&arena, File { code, path: () })
+        .map_err(|errs| {
+            let mut msgs = Vec::new();
+            for (_, e) in errs {
+                match e {
+                    jaq_core::load::Error::Io(v) => msgs.extend(
+                        v.into_iter()
+                            .map(|(p, e)| format!("cannot import {p}: {e}")),
+                    ),
+                    jaq_core::load::Error::Lex(v) => {
+                        msgs.extend(v.into_iter().map(|(exp, at)| {
+                            format!("expected {} at {}", exp.as_str(), snippet(at))
+                        }))
+                    }
+                    jaq_core::load::Error::Parse(v) => {
+                        msgs.extend(v.into_iter().map(|(exp, at)| {
+                            format!("expected {} at {}", exp.as_str(), snippet(at))
+                        }))
+                    }
+                }
+            }
+            msgs.join("; ")
+        })?;
+    Compiler::default()
+        .with_funs(
+            jaq_core::funs()
+                .chain(jaq_std::funs())
+                .chain(jaq_json::funs()),
+        )
+        .with_global_vars(["$index", "$apps"])
+        .compile(modules)
+        .map_err(|errs| {
+            errs.into_iter()
+                .flat_map(|(_, v)| v)
+                .map(|(name, u)| format!("undefined {} `{name}`", u.as_str()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+}
+
+fn to_val(v: &Value) -> Val {
+    Val::deserialize(v).unwrap_or(Val::Null)
+}
+
+impl DataRule {
+    /// Parses the rules of one file. `doc_path` is how the rule's documentation is referred to
+    /// (the rule file for user rules, `rules/<id>.md` for built-in ones).
+    pub fn parse_file(
+        file: &str,
+        text: &str,
+        origin: RuleOrigin,
+    ) -> Result<Vec<DataRule>, PolicyError> {
+        let (docs, err) = yaml::parse_stream(text);
+        if let Some(e) = err {
+            return Err(PolicyError::at(file, e.at.line, e.message));
+        }
+        docs.into_iter()
+            .filter_map(|d| d.root)
+            .map(|root| DataRule::parse_node(file, &root, origin))
+            .collect()
+    }
+
+    fn parse_node(file: &str, root: &Node, origin: RuleOrigin) -> Result<DataRule, PolicyError> {
+        let entries = root
+            .entries()
+            .ok_or_else(|| PolicyError::at(file, line_of(root), "a rule must be a YAML mapping"))?;
+        for e in entries {
+            if !FIELDS.contains(&e.key.as_str()) {
+                return Err(PolicyError::at(
+                    file,
+                    e.key_span.start.line,
+                    format!(
+                        "unknown field `{}` in a rule; allowed: {}",
+                        e.key,
+                        FIELDS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let string = |name: &str| -> Result<(String, u32), PolicyError> {
+            match root.entry(name) {
+                Some(e) => e
+                    .value
+                    .as_str()
+                    .map(|s| (s.to_string(), line_of(&e.value)))
+                    .ok_or_else(|| {
+                        PolicyError::at(
+                            file,
+                            e.key_span.start.line,
+                            format!("`{name}` must be a string"),
+                        )
+                    }),
+                None => Err(PolicyError::at(
+                    file,
+                    line_of(root),
+                    format!("the rule needs `{name}`"),
+                )),
+            }
+        };
+        let (id, id_line) = string("id")?;
+        let valid_id = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid_id {
+            return Err(PolicyError::at(
+                file,
+                id_line,
+                format!("rule id `{id}` must be kebab-case (a-z, 0-9, -)"),
+            ));
+        }
+        let (severity, l) = string("severity")?;
+        let severity = severity.parse().map_err(|e| PolicyError::at(file, l, e))?;
+        let (category, l) = string("category")?;
+        let category = category.parse().map_err(|e| PolicyError::at(file, l, e))?;
+        let (summary, _) = string("summary")?;
+        let (condition, condition_line) = string("condition")?;
+        let (message, message_line) = string("message")?;
+        let pointer = match root.get("pointer") {
+            Some(n) => {
+                let p = n.as_str().unwrap_or("");
+                if !p.starts_with('/') {
+                    return Err(PolicyError::at(
+                        file,
+                        line_of(n),
+                        "`pointer` must be a JSON pointer such as /spec/replicas",
+                    ));
+                }
+                Some(p.to_string())
+            }
+            None => None,
+        };
+        let doc = match root.get("doc") {
+            Some(n) => n
+                .as_str()
+                .ok_or_else(|| PolicyError::at(file, line_of(n), "`doc` must be Markdown text"))?
+                .to_string(),
+            None => format!("# {id}\n\n{summary}\n"),
+        };
+        let matcher = match root.get("match") {
+            Some(n) => parse_matcher(file, n)?,
+            None => Matcher::default(),
+        };
+        let filter = compile_jq(&condition).map_err(|e| {
+            PolicyError::at(
+                file,
+                condition_line,
+                format!("the jq `condition` does not compile: {e}"),
+            )
+        })?;
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
+        env.add_template_owned("message", message).map_err(|e| {
+            PolicyError::at(
+                file,
+                message_line + e.line().map_or(0, |l| (l as u32).saturating_sub(1)),
+                format!(
+                    "the `message` template does not parse: {}",
+                    e.detail().unwrap_or("syntax error")
+                ),
+            )
+        })?;
+        let doc_path = match origin {
+            RuleOrigin::Builtin => format!("rules/{id}.md"),
+            RuleOrigin::User => file.to_string(),
+        };
+        Ok(DataRule {
+            meta: RuleMeta {
+                id,
+                category,
+                severity,
+                summary,
+                doc,
+                doc_path,
+                origin,
+            },
+            file: file.to_string(),
+            id_line,
+            matcher,
+            condition: Arc::new(filter),
+            condition_line,
+            env,
+            message_line,
+            pointer,
+            errors: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Replaces the documentation (built-in rules keep theirs in `rules/<id>.md`).
+    pub fn with_doc(mut self, doc: String) -> Self {
+        self.meta.doc = doc;
+        self
+    }
+
+    fn error(&self, line: u32, message: String) {
+        if let Ok(mut v) = self.errors.lock() {
+            v.push(PolicyError::at(&self.file, line, message));
+        }
+    }
+
+    /// Runs the condition on each input in a worker thread, each with [`EVAL_TIMEOUT`].
+    fn evaluate(&self, inputs: Vec<(Value, Value)>, index: Val) -> Result<Vec<bool>, String> {
+        let n = inputs.len();
+        let filter = Arc::clone(&self.condition);
+        let (tx, rx) = mpsc::channel::<Result<bool, String>>();
+        let spawned = std::thread::Builder::new()
+            .name(format!("rule {}", self.meta.id))
+            .stack_size(64 << 20)
+            .spawn(move || {
+                for (obj, apps) in inputs {
+                    let ctx = Ctx::<data::JustLut<Val>>::new(
+                        &filter.lut,
+                        Vars::new([index.clone(), to_val(&apps)]),
+                    );
+                    let mut fired = Ok(false);
+                    for out in filter
+                        .id
+                        .run((ctx, to_val(&obj)))
+                        .map(unwrap_valr)
+                        .take(MAX_OUTPUTS)
+                    {
+                        match out {
+                            Ok(Val::Bool(true)) => {
+                                fired = Ok(true);
+                                break;
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                fired = Err(e.to_string());
+                                break;
+                            }
+                        }
+                    }
+                    if tx.send(fired).is_err() {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            return Err(format!("cannot start a worker thread: {e}"));
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = Instant::now();
+            match rx.recv_timeout(EVAL_TIMEOUT) {
+                Ok(r) => out.push(r?),
+                Err(_) => {
+                    return Err(format!(
+                        "the jq `condition` took more than {} ms on one object (after {} ms); \
+                         simplify it (avoid unbounded `repeat`, `range` or recursion)",
+                        EVAL_TIMEOUT.as_millis(),
+                        started.elapsed().as_millis()
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Builds `$index`: the repository's objects grouped by kind.
+fn index_of(ctx: &Context<'_>) -> Val {
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<&Value>> = Default::default();
+    for m in &ctx.repo.manifests {
+        by_kind.entry(m.key.kind.as_str()).or_default().push(&m.obj);
+    }
+    to_val(&json!(by_kind))
+}
+
+impl Rule for DataRule {
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        let selected: Vec<usize> = ctx
+            .repo
+            .manifests
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| self.matcher.matches(m))
+            .map(|(i, _)| i)
+            .collect();
+        if selected.is_empty() {
+            return;
+        }
+        let apps_of = |i: usize| -> Vec<&crate::model::object::Manifest> {
+            ctx.deployers
+                .get(&i)
+                .into_iter()
+                .flatten()
+                .map(|&a| &ctx.repo.manifests[ctx.repo.apps[a].manifest])
+                .collect()
+        };
+        let inputs = selected
+            .iter()
+            .map(|&i| {
+                let apps: Vec<Value> = apps_of(i).iter().map(|m| m.obj.clone()).collect();
+                (ctx.repo.manifests[i].obj.clone(), Value::Array(apps))
+            })
+            .collect();
+        let fired = match self.evaluate(inputs, index_of(ctx)) {
+            Ok(f) => f,
+            Err(e) => {
+                self.error(self.condition_line, e);
+                return;
+            }
+        };
+        let Ok(template) = self.env.get_template("message") else {
+            return;
+        };
+        for (&i, _) in selected.iter().zip(fired).filter(|(_, f)| *f) {
+            let m = &ctx.repo.manifests[i];
+            let apps: Vec<&str> = apps_of(i).iter().map(|a| a.key.name.as_str()).collect();
+            let vars = json!({
+                "object": m.obj,
+                "apiVersion": m.api_version,
+                "kind": m.key.kind,
+                "name": m.key.name,
+                "namespace": meta_str(&m.obj, "namespace"),
+                "file": m.file.path,
+                "apps": apps,
+            });
+            let message = match template.render(Serde(&vars)) {
+                Ok(s) => s.trim().to_string(),
+                Err(e) => {
+                    let at = m.locate_kind();
+                    self.error(
+                        self.message_line + e.line().map_or(0, |l| l.saturating_sub(1) as u32),
+                        format!(
+                            "the `message` template fails on {} `{}` ({}:{}): {}",
+                            m.key.kind,
+                            m.key.name,
+                            at.path,
+                            at.line,
+                            e.detail().map_or_else(|| e.to_string(), str::to_string)
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let (location, pointer) = match &self.pointer {
+                Some(p) if m.node.pointer(p).is_some() => (m.locate(p), p.clone()),
+                _ => (m.locate_kind(), "/kind".to_string()),
+            };
+            out.push(
+                Finding::new(&self.meta, message, location)
+                    .with_object(&m.key)
+                    .with_pointer(pointer),
+            );
+        }
+    }
+
+    fn take_errors(&self) -> Vec<PolicyError> {
+        self.errors
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+/// `(rule file, rule text, doc text)` of the built-in data rules.
+const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "rules/secret-mutable.yaml",
+        include_str!("../../rules/secret-mutable.yaml"),
+        include_str!("../../rules/secret-mutable.md"),
+    ),
+    (
+        "rules/sync-window-annotation.yaml",
+        include_str!("../../rules/sync-window-annotation.yaml"),
+        include_str!("../../rules/sync-window-annotation.md"),
+    ),
+];
+
+/// The built-in data rules, with their documentation from `rules/<id>.md`. They are part of
+/// the binary; a defect is caught by the unit tests, so it is reported and skipped here.
+pub fn builtin() -> Vec<DataRule> {
+    let mut out = Vec::new();
+    for (file, text, doc) in BUILTIN {
+        let meta = match RuleMeta::parse(&file.replace(".yaml", ".md"), doc) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("driftlens: internal error in built-in rule document {e}");
+                continue;
+            }
+        };
+        match DataRule::parse_file(file, text, RuleOrigin::Builtin) {
+            Ok(rules) => out.extend(rules.into_iter().map(|r| r.with_doc(meta.doc.clone()))),
+            Err(e) => eprintln!("driftlens: internal error in built-in rule {e}"),
+        }
+    }
+    out
+}
+
+/// Loads the user rules of the given directories (`*.yaml`, `*.yml`, sorted by path).
+pub fn load_dirs(dirs: &[(std::path::PathBuf, String)]) -> Result<Vec<DataRule>, PolicyError> {
+    let mut out = Vec::new();
+    for (dir, shown) in dirs {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            PolicyError::file(
+                shown,
+                format!("cannot read the rules directory: {e}; check the path given to --rules"),
+            )
+        })?;
+        let mut files: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = Path::new(shown)
+                .join(path.file_name().unwrap_or_default())
+                .display()
+                .to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| PolicyError::file(&name, format!("cannot read the rule file: {e}")))?;
+            out.extend(DataRule::parse_file(&name, &text, RuleOrigin::User)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The built-in catalog plus the user rules of `.driftlens/rules/` under `root` (when given
+/// and present) and of `dirs`. A user rule may not reuse an existing id.
+pub fn catalog_with_user_rules(
+    root: Option<&Path>,
+    dirs: &[std::path::PathBuf],
+) -> Result<Vec<Box<dyn Rule>>, PolicyError> {
+    let mut sources: Vec<(std::path::PathBuf, String)> = Vec::new();
+    if let Some(root) = root {
+        let d = root.join(USER_RULES_DIR);
+        if d.is_dir() {
+            sources.push((d, USER_RULES_DIR.to_string()));
+        }
+    }
+    sources.extend(dirs.iter().map(|d| (d.clone(), d.display().to_string())));
+    let mut catalog = super::builtin::catalog();
+    for rule in load_dirs(&sources)? {
+        if let Some(other) = catalog.iter().find(|r| r.meta().id == rule.meta.id) {
+            return Err(PolicyError::at(
+                &rule.file,
+                rule.id_line,
+                format!(
+                    "rule id `{}` is already taken by {}; choose another id",
+                    rule.meta.id,
+                    other.meta().doc_path
+                ),
+            ));
+        }
+        catalog.push(Box::new(rule));
+    }
+    catalog.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
+    Ok(catalog)
+}
+
+/// Where user rules are looked up at the scan root.
+pub const USER_RULES_DIR: &str = ".driftlens/rules";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_data_rules_agree_with_their_documents() {
+        let rules = builtin();
+        assert_eq!(rules.len(), BUILTIN.len());
+        for ((_, _, doc), rule) in BUILTIN.iter().zip(&rules) {
+            let meta = RuleMeta::parse("rules/x.md", doc).expect("doc parses");
+            assert_eq!(meta.id, rule.meta.id);
+            assert_eq!(meta.severity, rule.meta.severity);
+            assert_eq!(meta.category, rule.meta.category);
+            assert_eq!(meta.summary, rule.meta.summary);
+            assert_eq!(rule.meta.doc_path, format!("rules/{}.md", meta.id));
+            for section in [
+                "## What it checks",
+                "## Why it matters",
+                "## Example",
+                "## Suppress",
+            ] {
+                assert!(
+                    rule.meta.doc.contains(section),
+                    "{} lacks `{section}`",
+                    meta.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rule_errors_name_the_line() {
+        let base = "id: x\nseverity: note\ncategory: security\nsummary: s\nmessage: m\n";
+        let e = DataRule::parse_file(
+            "r.yaml",
+            &format!("{base}condition: '.a |'\n"),
+            RuleOrigin::User,
+        )
+        .expect_err("jq");
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.message.contains("does not compile"), "{e}");
+        let e = DataRule::parse_file(
+            "r.yaml",
+            &format!("{base}condition: '$nope'\n"),
+            RuleOrigin::User,
+        )
+        .expect_err("var");
+        assert!(e.message.contains("undefined variable"), "{e}");
+        let e = DataRule::parse_file(
+            "r.yaml",
+            &format!("{base}condition: 'true'\nwhen: x\n"),
+            RuleOrigin::User,
+        )
+        .expect_err("field");
+        assert_eq!(e.line, Some(7));
+        let e = DataRule::parse_file(
+            "r.yaml",
+            "id: x\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: '{{ a'\n",
+            RuleOrigin::User,
+        )
+        .expect_err("template");
+        assert_eq!(e.line, Some(6));
+        assert!(DataRule::parse_file(
+            "r.yaml",
+            &format!("{base}condition: '$index | length > 0 and ($apps | length) >= 0'\n"),
+            RuleOrigin::User
+        )
+        .is_ok());
+    }
+}
