@@ -16,9 +16,9 @@
 //! the human, Markdown and HTML formats are taken from [`redact`]ed text.
 
 pub mod apps;
-pub mod diff;
 pub mod audit;
 pub mod baseline;
+pub mod diff;
 pub mod github;
 pub mod html;
 pub mod human;
