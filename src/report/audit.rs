@@ -244,12 +244,17 @@ impl Audit {
         let mut findings = Vec::new();
         for (i, f) in result.findings.iter().enumerate() {
             counts.add(f);
-            let mut app_names: Vec<String> = f
-                .object
-                .as_ref()
-                .and_then(|k| by_object.get(&(f.location.path.as_str(), k)))
-                .map(|&mi| ctx.apps_of(mi).map(|a| a.metadata.name.clone()).collect())
-                .unwrap_or_default();
+            // Drift findings name their Application; other findings are attributed to the
+            // Applications whose source holds the object (namespace as written in Git).
+            let mut app_names: Vec<String> = match f.properties.get("application") {
+                Some(Value::String(a)) => vec![a.clone()],
+                _ => f
+                    .object
+                    .as_ref()
+                    .and_then(|k| by_object.get(&(f.location.path.as_str(), k)))
+                    .map(|&mi| ctx.apps_of(mi).map(|a| a.metadata.name.clone()).collect())
+                    .unwrap_or_default(),
+            };
             app_names.sort();
             app_names.dedup();
             if app_names.is_empty() {
