@@ -293,7 +293,19 @@ fn rules_and_explain() {
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert_eq!(ids, ["secret-mutable", "secret-plaintext-in-git"]);
+    // The filter keeps exactly the security rules, sorted by id; the catalog grows, so check
+    // membership rather than the whole list.
+    assert!(
+        v.as_array()
+            .expect("list")
+            .iter()
+            .all(|r| r["category"] == "security"),
+        "{json}"
+    );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    for id in ["secret-mutable", "secret-plaintext-in-git"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
     let (code, out, _) = run(&["explain", "unknown-sync-option"]);
     assert_eq!(code, 0);
     assert!(out.contains("SkipHooks"), "{out}");

@@ -4,12 +4,38 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation are replaced by `*`, keeping
 //! line breaks, so offsets and line numbers stay valid for snippets. A file that could not be
 //! parsed completely and mentions `Secret` is not shown at all: its values cannot be located.
+//! Literal credentials outside Secrets that the rules report (environment values flagged by
+//! `env-var-literal-credential`, ConfigMap values flagged by `configmap-sensitive-data`) are
+//! masked too, line by line so that indentation survives.
 
 use crate::load::yaml::{escape_pointer_token, Node};
 use crate::model::repo::Repo;
 
 /// The annotation kubectl writes with the whole applied object, Secret values included.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The parts of `text[start..end]` between each line's indentation and its trailing blanks, so
+/// that masking a block value keeps the file's layout (and the next key's indentation).
+fn non_blank_runs(text: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut line_start = start;
+    let end = end.min(text.len());
+    while line_start < end {
+        let line_end = text[line_start..end]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(end, |i| line_start + i);
+        let line = &text[line_start..line_end];
+        if let (Some(a), Some(b)) = (
+            line.iter().position(|b| !b.is_ascii_whitespace()),
+            line.iter().rposition(|b| !b.is_ascii_whitespace()),
+        ) {
+            out.push((line_start + a, line_start + b + 1));
+        }
+        line_start = line_end + 1;
+    }
+    out
+}
 
 /// The text of a checkout file with Secret values masked, or `None` when the file must not be
 /// shown.
@@ -32,6 +58,20 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
                             .map(|e| (e.value.span.start.offset, e.value.span.end.offset)),
                     );
                 }
+            }
+        }
+        // Literal credentials that the rules find outside Secrets (env values, ConfigMap data).
+        let flagged = crate::rules::builtin::env_var_literal_credential::literals(m)
+            .into_iter()
+            .map(|l| l.pointer)
+            .chain(crate::rules::builtin::configmap_sensitive_data::sensitive_pointers(m));
+        for p in flagged {
+            if let Some(n) = m.node.pointer(&p) {
+                ranges.extend(non_blank_runs(
+                    file.text.as_bytes(),
+                    n.span.start.offset,
+                    n.span.end.offset,
+                ));
             }
         }
         let la = format!(

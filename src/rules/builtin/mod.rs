@@ -5,16 +5,56 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod api_version_removed;
+pub mod config_change_no_rollout;
+pub mod configmap_sensitive_data;
+pub mod container_dangerous_capabilities;
+pub mod container_host_port;
+pub mod container_privilege_escalation;
+pub mod container_privileged;
+pub mod container_probes_identical;
+pub mod container_probes_missing;
+pub mod container_resources_missing;
+pub mod container_run_as_root;
+pub mod cronjob_concurrency_allowed;
+pub mod cronjob_starting_deadline_missing;
+pub mod custom_resource_schema;
 pub mod drift;
 pub mod drift_extraneous;
 pub mod drift_missing;
 pub mod drift_modified;
+pub mod env_var_literal_credential;
 pub mod hpa_replicas_not_ignored;
+pub mod hpa_replicas_range;
 pub mod ignore_differences_not_respected;
+pub mod image_ref;
+pub mod image_tag_mutable;
+pub mod image_without_digest;
+pub mod index;
+pub mod ingress_backend_missing;
 pub mod invalid_manifest;
+pub mod job_cleanup_missing;
+pub mod pdb;
+pub mod pdb_blocks_eviction;
+pub mod pdb_missing;
+pub mod pod_default_service_account;
+pub mod pod_host_namespace;
+pub mod pod_host_path;
+pub mod podspec;
+pub mod rbac;
+pub mod rbac_cluster_admin_binding;
+pub mod rbac_sensitive_access;
+pub mod rbac_wildcard;
+pub mod reference_missing;
+pub mod scale_target_missing;
+pub mod secret_in_env_var;
 pub mod secret_plaintext_in_git;
+pub mod sensitive_name;
+pub mod service_selector_dangling;
 pub mod suppression_without_reason;
 pub mod unknown_sync_option;
+pub mod workload_selector_invalid;
+pub mod workload_single_replica;
 
 type CheckFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
 
@@ -55,6 +95,40 @@ docs! {
     secret_plaintext_in_git => "secret-plaintext-in-git",
     suppression_without_reason => "suppression-without-reason",
     unknown_sync_option => "unknown-sync-option",
+    container_dangerous_capabilities => "container-dangerous-capabilities",
+    container_host_port => "container-host-port",
+    container_privilege_escalation => "container-privilege-escalation",
+    container_privileged => "container-privileged",
+    container_probes_identical => "container-probes-identical",
+    container_probes_missing => "container-probes-missing",
+    container_resources_missing => "container-resources-missing",
+    container_run_as_root => "container-run-as-root",
+    hpa_replicas_range => "hpa-replicas-range",
+    image_tag_mutable => "image-tag-mutable",
+    image_without_digest => "image-without-digest",
+    pod_host_namespace => "pod-host-namespace",
+    pod_host_path => "pod-host-path",
+    workload_single_replica => "workload-single-replica",
+    config_change_no_rollout => "config-change-no-rollout",
+    custom_resource_schema => "custom-resource-schema",
+    reference_missing => "reference-missing",
+    configmap_sensitive_data => "configmap-sensitive-data",
+    api_version_removed => "api-version-removed",
+    service_selector_dangling => "service-selector-dangling",
+    scale_target_missing => "scale-target-missing",
+    ingress_backend_missing => "ingress-backend-missing",
+    pdb_missing => "pdb-missing",
+    pdb_blocks_eviction => "pdb-blocks-eviction",
+    workload_selector_invalid => "workload-selector-invalid",
+    job_cleanup_missing => "job-cleanup-missing",
+    cronjob_starting_deadline_missing => "cronjob-starting-deadline-missing",
+    cronjob_concurrency_allowed => "cronjob-concurrency-allowed",
+    rbac_wildcard => "rbac-wildcard",
+    rbac_sensitive_access => "rbac-sensitive-access",
+    rbac_cluster_admin_binding => "rbac-cluster-admin-binding",
+    pod_default_service_account => "pod-default-service-account",
+    env_var_literal_credential => "env-var-literal-credential",
+    secret_in_env_var => "secret-in-env-var",
 }
 
 /// Every built-in rule (code and data rules), sorted by id.

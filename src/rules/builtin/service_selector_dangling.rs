@@ -1,0 +1,81 @@
+//! `service-selector-dangling`: a Service whose selector matches no pod template in the
+//! checkout (nor, with a dump, any live pod). Documentation:
+//! `rules/service-selector-dangling.md`.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::podspec::{map_selector_matches, pods};
+use crate::rules::{Context, Finding, RuleMeta};
+
+/// Runs the rule.
+pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // Pod labels by namespace, so that each Service looks only at its candidates.
+    let mut by_ns: HashMap<&str, Vec<&Map<String, Value>>> = HashMap::new();
+    let all = pods(ctx);
+    for p in &all {
+        by_ns
+            .entry(p.manifest.key.namespace.as_str())
+            .or_default()
+            .push(p.labels());
+    }
+    for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
+        if o.key.group.is_empty() && o.key.kind == "Pod" {
+            if let Some(l) = o.obj.pointer("/metadata/labels").and_then(Value::as_object) {
+                by_ns.entry(o.key.namespace.as_str()).or_default().push(l);
+            }
+        }
+    }
+    let candidates = |ns: &str| -> Vec<&Map<String, Value>> {
+        if ns.is_empty() {
+            by_ns.values().flatten().copied().collect()
+        } else {
+            [ns, ""]
+                .iter()
+                .flat_map(|n| by_ns.get(n).into_iter().flatten().copied())
+                .collect()
+        }
+    };
+    for m in &ctx.repo.manifests {
+        if !(m.key.group.is_empty() && m.key.kind == "Service") {
+            continue;
+        }
+        if m.obj.pointer("/spec/type").and_then(Value::as_str) == Some("ExternalName") {
+            continue;
+        }
+        let Some(Value::Object(selector)) = m.obj.pointer("/spec/selector") else {
+            continue;
+        };
+        if selector.is_empty() {
+            continue;
+        }
+        if candidates(&m.key.namespace)
+            .into_iter()
+            .any(|l| map_selector_matches(selector, l))
+        {
+            continue;
+        }
+        let wanted: Vec<String> = selector
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect();
+        let where_ = if ctx.cluster.is_some() {
+            "no pod template in the repository and no pod in the cluster dump"
+        } else {
+            "no pod template in the repository"
+        };
+        let message = format!(
+            "Service `{}` selects pods labelled `{}`, but {where_} has these labels: the Service \
+             has no endpoints and its clients get connection errors. Fix the selector or the pod \
+             template labels (a typo or a renamed `app` label is the usual cause)",
+            m.key.name,
+            wanted.join(",")
+        );
+        out.push(
+            Finding::new(meta, message, m.locate("/spec/selector"))
+                .with_object(&m.key)
+                .with_pointer("/spec/selector"),
+        );
+    }
+}
