@@ -19,39 +19,12 @@ use crate::compare::cron::{parse_go_duration, CronSchedule};
 use globset::GlobMatcher;
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// One `spec.syncWindows[]` entry of an AppProject.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SyncWindow {
-    /// `allow` or `deny`.
-    pub kind: String,
-    /// Five-field cron schedule of the window start.
-    pub schedule: String,
-    /// Go duration of the window (`1h`, `90m`).
-    pub duration: String,
-    /// Application name globs.
-    pub applications: Vec<String>,
-    /// Destination namespace globs.
-    pub namespaces: Vec<String>,
-    /// Destination cluster globs (matched against the destination name and server).
-    pub clusters: Vec<String>,
-    /// Whether manual syncs are allowed while the window blocks automated ones.
-    pub manual_sync: bool,
-    /// IANA time zone of the schedule (empty → UTC).
-    pub time_zone: String,
-    /// Require every set selector to match (JSON `andOperator`).
-    #[serde(rename = "andOperator")]
-    pub and_operator: bool,
-    /// Free text (at most 255 characters).
-    pub description: String,
-    /// Whether a sync started while allowed may run on after the window state changes.
-    pub sync_overrun: bool,
-}
+pub use crate::model::argocd::SyncWindow;
 
 /// The application fields windows are matched against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -299,8 +299,8 @@ pub struct GroupKind {
     pub kind: String,
 }
 
-/// An AppProject sync window.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+/// An AppProject sync window (evaluated by [`crate::compare::syncwindow`]).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SyncWindow {
     /// `allow` or `deny`.
