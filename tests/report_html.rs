@@ -251,7 +251,10 @@ fn markdown_report_summarises_per_application_and_rule() {
     assert!(md.starts_with("# driftlens audit report\n"));
     // The demo's one error (the plaintext Secret) belongs to Application `shop`.
     assert!(md.lines().any(|l| l.starts_with("| shop | 1 | ")), "{md}");
-    assert!(md.lines().any(|l| l.starts_with("| payments | 0 | ")), "{md}");
+    assert!(
+        md.lines().any(|l| l.starts_with("| payments | 0 | ")),
+        "{md}"
+    );
     assert!(
         md.contains("| `secret-plaintext-in-git` | error | security | 1 | 0 | 0 | 0 | 1 |"),
         "{md}"

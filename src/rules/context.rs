@@ -34,6 +34,8 @@ pub struct Context<'a> {
     pub kube_version: Option<String>,
     /// The predicted Argo CD state, when dumps were given.
     pub drift: Option<&'a crate::compare::app::DriftReport>,
+    /// (group, kind) of the custom kinds whose CRD in the checkout says `scope: Cluster`.
+    pub cluster_scoped_crds: std::collections::HashSet<(String, String)>,
 }
 
 impl<'a> Context<'a> {
@@ -48,6 +50,7 @@ impl<'a> Context<'a> {
             deployers,
             kube_version: None,
             drift: None,
+            cluster_scoped_crds: index_cluster_scoped_crds(repo),
         }
     }
 
@@ -71,6 +74,98 @@ impl<'a> Context<'a> {
         out.retain(|r| ignore_rule_matches(r, key));
         out
     }
+}
+
+impl Context<'_> {
+    /// Whether a kind is cluster-scoped: a built-in cluster-scoped kind, or a kind whose
+    /// `CustomResourceDefinition` in the checkout says `scope: Cluster`. Unknown kinds are
+    /// namespaced, as in Argo CD.
+    pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
+        crate::model::key::is_builtin_cluster_scoped(group, kind)
+            || self
+                .cluster_scoped_crds
+                .contains(&(group.to_string(), kind.to_string()))
+    }
+
+    /// Whether every source of the Application at `ai` is a plain directory of this checkout
+    /// (no chart, Kustomize, plugin or Helm options), so that the objects it deploys are known
+    /// without rendering.
+    pub fn app_sources_known(&self, ai: usize) -> bool {
+        let sources = self.repo.apps[ai].value.spec.all_sources();
+        !sources.is_empty()
+            && sources.iter().all(|s| {
+                let Some(path) = s.path.as_deref() else {
+                    return false;
+                };
+                let dir = normalize_source_path(path);
+                s.chart.is_none()
+                    && s.plugin.is_none()
+                    && s.kustomize.is_none()
+                    && s.helm.is_none()
+                    && !self.repo.units.iter().any(|u| {
+                        u.dir == dir
+                            || dir == "."
+                            || u.dir.starts_with(&format!("{dir}/"))
+                            || dir.starts_with(&format!("{}/", u.dir))
+                    })
+            })
+    }
+
+    /// The identity Argo CD gives a manifest deployed by `app`: namespaced kinds without a
+    /// namespace get the destination namespace, cluster-scoped kinds lose theirs.
+    pub fn effective_key(&self, m: &Manifest, app: &Application) -> ObjectKey {
+        let mut key = m.key.clone();
+        if self.is_cluster_scoped(&key.group, &key.kind) {
+            key.namespace.clear();
+        } else if key.namespace.is_empty() {
+            key.namespace = app.spec.destination.namespace.clone();
+        }
+        key
+    }
+}
+
+fn index_cluster_scoped_crds(repo: &Repo) -> std::collections::HashSet<(String, String)> {
+    repo.manifests
+        .iter()
+        .filter(|m| {
+            m.key.group == "apiextensions.k8s.io"
+                && m.key.kind == "CustomResourceDefinition"
+                && m.obj.pointer("/spec/scope").and_then(Value::as_str) == Some("Cluster")
+        })
+        .filter_map(|m| {
+            let group = m.obj.pointer("/spec/group")?.as_str()?;
+            let kind = m.obj.pointer("/spec/names/kind")?.as_str()?;
+            Some((group.to_string(), kind.to_string()))
+        })
+        .collect()
+}
+
+/// Glob matching as Argo CD does it with separators (gobwas/glob): `*` matches any run of
+/// characters except `sep`, `**` any run at all, `?` one character other than `sep`.
+pub fn glob_match_sep(pattern: &str, text: &str, sep: char) -> bool {
+    fn go(p: &[char], t: &[char], sep: char) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') if p.get(1) == Some(&'*') => (0..=t.len()).any(|i| go(&p[2..], &t[i..], sep)),
+            Some('*') => {
+                let mut i = 0;
+                loop {
+                    if go(&p[1..], &t[i..], sep) {
+                        return true;
+                    }
+                    if i == t.len() || t[i] == sep {
+                        return false;
+                    }
+                    i += 1;
+                }
+            }
+            Some('?') => !t.is_empty() && t[0] != sep && go(&p[1..], &t[1..], sep),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..], sep),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t, sep)
 }
 
 /// Whether an ignoreDifferences entry applies to an object (group and kind are globs, an empty
@@ -244,6 +339,109 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
     out
 }
 
+/// Where an `ignoreDifferences` entry is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoreOrigin {
+    /// `spec.ignoreDifferences` of the Application at this index of `repo.apps`.
+    App(usize),
+    /// `spec.template.spec.ignoreDifferences` of the ApplicationSet at this index of
+    /// `repo.appsets`.
+    AppSetTemplate(usize),
+    /// A `resource.customizations` key of `argocd-cm` (group and kind come from the key).
+    Settings,
+}
+
+/// One `ignoreDifferences` entry as written in the checkout, with where it is.
+#[derive(Debug, Clone)]
+pub struct IgnoreSite {
+    /// Where it comes from.
+    pub origin: IgnoreOrigin,
+    /// Index of the manifest that holds it.
+    pub manifest: usize,
+    /// JSON pointer of the entry in that manifest (for `argocd-cm`, of the `data` key, since
+    /// the entry itself is inside a string).
+    pub pointer: String,
+    /// Whether `pointer` leads to the entry itself (then `jsonPointers/<i>` etc. can be
+    /// appended) rather than to a string holding it.
+    pub structured: bool,
+    /// The entry.
+    pub rule: IgnoreDifference,
+}
+
+/// Every `ignoreDifferences` entry of the checkout: Applications, ApplicationSet templates and
+/// the `argocd-cm` resource customizations (without the implicit `/status` rule).
+pub fn ignore_sites(repo: &Repo) -> Vec<IgnoreSite> {
+    let mut out = Vec::new();
+    let mut from_list = |origin: IgnoreOrigin, manifest: usize, base: &str| {
+        let m = &repo.manifests[manifest];
+        let Some(Value::Array(items)) = m.obj.pointer(base) else {
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Ok(rule) = crate::model::argocd::from_json::<IgnoreDifference>(item) {
+                out.push(IgnoreSite {
+                    origin,
+                    manifest,
+                    pointer: format!("{base}/{i}"),
+                    structured: true,
+                    rule,
+                });
+            }
+        }
+    };
+    for (i, app) in repo.apps.iter().enumerate() {
+        from_list(
+            IgnoreOrigin::App(i),
+            app.manifest,
+            "/spec/ignoreDifferences",
+        );
+    }
+    for (i, set) in repo.appsets.iter().enumerate() {
+        from_list(
+            IgnoreOrigin::AppSetTemplate(i),
+            set.manifest,
+            "/spec/template/spec/ignoreDifferences",
+        );
+    }
+    if let Some(mi) = repo.settings_manifest {
+        let m = &repo.manifests[mi];
+        if let Some(Value::Object(data)) = m.obj.get("data") {
+            for (key, value) in data {
+                let is_ignore = key == "resource.customizations"
+                    || key.starts_with("resource.customizations.ignoreDifferences.");
+                let Some(text) = value.as_str().filter(|_| is_ignore) else {
+                    continue;
+                };
+                // Parse this key alone, so that each rule is attributed to the key it is in.
+                let one: std::collections::BTreeMap<String, String> =
+                    [(key.clone(), text.to_string())].into_iter().collect();
+                let settings = crate::model::settings::ArgoSettings::from_config_map_data(&one);
+                for (okey, o) in &settings.overrides {
+                    let Some(ig) = &o.ignore_differences else {
+                        continue;
+                    };
+                    let (group, kind) = crate::model::settings::override_key_group_kind(okey);
+                    out.push(IgnoreSite {
+                        origin: IgnoreOrigin::Settings,
+                        manifest: mi,
+                        pointer: format!("/data/{}", crate::load::yaml::escape_pointer_token(key)),
+                        structured: false,
+                        rule: IgnoreDifference {
+                            group: group.to_string(),
+                            kind: kind.to_string(),
+                            json_pointers: ig.json_pointers.clone(),
+                            jq_path_expressions: ig.jq_path_expressions.clone(),
+                            managed_fields_managers: ig.managed_fields_managers.clone(),
+                            ..Default::default()
+                        },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +462,21 @@ mod tests {
         assert!(file_in_source("apps/web/sub/d.yaml", "apps/web", true));
         assert!(!file_in_source("apps/webx/d.yaml", "apps/web", true));
         assert!(file_in_source("d.yaml", ".", false));
+        assert!(glob_match_sep(
+            "https://git.example.com/team/*",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(!glob_match_sep(
+            "https://git.example.com/*",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(glob_match_sep(
+            "https://git.example.com/**",
+            "https://git.example.com/team/a",
+            '/'
+        ));
+        assert!(glob_match_sep("*", "", '/'));
     }
 }

@@ -5,7 +5,11 @@
 
 use super::{Context, Finding, Rule, RuleMeta};
 
+pub mod aggregated_clusterrole_rules;
 pub mod api_version_removed;
+pub mod app_project_violation;
+pub mod appset_template_unsafe;
+pub mod broken_source_path;
 pub mod config_change_no_rollout;
 pub mod configmap_sensitive_data;
 pub mod container_dangerous_capabilities;
@@ -24,8 +28,12 @@ pub mod drift_extraneous;
 pub mod drift_missing;
 pub mod drift_modified;
 pub mod env_var_literal_credential;
+pub mod floating_target_revision;
+pub mod helm_hook_under_argocd;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
+pub mod ignore_differences_dead_or_broad;
+pub mod ignore_differences_malformed;
 pub mod ignore_differences_not_respected;
 pub mod image_ref;
 pub mod image_tag_mutable;
@@ -33,23 +41,28 @@ pub mod image_without_digest;
 pub mod index;
 pub mod ingress_backend_missing;
 pub mod invalid_manifest;
+pub mod invalid_sync_annotation;
 pub mod job_cleanup_missing;
 pub mod pdb;
 pub mod pdb_blocks_eviction;
 pub mod pdb_missing;
+pub mod permissive_app_project;
 pub mod pod_default_service_account;
 pub mod pod_host_namespace;
 pub mod pod_host_path;
 pub mod podspec;
+pub mod prune_unprotected_stateful;
 pub mod rbac;
 pub mod rbac_cluster_admin_binding;
 pub mod rbac_sensitive_access;
 pub mod rbac_wildcard;
 pub mod reference_missing;
+pub mod resource_in_multiple_apps;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_plaintext_in_git;
 pub mod sensitive_name;
+pub mod server_fields_in_git;
 pub mod service_selector_dangling;
 pub mod suppression_without_reason;
 pub mod unknown_sync_option;
@@ -86,13 +99,26 @@ macro_rules! docs {
 }
 
 docs! {
+    aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
+    app_project_violation => "app-project-violation",
+    appset_template_unsafe => "appset-template-unsafe",
+    broken_source_path => "broken-source-path",
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
     drift_modified => "drift-modified",
+    floating_target_revision => "floating-target-revision",
+    helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
+    ignore_differences_dead_or_broad => "ignore-differences-dead-or-broad",
+    ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
     invalid_manifest => "invalid-manifest",
+    invalid_sync_annotation => "invalid-sync-annotation",
+    permissive_app_project => "permissive-app-project",
+    prune_unprotected_stateful => "prune-unprotected-stateful",
+    resource_in_multiple_apps => "resource-in-multiple-apps",
     secret_plaintext_in_git => "secret-plaintext-in-git",
+    server_fields_in_git => "server-fields-in-git",
     suppression_without_reason => "suppression-without-reason",
     unknown_sync_option => "unknown-sync-option",
     container_dangerous_capabilities => "container-dangerous-capabilities",
