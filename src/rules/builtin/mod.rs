@@ -30,6 +30,7 @@ pub mod drift_modified;
 pub mod env_var_literal_credential;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
+pub mod hpa_metrics_order;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
 pub mod ignore_differences_dead_or_broad;
@@ -108,6 +109,7 @@ docs! {
     drift_modified => "drift-modified",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
+    hpa_metrics_order => "hpa-metrics-order",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_dead_or_broad => "ignore-differences-dead-or-broad",
     ignore_differences_malformed => "ignore-differences-malformed",
