@@ -22,6 +22,7 @@ pub mod container_resources_missing;
 pub mod container_run_as_root;
 pub mod cronjob_concurrency_allowed;
 pub mod cronjob_starting_deadline_missing;
+pub mod custom_resource_quantity_not_canonical;
 pub mod custom_resource_schema;
 pub mod drift;
 pub mod drift_extraneous;
@@ -138,6 +139,7 @@ docs! {
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
     config_change_no_rollout => "config-change-no-rollout",
+    custom_resource_quantity_not_canonical => "custom-resource-quantity-not-canonical",
     custom_resource_schema => "custom-resource-schema",
     reference_missing => "reference-missing",
     configmap_sensitive_data => "configmap-sensitive-data",
