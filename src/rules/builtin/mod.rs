@@ -62,6 +62,7 @@ pub mod reference_missing;
 pub mod resource_in_multiple_apps;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
+pub mod secret_managed_by_controller;
 pub mod secret_plaintext_in_git;
 pub mod sensitive_name;
 pub mod server_fields_in_git;
@@ -120,6 +121,7 @@ docs! {
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     resource_in_multiple_apps => "resource-in-multiple-apps",
+    secret_managed_by_controller => "secret-managed-by-controller",
     secret_plaintext_in_git => "secret-plaintext-in-git",
     server_fields_in_git => "server-fields-in-git",
     suppression_without_reason => "suppression-without-reason",
