@@ -69,6 +69,7 @@ pub mod server_fields_in_git;
 pub mod service_selector_dangling;
 pub mod suppression_without_reason;
 pub mod unknown_sync_option;
+pub mod webhook_ca_bundle_not_ignored;
 pub mod workload_selector_invalid;
 pub mod workload_single_replica;
 
@@ -126,6 +127,7 @@ docs! {
     server_fields_in_git => "server-fields-in-git",
     suppression_without_reason => "suppression-without-reason",
     unknown_sync_option => "unknown-sync-option",
+    webhook_ca_bundle_not_ignored => "webhook-ca-bundle-not-ignored",
     container_dangerous_capabilities => "container-dangerous-capabilities",
     container_host_port => "container-host-port",
     container_privilege_escalation => "container-privilege-escalation",
