@@ -142,6 +142,20 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Whether the predicted diff of the manifest at `mi` reports a difference at `pointer`
+    /// (of the live document), at one of its parents (a map Git lacks altogether) or inside it.
+    pub fn drift_reports(&self, mi: usize, pointer: &str) -> bool {
+        self.drift_results_of(mi).iter().any(|(_, r)| {
+            r.diff.as_ref().is_some_and(|d| {
+                d.differences.iter().any(|f| {
+                    f.pointer == pointer
+                        || pointer.starts_with(&format!("{}/", f.pointer))
+                        || f.pointer.starts_with(&format!("{pointer}/"))
+                })
+            })
+        })
+    }
+
     /// The live counterpart of the manifest at `mi` in the dump: the object the drift report
     /// paired it with, else the object with its identity as a deploying Application would
     /// give it, else with its identity as written.

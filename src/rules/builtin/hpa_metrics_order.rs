@@ -70,13 +70,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if ctx.ignored_pointers(mi, &live.obj, &["/spec/metrics".to_string()])[0] {
             continue;
         }
-        let reported = ctx.drift_results_of(mi).iter().any(|(_, r)| {
-            r.diff.as_ref().is_some_and(|d| {
-                d.differences
-                    .iter()
-                    .any(|f| f.pointer.starts_with("/spec/metrics"))
-            })
-        });
+        let reported = ctx.drift_reports(mi, "/spec/metrics");
         let message = format!(
             "HorizontalPodAutoscaler `{}` lists its metrics in Git as [{}] but the live object \
              has them as [{}]; `spec.metrics` is an atomic list, so Argo CD reports the order \

@@ -67,12 +67,6 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 p
             }
         };
-        let reported: Vec<String> = ctx
-            .drift_results_of(mi)
-            .iter()
-            .filter_map(|(_, r)| r.diff.as_ref())
-            .flat_map(|d| d.differences.iter().map(|f| f.pointer.clone()))
-            .collect();
         let replace = ctx.uses_replace(mi);
         let mut warn = false;
         let mut reasons: Vec<String> = Vec::new();
@@ -107,7 +101,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             if !ca_ignored {
                 let ca_git_ptr = ca_ptr(i);
-                let diff_reported = li.is_some_and(|j| reported.contains(&ca_ptr(j)));
+                let diff_reported = li.is_some_and(|j| ctx.drift_reports(mi, &ca_ptr(j)));
                 let injected = injector.is_some() || (live_ca.is_some() && live_ca != git_ca);
                 if diff_reported {
                     here(
