@@ -180,6 +180,16 @@ impl<'a> Context<'a> {
     /// JSON pointer and jq semantics. `managedFieldsManagers` are not considered: they only
     /// remove values that differ on both sides.
     pub fn ignored_pointers(&self, mi: usize, obj: &Value, pointers: &[String]) -> Vec<bool> {
+        let probe = self.without_ignored(mi, obj);
+        pointers
+            .iter()
+            .map(|p| obj.pointer(p).is_some() && probe.pointer(p).is_none())
+            .collect()
+    }
+
+    /// `obj` (the live object, or the Git object of the manifest at `mi`) with the JSON
+    /// pointers and jq expressions of the ignore rules that apply to the manifest removed.
+    pub fn without_ignored(&self, mi: usize, obj: &Value) -> Value {
         use crate::compare::ignore::{apply_rules, CompiledIgnoreRule, IgnoreRule};
         let m = &self.repo.manifests[mi];
         let rules: Vec<CompiledIgnoreRule> = self
@@ -204,10 +214,7 @@ impl<'a> Context<'a> {
         if !rules.is_empty() {
             let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
         }
-        pointers
-            .iter()
-            .map(|p| obj.pointer(p).is_some() && probe.pointer(p).is_none())
-            .collect()
+        probe
     }
 
     /// Whether Argo CD compares the manifest at `mi` with server-side apply or server-side

@@ -42,6 +42,7 @@ pub mod image_tag_mutable;
 pub mod image_without_digest;
 pub mod index;
 pub mod ingress_backend_missing;
+pub mod injected_sidecar_not_in_git;
 pub mod invalid_manifest;
 pub mod invalid_sync_annotation;
 pub mod job_cleanup_missing;
@@ -118,6 +119,7 @@ docs! {
     ignore_differences_dead_or_broad => "ignore-differences-dead-or-broad",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
+    injected_sidecar_not_in_git => "injected-sidecar-not-in-git",
     invalid_manifest => "invalid-manifest",
     invalid_sync_annotation => "invalid-sync-annotation",
     permissive_app_project => "permissive-app-project",
