@@ -20,6 +20,7 @@ pub mod container_probes_identical;
 pub mod container_probes_missing;
 pub mod container_resources_missing;
 pub mod container_run_as_root;
+pub mod crd_default_not_in_git;
 pub mod cronjob_concurrency_allowed;
 pub mod cronjob_starting_deadline_missing;
 pub mod custom_resource_quantity_not_canonical;
@@ -109,6 +110,7 @@ docs! {
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
     broken_source_path => "broken-source-path",
+    crd_default_not_in_git => "crd-default-not-in-git",
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
     drift_modified => "drift-modified",
