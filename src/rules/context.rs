@@ -225,10 +225,12 @@ impl<'a> Context<'a> {
         let has = |v: Option<&str>, opt: &str| {
             v.is_some_and(|s| crate::model::object::csv(s).any(|o| o.trim() == opt))
         };
-        if has(m.annotation("argocd.argoproj.io/sync-options"), "ServerSideApply=true")
-            || self
-                .apps_of(mi)
-                .any(|a| a.spec.has_sync_option("ServerSideApply=true"))
+        if has(
+            m.annotation("argocd.argoproj.io/sync-options"),
+            "ServerSideApply=true",
+        ) || self
+            .apps_of(mi)
+            .any(|a| a.spec.has_sync_option("ServerSideApply=true"))
         {
             return Some("ServerSideApply=true");
         }

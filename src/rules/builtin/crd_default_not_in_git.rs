@@ -156,12 +156,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .with_pointer(first.clone())
             .with_property(
                 "defaults",
-                Value::Object(
-                    fields
-                        .iter()
-                        .map(|(p, d)| (p.clone(), d.clone()))
-                        .collect(),
-                ),
+                Value::Object(fields.iter().map(|(p, d)| (p.clone(), d.clone())).collect()),
             )
             .with_property("serverSideMode", json!(mode));
         f.severity = severity;

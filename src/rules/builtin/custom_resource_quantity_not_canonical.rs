@@ -54,7 +54,12 @@ fn walk<'a>(v: &'a Value, path: &[&str], pointer: String, out: &mut Vec<(String,
         None => out.push((pointer, v)),
         Some((head, rest)) => {
             if let Some(child) = v.get(*head) {
-                walk(child, rest, format!("{pointer}/{}", escape_pointer_token(head)), out);
+                walk(
+                    child,
+                    rest,
+                    format!("{pointer}/{}", escape_pointer_token(head)),
+                    out,
+                );
             }
         }
     }
@@ -118,10 +123,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         if value.as_str() == Some(canonical.as_str()) {
                             continue;
                         }
-                        let pointer = format!(
-                            "{cp}/resources/{section}/{}",
-                            escape_pointer_token(name)
-                        );
+                        let pointer =
+                            format!("{cp}/resources/{section}/{}", escape_pointer_token(name));
                         let live_value = live.and_then(|l| l.obj.pointer(&pointer));
                         if live_value == Some(value) {
                             // The live object keeps the text as written: nothing rewrites it.

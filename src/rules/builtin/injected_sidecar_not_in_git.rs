@@ -110,7 +110,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if ctx.drift_reports(mi, &pointer) {
                     warn_reasons.push(format!("the predicted diff reports {what} `{name}`"));
                 } else if ssa
-                    && owner_of(&live.obj, &pointer).is_some_and(|o| o.manager == "argocd-controller")
+                    && owner_of(&live.obj, &pointer)
+                        .is_some_and(|o| o.manager == "argocd-controller")
                 {
                     warn_reasons.push(format!(
                         "{what} `{name}` is owned by Argo CD's field manager, so a \
@@ -146,7 +147,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
              them"
                 .to_string()
         } else {
-            format!("{}, so the Application is OutOfSync", warn_reasons.join("; "))
+            format!(
+                "{}, so the Application is OutOfSync",
+                warn_reasons.join("; ")
+            )
         };
         let message = format!(
             "{} `{}`: the live pod template has {} injected by {} that Git does not have: \

@@ -8,13 +8,18 @@ use crate::compare::cause::owner_of;
 use crate::load::yaml::escape_pointer_token;
 use crate::rules::{Context, Finding, RuleMeta, Severity};
 
-const ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/restartedAt", "rollout.argoproj.io/restartedAt"];
+const ANNOTATIONS: &[&str] = &[
+    "kubectl.kubernetes.io/restartedAt",
+    "rollout.argoproj.io/restartedAt",
+];
 
 fn is_workload(group: &str, kind: &str) -> bool {
     matches!(
         (group, kind),
-        ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-            | ("argoproj.io", "Rollout")
+        (
+            "apps",
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+        ) | ("argoproj.io", "Rollout")
     )
 }
 

@@ -26,7 +26,11 @@ struct Generator {
 
 fn generator(group: &str, kind: &str, obj: &Value) -> Option<(String, String)> {
     let name = obj.pointer("/metadata/name").and_then(Value::as_str)?;
-    let s = |p: &str| obj.pointer(p).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let s = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     match (group, kind) {
         ("external-secrets.io", "ExternalSecret") => Some((
             s("/spec/target/name").unwrap_or(name).to_string(),
@@ -40,9 +44,10 @@ fn generator(group: &str, kind: &str, obj: &Value) -> Option<(String, String)> {
                 .to_string(),
             "Owner".into(),
         )),
-        ("secrets.hashicorp.com", "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret") => {
-            Some((s("/spec/destination/name")?.to_string(), "Owner".into()))
-        }
+        (
+            "secrets.hashicorp.com",
+            "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret",
+        ) => Some((s("/spec/destination/name")?.to_string(), "Owner".into())),
         _ => None,
     }
 }
@@ -90,7 +95,9 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
         if let Some((target, policy)) = generator(&o.key.group, &o.key.kind, &o.obj) {
             let known = gens.iter().any(|g| {
-                g.kind == o.key.kind && g.name == o.key.name && same_ns(&g.namespace, &o.key.namespace)
+                g.kind == o.key.kind
+                    && g.name == o.key.name
+                    && same_ns(&g.namespace, &o.key.namespace)
             });
             if !known {
                 gens.push(Generator {
@@ -161,7 +168,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             who.push(format!("the live Secret is owned by {k} `{n}`"));
         }
         for g in &writers {
-            if owner.as_ref().is_some_and(|(k, n)| k == &g.kind && n == &g.name) {
+            if owner
+                .as_ref()
+                .is_some_and(|(k, n)| k == &g.kind && n == &g.name)
+            {
                 continue;
             }
             who.push(format!(

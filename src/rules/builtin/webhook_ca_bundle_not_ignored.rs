@@ -82,8 +82,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let fp_ptr = |j: usize| format!("/webhooks/{j}/failurePolicy");
             let git_ca = non_empty(gh.pointer("/clientConfig/caBundle"));
             let live_ca = lh.and_then(|l| non_empty(l.pointer("/clientConfig/caBundle")));
-            let ca_ignored = probe_index
-                .is_some_and(|j| ctx.ignored_pointers(mi, &probe, &[ca_ptr(j)])[0]);
+            let ca_ignored =
+                probe_index.is_some_and(|j| ctx.ignored_pointers(mi, &probe, &[ca_ptr(j)])[0]);
             let mut here = |p: String, why: String, w: bool| {
                 if location.is_none() || (w && !warn) {
                     let client = format!("/webhooks/{i}/clientConfig");
@@ -156,7 +156,8 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             // failurePolicy rewritten live (e.g. kube-prometheus-stack's patch job).
             if let (Some(g), Some(l), Some(j)) = (
                 gh.get("failurePolicy").and_then(Value::as_str),
-                lh.and_then(|l| l.get("failurePolicy")).and_then(Value::as_str),
+                lh.and_then(|l| l.get("failurePolicy"))
+                    .and_then(Value::as_str),
                 li,
             ) {
                 if g != l && !ctx.ignored_pointers(mi, &probe, &[fp_ptr(j)])[0] {
