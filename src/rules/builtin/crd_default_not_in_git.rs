@@ -163,3 +163,23 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_found_only_inside_objects_git_writes() {
+        let schema = json!({"properties": {"spec": {"properties": {
+            "mode": {"type": "string", "default": "auto"},
+            "set": {"type": "string", "default": "x"},
+            "absent": {"properties": {"inner": {"default": 1}}},
+            "items": {"items": {"properties": {"policy": {"default": "None"}}}}
+        }}}});
+        let git = json!({"spec": {"set": "y", "items": [{}, {"policy": "Fail"}]}});
+        let mut out = Vec::new();
+        missing_defaults(&schema, &git, "", 0, &mut out);
+        let pointers: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(pointers, ["/spec/items/0/policy", "/spec/mode"]);
+    }
+}

@@ -95,3 +95,17 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_identified_by_what_they_measure() {
+        let a = json!({"type": "Resource", "resource": {"name": "cpu", "target": {"averageUtilization": 70}}});
+        let b = json!({"type": "Resource", "resource": {"name": "cpu", "target": {"averageUtilization": 50}}});
+        assert_eq!(metric_id(&a), metric_id(&b));
+        let e = json!({"type": "External", "external": {"metric": {"name": "queue"}}});
+        assert_eq!(metric_id(&e), "External/queue");
+    }
+}

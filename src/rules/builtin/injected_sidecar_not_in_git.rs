@@ -185,3 +185,23 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::injector;
+
+    #[test]
+    fn injector_signatures() {
+        assert_eq!(injector("containers", "istio-proxy"), Some("Istio"));
+        assert_eq!(injector("initContainers", "linkerd-init"), Some("Linkerd"));
+        assert_eq!(
+            injector("initContainers", "datadog-lib-java-init"),
+            Some("Datadog")
+        );
+        assert_eq!(injector("volumes", "istio-envoy"), Some("Istio"));
+        assert_eq!(injector("containers", "app"), None);
+        assert_eq!(injector("volumes", "config"), None);
+        // Container names are not volume prefixes.
+        assert_eq!(injector("containers", "istio-envoy"), None);
+    }
+}

@@ -244,3 +244,27 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generators_and_their_targets() {
+        let es = json!({"metadata": {"name": "db"}, "spec": {"target": {"name": "creds", "creationPolicy": "Merge"}}});
+        assert_eq!(
+            generator("external-secrets.io", "ExternalSecret", &es),
+            Some(("creds".into(), "Merge".into()))
+        );
+        let ss = json!({"metadata": {"name": "tok"}, "spec": {"template": {"metadata": {}}}});
+        assert_eq!(
+            generator("bitnami.com", "SealedSecret", &ss),
+            Some(("tok".into(), "Owner".into()))
+        );
+        assert_eq!(generator("", "Secret", &ss), None);
+        let with_from = json!({"spec": {"dataFrom": [{}], "data": [{"secretKey": "a"}]}});
+        assert_eq!(eso_keys(&with_from), None);
+        let plain = json!({"spec": {"data": [{"secretKey": "a"}]}});
+        assert_eq!(eso_keys(&plain), Some(vec!["a".to_string()]));
+    }
+}
