@@ -124,6 +124,142 @@ impl Context<'_> {
     }
 }
 
+/// Helpers of the drift-aware rules that look at the live counterpart of a manifest.
+impl<'a> Context<'a> {
+    /// The drift results (Application, resource) that compare the manifest at `mi`.
+    pub fn drift_results_of(
+        &self,
+        mi: usize,
+    ) -> Vec<(
+        &'a crate::compare::app::AppResult,
+        &'a crate::compare::app::ResourceResult,
+    )> {
+        self.drift
+            .into_iter()
+            .flat_map(|d| d.apps.iter())
+            .flat_map(|a| a.resources.iter().map(move |r| (a, r)))
+            .filter(|(_, r)| r.manifest == Some(mi))
+            .collect()
+    }
+
+    /// Whether the predicted diff of the manifest at `mi` reports a difference at `pointer`
+    /// (of the live document), at one of its parents (a map Git lacks altogether) or inside it.
+    pub fn drift_reports(&self, mi: usize, pointer: &str) -> bool {
+        self.drift_results_of(mi).iter().any(|(_, r)| {
+            r.diff.as_ref().is_some_and(|d| {
+                d.differences.iter().any(|f| {
+                    f.pointer == pointer
+                        || pointer.starts_with(&format!("{}/", f.pointer))
+                        || f.pointer.starts_with(&format!("{pointer}/"))
+                })
+            })
+        })
+    }
+
+    /// The live counterpart of the manifest at `mi` in the dump: the object the drift report
+    /// paired it with, else the object with its identity as a deploying Application would
+    /// give it, else with its identity as written.
+    pub fn live_of(&self, mi: usize) -> Option<&'a crate::model::object::LiveObject> {
+        let cluster = self.cluster?;
+        if let Some(i) = self
+            .drift_results_of(mi)
+            .into_iter()
+            .find_map(|(_, r)| r.live)
+        {
+            return cluster.objects.get(i);
+        }
+        let m = &self.repo.manifests[mi];
+        self.apps_of(mi)
+            .map(|a| self.effective_key(m, a))
+            .chain(std::iter::once(m.key.clone()))
+            .find_map(|k| cluster.get(&k))
+    }
+
+    /// For each pointer of `obj` (the live object, or the Git object of the manifest at `mi`),
+    /// whether the ignore rules that apply to the manifest remove it, evaluated with Argo CD's
+    /// JSON pointer and jq semantics. `managedFieldsManagers` are not considered: they only
+    /// remove values that differ on both sides.
+    pub fn ignored_pointers(&self, mi: usize, obj: &Value, pointers: &[String]) -> Vec<bool> {
+        let probe = self.without_ignored(mi, obj);
+        pointers
+            .iter()
+            .map(|p| obj.pointer(p).is_some() && probe.pointer(p).is_none())
+            .collect()
+    }
+
+    /// `obj` (the live object, or the Git object of the manifest at `mi`) with the JSON
+    /// pointers and jq expressions of the ignore rules that apply to the manifest removed.
+    pub fn without_ignored(&self, mi: usize, obj: &Value) -> Value {
+        use crate::compare::ignore::{apply_rules, CompiledIgnoreRule, IgnoreRule};
+        let m = &self.repo.manifests[mi];
+        let rules: Vec<CompiledIgnoreRule> = self
+            .ignore_rules_for(mi, &m.key)
+            .into_iter()
+            .filter_map(|r| {
+                CompiledIgnoreRule::compile(IgnoreRule {
+                    group: r.group,
+                    kind: r.kind,
+                    name: r.name,
+                    // The rule already matched the manifest; do not let the namespace of a
+                    // Git object without one decide again.
+                    namespace: String::new(),
+                    json_pointers: r.json_pointers,
+                    jq_path_expressions: r.jq_path_expressions,
+                    managed_fields_managers: Vec::new(),
+                })
+                .ok()
+            })
+            .collect();
+        let mut probe = obj.clone();
+        if !rules.is_empty() {
+            let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
+        }
+        probe
+    }
+
+    /// Whether Argo CD compares the manifest at `mi` with server-side apply or server-side
+    /// diff: `ServerSideApply=true` in a deploying Application's sync options or the object's
+    /// sync-options annotation, or `ServerSideDiff=true` in the Application's compare-options.
+    pub fn server_side_mode(&self, mi: usize) -> Option<&'static str> {
+        let m = &self.repo.manifests[mi];
+        let has = |v: Option<&str>, opt: &str| {
+            v.is_some_and(|s| crate::model::object::csv(s).any(|o| o.trim() == opt))
+        };
+        if has(
+            m.annotation("argocd.argoproj.io/sync-options"),
+            "ServerSideApply=true",
+        ) || self
+            .apps_of(mi)
+            .any(|a| a.spec.has_sync_option("ServerSideApply=true"))
+        {
+            return Some("ServerSideApply=true");
+        }
+        if self.apps_of(mi).any(|a| {
+            has(
+                a.metadata
+                    .annotations
+                    .get("argocd.argoproj.io/compare-options")
+                    .map(String::as_str),
+                "ServerSideDiff=true",
+            )
+        }) {
+            return Some("ServerSideDiff=true");
+        }
+        None
+    }
+
+    /// Whether a deploying Application syncs with `Replace=true` (app sync option or the
+    /// object's sync-options annotation).
+    pub fn uses_replace(&self, mi: usize) -> bool {
+        let m = &self.repo.manifests[mi];
+        m.annotation("argocd.argoproj.io/sync-options")
+            .is_some_and(|s| crate::model::object::csv(s).any(|o| o.trim() == "Replace=true"))
+            || self
+                .apps_of(mi)
+                .any(|a| a.spec.has_sync_option("Replace=true"))
+    }
+}
+
 fn index_cluster_scoped_crds(repo: &Repo) -> std::collections::HashSet<(String, String)> {
     repo.manifests
         .iter()

@@ -21,8 +21,10 @@ pub mod container_probes_identical;
 pub mod container_probes_missing;
 pub mod container_resources_missing;
 pub mod container_run_as_root;
+pub mod crd_default_not_in_git;
 pub mod cronjob_concurrency_allowed;
 pub mod cronjob_starting_deadline_missing;
+pub mod custom_resource_quantity_not_canonical;
 pub mod custom_resource_schema;
 pub mod drift;
 pub mod drift_extraneous;
@@ -31,6 +33,7 @@ pub mod drift_modified;
 pub mod env_var_literal_credential;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
+pub mod hpa_metrics_order;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
 pub mod ignore_differences_dead_or_broad;
@@ -41,6 +44,7 @@ pub mod image_tag_mutable;
 pub mod image_without_digest;
 pub mod index;
 pub mod ingress_backend_missing;
+pub mod injected_sidecar_not_in_git;
 pub mod invalid_manifest;
 pub mod invalid_sync_annotation;
 pub mod job_cleanup_missing;
@@ -59,8 +63,10 @@ pub mod rbac_sensitive_access;
 pub mod rbac_wildcard;
 pub mod reference_missing;
 pub mod resource_in_multiple_apps;
+pub mod restarted_at_not_ignored;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
+pub mod secret_managed_by_controller;
 pub mod secret_plaintext_in_git;
 pub mod sensitive_name;
 pub mod server_fields_in_git;
@@ -68,6 +74,7 @@ pub mod service_selector_dangling;
 pub mod suppression_without_reason;
 pub mod sync_window_invalid;
 pub mod unknown_sync_option;
+pub mod webhook_ca_bundle_not_ignored;
 pub mod workload_selector_invalid;
 pub mod workload_single_replica;
 
@@ -107,24 +114,30 @@ docs! {
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
     broken_source_path => "broken-source-path",
+    crd_default_not_in_git => "crd-default-not-in-git",
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
     drift_modified => "drift-modified",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
+    hpa_metrics_order => "hpa-metrics-order",
     hpa_replicas_not_ignored => "hpa-replicas-not-ignored",
     ignore_differences_dead_or_broad => "ignore-differences-dead-or-broad",
     ignore_differences_malformed => "ignore-differences-malformed",
     ignore_differences_not_respected => "ignore-differences-not-respected",
+    injected_sidecar_not_in_git => "injected-sidecar-not-in-git",
     invalid_manifest => "invalid-manifest",
     invalid_sync_annotation => "invalid-sync-annotation",
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     resource_in_multiple_apps => "resource-in-multiple-apps",
+    restarted_at_not_ignored => "restarted-at-not-ignored",
+    secret_managed_by_controller => "secret-managed-by-controller",
     secret_plaintext_in_git => "secret-plaintext-in-git",
     server_fields_in_git => "server-fields-in-git",
     suppression_without_reason => "suppression-without-reason",
     unknown_sync_option => "unknown-sync-option",
+    webhook_ca_bundle_not_ignored => "webhook-ca-bundle-not-ignored",
     container_dangerous_capabilities => "container-dangerous-capabilities",
     container_host_port => "container-host-port",
     container_privilege_escalation => "container-privilege-escalation",
@@ -140,6 +153,7 @@ docs! {
     pod_host_path => "pod-host-path",
     workload_single_replica => "workload-single-replica",
     config_change_no_rollout => "config-change-no-rollout",
+    custom_resource_quantity_not_canonical => "custom-resource-quantity-not-canonical",
     custom_resource_schema => "custom-resource-schema",
     reference_missing => "reference-missing",
     configmap_sensitive_data => "configmap-sensitive-data",
