@@ -270,11 +270,6 @@ fn run_scan(args: ScanArgs) -> i32 {
 
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
 fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
-    let repo = crate::scan::load_repo(&args.path, crate::load::source::DEFAULT_MAX_FILE_SIZE)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            2
-        })?;
     let cluster = match crate::scan::load_cluster(&args.clusters) {
         Ok((Some(c), warnings)) => {
             for w in warnings {
@@ -288,6 +283,15 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
             return Err(2);
         }
     };
+    let repo = crate::scan::load_and_render(
+        &args.path,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+        cluster.kube_version(),
+    )
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
     let opts = CompareOptions {
         repo_url: args.repo_url.clone(),
         implicit_namespace: args.namespace.clone(),

@@ -121,7 +121,25 @@ pub struct ScanResult {
     pub baseline: Option<BaselineOutcome>,
 }
 
-/// Loads a checkout into the model.
+/// Loads a checkout into the model and renders its Helm charts (with `kube_version` for
+/// `.Capabilities`, and a fixed seed so that random functions give the same output every run).
+pub fn load_and_render(
+    path: &Path,
+    max_file_size: u64,
+    kube_version: Option<String>,
+) -> Result<Repo, ScanError> {
+    let mut repo = load_repo(path, max_file_size)?;
+    crate::render::integrate::render_repo(
+        &mut repo,
+        &crate::render::integrate::RenderSettings {
+            kube_version,
+            seed: 0,
+        },
+    );
+    Ok(repo)
+}
+
+/// Loads a checkout into the model (without rendering).
 pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
     let meta = std::fs::metadata(path).map_err(|e| ScanError::BadPath {
         path: path.display().to_string(),
@@ -147,8 +165,12 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
 
 /// Runs the whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
-    let repo = load_repo(&opts.path, opts.max_file_size)?;
     let (cluster, dump_problems) = load_cluster(&opts.clusters)?;
+    let kube_version = opts
+        .kube_version
+        .clone()
+        .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
+    let repo = load_and_render(&opts.path, opts.max_file_size, kube_version.clone())?;
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
@@ -167,10 +189,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .map(|c| compare_all(&repo, c, &opts.compare));
     let mut ctx = Context::new(&repo, cluster.as_ref());
     ctx.drift = drift.as_ref();
-    ctx.kube_version = opts
-        .kube_version
-        .clone()
-        .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
+    ctx.kube_version = kube_version;
     let findings = rules::run(&catalog, &ctx);
     drop(ctx);
     if let Some(e) = catalog.iter().flat_map(|r| r.take_errors()).next() {
@@ -184,7 +203,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .iter()
         .map(|u| UnitStatus {
             unit: u.clone(),
-            status: "not-rendered",
+            status: if repo.rendered_units.contains(&u.dir) {
+                "rendered"
+            } else {
+                "not-rendered"
+            },
         })
         .collect();
     let stats = Stats {

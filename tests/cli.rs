@@ -46,8 +46,13 @@ fn demo_scan_reports_findings_with_exit_code_1() {
         "{out}"
     );
     assert!(out.contains(" 9 |   replicas: 2"), "{out}");
+    // The chart is rendered in-process; findings point at its template lines.
     assert!(
-        out.contains("charts/reports (Helm chart) was not rendered"),
+        out.contains("charts/reports/templates/deployment.yaml:6:3"),
+        "{out}"
+    );
+    assert!(
+        out.contains("overlays/staging (Kustomize directory) was not rendered"),
         "{out}"
     );
     assert!(out.contains("1 error"), "{out}");
@@ -109,7 +114,10 @@ fn json_report_follows_schema_version_1() {
     assert_eq!(hpa["object"]["kind"], "Deployment");
     assert_eq!(hpa["pointer"], "/spec/replicas");
     assert_eq!(hpa["related"][0]["file"], "apps/shop/frontend-hpa.yaml");
-    assert_eq!(v["units"][0]["status"], "not-rendered");
+    assert_eq!(v["units"][0]["dir"], "charts/reports");
+    assert_eq!(v["units"][0]["status"], "rendered");
+    assert_eq!(v["units"][1]["dir"], "overlays/staging");
+    assert_eq!(v["units"][1]["status"], "not-rendered");
 }
 
 fn sarif_validator() -> jsonschema::Validator {

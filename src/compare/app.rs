@@ -139,6 +139,11 @@ pub enum SourceState {
         /// Path relative to the checkout root.
         path: String,
     },
+    /// A Helm chart of this checkout, rendered with the Application's Helm settings.
+    Rendered {
+        /// Chart path relative to the checkout root.
+        path: String,
+    },
     /// A Helm chart or Kustomize directory of this checkout that is not rendered.
     NotRendered {
         /// Path relative to the checkout root.
@@ -298,6 +303,9 @@ fn source_state(repo: &Repo, src: &ApplicationSource, opts: &CompareOptions) -> 
     }
     let unit = repo.units.iter().find(|u| u.dir == dir);
     if let Some(u) = unit {
+        if u.kind == crate::load::discover::UnitKind::Helm && repo.rendered_units.contains(&dir) {
+            return SourceState::Rendered { path: dir };
+        }
         let tool = match u.kind {
             crate::load::discover::UnitKind::Helm => "helm",
             crate::load::discover::UnitKind::Kustomize => "kustomize",
@@ -409,8 +417,9 @@ fn desired_set(
 ) -> Vec<Desired> {
     let settings = &repo.settings;
     let mut out: Vec<Desired> = Vec::new();
-    let sources: Vec<(String, bool, String, String)> = match input.app {
-        None => vec![(".".into(), true, String::new(), String::new())],
+    // (path, recurse, include, exclude, rendered chart)
+    let sources: Vec<(String, bool, String, String, bool)> = match input.app {
+        None => vec![(".".into(), true, String::new(), String::new(), false)],
         Some(app) => app
             .spec
             .all_sources()
@@ -419,13 +428,16 @@ fn desired_set(
             .filter_map(|(src, state)| match state {
                 SourceState::Local { path } => {
                     let d = src.directory.clone().unwrap_or_default();
-                    Some((path.clone(), d.recurse, d.include, d.exclude))
+                    Some((path.clone(), d.recurse, d.include, d.exclude, false))
+                }
+                SourceState::Rendered { path } => {
+                    Some((path.clone(), true, String::new(), String::new(), true))
                 }
                 _ => None,
             })
             .collect(),
     };
-    for (dir, recurse, include, exclude) in &sources {
+    for (dir, recurse, include, exclude, rendered_src) in &sources {
         let in_source = |path: &str| {
             if !file_in_source(path, dir, *recurse) {
                 return false;
@@ -449,7 +461,14 @@ fn desired_set(
             }
         }
         for (mi, m) in repo.manifests.iter().enumerate() {
-            if !in_source(&m.file.path) {
+            let included = match &m.rendered {
+                // Objects of a chart rendered for this Application.
+                Some(r) if *rendered_src => r.chart_dir == *dir && r.app == input.app_index,
+                // The implicit app takes the charts rendered with their defaults.
+                Some(_) => input.app.is_none() && in_source(&m.file.path),
+                None => !*rendered_src && in_source(&m.file.path),
+            };
+            if !included {
                 continue;
             }
             let cluster_scoped = scopes.is_cluster_scoped(&m.key.group, &m.key.kind);

@@ -56,6 +56,10 @@ pub struct Repo {
     pub settings: ArgoSettings,
     /// The manifest holding `argocd-cm`, if found.
     pub settings_manifest: Option<usize>,
+    /// Chart directories rendered by [`crate::render::integrate::render_repo`].
+    pub rendered_units: Vec<String>,
+    /// Calls of non-deterministic template functions found while rendering.
+    pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
 }
 
 fn is_argocd_group(api_version: &str) -> bool {
@@ -311,6 +315,47 @@ impl Repo {
             }
         }
         self.problems.extend(problems);
+    }
+
+    /// Adds an object rendered from a Helm chart (see [`crate::render::integrate`]); invalid
+    /// documents become problems at their template line.
+    pub fn add_rendered(
+        &mut self,
+        file: &Arc<SourceFile>,
+        doc_index: usize,
+        root: Node,
+        origin: Arc<crate::model::object::RenderOrigin>,
+    ) {
+        let first_problem = self.problems.len();
+        let before = self.manifests.len();
+        self.add_document(file, doc_index, root);
+        for m in &mut self.manifests[before..] {
+            m.rendered = Some(origin.clone());
+        }
+        // Problems were located in the rendered text; move them to the template.
+        for p in &mut self.problems[first_problem..] {
+            let span = crate::load::yaml::Span {
+                start: crate::load::yaml::Pos {
+                    offset: p.location.offset,
+                    line: p.location.line,
+                    col: p.location.col,
+                },
+                end: crate::load::yaml::Pos {
+                    offset: p.location.offset + p.location.len,
+                    line: p.location.end_line,
+                    col: p.location.end_col,
+                },
+            };
+            p.location = origin.location(span);
+        }
+    }
+
+    /// Adds a file (e.g. a chart template) so that reports can quote it.
+    pub fn add_file(&mut self, file: Arc<SourceFile>) {
+        match self.files.binary_search_by(|f| f.path.cmp(&file.path)) {
+            Ok(i) => self.files[i] = file,
+            Err(i) => self.files.insert(i, file),
+        }
     }
 
     /// The manifest behind a typed resource.

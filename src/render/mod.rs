@@ -10,4 +10,5 @@
 
 pub mod gotmpl;
 pub mod helm;
+pub mod integrate;
 pub mod yaml;

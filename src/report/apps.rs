@@ -73,7 +73,8 @@ pub fn render_table(report: &DriftReport) -> String {
                 crate::compare::app::SourceState::NotRendered { path, tool } => s.push_str(
                     &format!("{}: source {path} ({tool}) is not rendered\n", a.name),
                 ),
-                crate::compare::app::SourceState::Local { .. } => {}
+                crate::compare::app::SourceState::Local { .. }
+                | crate::compare::app::SourceState::Rendered { .. } => {}
             }
         }
         for c in &a.conditions {

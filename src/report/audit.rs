@@ -343,6 +343,7 @@ impl Audit {
             not_rendered: result
                 .units
                 .iter()
+                .filter(|u| u.status == "not-rendered")
                 .map(|u| {
                     format!(
                         "{} ({})",

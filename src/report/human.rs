@@ -178,7 +178,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
         }
         out.push('\n');
     }
-    for u in &result.units {
+    for u in result.units.iter().filter(|u| u.status == "not-rendered") {
         let what = match u.unit.kind {
             UnitKind::Helm => "Helm chart",
             UnitKind::Kustomize => "Kustomize directory",

@@ -48,15 +48,21 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
     }
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for m in repo.manifests.iter().filter(|m| m.file.path == path) {
+        // Spans of rendered objects are in the rendered text: map them to the template (a
+        // value may come from another file, e.g. a helper; it is not shown with this one).
+        let range = |span: crate::load::yaml::Span| -> Option<(usize, usize)> {
+            if m.rendered.is_some() {
+                let l = m.location_of(span);
+                (l.path == path).then_some((l.offset, l.offset + l.len))
+            } else {
+                Some((span.start.offset, span.end.offset))
+            }
+        };
         let is_secret = m.key.group.is_empty() && m.key.kind == "Secret";
         if is_secret {
             for field in ["/data", "/stringData"] {
                 if let Some(entries) = m.node.pointer(field).and_then(Node::entries) {
-                    ranges.extend(
-                        entries
-                            .iter()
-                            .map(|e| (e.value.span.start.offset, e.value.span.end.offset)),
-                    );
+                    ranges.extend(entries.iter().filter_map(|e| range(e.value.span)));
                 }
             }
         }
@@ -66,12 +72,8 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
             .map(|l| l.pointer)
             .chain(crate::rules::builtin::configmap_sensitive_data::sensitive_pointers(m));
         for p in flagged {
-            if let Some(n) = m.node.pointer(&p) {
-                ranges.extend(non_blank_runs(
-                    file.text.as_bytes(),
-                    n.span.start.offset,
-                    n.span.end.offset,
-                ));
+            if let Some((start, end)) = m.node.pointer(&p).and_then(|n| range(n.span)) {
+                ranges.extend(non_blank_runs(file.text.as_bytes(), start, end));
             }
         }
         let la = format!(
@@ -80,7 +82,7 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
         );
         if let Some(n) = m.node.pointer(&la) {
             if is_secret || n.as_str().is_some_and(|s| s.contains("\"Secret\"")) {
-                ranges.push((n.span.start.offset, n.span.end.offset));
+                ranges.extend(range(n.span));
             }
         }
     }

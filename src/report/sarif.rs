@@ -222,6 +222,7 @@ pub fn render(result: &ScanResult) -> String {
     let notifications: Vec<Notification> = result
         .units
         .iter()
+        .filter(|u| u.status == "not-rendered")
         .map(|u| {
             Notification::builder()
                 .level(json!("note"))

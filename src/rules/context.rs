@@ -452,6 +452,12 @@ pub fn file_in_source(file_path: &str, dir: &str, recurse: bool) -> bool {
 
 fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
     let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    // Objects rendered from a chart belong to the Application they were rendered for.
+    for (mi, m) in repo.manifests.iter().enumerate() {
+        if let Some(app) = m.rendered.as_ref().and_then(|r| r.app) {
+            out.entry(mi).or_default().push(app);
+        }
+    }
     for (ai, app) in repo.apps.iter().enumerate() {
         for src in app.value.spec.all_sources() {
             let Some(path) = src.path.as_deref() else {
@@ -463,7 +469,7 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
             let dir = normalize_source_path(path);
             let recurse = src.directory.as_ref().is_some_and(|d| d.recurse);
             for (mi, m) in repo.manifests.iter().enumerate() {
-                if file_in_source(&m.file.path, &dir, recurse) {
+                if m.rendered.is_none() && file_in_source(&m.file.path, &dir, recurse) {
                     let v = out.entry(mi).or_default();
                     if !v.contains(&ai) {
                         v.push(ai);

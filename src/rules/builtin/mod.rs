@@ -33,6 +33,7 @@ pub mod drift_modified;
 pub mod env_var_literal_credential;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
+pub mod helm_nondeterministic;
 pub mod hpa_metrics_order;
 pub mod hpa_replicas_not_ignored;
 pub mod hpa_replicas_range;
@@ -108,6 +109,7 @@ macro_rules! docs {
 }
 
 docs! {
+    helm_nondeterministic => "helm-nondeterministic",
     argocd_status_mismatch => "argocd-status-mismatch",
     sync_window_invalid => "sync-window-invalid",
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",

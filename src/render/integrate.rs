@@ -1,0 +1,311 @@
+//! Rendering the checkout's Helm charts into the model.
+//!
+//! A chart used by Applications of the checkout (a source whose `path` is the chart directory)
+//! is rendered once per Application with that Application's Helm settings, as Argo CD would run
+//! `helm template` (semantics §7): release name, namespace, value files relative to the chart
+//! (`ignoreMissingValueFiles`), `values`/`valuesObject`, `parameters`, `fileParameters`,
+//! `skipCrds`. A chart no Application uses is rendered once with its defaults. The rendered
+//! objects join the model with their source map, so findings point at template lines; a chart
+//! that fails to render is a problem at the template line (the Application becomes Unknown).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::helm::{render_chart, HelmOptions, RenderError};
+use crate::load::discover::{rel_path, UnitKind};
+use crate::load::source::{read_text, SourceFile, DEFAULT_MAX_FILE_SIZE};
+use crate::load::yaml::{parse_stream, Span};
+use crate::model::argocd::{Application, ApplicationSource};
+use crate::model::object::{Location, RenderOrigin};
+use crate::model::repo::{Problem, Repo};
+use crate::rules::context::normalize_source_path;
+
+/// A call of a function whose result changes on every render.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NondeterministicCall {
+    /// Where, in the template.
+    pub location: Location,
+    /// The function (`randAlphaNum`, `genCA`, `now`, …).
+    pub function: String,
+    /// The chart directory.
+    pub chart_dir: String,
+    /// The Application it was rendered for, if any.
+    pub app: Option<String>,
+}
+
+/// Options that apply to every render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSettings {
+    /// `.Capabilities.KubeVersion` (the cluster's version when known).
+    pub kube_version: Option<String>,
+    /// Seed of the random functions, so that scans are reproducible.
+    pub seed: u64,
+}
+
+fn chart_templates(chart_dir: &Path, root: &Path) -> BTreeMap<String, Arc<SourceFile>> {
+    let mut out = BTreeMap::new();
+    let walker = ignore::WalkBuilder::new(chart_dir)
+        .hidden(false)
+        .git_ignore(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for e in walker.flatten() {
+        let p = e.path();
+        let in_templates = p
+            .strip_prefix(chart_dir)
+            .ok()
+            .is_some_and(|r| r.components().any(|c| c.as_os_str() == "templates"));
+        if !in_templates || !e.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        if let Ok(text) = read_text(p, DEFAULT_MAX_FILE_SIZE) {
+            let path = rel_path(root, p);
+            out.insert(
+                path.clone(),
+                Arc::new(SourceFile {
+                    path,
+                    abs: p.to_path_buf(),
+                    text: text.into(),
+                }),
+            );
+        }
+    }
+    out
+}
+
+fn helm_options(
+    app: &Application,
+    src: &ApplicationSource,
+    chart_dir: &Path,
+    s: &RenderSettings,
+) -> HelmOptions {
+    let helm = src.helm.clone().unwrap_or_default();
+    let release_name = helm
+        .release_name
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| app.metadata.name.clone());
+    let namespace = helm
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| app.spec.destination.namespace.clone());
+    let value_files = helm
+        .value_files
+        .iter()
+        .map(|f| chart_dir.join(f))
+        .filter(|p| !helm.ignore_missing_value_files || p.is_file())
+        .collect();
+    let values_yaml = match (&helm.values_object, &helm.values) {
+        (Some(obj), _) => serde_json::to_string(obj).ok(),
+        (None, Some(v)) if !v.trim().is_empty() => Some(v.clone()),
+        _ => None,
+    };
+    let escape = |v: &str| {
+        if v.starts_with('{') && v.ends_with('}') {
+            v.to_string()
+        } else {
+            v.replace(',', "\\,")
+        }
+    };
+    let mut set = Vec::new();
+    let mut set_string = Vec::new();
+    for p in &helm.parameters {
+        let kv = format!("{}={}", p.name, escape(&p.value));
+        if p.force_string {
+            set_string.push(kv);
+        } else {
+            set.push(kv);
+        }
+    }
+    HelmOptions {
+        release_name,
+        namespace,
+        value_files,
+        set,
+        set_string,
+        set_file: helm
+            .file_parameters
+            .iter()
+            .map(|f| format!("{}={}", f.name, chart_dir.join(&f.path).display()))
+            .collect(),
+        values_yaml,
+        include_crds: !helm.skip_crds,
+        kube_version: helm
+            .kube_version
+            .clone()
+            .filter(|v| !v.is_empty())
+            .or_else(|| s.kube_version.clone()),
+        api_versions: helm.api_versions.clone(),
+        seed: Some(s.seed),
+    }
+}
+
+fn render_error_problem(
+    repo_root: &Path,
+    chart_dir: &str,
+    chart_name: &str,
+    e: &RenderError,
+) -> Problem {
+    let location = match e.position() {
+        Some((file, line, col)) => {
+            let rest = file
+                .strip_prefix(chart_name)
+                .map(|r| r.trim_start_matches('/'))
+                .unwrap_or(&file);
+            let path = if chart_dir == "." {
+                rest.to_string()
+            } else {
+                format!("{chart_dir}/{rest}")
+            };
+            let mut l = Location::file_start(&path);
+            l.line = line.max(1) as u32;
+            l.end_line = l.line;
+            l.col = col.max(1) as u32;
+            l.end_col = l.col;
+            l
+        }
+        None => Location::file_start(&format!("{chart_dir}/Chart.yaml")),
+    };
+    let _ = repo_root;
+    Problem {
+        location,
+        message: format!("the Helm chart does not render: {e}"),
+    }
+}
+
+/// The `name` of a chart's `Chart.yaml` (the first segment of its `# Source:` paths).
+fn chart_name(chart_dir: &Path) -> Option<String> {
+    let text = read_text(&chart_dir.join("Chart.yaml"), DEFAULT_MAX_FILE_SIZE).ok()?;
+    let v = crate::load::yaml::parse_value(&text).ok()?;
+    v.get("name")?.as_str().map(str::to_string)
+}
+
+/// Renders every Helm chart of the checkout into `repo` (its manifests, problems,
+/// `rendered_units` and `nondeterministic`).
+pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
+    let mut rendered_units = Vec::new();
+    let mut nondeterministic = Vec::new();
+    let root = repo.root.clone();
+    let units: Vec<String> = repo
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Helm)
+        .map(|u| u.dir.clone())
+        .collect();
+    for dir in units {
+        let chart_path = if dir == "." {
+            root.clone()
+        } else {
+            root.join(&dir)
+        };
+        let chart_name = chart_name(&chart_path).unwrap_or_else(|| {
+            chart_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let templates = Arc::new(chart_templates(&chart_path, &root));
+        // The Applications of the checkout whose source is this chart.
+        let mut jobs: Vec<(Option<usize>, HelmOptions)> = Vec::new();
+        for (ai, a) in repo.apps.iter().enumerate() {
+            for src in a.value.spec.all_sources() {
+                let Some(p) = src.path.as_deref() else {
+                    continue;
+                };
+                if src.chart.is_some() || normalize_source_path(p) != dir {
+                    continue;
+                }
+                jobs.push((Some(ai), helm_options(&a.value, src, &chart_path, settings)));
+            }
+        }
+        if jobs.is_empty() {
+            jobs.push((
+                None,
+                HelmOptions {
+                    release_name: "release-name".into(),
+                    seed: Some(settings.seed),
+                    kube_version: settings.kube_version.clone(),
+                    ..Default::default()
+                },
+            ));
+        }
+        for (app, opts) in jobs {
+            let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
+            match render_chart(&chart_path, &opts) {
+                Err(e) => repo
+                    .problems
+                    .push(render_error_problem(&root, &dir, &chart_name, &e)),
+                Ok(rendered) => {
+                    for call in &rendered.nondeterministic {
+                        let rest = call
+                            .file
+                            .strip_prefix(&chart_name)
+                            .map(|r| r.trim_start_matches('/'))
+                            .unwrap_or(&call.file);
+                        let path = if dir == "." {
+                            rest.to_string()
+                        } else {
+                            format!("{dir}/{rest}")
+                        };
+                        let mut l = Location::file_start(&path);
+                        l.line = call.line.max(1) as u32;
+                        l.end_line = l.line;
+                        nondeterministic.push(NondeterministicCall {
+                            location: l,
+                            function: call.function.clone(),
+                            chart_dir: dir.clone(),
+                            app: app_name.clone(),
+                        });
+                    }
+                    for doc in rendered.docs {
+                        let origin = Arc::new(RenderOrigin {
+                            chart_dir: dir.clone(),
+                            chart_name: chart_name.clone(),
+                            app,
+                            doc,
+                            templates: templates.clone(),
+                        });
+                        let path = origin.repo_path(&origin.doc.source);
+                        let file = Arc::new(SourceFile {
+                            path: path.clone(),
+                            abs: root.join(&path),
+                            text: origin.doc.text.clone().into(),
+                        });
+                        let (docs, err) = parse_stream(&origin.doc.text);
+                        if let Some(e) = err {
+                            let span = Span {
+                                start: e.at,
+                                end: e.at,
+                            };
+                            repo.problems.push(Problem {
+                                location: origin.location(span),
+                                message: format!(
+                                    "the rendered document is not valid YAML: {}",
+                                    e.message
+                                ),
+                            });
+                        }
+                        for d in docs {
+                            if let Some(node) = d.root {
+                                repo.add_rendered(&file, d.index, node, origin.clone());
+                            }
+                        }
+                    }
+                    rendered_units.push(dir.clone());
+                }
+            }
+        }
+        for f in templates.values() {
+            repo.add_file(f.clone());
+        }
+    }
+    rendered_units.sort();
+    rendered_units.dedup();
+    nondeterministic.sort();
+    nondeterministic.dedup();
+    repo.rendered_units = rendered_units;
+    repo.nondeterministic = nondeterministic;
+    repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
+}
