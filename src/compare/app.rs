@@ -15,8 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::cause::{self, Cause, Evidence};
-use super::diff::DiffSettings;
-use super::engine::{app_diff_settings, compare_pair, PairDiff};
+use super::engine::{app_diff_settings, compare_pair, AppDiffSettings, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
 use crate::model::argocd::{AppProject, Application, ApplicationSource};
@@ -759,7 +758,7 @@ fn resource_for_desired(
     live: Option<(usize, &LiveObject)>,
     input: &AppInput<'_>,
     settings: &ArgoSettings,
-    diff_settings: Option<&DiffSettings>,
+    diff_settings: Option<&AppDiffSettings>,
 ) -> ResourceResult {
     let mut r = ResourceResult {
         key: d.key.clone(),

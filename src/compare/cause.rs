@@ -522,6 +522,41 @@ mod tests {
         );
         let c = explain(&key, &live(), "/spec/paused", &ev());
         assert_eq!(c.kind, CauseKind::Unknown);
+        // Rollout restart, injected sidecar, monitoring annotation, secret controller.
+        let restarted = "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt";
+        assert_eq!(
+            explain(&key, &live(), restarted, &ev()).kind,
+            CauseKind::RolloutRestart
+        );
+        let meshed = json!({"spec": {"template": {"spec": {"containers": [{"name": "web"}, {"name": "istio-proxy", "image": "proxyv2"}]}}}});
+        let c = explain(&key, &meshed, "/spec/template/spec/containers/1", &ev());
+        assert_eq!(c.kind, CauseKind::RuntimeMutation);
+        assert!(c
+            .suggested_ignore
+            .is_some_and(|s| s.to_string().contains("istio-proxy")));
+        let scraped = json!({"metadata": {"annotations": {"prometheus.io/scrape": "true"}}});
+        assert_eq!(
+            explain(
+                &key,
+                &scraped,
+                "/metadata/annotations/prometheus.io~1scrape",
+                &ev()
+            )
+            .kind,
+            CauseKind::MonitoringAnnotation
+        );
+        let secret = ObjectKey::new("v1", "Secret", "shop", "db");
+        let owned = json!({"metadata": {"ownerReferences": [{"kind": "ExternalSecret", "name": "db"}]}, "data": {"p": "eA=="}});
+        assert_eq!(
+            explain(&secret, &owned, "/data/p", &ev()).kind,
+            CauseKind::SecretController
+        );
+        let vso = json!({"metadata": {"managedFields": [{"manager": "vault-secrets-operator", "operation": "Update",
+            "fieldsV1": {"f:data": {"f:p": {}}}}]}, "data": {"p": "eA=="}});
+        assert_eq!(
+            explain(&secret, &vso, "/data/p", &ev()).kind,
+            CauseKind::SecretController
+        );
         let schema = json!({"properties": {"spec": {"properties": {"mode": {"type": "string", "default": "auto"}}}}});
         let cr = json!({"spec": {"mode": "auto"}});
         let e = Evidence {
