@@ -33,7 +33,11 @@ fn main() {
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let t = Instant::now();
-    let repo = match load_and_render(&repo_dir, u64::MAX, None) {
+    let repo = match load_and_render(
+        &repo_dir,
+        driftlens::load::source::DEFAULT_MAX_FILE_SIZE,
+        None,
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("pipeline: {e}");
@@ -94,6 +98,21 @@ fn main() {
     let t = Instant::now();
     let findings = rules::run(&catalog, &ctx);
     let s = t.elapsed().as_secs_f64();
+    if std::env::var_os("PIPELINE_RULE_TIMES").is_some() {
+        let mut times: Vec<(f64, String)> = catalog
+            .iter()
+            .map(|r| {
+                let t = Instant::now();
+                let mut out = Vec::new();
+                r.check(&ctx, &mut out);
+                (t.elapsed().as_secs_f64(), r.meta().id.clone())
+            })
+            .collect();
+        times.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (t, id) in times.iter().take(8) {
+            println!("  {t:>8.3} s  {id}");
+        }
+    }
     println!(
         "rules ({} rules) {:>7.3} s  {:>7} findings (index + compare before: {:.3} s; load was {:.3} s)",
         catalog.len(),

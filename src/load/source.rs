@@ -76,7 +76,7 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // `take` guards against files that grow while being read.
-    file.take(limit + 1)
+    file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| FileError::Io(e.to_string()))?;
     if bytes.len() as u64 > limit {

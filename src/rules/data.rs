@@ -114,6 +114,10 @@ pub struct DataRule {
     matcher: Matcher,
     condition: Arc<JqFilter>,
     condition_line: u32,
+    /// The condition reads `$index` / `$apps`: only then are they built (both cost a copy of
+    /// the objects they hold).
+    uses_index: bool,
+    uses_apps: bool,
     env: Environment<'static>,
     message_line: u32,
     pointer: Option<String>,
@@ -390,6 +394,8 @@ impl DataRule {
             matcher,
             condition: Arc::new(filter),
             condition_line,
+            uses_index: condition.contains("$index"),
+            uses_apps: condition.contains("$apps"),
             env,
             message_line,
             pointer,
@@ -506,11 +512,20 @@ impl Rule for DataRule {
         let inputs = selected
             .iter()
             .map(|&i| {
-                let apps: Vec<Value> = apps_of(i).iter().map(|m| m.obj.clone()).collect();
+                let apps: Vec<Value> = if self.uses_apps {
+                    apps_of(i).iter().map(|m| m.obj.clone()).collect()
+                } else {
+                    Vec::new()
+                };
                 (ctx.repo.manifests[i].obj.clone(), Value::Array(apps))
             })
             .collect();
-        let fired = match self.evaluate(inputs, index_of(ctx)) {
+        let index = if self.uses_index {
+            index_of(ctx)
+        } else {
+            Val::Null
+        };
+        let fired = match self.evaluate(inputs, index) {
             Ok(f) => f,
             Err(e) => {
                 self.error(self.condition_line, e);

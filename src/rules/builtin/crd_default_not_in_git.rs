@@ -2,6 +2,8 @@
 //! defaults (ExternalSecret `conversionStrategy`, `decodingStrategy`, `metadataPolicy`, …), so
 //! the live object holds values Git does not. Documentation: `rules/crd-default-not-in-git.md`.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 use crate::load::yaml::escape_pointer_token;
@@ -11,36 +13,43 @@ use crate::rules::{Context, Finding, RuleMeta, Severity};
 const MAX_DEPTH: usize = 64;
 
 /// The `openAPIV3Schema` for `group`/`kind` at `version`: from a CRD in the dump, else in Git.
-fn schema<'a>(ctx: &Context<'a>, group: &str, kind: &str, version: &str) -> Option<&'a Value> {
-    let is_crd = |g: &str, k: &str, obj: &Value| {
-        g == "apiextensions.k8s.io"
-            && k == "CustomResourceDefinition"
-            && obj.pointer("/spec/group").and_then(Value::as_str) == Some(group)
-            && obj.pointer("/spec/names/kind").and_then(Value::as_str) == Some(kind)
-    };
-    let pick = |crd: &'a Value| -> Option<&'a Value> {
-        crd.pointer("/spec/versions")
-            .and_then(Value::as_array)
-            .and_then(|vs| {
-                vs.iter()
-                    .find(|v| v.get("name").and_then(Value::as_str) == Some(version))
-            })
-            .and_then(|v| v.pointer("/schema/openAPIV3Schema"))
-            .or_else(|| crd.pointer("/spec/validation/openAPIV3Schema"))
-    };
+/// The CRDs by (group, kind): from the dump first (what the cluster serves), then from Git.
+fn crd_index<'a>(ctx: &Context<'a>) -> HashMap<(&'a str, &'a str), &'a Value> {
+    let mut out: HashMap<(&str, &str), &Value> = HashMap::new();
+    let is_crd = |g: &str, k: &str| g == "apiextensions.k8s.io" && k == "CustomResourceDefinition";
+    let repo = ctx
+        .repo
+        .manifests
+        .iter()
+        .filter(|m| is_crd(&m.key.group, &m.key.kind))
+        .map(|m| &m.obj);
     let live = ctx
         .cluster
         .into_iter()
         .flat_map(|c| c.objects.iter())
-        .find(|o| is_crd(&o.key.group, &o.key.kind, &o.obj))
-        .and_then(|o| pick(&o.obj));
-    live.or_else(|| {
-        ctx.repo
-            .manifests
-            .iter()
-            .find(|m| is_crd(&m.key.group, &m.key.kind, &m.obj))
-            .and_then(|m| pick(&m.obj))
-    })
+        .filter(|o| is_crd(&o.key.group, &o.key.kind))
+        .map(|o| &o.obj);
+    // Later inserts win: Git first, then the dump.
+    for obj in repo.chain(live) {
+        let group = obj.pointer("/spec/group").and_then(Value::as_str);
+        let kind = obj.pointer("/spec/names/kind").and_then(Value::as_str);
+        if let (Some(g), Some(k)) = (group, kind) {
+            out.insert((g, k), obj);
+        }
+    }
+    out
+}
+
+/// The OpenAPI schema of `version` in a CRD.
+fn schema<'a>(crd: &'a Value, version: &str) -> Option<&'a Value> {
+    crd.pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .and_then(|vs| {
+            vs.iter()
+                .find(|v| v.get("name").and_then(Value::as_str) == Some(version))
+        })
+        .and_then(|v| v.pointer("/schema/openAPIV3Schema"))
+        .or_else(|| crd.pointer("/spec/validation/openAPIV3Schema"))
 }
 
 /// Fields the schema defaults inside objects Git writes, but Git omits (defaulting only fills
@@ -89,12 +98,19 @@ fn missing_defaults(
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let crds = crd_index(ctx);
+    if crds.is_empty() {
+        return;
+    }
     for (mi, m) in ctx.repo.manifests.iter().enumerate() {
         if m.key.group.is_empty() {
             continue;
         }
         let version = crate::model::key::version_of(&m.api_version);
-        let Some(s) = schema(ctx, &m.key.group, &m.key.kind, version) else {
+        let Some(s) = crds
+            .get(&(m.key.group.as_str(), m.key.kind.as_str()))
+            .and_then(|crd| schema(crd, version))
+        else {
             continue;
         };
         let mut fields = Vec::new();

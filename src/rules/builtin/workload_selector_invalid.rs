@@ -3,6 +3,7 @@
 //! live object's, which is immutable. Documentation: `rules/workload-selector-invalid.md`.
 
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 use super::podspec::expression_matches;
 use crate::load::yaml::escape_pointer_token;
@@ -53,8 +54,13 @@ fn canonical_selector(sel: Option<&Value>) -> (Map<String, Value>, Vec<Value>) {
 
 /// The live counterpart of a workload: same group, kind and name, in its namespace as written
 /// or as defaulted by the deploying Application's destination.
-fn live_of<'a>(ctx: &Context<'a>, index: usize, m: &Manifest) -> Option<&'a Value> {
-    let cluster = ctx.cluster?;
+fn live_of<'a>(
+    ctx: &Context<'a>,
+    by_name: &HashMap<(&'a str, &'a str, &'a str), Vec<&'a LiveObject>>,
+    index: usize,
+    m: &Manifest,
+) -> Option<&'a Value> {
+    ctx.cluster?;
     let mut namespaces: Vec<String> = Vec::new();
     if m.key.namespace.is_empty() {
         namespaces.extend(
@@ -65,15 +71,16 @@ fn live_of<'a>(ctx: &Context<'a>, index: usize, m: &Manifest) -> Option<&'a Valu
     } else {
         namespaces.push(m.key.namespace.clone());
     }
-    let candidates: Vec<&LiveObject> = cluster
-        .objects
-        .iter()
-        .filter(|o| {
-            o.key.group == m.key.group
-                && o.key.kind == m.key.kind
-                && o.key.name == m.key.name
-                && (namespaces.is_empty() || namespaces.contains(&o.key.namespace))
-        })
+    let candidates: Vec<&LiveObject> = by_name
+        .get(&(
+            m.key.group.as_str(),
+            m.key.kind.as_str(),
+            m.key.name.as_str(),
+        ))
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|o| namespaces.is_empty() || namespaces.contains(&o.key.namespace))
         .collect();
     match candidates.as_slice() {
         [one] => Some(&one.obj),
@@ -96,8 +103,26 @@ fn report_changed(meta: &RuleMeta, m: &Manifest, out: &mut Vec<Finding>) {
     );
 }
 
+/// Live workloads by (group, kind, name), built once per run.
+fn index_live<'a>(ctx: &Context<'a>) -> HashMap<(&'a str, &'a str, &'a str), Vec<&'a LiveObject>> {
+    let mut out: HashMap<(&str, &str, &str), Vec<&LiveObject>> = HashMap::new();
+    for o in ctx.cluster.into_iter().flat_map(|c| c.objects.iter()) {
+        if matches!(o.key.group.as_str(), "apps" | "batch" | "argoproj.io") {
+            out.entry((
+                o.key.group.as_str(),
+                o.key.kind.as_str(),
+                o.key.name.as_str(),
+            ))
+            .or_default()
+            .push(o);
+        }
+    }
+    out
+}
+
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let by_name = index_live(ctx);
     let empty = Map::new();
     for (index, m) in ctx.repo.manifests.iter().enumerate() {
         let required = match (m.key.group.as_str(), m.key.kind.as_str()) {
@@ -130,7 +155,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             report(meta, m, "/spec/selector".to_string(), why, out);
             continue;
         }
-        if let Some(live) = live_of(ctx, index, m) {
+        if let Some(live) = live_of(ctx, &by_name, index, m) {
             if canonical_selector(live.pointer("/spec/selector")) != canonical_selector(selector) {
                 report_changed(meta, m, out);
             }
