@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 
+use crate::load::scalar::{resolve_plain, Scalar as Plain};
+
 use super::gotmpl::fmt::{format_float_json, format_float_v};
 use super::gotmpl::value::{Map, Object, Value, MAX_DEPTH};
 
@@ -92,122 +94,24 @@ fn is_timestamp(s: &str) -> bool {
     }
 }
 
-fn is_yaml_float(s: &str) -> bool {
-    // ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-        i += 1;
-    }
-    let start = i;
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let d = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == d {
-            return false;
-        }
-    } else {
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-            i += 1;
-        }
-        let d = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == d {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Go `strconv.ParseInt(s, 0, 64)`-style parse into i128 (also covers uint64).
-fn parse_go_int(s: &str) -> Option<i128> {
-    let (neg, b) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if b.is_empty() {
-        return None;
-    }
-    let v = if let Some(h) = b.strip_prefix("0x").or_else(|| b.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()?
-    } else if let Some(o) = b.strip_prefix("0o").or_else(|| b.strip_prefix("0O")) {
-        u64::from_str_radix(o, 8).ok()?
-    } else if let Some(x) = b.strip_prefix("0b").or_else(|| b.strip_prefix("0B")) {
-        u64::from_str_radix(x, 2).ok()?
-    } else if b.len() > 1 && b.starts_with('0') {
-        u64::from_str_radix(&b[1..], 8).ok()?
-    } else {
-        if !b.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        b.parse::<u64>().ok()?
-    };
-    let v = v as i128;
-    if neg {
-        if v > i64::MAX as i128 + 1 {
-            return None;
-        }
-        Some(-v)
-    } else {
-        Some(v)
-    }
-}
-
-/// go-yaml v2 `resolve` for an untagged plain scalar.
+/// go-yaml v2 `resolve` for an untagged plain scalar: the loader's table
+/// ([`crate::load::scalar::resolve_plain`]) plus the merge key and timestamps, which Helm's
+/// values keep as strings and `toYaml` must quote.
 pub fn resolve(s: &str) -> Scalar {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Scalar::Bool(true)
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Scalar::Bool(false)
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY)
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
-        "<<" => return Scalar::Merge,
-        _ => {}
+    if s == "<<" {
+        return Scalar::Merge;
     }
-    let first = s.as_bytes()[0];
-    if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
-        let plain = s.replace('_', "");
-        if let Some(i) = parse_go_int(&plain) {
-            return Scalar::Int(i);
+    match resolve_plain(s) {
+        Plain::Null => Scalar::Null,
+        Plain::Bool(b) => Scalar::Bool(b),
+        Plain::Int(i) => Scalar::Int(i128::from(i)),
+        Plain::Uint(u) => Scalar::Int(i128::from(u)),
+        Plain::Float(f) => Scalar::Float(f),
+        Plain::Str if s.as_bytes().first().is_some_and(u8::is_ascii_digit) && is_timestamp(s) => {
+            Scalar::Timestamp
         }
-        if is_yaml_float(&plain) {
-            if let Ok(f) = plain.parse::<f64>() {
-                return Scalar::Float(f);
-            }
-        }
-        if first.is_ascii_digit() && is_timestamp(s) {
-            return Scalar::Timestamp;
-        }
+        Plain::Str => Scalar::Str,
     }
-    Scalar::Str
 }
 
 fn is_base60_float(s: &str) -> bool {
