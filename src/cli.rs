@@ -71,6 +71,54 @@ impl FailOn {
     }
 }
 
+/// `application.resourceTrackingMethod` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TrackingArg {
+    Annotation,
+    Label,
+    #[value(name = "annotation+label")]
+    AnnotationAndLabel,
+}
+
+/// `ignoreResourceStatusField` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StatusIgnoreArg {
+    All,
+    Crd,
+    None,
+}
+
+/// Argo CD settings that depend on its version or deployment.
+#[derive(Debug, Clone, clap::Args)]
+struct SettingsArgs {
+    /// How Argo CD tracks resources (default: argocd-cm's `application.resourceTrackingMethod`,
+    /// else `annotation` as in Argo CD 3.x; Argo CD 2.x defaulted to `label`).
+    #[arg(long, value_enum)]
+    tracking_method: Option<TrackingArg>,
+    /// Which objects get `/status` ignored (default: argocd-cm's
+    /// `resource.compareoptions`, else `all` as in Argo CD 3.x; 2.x defaulted to `crd`).
+    #[arg(long, value_enum)]
+    status_ignore: Option<StatusIgnoreArg>,
+}
+
+impl SettingsArgs {
+    fn overrides(&self) -> crate::model::settings::SettingsOverrides {
+        use crate::model::settings::{StatusIgnore, TrackingMethod};
+        crate::model::settings::SettingsOverrides {
+            tracking_method: self.tracking_method.map(|t| match t {
+                TrackingArg::Annotation => TrackingMethod::Annotation,
+                TrackingArg::Label => TrackingMethod::Label,
+                TrackingArg::AnnotationAndLabel => TrackingMethod::AnnotationAndLabel,
+            }),
+            status_ignore: self.status_ignore.map(|s| match s {
+                StatusIgnoreArg::All => StatusIgnore::All,
+                StatusIgnoreArg::Crd => StatusIgnore::Crd,
+                StatusIgnoreArg::None => StatusIgnore::None,
+            }),
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct ScanArgs {
     /// Root of the Git checkout to scan.
@@ -99,6 +147,8 @@ struct ScanArgs {
     /// by default taken from a Node in the dump.
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Policy file (default: `.driftlens.yaml` at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -132,6 +182,8 @@ struct CompareArgs {
     /// Destination namespace of the implicit Application used when the checkout has none.
     #[arg(long, value_name = "NS", default_value = "default")]
     namespace: String,
+    #[command(flatten)]
+    settings: SettingsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -237,6 +289,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         max_file_size: args.max_file_size,
         kube_version: args.kube_version.clone(),
         compare: Default::default(),
+        settings: args.settings.overrides(),
         policy: crate::config::PolicyOptions {
             config: args.config.clone(),
             rule_dirs: args.rule_dirs.clone(),
@@ -283,7 +336,7 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
             return Err(2);
         }
     };
-    let repo = crate::scan::load_and_render(
+    let mut repo = crate::scan::load_and_render(
         &args.path,
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         cluster.kube_version(),
@@ -292,6 +345,7 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
         eprintln!("error: {e}");
         2
     })?;
+    repo.settings.apply(args.settings.overrides());
     let opts = CompareOptions {
         repo_url: args.repo_url.clone(),
         implicit_namespace: args.namespace.clone(),

@@ -31,6 +31,8 @@ pub struct ScanOptions {
     pub compare: CompareOptions,
     /// Config file, user rules, suppressions and baseline.
     pub policy: PolicyOptions,
+    /// Argo CD settings given on the command line (they win over `argocd-cm`).
+    pub settings: crate::model::settings::SettingsOverrides,
 }
 
 impl ScanOptions {
@@ -43,6 +45,7 @@ impl ScanOptions {
             kube_version: None,
             compare: CompareOptions::default(),
             policy: PolicyOptions::default(),
+            settings: Default::default(),
         }
     }
 }
@@ -170,7 +173,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .kube_version
         .clone()
         .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
-    let repo = load_and_render(&opts.path, opts.max_file_size, kube_version.clone())?;
+    let mut repo = load_and_render(&opts.path, opts.max_file_size, kube_version.clone())?;
+    repo.settings.apply(opts.settings);
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }

@@ -267,3 +267,38 @@ fn app_shows_tree_health_windows_events_and_history() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn version_dependent_defaults_can_be_set_on_the_command_line() {
+    // Argo CD 2.x tracked by label: the dump's objects carry only the annotation, so the label
+    // Argo CD would add is a difference everywhere and nothing is tracked as extraneous.
+    let mut args = scenario_args("apps");
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--tracking-method".into(),
+        "label".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) = run(&args);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let app = &v["apps"][0];
+    assert_eq!(app["extraneous"], 0, "{out}");
+    let settings = app["resources"]
+        .as_array()
+        .and_then(|rs| {
+            rs.iter()
+                .find(|r| r["name"] == "settings" && r["kind"] == "ConfigMap")
+                .cloned()
+        })
+        .unwrap_or(Value::Null);
+    assert!(
+        settings["differences"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|p| p
+                .as_str()
+                .is_some_and(|p| p.starts_with("/metadata/labels")))),
+        "{out}"
+    );
+    assert_eq!(run(&["apps", "--tracking-method", "bogus"]).0, 2);
+}

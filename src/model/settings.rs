@@ -226,7 +226,27 @@ pub fn override_key_group_kind(key: &str) -> (&str, &str) {
     }
 }
 
+/// Settings that depend on the Argo CD version or deployment, given on the command line; they
+/// win over the checkout's `argocd-cm` (e.g. `label` tracking for an Argo CD 2.x instance).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsOverrides {
+    /// `application.resourceTrackingMethod`.
+    pub tracking_method: Option<TrackingMethod>,
+    /// `resource.compareoptions.ignoreResourceStatusField`.
+    pub status_ignore: Option<StatusIgnore>,
+}
+
 impl ArgoSettings {
+    /// Applies command-line overrides.
+    pub fn apply(&mut self, o: SettingsOverrides) {
+        if let Some(t) = o.tracking_method {
+            self.tracking_method = t;
+        }
+        if let Some(s) = o.status_ignore {
+            self.compare_options.ignore_resource_status_field = s;
+        }
+    }
+
     /// Reads settings from the `data` of an `argocd-cm` ConfigMap.
     pub fn from_config_map_data(data: &BTreeMap<String, String>) -> Self {
         let mut s = ArgoSettings::default();
