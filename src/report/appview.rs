@@ -127,9 +127,12 @@ pub fn render(v: &AppView, color: bool) -> String {
         Some(w) => {
             let verdict = |d: &crate::compare::syncwindow::Decision| {
                 format!(
-                    "{} — {}",
+                    "{} — {}{}",
                     if d.allowed { "allowed" } else { "denied" },
-                    decision_text(d.reason)
+                    decision_text(d.reason),
+                    d.deciding_window
+                        .map(|i| format!(" (window {i})"))
+                        .unwrap_or_default()
                 )
             };
             row(&mut o, "Sync Window:", &format!("at {at}"));
