@@ -199,6 +199,8 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     if let Some(e) = catalog.iter().flat_map(|r| r.take_errors()).next() {
         return Err(e.into());
     }
+    let mut findings = findings;
+    name_values_origins(&repo, &mut findings);
     let mut findings =
         rules::suppress::apply(findings, &repo, &config, opts.policy.inline_suppressions);
     let baseline = baseline.map(|b| b.compare(&mut findings));
@@ -230,6 +232,36 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         dump_problems,
         baseline,
     })
+}
+
+/// For findings on a field of a rendered chart object whose value came from `.Values`, names
+/// the values key (a key, never a value) in the message and in the `valuesPath` property.
+fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
+    let rendered: std::collections::HashMap<(&str, &crate::model::key::ObjectKey), usize> = repo
+        .manifests
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.rendered.is_some())
+        .map(|(i, m)| ((m.file.path.as_str(), &m.key), i))
+        .collect();
+    if rendered.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        let (Some(key), Some(pointer)) = (&f.object, &f.pointer) else {
+            continue;
+        };
+        let Some(&mi) = rendered.get(&(f.location.path.as_str(), key)) else {
+            continue;
+        };
+        if let Some(vp) = repo.manifests[mi].values_path(pointer) {
+            f.message.push_str(&format!(
+                " (the value comes from `.Values.{vp}` of the chart's values)"
+            ));
+            f.properties
+                .insert("valuesPath".into(), serde_json::Value::String(vp));
+        }
+    }
 }
 
 /// Loads the dumps; a dump that cannot be read completely is an error (exit 2), skipped

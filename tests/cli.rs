@@ -114,6 +114,19 @@ fn json_report_follows_schema_version_1() {
     assert_eq!(hpa["object"]["kind"], "Deployment");
     assert_eq!(hpa["pointer"], "/spec/replicas");
     assert_eq!(hpa["related"][0]["file"], "apps/shop/frontend-hpa.yaml");
+    // A finding on a rendered chart points at the template line and names the values key.
+    let chart = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "workload-single-replica"
+                && f["file"] == "charts/reports/templates/deployment.yaml"
+        })
+        .expect("a finding on the rendered chart");
+    assert_eq!(chart["line"], 6);
+    assert_eq!(chart["properties"]["valuesPath"], "replicaCount");
+    assert!(chart["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("`.Values.replicaCount`")));
     assert_eq!(v["units"][0]["dir"], "charts/reports");
     assert_eq!(v["units"][0]["status"], "rendered");
     assert_eq!(v["units"][1]["dir"], "overlays/staging");
