@@ -2,14 +2,13 @@
 //! `$index`, listing and explaining them, SARIF metadata, and errors in rule files (file:line,
 //! exit 2, including the time budget of a jq condition).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{p, root};
 
 fn policy(dir: &str) -> PathBuf {
     root().join("testdata/policy").join(dir)
@@ -28,10 +27,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
 }
 
 #[test]

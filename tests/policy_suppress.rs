@@ -2,35 +2,15 @@
 //! rules turned off, per-path overrides, exclusions, `--no-inline-suppressions`, and config
 //! errors with their file and line. Fixture: `testdata/policy/suppress/`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{p, root, run};
 
 fn fixture() -> PathBuf {
     root().join("testdata/policy/suppress")
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("driftlens")
-        .expect("binary")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
 }
 
 fn json_of(args: &[&str]) -> Value {
