@@ -6,9 +6,11 @@
 //!
 //! - [`gotmpl`]: the Go `text/template` engine with Sprig and Helm functions.
 //! - [`yaml`]: YAML loading and `toYaml` output with go-yaml v2 semantics.
+//! - [`yaml_errors`]: go-yaml's wording and line numbers for YAML syntax errors.
 //! - [`helm`]: charts, values, the render pipeline and `helm template` output.
 
 pub mod gotmpl;
 pub mod helm;
 pub mod integrate;
 pub mod yaml;
+pub mod yaml_errors;

@@ -13,6 +13,7 @@ use crate::load::scalar::{resolve_plain, Scalar as Plain};
 
 use super::gotmpl::fmt::{format_float_json, format_float_v};
 use super::gotmpl::value::{Map, Object, Value, MAX_DEPTH};
+use super::yaml_errors;
 
 /// A YAML error with a go-yaml-like message (`yaml: line N: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,8 +191,73 @@ fn count_nodes(v: &Value, budget: &mut usize) -> Result<(), YamlError> {
     Ok(())
 }
 
-fn line_of(e: &granit_parser::ScanError) -> usize {
-    e.marker().line()
+/// A scalar with an explicit tag, decoded as go-yaml v2 does: the YAML 1.1 types must fit
+/// the text (`!!int "7"` is 7, `!!int x` is an error), `!!binary` is base64, and any other
+/// tag (`!custom 5`, `!!map`) leaves the text a string.
+fn tagged_scalar(tag: &granit_parser::Tag, s: &str) -> Result<Value, String> {
+    let Some(name) = tag.suffix_in_namespace("tag:yaml.org,2002:") else {
+        return Ok(Value::str(s));
+    };
+    let resolved = resolve(s);
+    let fits = match (&*name, &resolved) {
+        ("str", _) => Some(Value::str(s)),
+        ("int", Scalar::Int(i)) | ("float", Scalar::Int(i)) => Some(Value::Float(*i as f64)),
+        ("float", Scalar::Float(f)) => Some(Value::Float(*f)),
+        ("bool", Scalar::Bool(b)) => Some(Value::Bool(*b)),
+        ("null", Scalar::Null) => Some(Value::Nil),
+        ("timestamp", Scalar::Timestamp) => Some(Value::str(s)),
+        ("binary", _) => {
+            use base64::Engine as _;
+            let compact: String = s.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+            return match base64::engine::general_purpose::STANDARD.decode(compact) {
+                Ok(bytes) => Ok(Value::str(String::from_utf8_lossy(&bytes))),
+                Err(_) => Err("yaml: !!binary value contains invalid base64 data".into()),
+            };
+        }
+        ("int" | "float" | "bool" | "null" | "timestamp", _) => None,
+        _ => Some(Value::str(s)),
+    };
+    fits.ok_or_else(|| {
+        let found = match resolved {
+            Scalar::Null => "!!null",
+            Scalar::Bool(_) => "!!bool",
+            Scalar::Int(_) => "!!int",
+            Scalar::Float(_) => "!!float",
+            Scalar::Merge => "!!merge",
+            Scalar::Timestamp => "!!timestamp",
+            Scalar::Str => "!!str",
+        };
+        format!("yaml: cannot decode {found} `{s}` as a !!{name}")
+    })
+}
+
+/// go-yaml's message for a syntax error (see [`super::yaml_errors`]); an alias to an
+/// anchor not yet complete is go-yaml's decoder error.
+fn syntax_error(text: &str, e: &granit_parser::ScanError) -> String {
+    if matches!(e.kind(), granit_parser::ErrorKind::UnknownAnchor) {
+        let at = yaml_errors::byte_offset(text, e.marker().line(), e.marker().col());
+        let name = alias_name(&text[at.min(text.len())..]);
+        let before = &text[..at.min(text.len())];
+        // An anchor defined earlier whose node is still open is one that contains itself.
+        let defined = before
+            .match_indices('&')
+            .any(|(i, _)| alias_name(&before[i..]) == name && !name.is_empty());
+        return if defined {
+            format!("yaml: anchor '{name}' value contains itself")
+        } else {
+            format!("yaml: unknown anchor '{name}' referenced")
+        };
+    }
+    yaml_errors::go_yaml_message(text, e)
+}
+
+/// The name after a leading `*` or `&` (up to a blank or a flow indicator).
+fn alias_name(s: &str) -> &str {
+    let s = s.strip_prefix(['*', '&']).unwrap_or(s);
+    let end = s
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 /// Loads all documents of a YAML stream as Helm values would be (numbers → float64).
@@ -202,10 +268,12 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
     let mut nodes = 0usize;
     let mut current: Option<Value> = None;
     let mut in_doc = false;
+    // go-yaml parses a whole document before decoding it, so a syntax error anywhere in the
+    // document wins over a value that does not fit its tag.
+    let mut decode_error: Option<String> = None;
     let parser = Parser::new_from_str(text);
     for ev in parser {
-        let (ev, _span) =
-            ev.map_err(|e| YamlError(format!("yaml: line {}: {}", line_of(&e), e.info())))?;
+        let (ev, span) = ev.map_err(|e| YamlError(syntax_error(text, &e)))?;
         let mut produced: Option<(Value, usize, bool)> = None; // (value, anchor, is_merge_key)
         match ev {
             Event::StreamStart | Event::StreamEnd => {}
@@ -214,6 +282,9 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                 current = None;
             }
             Event::DocumentEnd => {
+                if let Some(e) = decode_error.take() {
+                    return Err(YamlError(e));
+                }
                 if in_doc {
                     docs.push(current.take().unwrap_or(Value::Nil));
                 }
@@ -221,19 +292,26 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                 anchors.clear();
             }
             Event::Alias(id) => {
-                let v = anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| YamlError("yaml: unknown anchor referenced".into()))?;
+                // The parser knows the anchor but its node is not complete yet.
+                let v = anchors.get(&id).cloned().ok_or_else(|| {
+                    let at = yaml_errors::byte_offset(text, span.start.line(), span.start.col());
+                    let name = alias_name(text.get(at..).unwrap_or(""));
+                    YamlError(format!("yaml: anchor '{name}' value contains itself"))
+                })?;
                 count_nodes(&v, &mut nodes)?;
                 produced = Some((v.deep_copy().map_err(YamlError)?, 0, false));
             }
             Event::Scalar(s, style, anchor, tag) => {
                 nodes += 1;
-                let tagged_str = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                let (v, merge) = if style == ScalarStyle::Plain && !tagged_str {
+                let (v, merge) = if let Some(tag) = &tag {
+                    match tagged_scalar(tag, &s) {
+                        Ok(v) => (v, false),
+                        Err(e) => {
+                            decode_error.get_or_insert(e);
+                            (Value::str(&*s), false)
+                        }
+                    }
+                } else if style == ScalarStyle::Plain {
                     match resolve(&s) {
                         Scalar::Null => (Value::Nil, false),
                         Scalar::Bool(b) => (Value::Bool(b), false),
