@@ -97,7 +97,7 @@ impl Repo {
         for pf in parsed_ok {
             repo.add_parsed(pf);
         }
-        repo.type_argo_resources();
+        repo.type_argo_resources(0);
         repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
         repo
     }
@@ -276,9 +276,12 @@ impl Repo {
         })
     }
 
-    fn type_argo_resources(&mut self) {
+    /// Types the Argo CD resources (and `argocd-cm`) among the manifests from index `start`
+    /// on: the checkout's files first, then, as charts render, the Applications a chart
+    /// renders (app of apps).
+    pub fn type_argo_resources(&mut self, start: usize) {
         let mut problems = Vec::new();
-        for (i, m) in self.manifests.iter().enumerate() {
+        for (i, m) in self.manifests.iter().enumerate().skip(start) {
             let bad = |what: &str, e: String| Problem {
                 location: m.locate_kind(),
                 message: format!("this {what} cannot be read: {e}"),

@@ -4,7 +4,9 @@
 //! is rendered once per Application with that Application's Helm settings, as Argo CD would run
 //! `helm template` (semantics §7): release name, namespace, value files relative to the chart
 //! (`ignoreMissingValueFiles`), `values`/`valuesObject`, `parameters`, `fileParameters`,
-//! `skipCrds`. A chart no Application uses is rendered once with its defaults. The rendered
+//! `skipCrds`. Applications a chart renders (app of apps) count as Applications of the
+//! checkout: their charts are rendered for them in turn, to a fixed point. A chart no
+//! Application uses is rendered once with its defaults. The rendered
 //! objects join the model with their source map, so findings point at template lines; a chart
 //! that fails to render is a problem at the template line (the Application becomes Unknown).
 
@@ -182,46 +184,219 @@ fn chart_name(chart_dir: &Path) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
+/// How many rounds of "render, then type the Applications the renders produced" run at most:
+/// app-of-apps trees are a few levels deep; a cycle stops here.
+const MAX_APP_OF_APPS_ROUNDS: usize = 32;
+
+/// A Helm chart of the checkout and what has been rendered from it.
+struct Chart {
+    /// Directory relative to the checkout (`.` for the root).
+    dir: String,
+    /// Absolute directory.
+    path: std::path::PathBuf,
+    /// `name` of its `Chart.yaml`.
+    name: String,
+    /// Its files, for source maps and snippets.
+    templates: Arc<BTreeMap<String, Arc<SourceFile>>>,
+    /// Whether a template declares an Argo CD Application or ApplicationSet.
+    renders_apps: bool,
+    /// Indexes into `repo.apps` of the Applications it was rendered for.
+    rendered_for: Vec<usize>,
+    /// Whether it was rendered with its defaults (no Application uses it).
+    defaulted: bool,
+}
+
+/// What the renders add besides manifests and problems.
+#[derive(Default)]
+struct RenderOutput {
+    rendered_units: Vec<String>,
+    nondeterministic: Vec<NondeterministicCall>,
+}
+
+/// Drops the typed resources from index `before` on whose manifest identity is already
+/// among the earlier ones (or repeats a newer one).
+fn dedup_new<T>(
+    typed: &mut Vec<crate::model::repo::Typed<T>>,
+    before: usize,
+    manifests: &[crate::model::object::Manifest],
+) {
+    let mut seen: std::collections::HashSet<&crate::model::key::ObjectKey> = typed[..before]
+        .iter()
+        .map(|t| &manifests[t.manifest].key)
+        .collect();
+    let keep: Vec<bool> = typed[before..]
+        .iter()
+        .map(|t| seen.insert(&manifests[t.manifest].key))
+        .collect();
+    let mut i = 0;
+    typed.retain(|_| {
+        let k = i < before || keep[i - before];
+        i += 1;
+        k
+    });
+}
+
+/// Whether a template's text declares an Argo CD Application or ApplicationSet.
+fn declares_argo_app(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim();
+        t == "kind: Application" || t == "kind: ApplicationSet"
+    })
+}
+
+/// Renders one chart for one Application (or with its defaults) into `repo`.
+fn render_job(
+    repo: &mut Repo,
+    chart: &Chart,
+    app: Option<usize>,
+    opts: &HelmOptions,
+    out: &mut RenderOutput,
+) {
+    let root = repo.root.clone();
+    let dir = &chart.dir;
+    let chart_name = &chart.name;
+    let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
+    let rendered = match render_chart(&chart.path, opts) {
+        Err(e) => {
+            repo.problems
+                .push(render_error_problem(&root, dir, chart_name, &e));
+            return;
+        }
+        Ok(r) => r,
+    };
+    for call in &rendered.nondeterministic {
+        let rest = call
+            .file
+            .strip_prefix(chart_name.as_str())
+            .map(|r| r.trim_start_matches('/'))
+            .unwrap_or(&call.file);
+        let path = if dir == "." {
+            rest.to_string()
+        } else {
+            format!("{dir}/{rest}")
+        };
+        let mut l = Location::file_start(&path);
+        l.line = call.line.max(1) as u32;
+        l.end_line = l.line;
+        out.nondeterministic.push(NondeterministicCall {
+            location: l,
+            function: call.function.clone(),
+            chart_dir: dir.clone(),
+            app: app_name.clone(),
+        });
+    }
+    for doc in rendered.docs {
+        let origin = Arc::new(RenderOrigin {
+            chart_dir: dir.clone(),
+            chart_name: chart_name.clone(),
+            app,
+            doc,
+            templates: chart.templates.clone(),
+        });
+        let path = origin.repo_path(&origin.doc.source);
+        let file = Arc::new(SourceFile {
+            path: path.clone(),
+            abs: root.join(&path),
+            text: origin.doc.text.clone().into(),
+        });
+        let (docs, err) = parse_stream(&origin.doc.text);
+        if let Some(e) = err {
+            let span = Span {
+                start: e.at,
+                end: e.at,
+            };
+            repo.problems.push(Problem {
+                location: origin.location(span),
+                message: format!("the rendered document is not valid YAML: {}", e.message),
+            });
+        }
+        for d in docs {
+            if let Some(node) = d.root {
+                repo.add_rendered(&file, d.index, node, origin.clone());
+            }
+        }
+    }
+    out.rendered_units.push(dir.clone());
+}
+
 /// Renders every Helm chart of the checkout into `repo` (its manifests, problems,
 /// `rendered_units` and `nondeterministic`).
+///
+/// Rendering runs to a fixed point, because a chart can render Applications (app of apps)
+/// whose sources are other charts of the checkout: after each round the Argo CD resources a
+/// render produced are typed like those of plain files, and every chart an Application
+/// (of either kind) uses is rendered for it. A chart no Application uses is rendered with
+/// its defaults, one at a time and those whose templates declare Applications first, so that
+/// the Applications they render can claim the remaining charts before those fall back to
+/// their defaults.
 pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
-    let mut rendered_units = Vec::new();
-    let mut nondeterministic = Vec::new();
     let root = repo.root.clone();
-    let units: Vec<String> = repo
+    let mut charts: Vec<Chart> = repo
         .units
         .iter()
         .filter(|u| u.kind == UnitKind::Helm)
-        .map(|u| u.dir.clone())
+        .map(|u| {
+            let path = if u.dir == "." {
+                root.clone()
+            } else {
+                root.join(&u.dir)
+            };
+            let name = chart_name(&path).unwrap_or_else(|| {
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let templates = Arc::new(chart_templates(&path, &root));
+            let renders_apps = templates.values().any(|f| declares_argo_app(&f.text));
+            Chart {
+                dir: u.dir.clone(),
+                path,
+                name,
+                templates,
+                renders_apps,
+                rendered_for: Vec::new(),
+                defaulted: false,
+            }
+        })
         .collect();
-    for dir in units {
-        let chart_path = if dir == "." {
-            root.clone()
-        } else {
-            root.join(&dir)
-        };
-        let chart_name = chart_name(&chart_path).unwrap_or_else(|| {
-            chart_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        let templates = Arc::new(chart_templates(&chart_path, &root));
-        // The Applications of the checkout whose source is this chart.
-        let mut jobs: Vec<(Option<usize>, HelmOptions)> = Vec::new();
-        for (ai, a) in repo.apps.iter().enumerate() {
-            for src in a.value.spec.all_sources() {
-                let Some(p) = src.path.as_deref() else {
-                    continue;
-                };
-                if src.chart.is_some() || normalize_source_path(p) != dir {
+    let mut out = RenderOutput::default();
+    let mut typed = repo.manifests.len();
+    for _round in 0..MAX_APP_OF_APPS_ROUNDS {
+        // Every (chart, Application) pair not rendered yet.
+        let mut jobs: Vec<(usize, Option<usize>, HelmOptions)> = Vec::new();
+        for (ci, chart) in charts.iter().enumerate() {
+            for (ai, a) in repo.apps.iter().enumerate() {
+                if chart.rendered_for.contains(&ai) {
                     continue;
                 }
-                jobs.push((Some(ai), helm_options(&a.value, src, &chart_path, settings)));
+                for src in a.value.spec.all_sources() {
+                    let Some(p) = src.path.as_deref() else {
+                        continue;
+                    };
+                    if src.chart.is_some() || normalize_source_path(p) != chart.dir {
+                        continue;
+                    }
+                    jobs.push((
+                        ci,
+                        Some(ai),
+                        helm_options(&a.value, src, &chart.path, settings),
+                    ));
+                }
             }
         }
         if jobs.is_empty() {
+            // No Application claims a chart any more: render the next unclaimed chart with its
+            // defaults (charts that declare Applications first).
+            let next = charts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.rendered_for.is_empty() && !c.defaulted)
+                .min_by_key(|(_, c)| (!c.renders_apps, c.dir.clone()))
+                .map(|(ci, _)| ci);
+            let Some(ci) = next else { break };
+            charts[ci].defaulted = true;
             jobs.push((
+                ci,
                 None,
                 HelmOptions {
                     release_name: "release-name".into(),
@@ -231,76 +406,32 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                 },
             ));
         }
-        for (app, opts) in jobs {
-            let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
-            match render_chart(&chart_path, &opts) {
-                Err(e) => repo
-                    .problems
-                    .push(render_error_problem(&root, &dir, &chart_name, &e)),
-                Ok(rendered) => {
-                    for call in &rendered.nondeterministic {
-                        let rest = call
-                            .file
-                            .strip_prefix(&chart_name)
-                            .map(|r| r.trim_start_matches('/'))
-                            .unwrap_or(&call.file);
-                        let path = if dir == "." {
-                            rest.to_string()
-                        } else {
-                            format!("{dir}/{rest}")
-                        };
-                        let mut l = Location::file_start(&path);
-                        l.line = call.line.max(1) as u32;
-                        l.end_line = l.line;
-                        nondeterministic.push(NondeterministicCall {
-                            location: l,
-                            function: call.function.clone(),
-                            chart_dir: dir.clone(),
-                            app: app_name.clone(),
-                        });
-                    }
-                    for doc in rendered.docs {
-                        let origin = Arc::new(RenderOrigin {
-                            chart_dir: dir.clone(),
-                            chart_name: chart_name.clone(),
-                            app,
-                            doc,
-                            templates: templates.clone(),
-                        });
-                        let path = origin.repo_path(&origin.doc.source);
-                        let file = Arc::new(SourceFile {
-                            path: path.clone(),
-                            abs: root.join(&path),
-                            text: origin.doc.text.clone().into(),
-                        });
-                        let (docs, err) = parse_stream(&origin.doc.text);
-                        if let Some(e) = err {
-                            let span = Span {
-                                start: e.at,
-                                end: e.at,
-                            };
-                            repo.problems.push(Problem {
-                                location: origin.location(span),
-                                message: format!(
-                                    "the rendered document is not valid YAML: {}",
-                                    e.message
-                                ),
-                            });
-                        }
-                        for d in docs {
-                            if let Some(node) = d.root {
-                                repo.add_rendered(&file, d.index, node, origin.clone());
-                            }
-                        }
-                    }
-                    rendered_units.push(dir.clone());
-                }
+        for (ci, app, opts) in jobs {
+            if let Some(ai) = app {
+                charts[ci].rendered_for.push(ai);
             }
+            render_job(repo, &charts[ci], app, &opts, &mut out);
         }
-        for f in templates.values() {
+        let (apps_before, sets_before, projects_before) =
+            (repo.apps.len(), repo.appsets.len(), repo.projects.len());
+        repo.type_argo_resources(typed);
+        typed = repo.manifests.len();
+        // An Application is one object in Argo CD: a rendered one with the identity of one
+        // already known (a root app that manages itself) is the same Application, not a new
+        // one to render for.
+        dedup_new(&mut repo.apps, apps_before, &repo.manifests);
+        dedup_new(&mut repo.appsets, sets_before, &repo.manifests);
+        dedup_new(&mut repo.projects, projects_before, &repo.manifests);
+    }
+    for chart in &charts {
+        for f in chart.templates.values() {
             repo.add_file(f.clone());
         }
     }
+    let RenderOutput {
+        mut rendered_units,
+        mut nondeterministic,
+    } = out;
     rendered_units.sort();
     rendered_units.dedup();
     nondeterministic.sort();
