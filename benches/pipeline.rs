@@ -112,6 +112,8 @@ fn main() {
         for (t, id) in times.iter().take(8) {
             println!("  {t:>8.3} s  {id}");
         }
+        let total: f64 = times.iter().map(|t| t.0).sum();
+        println!("  {total:>8.3} s  all rules one after the other");
     }
     println!(
         "rules ({} rules) {:>7.3} s  {:>7} findings (index + compare before: {:.3} s; load was {:.3} s)",

@@ -36,6 +36,9 @@ pub struct Context<'a> {
     pub drift: Option<&'a crate::compare::app::DriftReport>,
     /// (group, kind) of the custom kinds whose CRD in the checkout says `scope: Cluster`.
     pub cluster_scoped_crds: std::collections::HashSet<(String, String)>,
+    /// Every manifest as a jq value, converted once (on first use, in parallel) for the rules
+    /// written as data.
+    jq_values: std::sync::OnceLock<Vec<jaq_json::Val>>,
 }
 
 impl<'a> Context<'a> {
@@ -51,7 +54,22 @@ impl<'a> Context<'a> {
             kube_version: None,
             drift: None,
             cluster_scoped_crds: index_cluster_scoped_crds(repo),
+            jq_values: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The manifests as jq values, in `repo.manifests` order. The conversion runs once, on
+    /// all cores, however many data rules read it; values share their nodes, so cloning one
+    /// is cheap.
+    pub fn jq_values(&self) -> &[jaq_json::Val] {
+        use rayon::prelude::*;
+        self.jq_values.get_or_init(|| {
+            self.repo
+                .manifests
+                .par_iter()
+                .map(|m| super::data::to_val(&m.obj))
+                .collect()
+        })
     }
 
     /// The Applications that deploy a manifest.

@@ -252,7 +252,7 @@ fn compile_jq(code: &str) -> Result<JqFilter, String> {
         })
 }
 
-fn to_val(v: &Value) -> Val {
+pub(super) fn to_val(v: &Value) -> Val {
     Val::deserialize(v).unwrap_or(Val::Null)
 }
 
@@ -416,7 +416,7 @@ impl DataRule {
     }
 
     /// Runs the condition on each input in a worker thread, each with [`EVAL_TIMEOUT`].
-    fn evaluate(&self, inputs: Vec<(Value, Value)>, index: Val) -> Result<Vec<bool>, String> {
+    fn evaluate(&self, inputs: Vec<(Val, Val)>, index: Val) -> Result<Vec<bool>, String> {
         let n = inputs.len();
         let filter = Arc::clone(&self.condition);
         let (tx, rx) = mpsc::channel::<Result<bool, String>>();
@@ -427,15 +427,10 @@ impl DataRule {
                 for (obj, apps) in inputs {
                     let ctx = Ctx::<data::JustLut<Val>>::new(
                         &filter.lut,
-                        Vars::new([index.clone(), to_val(&apps)]),
+                        Vars::new([index.clone(), apps]),
                     );
                     let mut fired = Ok(false);
-                    for out in filter
-                        .id
-                        .run((ctx, to_val(&obj)))
-                        .map(unwrap_valr)
-                        .take(MAX_OUTPUTS)
-                    {
+                    for out in filter.id.run((ctx, obj)).map(unwrap_valr).take(MAX_OUTPUTS) {
                         match out {
                             Ok(Val::Bool(true)) => {
                                 fired = Ok(true);
@@ -477,11 +472,18 @@ impl DataRule {
 
 /// Builds `$index`: the repository's objects grouped by kind.
 fn index_of(ctx: &Context<'_>) -> Val {
-    let mut by_kind: std::collections::BTreeMap<&str, Vec<&Value>> = Default::default();
-    for m in &ctx.repo.manifests {
-        by_kind.entry(m.key.kind.as_str()).or_default().push(&m.obj);
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<Val>> = Default::default();
+    for (m, v) in ctx.repo.manifests.iter().zip(ctx.jq_values()) {
+        by_kind
+            .entry(m.key.kind.as_str())
+            .or_default()
+            .push(v.clone());
     }
-    to_val(&json!(by_kind))
+    let mut index = jaq_json::Map::default();
+    for (kind, objects) in by_kind {
+        index.insert(Val::from(kind.to_string()), objects.into_iter().collect());
+    }
+    Val::obj(index)
 }
 
 impl Rule for DataRule {
@@ -509,15 +511,18 @@ impl Rule for DataRule {
                 .map(|&a| &ctx.repo.manifests[ctx.repo.apps[a].manifest])
                 .collect()
         };
+        let values = ctx.jq_values();
+        let no_apps = to_val(&Value::Array(Vec::new()));
         let inputs = selected
             .iter()
             .map(|&i| {
-                let apps: Vec<Value> = if self.uses_apps {
-                    apps_of(i).iter().map(|m| m.obj.clone()).collect()
+                let apps = if self.uses_apps {
+                    let apps: Vec<&Value> = apps_of(i).iter().map(|m| &m.obj).collect();
+                    to_val(&json!(apps))
                 } else {
-                    Vec::new()
+                    no_apps.clone()
                 };
-                (ctx.repo.manifests[i].obj.clone(), Value::Array(apps))
+                (values[i].clone(), apps)
             })
             .collect();
         let index = if self.uses_index {
