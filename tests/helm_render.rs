@@ -81,8 +81,15 @@ fn random_functions_are_recorded_and_seedable() {
     let a = render_chart(&chart("random"), &seeded(1)).expect("renders");
     let b = render_chart(&chart("random"), &seeded(1)).expect("renders");
     let c = render_chart(&chart("random"), &seeded(2)).expect("renders");
-    assert_eq!(format_like_helm_template(&a), format_like_helm_template(&b));
-    assert_ne!(format_like_helm_template(&a), format_like_helm_template(&c));
+    // The CA's validity starts at the render's clock, as in Helm; its key and serial come
+    // from the seed.
+    let (a_text, a_ca) = split_ca(&format_like_helm_template(&a));
+    let (b_text, b_ca) = split_ca(&format_like_helm_template(&b));
+    let (c_text, c_ca) = split_ca(&format_like_helm_template(&c));
+    assert_eq!(a_text, b_text);
+    assert_eq!(a_ca, b_ca);
+    assert_ne!(a_text, c_text);
+    assert_ne!(a_ca, c_ca);
     let used: Vec<(String, String, usize)> = a
         .nondeterministic
         .iter()
@@ -103,6 +110,197 @@ fn random_functions_are_recorded_and_seedable() {
     assert!(!used.iter().any(|u| u.0 == "sha256sum"));
     let text = format_like_helm_template(&a);
     assert!(text.contains("password: \"") && text.contains("ca.crt: "));
+}
+
+/// The output without its `ca.crt` line, and that certificate's serial and public key.
+fn split_ca(text: &str) -> (String, (Vec<u8>, Vec<u8>)) {
+    let mut rest = String::new();
+    let mut ca = None;
+    for line in text.lines() {
+        match line.trim_start().strip_prefix("ca.crt: ") {
+            Some(b64) => ca = Some(certificate(b64)),
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    let ca = ca.expect("a ca.crt line");
+    let tbs = ca.tbs_certificate();
+    (
+        rest,
+        (
+            tbs.serial_number().as_bytes().to_vec(),
+            tbs.subject_public_key_info()
+                .subject_public_key
+                .raw_bytes()
+                .to_vec(),
+        ),
+    )
+}
+
+/// Standard base64 of a PEM text, as `b64enc` writes it.
+fn unb64(b64: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .expect("base64")
+}
+
+/// The DER bytes of the one PEM block of `pem`.
+fn pem_der(pem: &[u8], label: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(pem).expect("PEM is text");
+    let begin = format!("-----BEGIN {label}-----\n");
+    let end = format!("-----END {label}-----\n");
+    assert!(
+        text.starts_with(&begin) && text.ends_with(&end),
+        "not one {label} block"
+    );
+    let body: String = text[begin.len()..text.len() - end.len()].lines().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("PEM body")
+}
+
+fn certificate(b64: &str) -> x509_cert::Certificate {
+    use x509_cert::der::Decode as _;
+    x509_cert::Certificate::from_der(&pem_der(&unb64(b64), "CERTIFICATE")).expect("X.509")
+}
+
+/// Checks that `cert` carries a valid SHA256-with-RSA signature by `issuer`'s key.
+fn signed_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> bool {
+    use rsa::pkcs8::DecodePublicKey as _;
+    use rsa::signature::Verifier as _;
+    use x509_cert::der::Encode as _;
+    assert_eq!(
+        cert.signature_algorithm().oid.to_string(),
+        "1.2.840.113549.1.1.11",
+        "sha256WithRSAEncryption"
+    );
+    let spki = issuer
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .expect("spki");
+    let key = rsa::PublicKey::from_public_key_der(&spki).expect("RSA public key");
+    let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key);
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(cert.signature().raw_bytes()) else {
+        return false;
+    };
+    let tbs = cert.tbs_certificate().to_der().expect("tbs");
+    verifier.verify(&tbs, &signature).is_ok()
+}
+
+#[test]
+fn chart_generated_certificates_form_a_valid_chain() {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::ext::pkix::{BasicConstraints, SubjectAltName};
+
+    let o = HelmOptions {
+        namespace: "infra".into(),
+        ..opts()
+    };
+    let r = render_chart(&chart("certs"), &o).expect("renders");
+    let secret = r.docs.iter().find(|d| d.kind == "Secret").expect("secret");
+    let data = |key: &str| -> String {
+        secret
+            .text
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(&format!("{key}: ")))
+            .unwrap_or_else(|| panic!("{key} missing"))
+            .to_string()
+    };
+    let ca = certificate(&data("ca.crt"));
+    let leaf = certificate(&data("tls.crt"));
+
+    // The CA signs itself and the leaf; a certificate it did not sign does not verify.
+    assert!(signed_by(&ca, &ca), "CA self-signature");
+    assert!(signed_by(&leaf, &ca), "leaf signed by the CA");
+    assert!(!signed_by(&ca, &leaf));
+    assert_eq!(
+        leaf.tbs_certificate().issuer(),
+        ca.tbs_certificate().subject()
+    );
+    let (_, ca_bc) = ca
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .expect("extensions")
+        .expect("basic constraints");
+    assert!(ca_bc.ca);
+    let (_, leaf_bc) = leaf
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .expect("extensions")
+        .expect("basic constraints");
+    assert!(!leaf_bc.ca);
+
+    // Names and validity.
+    let cn = |c: &x509_cert::Certificate| {
+        c.tbs_certificate()
+            .subject()
+            .common_name()
+            .expect("cn")
+            .map(String::from)
+    };
+    assert_eq!(cn(&ca).as_deref(), Some("r-ca"));
+    assert_eq!(cn(&leaf).as_deref(), Some("webhook.infra.svc"));
+    let (_, san) = leaf
+        .tbs_certificate()
+        .get_extension::<SubjectAltName>()
+        .expect("extensions")
+        .expect("SAN");
+    let dns: Vec<String> = san
+        .0
+        .iter()
+        .filter_map(|n| match n {
+            GeneralName::DnsName(d) => Some(d.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        dns,
+        ["webhook.infra.svc", "webhook.infra.svc.cluster.local"]
+    );
+    assert!(san
+        .0
+        .iter()
+        .any(|n| matches!(n, GeneralName::IpAddress(ip) if ip.as_bytes() == [127, 0, 0, 1])));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock");
+    let validity = leaf.tbs_certificate().validity();
+    assert!(validity.not_before.to_unix_duration() <= now);
+    assert!(validity.not_after.to_unix_duration() > now + Duration::from_secs(364 * 86_400));
+
+    // The key in the Secret is the leaf certificate's.
+    let key_der = pem_der(&unb64(&data("tls.key")), "RSA PRIVATE KEY");
+    let key = rsa::PrivateKey::from_pkcs1_der(&key_der).expect("PKCS #1 key");
+    assert_eq!(key.size() * 8, 2048);
+    let leaf_key = {
+        use rsa::pkcs8::DecodePublicKey as _;
+        use x509_cert::der::Encode as _;
+        let spki = leaf
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .expect("spki");
+        rsa::PublicKey::from_public_key_der(&spki).expect("leaf public key")
+    };
+    assert_eq!(&key.to_public_key(), &leaf_key);
+
+    // Both calls are reported as non-deterministic.
+    let used: Vec<&str> = r
+        .nondeterministic
+        .iter()
+        .map(|u| u.function.as_str())
+        .collect();
+    assert!(
+        used.contains(&"genCA") && used.contains(&"genSignedCert"),
+        "{used:?}"
+    );
 }
 
 #[test]

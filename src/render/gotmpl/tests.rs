@@ -372,3 +372,57 @@ fn self_referencing_maps_do_not_hang() {
         "a: 1",
     );
 }
+
+#[test]
+fn crypto_functions_in_templates() {
+    assert_eq!(
+        run(
+            r#"{{ "plaintext" | encryptAES "secretkey" | decryptAES "secretkey" }}"#,
+            ""
+        ),
+        "plaintext"
+    );
+    assert_eq!(
+        run(r#"{{ encryptAES "k" "" }}|{{ decryptAES "k" "" }}"#, ""),
+        "|"
+    );
+    assert_eq!(
+        run(
+            r#"{{ b32enc "foobar" }} {{ b32enc "foobar" | b32dec }} {{ b32dec "MZX" }}"#,
+            ""
+        ),
+        "MZXW6YTBOI====== foobar illegal base32 data at input byte 0"
+    );
+    assert_eq!(
+        run(
+            r#"{{ derivePassword 1 "pin" "password" "user" "example.com" }}"#,
+            ""
+        ),
+        "6685"
+    );
+    assert_eq!(
+        run(
+            r#"{{ derivePassword 1 "nope" "password" "user" "example.com" }}"#,
+            ""
+        ),
+        "cannot find password template nope"
+    );
+    // Errors carry the call's position, and no key material.
+    assert_eq!(
+        run("a: 1\nb: {{ genSignedCert \"x\" nil nil 1 (dict \"Cert\" \"junk\") }}", ""),
+        "ERR template: t.yaml:2:6: executing \"t.yaml\" at <genSignedCert \"x\" nil nil 1 (dict \"Cert\" \"junk\")>: error calling genSignedCert: unable to decode certificate"
+    );
+    assert_eq!(
+        run(r#"{{ decryptAES "k" "AAAA" }}"#, ""),
+        "ERR template: t.yaml:1:3: executing \"t.yaml\" at <decryptAES \"k\" \"AAAA\">: error calling decryptAES: runtime error: slice bounds out of range [:16] with capacity 3"
+    );
+    // A generated CA is an object with .Cert and .Key.
+    let out = run(
+        r#"{{ $ca := genCAWithKey "ca" 1 (genPrivateKey "ed25519") }}{{ $ca.Cert | trunc 27 }}|{{ $ca.Key | trunc 27 }}"#,
+        "",
+    );
+    assert_eq!(
+        out,
+        "-----BEGIN CERTIFICATE-----|-----BEGIN PRIVATE KEY-----"
+    );
+}

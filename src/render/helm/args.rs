@@ -35,7 +35,8 @@ pub struct RenderFlags {
     /// Extra API versions for `.Capabilities.APIVersions`.
     #[arg(short = 'a', long = "api-versions", value_name = "V")]
     pub api_versions: Vec<String>,
-    /// Seed for random functions, for reproducible output.
+    /// Seed for random functions, for reproducible output (generated keys, serials and IVs
+    /// too; a generated certificate's validity starts at the clock, as in Helm).
     #[arg(long)]
     pub seed: Option<u64>,
 }

@@ -1,15 +1,15 @@
-//! Hashes, random values, key and certificate generation, and the clock.
+//! Hashes, random values and the clock (keys and certificates are in [`super::pki`],
+//! `derivePassword` and AES in [`super::cipher`]).
 //!
-//! Everything that does not depend only on its inputs (`rand*`, `uuidv4`, `gen*`,
-//! `htpasswd`, `now`, …) draws from the render's seeded generator and marks the call
-//! non-deterministic so callers can report it. Generated keys and certificates have the
-//! PEM shape Helm produces but are random bytes, not usable cryptographic material.
+//! Everything that does not depend only on its inputs (`rand*`, `uuidv4`, `htpasswd`,
+//! `now`, …) draws from the render's seeded generator or the clock and marks the call
+//! non-deterministic so callers can report it.
 
 use base64::Engine as _;
 use sha2::Digest as _;
 
-use super::super::value::{Map, Object, Value};
-use super::{arity, arity_min, i_arg, s_arg, strval, to_i64, FnCtx, FnErr, FnResult, Func};
+use super::super::value::{Object, Value};
+use super::{arity, i_arg, s_arg, to_i64, FnCtx, FnErr, FnResult, Func};
 
 /// Resolves a crypto, random or clock function name.
 pub fn lookup(name: &str) -> Option<Func> {
@@ -97,45 +97,6 @@ pub fn lookup(name: &str) -> Option<Func> {
                 &h[20..]
             )))
         },
-        "genPrivateKey" => |c, a| {
-            arity("genPrivateKey", a, 1)?;
-            let kind = s_arg(&a[0])?;
-            let label = match kind {
-                "rsa" => "RSA PRIVATE KEY",
-                "dsa" => "DSA PRIVATE KEY",
-                "ecdsa" => "EC PRIVATE KEY",
-                "ed25519" => "PRIVATE KEY",
-                _ => return Ok(Value::str("Unknown type ")),
-            };
-            let n = if kind == "rsa" { 1190 } else { 121 };
-            Ok(Value::from(pem(c, label, n)))
-        },
-        "genCA" | "genCAWithKey" => |c, a| {
-            arity_min("genCA", a, 2)?;
-            Ok(cert_pair(c))
-        },
-        "genSelfSignedCert" | "genSelfSignedCertWithKey" => |c, a| {
-            arity_min("genSelfSignedCert", a, 4)?;
-            Ok(cert_pair(c))
-        },
-        "genSignedCert" | "genSignedCertWithKey" => |c, a| {
-            arity_min("genSignedCert", a, 5)?;
-            Ok(cert_pair(c))
-        },
-        "buildCustomCert" => |_, a| {
-            arity("buildCustomCert", a, 2)?;
-            let dec = |v: &Value| -> Result<String, FnErr> {
-                let s = s_arg(v)?;
-                base64::engine::general_purpose::STANDARD
-                    .decode(s)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .map_err(|e| FnErr::Call(format!("unable to decode base64 certificate: {e}")))
-            };
-            let mut m = Map::new();
-            m.insert("Cert".into(), Value::from(dec(&a[0])?));
-            m.insert("Key".into(), Value::from(dec(&a[1])?));
-            Ok(Value::map(m))
-        },
         "bcrypt" => |c, a| {
             arity("bcrypt", a, 1)?;
             c.nondet = true;
@@ -155,15 +116,6 @@ pub fn lookup(name: &str) -> Option<Func> {
                 .map(|_| BCRYPT[c.rng.below(64) as usize] as char)
                 .collect();
             Ok(Value::from(format!("{user}:$2a$10${salt}")))
-        },
-        "derivePassword" => |_, a| {
-            arity("derivePassword", a, 5)?;
-            // Deterministic in its inputs; a stable digest stands in for the scrypt scheme.
-            let input: Vec<String> = a.iter().map(strval).collect();
-            let d = sha2::Sha256::digest(input.join("\u{0}").as_bytes());
-            Ok(Value::from(
-                base64::engine::general_purpose::STANDARD.encode(&d[..15]),
-            ))
         },
         "now" => |c, _| {
             c.nondet = true;
@@ -471,26 +423,6 @@ fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {
             .map(|_| set[c.rng.below(set.len() as u64) as usize] as char)
             .collect::<String>(),
     ))
-}
-
-fn pem(c: &mut FnCtx, label: &str, n: usize) -> String {
-    c.nondet = true;
-    let bytes: Vec<u8> = (0..n).map(|_| c.rng.next_u64() as u8).collect();
-    let b = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-fn cert_pair(c: &mut FnCtx) -> Value {
-    let mut m = Map::new();
-    m.insert("Cert".into(), Value::from(pem(c, "CERTIFICATE", 800)));
-    m.insert("Key".into(), Value::from(pem(c, "RSA PRIVATE KEY", 1190)));
-    Value::map(m)
 }
 
 /// Lower-case hex.

@@ -29,6 +29,13 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("b32enc", a, 1)?;
             Ok(Value::from(b32enc(strval(&a[0]).as_bytes())))
         },
+        "b32dec" => |_, a| {
+            arity("b32dec", a, 1)?;
+            Ok(Value::from(match b32dec(strval(&a[0]).as_bytes()) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(at) => format!("illegal base32 data at input byte {at}"),
+            }))
+        },
         "toJson" | "mustToJson" => |_, a| {
             arity("toJson", a, 1)?;
             Ok(Value::from(
@@ -92,6 +99,19 @@ fn go_b64_error(e: &base64::DecodeError) -> String {
     }
 }
 
+/// Go's `base64.StdEncoding.DecodeString` (padding required, line breaks skipped, stray
+/// low bits accepted), with Go's error message.
+pub fn go_b64_decode(s: &str) -> Result<Vec<u8>, String> {
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+    );
+    let text: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    engine.decode(text).map_err(|e| go_b64_error(&e))
+}
+
 /// A Helm-style error map `{Error: msg}`.
 pub fn error_map(msg: &str) -> Value {
     let mut m = super::super::value::Map::new();
@@ -122,6 +142,77 @@ fn b32enc(b: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Go's `base32.StdEncoding.DecodeString`: line breaks are skipped, the padding must be
+/// complete; on error, the offset (in the input without line breaks) Go reports.
+fn b32dec(input: &[u8]) -> Result<Vec<u8>, usize> {
+    let src: Vec<u8> = input
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect();
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'2'..=b'7' => Some(b - b'2' + 26),
+        _ => None,
+    };
+    let total = src.len();
+    let mut out = Vec::with_capacity(total / 8 * 5);
+    let mut pos = 0;
+    let mut end = false;
+    while pos < total && !end {
+        let mut quantum = [0u8; 8];
+        let mut len = 8;
+        let mut j = 0;
+        while j < 8 {
+            if pos == total {
+                // The input ends inside a quantum: padding is missing.
+                return Err(total - j);
+            }
+            let b = src[pos];
+            pos += 1;
+            let left = total - pos;
+            if b == b'=' && j >= 2 && left < 8 {
+                // Padding: it must fill the rest of the quantum.
+                if left + j < 7 {
+                    return Err(total);
+                }
+                for k in 0..7 - j {
+                    if k < left && src[pos + k] != b'=' {
+                        // Go reports one before the offending character.
+                        return Err(pos + k - 1);
+                    }
+                }
+                len = j;
+                end = true;
+                // 1, 3 and 6 characters do not make whole bytes (RFC 4648 section 6).
+                if matches!(len, 1 | 3 | 6) {
+                    return Err(pos - 1);
+                }
+                break;
+            }
+            quantum[j] = value(b).ok_or(pos - 1)?;
+            j += 1;
+        }
+        let q = &quantum;
+        let bytes = [
+            q[0] << 3 | q[1] >> 2,
+            q[1] << 6 | q[2] << 1 | q[3] >> 4,
+            q[3] << 4 | q[4] >> 1,
+            q[4] << 7 | q[5] << 2 | q[6] >> 3,
+            q[6] << 5 | q[7],
+        ];
+        let n = match len {
+            8 => 5,
+            7 => 4,
+            5 => 3,
+            4 => 2,
+            _ => 1,
+        };
+        out.extend_from_slice(&bytes[..n]);
+    }
+    Ok(out)
 }
 
 /// Go `encoding/json` string escaping.
@@ -274,5 +365,36 @@ mod tests {
     fn base32() {
         assert_eq!(b32enc(b"hello"), "NBSWY3DP");
         assert_eq!(b32enc(b"hi"), "NBUQ====");
+    }
+
+    #[test]
+    fn base32_decoding_is_gos() {
+        // RFC 4648 section 10 vectors, and back through the encoder.
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "MY======"),
+            ("fo", "MZXQ===="),
+            ("foo", "MZXW6==="),
+            ("foob", "MZXW6YQ="),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI======"),
+        ] {
+            assert_eq!(
+                b32dec(enc.as_bytes()),
+                Ok(plain.as_bytes().to_vec()),
+                "{enc}"
+            );
+            assert_eq!(b32enc(plain.as_bytes()), enc);
+        }
+        assert_eq!(b32dec(b"MZXW\r\n6YTB"), Ok(b"fooba".to_vec()));
+        // Offsets as Go's CorruptInputError reports them.
+        assert_eq!(b32dec(b"MZXW6YT"), Err(0));
+        assert_eq!(b32dec(b"MZXW6YTBM"), Err(8));
+        assert_eq!(b32dec(b"mzxw6ytb"), Err(0));
+        assert_eq!(b32dec(b"MZXW6===MZXW6==="), Err(5));
+        assert_eq!(b32dec(b"MZXW6Y=="), Err(6));
+        assert_eq!(b32dec(b"M======="), Err(1));
+        assert_eq!(b32dec(b"MZX====="), Err(3));
+        assert_eq!(b32dec(b"MZ=X===="), Err(2));
     }
 }
