@@ -415,47 +415,51 @@ impl DataRule {
         }
     }
 
-    /// Runs the condition on each input in a worker thread, each with [`EVAL_TIMEOUT`].
+    /// Runs the condition on each input, on worker threads (one per core for large inputs),
+    /// each object with [`EVAL_TIMEOUT`]. Workers are plain threads rather than the rayon pool
+    /// because a jq evaluation cannot be cancelled: one that runs away is abandoned.
     fn evaluate(&self, inputs: Vec<(Val, Val)>, index: Val) -> Result<Vec<bool>, String> {
         let n = inputs.len();
-        let filter = Arc::clone(&self.condition);
-        let (tx, rx) = mpsc::channel::<Result<bool, String>>();
-        let spawned = std::thread::Builder::new()
-            .name(format!("rule {}", self.meta.id))
-            .stack_size(64 << 20)
-            .spawn(move || {
-                for (obj, apps) in inputs {
-                    let ctx = Ctx::<data::JustLut<Val>>::new(
-                        &filter.lut,
-                        Vars::new([index.clone(), apps]),
-                    );
-                    let mut fired = Ok(false);
-                    for out in filter.id.run((ctx, obj)).map(unwrap_valr).take(MAX_OUTPUTS) {
-                        match out {
-                            Ok(Val::Bool(true)) => {
-                                fired = Ok(true);
-                                break;
-                            }
-                            Ok(_) => {}
-                            Err(e) => {
-                                fired = Err(e.to_string());
-                                break;
-                            }
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let workers = cores.min(n.div_ceil(OBJECTS_PER_WORKER)).max(1);
+        let per_worker = n.div_ceil(workers).max(1);
+        let (tx, rx) = mpsc::channel::<(usize, Result<bool, String>)>();
+        let mut inputs = inputs.into_iter().enumerate();
+        for _ in 0..workers {
+            let chunk: Vec<(usize, (Val, Val))> = inputs.by_ref().take(per_worker).collect();
+            let filter = Arc::clone(&self.condition);
+            let index = index.clone();
+            let tx = tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("rule {}", self.meta.id))
+                .stack_size(64 << 20)
+                .spawn(move || {
+                    for (i, (obj, apps)) in chunk {
+                        if tx
+                            .send((i, run_condition(&filter, &index, obj, apps)))
+                            .is_err()
+                        {
+                            return;
                         }
                     }
-                    if tx.send(fired).is_err() {
-                        return;
-                    }
-                }
-            });
-        if let Err(e) = spawned {
-            return Err(format!("cannot start a worker thread: {e}"));
+                });
+            if let Err(e) = spawned {
+                return Err(format!("cannot start a worker thread: {e}"));
+            }
         }
-        let mut out = Vec::with_capacity(n);
+        drop(tx);
+        let mut out: Vec<Option<bool>> = vec![None; n];
+        // The error of the first object in order, whichever worker found it first.
+        let mut first_error: Option<(usize, String)> = None;
         for _ in 0..n {
             let started = Instant::now();
             match rx.recv_timeout(EVAL_TIMEOUT) {
-                Ok(r) => out.push(r?),
+                Ok((i, Ok(fired))) => out[i] = Some(fired),
+                Ok((i, Err(e))) => {
+                    if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                        first_error = Some((i, e));
+                    }
+                }
                 Err(_) => {
                     return Err(format!(
                         "the jq `condition` took more than {} ms on one object (after {} ms); \
@@ -466,8 +470,27 @@ impl DataRule {
                 }
             }
         }
-        Ok(out)
+        if let Some((_, e)) = first_error {
+            return Err(e);
+        }
+        Ok(out.into_iter().map(|f| f.unwrap_or(false)).collect())
     }
+}
+
+/// Below this many objects per worker, one more thread costs more than it saves.
+const OBJECTS_PER_WORKER: usize = 512;
+
+/// Whether the condition yields `true` for one object.
+fn run_condition(filter: &JqFilter, index: &Val, obj: Val, apps: Val) -> Result<bool, String> {
+    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([index.clone(), apps]));
+    for out in filter.id.run((ctx, obj)).map(unwrap_valr).take(MAX_OUTPUTS) {
+        match out {
+            Ok(Val::Bool(true)) => return Ok(true),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(false)
 }
 
 /// Builds `$index`: the repository's objects grouped by kind.
@@ -717,6 +740,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn conditions_split_over_workers_keep_each_result_with_its_object() {
+        let rule = DataRule::parse_file(
+            "r.yaml",
+            "id: x\nseverity: note\ncategory: security\nsummary: s\nmessage: m\n\
+             condition: '.n % 7 == 3'\n",
+            RuleOrigin::User,
+        )
+        .expect("rule")
+        .remove(0);
+        let n = 5 * OBJECTS_PER_WORKER + 17;
+        let inputs: Vec<(Val, Val)> = (0..n)
+            .map(|i| (to_val(&json!({ "n": i })), Val::Null))
+            .collect();
+        let fired = rule.evaluate(inputs, Val::Null).expect("evaluates");
+        let want: Vec<bool> = (0..n).map(|i| i % 7 == 3).collect();
+        assert_eq!(fired, want);
+
+        // An error is the one of the first failing object, whichever worker meets it first.
+        let rule = DataRule::parse_file(
+            "r.yaml",
+            concat!(
+                "id: x\nseverity: note\ncategory: security\nsummary: s\nmessage: m\n",
+                r#"condition: 'if .n >= 1000 then error("at " + (.n | tostring)) else false end'"#,
+                "\n"
+            ),
+            RuleOrigin::User,
+        )
+        .expect("rule")
+        .remove(0);
+        let inputs: Vec<(Val, Val)> = (0..n)
+            .map(|i| (to_val(&json!({ "n": i })), Val::Null))
+            .collect();
+        let e = rule.evaluate(inputs, Val::Null).expect_err("fails");
+        assert!(e.contains("at 1000"), "{e}");
     }
 
     #[test]

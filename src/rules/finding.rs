@@ -170,7 +170,9 @@ impl Finding {
 /// Sorts findings deterministically and assigns fingerprints. Findings with the same identity
 /// are told apart by their order of occurrence, which is stable because the sort is.
 pub fn finalize(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    use rayon::prelude::*;
+    // Stable, like the sequential sort, so the order of equal findings is the rules' order.
+    findings.par_sort_by(|a, b| {
         (
             &a.location.path,
             a.location.line,
@@ -187,14 +189,23 @@ pub fn finalize(findings: &mut [Finding]) {
             ))
             .then_with(|| a.related.cmp(&b.related))
     });
-    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-    for f in findings.iter_mut() {
-        let id = f.identity();
-        let n = seen.entry(id.clone()).or_insert(0);
-        let digest = Sha256::digest(format!("{id}\u{0}{n}").as_bytes());
-        *n += 1;
-        f.fingerprint = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    }
+    let ids: Vec<String> = findings.par_iter().map(Finding::identity).collect();
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let occurrence: Vec<u32> = ids
+        .iter()
+        .map(|id| {
+            let n = seen.entry(id.as_str()).or_insert(0);
+            *n += 1;
+            *n - 1
+        })
+        .collect();
+    findings
+        .par_iter_mut()
+        .zip(ids.par_iter().zip(occurrence.par_iter()))
+        .for_each(|(f, (id, n))| {
+            let digest = Sha256::digest(format!("{id}\u{0}{n}").as_bytes());
+            f.fingerprint = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        });
 }
 
 #[cfg(test)]
