@@ -19,6 +19,7 @@ use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{Location, RenderOrigin};
 use crate::model::repo::{Problem, Repo};
+use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
 use crate::rules::context::normalize_source_path;
 
 /// A call of a function whose result changes on every render.
@@ -175,6 +176,64 @@ fn render_error_problem(
     }
 }
 
+/// The values inputs of an Application's source, as written in the checkout (highest
+/// precedence first), so that findings can point at the line that set a values key.
+fn values_inputs(
+    repo: &Repo,
+    app: usize,
+    source_index: usize,
+    src: &ApplicationSource,
+    opts: &HelmOptions,
+) -> ValuesInputs {
+    let a = &repo.apps[app];
+    let m = repo.manifest(a.manifest);
+    let prefix = if a.value.spec.sources.is_empty() {
+        "/spec/source/helm".to_string()
+    } else {
+        format!("/spec/sources/{source_index}/helm")
+    };
+    let mut user = Vec::new();
+    if let Some(helm) = &src.helm {
+        // Applied as `--set`, then `--set-string` (`forceString`), then `--set-file`, each in
+        // order: the last one applied that names a key is the one that set it.
+        let mut applied: Vec<(String, String)> = Vec::new();
+        for force in [false, true] {
+            for (i, p) in helm.parameters.iter().enumerate() {
+                if p.force_string == force {
+                    applied.push((p.name.clone(), format!("{prefix}/parameters/{i}")));
+                }
+            }
+        }
+        for (i, f) in helm.file_parameters.iter().enumerate() {
+            applied.push((f.name.clone(), format!("{prefix}/fileParameters/{i}")));
+        }
+        for (name, pointer) in applied.into_iter().rev() {
+            user.push(ValuesInput::Parameter {
+                name,
+                location: m.locate(&pointer),
+            });
+        }
+        if let Some(node) = m.node.pointer(&format!("{prefix}/valuesObject")) {
+            user.push(ValuesInput::Inline {
+                values: InlineValues::Object(node.clone(), m.file.path.clone()),
+                location: m.locate(&format!("{prefix}/valuesObject")),
+            });
+        } else if let Some(text) = helm.values.as_deref().filter(|v| !v.trim().is_empty()) {
+            user.push(ValuesInput::Inline {
+                values: InlineValues::Text(text.to_string()),
+                location: m.locate(&format!("{prefix}/values")),
+            });
+        }
+    }
+    for f in opts.value_files.iter().rev() {
+        user.push(ValuesInput::File(f.clone()));
+    }
+    ValuesInputs {
+        user,
+        app: Some(a.value.metadata.name.clone()),
+    }
+}
+
 /// The `name` of a chart's `Chart.yaml` (the first segment of its `# Source:` paths).
 fn chart_name(chart_dir: &Path) -> Option<String> {
     let text = read_text(&chart_dir.join("Chart.yaml"), DEFAULT_MAX_FILE_SIZE).ok()?;
@@ -187,6 +246,8 @@ fn chart_name(chart_dir: &Path) -> Option<String> {
 pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
     let mut rendered_units = Vec::new();
     let mut nondeterministic = Vec::new();
+    let mut values_files = Vec::new();
+    let norm_root = crate::render::values_origin::normalize(&repo.root);
     let root = repo.root.clone();
     let units: Vec<String> = repo
         .units
@@ -208,16 +269,18 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
         });
         let templates = Arc::new(chart_templates(&chart_path, &root));
         // The Applications of the checkout whose source is this chart.
-        let mut jobs: Vec<(Option<usize>, HelmOptions)> = Vec::new();
+        let mut jobs: Vec<(Option<usize>, HelmOptions, Arc<ValuesInputs>)> = Vec::new();
         for (ai, a) in repo.apps.iter().enumerate() {
-            for src in a.value.spec.all_sources() {
+            for (si, src) in a.value.spec.all_sources().into_iter().enumerate() {
                 let Some(p) = src.path.as_deref() else {
                     continue;
                 };
                 if src.chart.is_some() || normalize_source_path(p) != dir {
                     continue;
                 }
-                jobs.push((Some(ai), helm_options(&a.value, src, &chart_path, settings)));
+                let opts = helm_options(&a.value, src, &chart_path, settings);
+                let inputs = values_inputs(repo, ai, si, src, &opts);
+                jobs.push((Some(ai), opts, Arc::new(inputs)));
             }
         }
         if jobs.is_empty() {
@@ -229,9 +292,21 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                     kube_version: settings.kube_version.clone(),
                     ..Default::default()
                 },
+                Arc::default(),
             ));
         }
-        for (app, opts) in jobs {
+        values_files.push(rel_path(
+            &norm_root,
+            &crate::render::values_origin::normalize(&chart_path.join("values.yaml")),
+        ));
+        for (app, opts, values) in jobs {
+            values_files.extend(
+                opts.value_files
+                    .iter()
+                    .map(|f| crate::render::values_origin::normalize(f))
+                    .filter(|f| f.starts_with(&norm_root))
+                    .map(|f| rel_path(&norm_root, &f)),
+            );
             let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
             match render_chart(&chart_path, &opts) {
                 Err(e) => repo
@@ -266,6 +341,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                             app,
                             doc,
                             templates: templates.clone(),
+                            values: values.clone(),
                         });
                         let path = origin.repo_path(&origin.doc.source);
                         let file = Arc::new(SourceFile {
@@ -306,6 +382,9 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
     nondeterministic.sort();
     nondeterministic.dedup();
     repo.rendered_units = rendered_units;
+    values_files.sort();
+    values_files.dedup();
+    repo.values_files = values_files;
     repo.nondeterministic = nondeterministic;
     repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
 }

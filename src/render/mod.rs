@@ -11,4 +11,5 @@
 pub mod gotmpl;
 pub mod helm;
 pub mod integrate;
+pub mod values_origin;
 pub mod yaml;

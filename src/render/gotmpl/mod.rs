@@ -12,9 +12,11 @@ pub mod fmt;
 pub mod funcs;
 pub mod lexer;
 pub mod parser;
+pub mod srcmap;
 pub mod value;
 
-pub use eval::{ErrorKind, ExecError, Limits, Nondet, Segment, SourceMap, TemplateSet};
+pub use eval::{ErrorKind, ExecError, Limits, Nondet, TemplateSet};
+pub use srcmap::{CallSite, Segment, SourceMap};
 pub use value::Value;
 
 #[cfg(test)]
