@@ -7,6 +7,8 @@
 //! `skipCrds`. A chart no Application uses is rendered once with its defaults. The rendered
 //! objects join the model with their source map, so findings point at template lines; a chart
 //! that fails to render is a problem at the template line (the Application becomes Unknown).
+//! Each render also keeps its values inputs as written in the checkout
+//! ([`crate::render::values_origin`]), so that a finding can point at the line that set a key.
 
 use std::collections::BTreeMap;
 use std::path::Path;

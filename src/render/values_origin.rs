@@ -341,6 +341,42 @@ mod tests {
     }
 
     #[test]
+    fn user_inputs_win_over_parent_defaults_over_subchart_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let w = |p: &str, t: &str| {
+            let f = root.join(p);
+            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+            std::fs::write(f, t).expect("write");
+        };
+        w("c/values.yaml", "db:\n  port: 1\nglobal:\n  region: eu\n");
+        w("c/charts/db/values.yaml", "port: 2\nuser: app\n");
+        w("envs/prod.yaml", "db:\n  user: prod\n");
+        let inputs = ValuesInputs {
+            user: vec![ValuesInput::File(root.join("c/../envs/prod.yaml"))],
+            app: Some("a".into()),
+        };
+        let mut r = ValuesResolver::new(root);
+        let at = |r: &mut ValuesResolver, vp: &str| {
+            r.resolve("c", "c/charts/db/templates/x.yaml", vp, &inputs)
+                .map(|o| format!("{}:{}", o.location.path, o.location.line))
+        };
+        assert_eq!(at(&mut r, "port").as_deref(), Some("c/values.yaml:2"));
+        assert_eq!(at(&mut r, "user").as_deref(), Some("envs/prod.yaml:2"));
+        assert_eq!(
+            at(&mut r, "global.region").as_deref(),
+            Some("c/values.yaml:4")
+        );
+        assert_eq!(at(&mut r, "nope"), None);
+        w("c/charts/db/values.yaml", "port: 2\nonly: here\n");
+        let mut r = ValuesResolver::new(root);
+        assert_eq!(
+            at(&mut r, "only").as_deref(),
+            Some("c/charts/db/values.yaml:2")
+        );
+    }
+
+    #[test]
     fn parameters_and_subcharts() {
         assert!(param_sets("image.tag", "image.tag"));
         assert!(param_sets("list[0]", "list[0].x"));

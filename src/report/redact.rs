@@ -56,9 +56,17 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
         return None;
     }
     let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for m in repo.manifests.iter().filter(|m| m.file.path == path) {
-        // Spans of rendered objects are in the rendered text: map them to the template (a
-        // value may come from another file, e.g. a helper; it is not shown with this one).
+    // Rendered objects count for every template of their chart: a value written by a helper
+    // (`include`, `template`) maps into the helper's file.
+    let concerns = |m: &&crate::model::object::Manifest| {
+        m.file.path == path
+            || m.rendered
+                .as_ref()
+                .is_some_and(|r| r.templates.contains_key(path))
+    };
+    for m in repo.manifests.iter().filter(concerns) {
+        // Spans of rendered objects are in the rendered text: map them to the template they
+        // come from (only ranges that map into this file are masked in it).
         let range = |span: crate::load::yaml::Span| -> Option<(usize, usize)> {
             if m.rendered.is_some() {
                 let l = m.location_of(span);

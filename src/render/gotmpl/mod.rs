@@ -2,8 +2,9 @@
 //!
 //! Stages: [`lexer`] → [`parser`] → [`ast`] → [`eval`], over the [`value`] model, with Go
 //! formatting in [`fmt`] and functions by family in [`funcs`]. Every node keeps its
-//! source position; execution writes output together with a [`SourceMap`] that maps
-//! output bytes back to template positions. Work, output size and template nesting are
+//! source position; execution writes output together with a [`SourceMap`] ([`srcmap`]) that
+//! maps output bytes back to template positions, through `include` and `template` calls, and
+//! to the `.Values` keys they print. Work, output size and template nesting are
 //! bounded so hostile templates end with an error instead of exhausting the machine.
 
 pub mod ast;

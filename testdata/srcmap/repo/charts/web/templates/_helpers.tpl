@@ -7,5 +7,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* The container security context, from a values section passed as the dot. */}}
 {{- define "web.securityContext" -}}
 privileged: {{ .privileged }}
-allowPrivilegeEscalation: true
+{{- with .capabilities }}
+capabilities:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
