@@ -271,13 +271,15 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
             .copied()
             .filter(|&mi| same_place(&repo.manifests[mi].locate(&pointer)))
             .collect();
-        let n = seen
-            .entry((f.rule.clone(), key.clone(), f.pointer.clone()))
-            .or_insert(0);
-        let occurrence = *n;
-        *n += 1;
-        let (mi, located) = if !at_location.is_empty() {
+        let (mi, located) = if at_location.len() > 1 {
+            let n = seen
+                .entry((f.rule.clone(), key.clone(), f.pointer.clone()))
+                .or_insert(0);
+            let occurrence = *n;
+            *n += 1;
             (at_location[occurrence % at_location.len()], true)
+        } else if let Some(&mi) = at_location.first() {
+            (mi, true)
         } else if f.pointer.is_some() {
             match candidates
                 .iter()

@@ -64,6 +64,18 @@ impl Location {
     }
 }
 
+/// The byte offset of every line start of `text` (0 first).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
 /// Where a rendered object comes from: the chart, the Application it was rendered for, and
 /// the rendered document with its source map back to the template lines.
 #[derive(Debug)]
@@ -79,6 +91,8 @@ pub struct RenderOrigin {
     pub doc: crate::render::helm::RenderedDoc,
     /// The chart's template files by path relative to the scan root, for positions.
     pub templates: std::sync::Arc<std::collections::BTreeMap<String, Arc<SourceFile>>>,
+    /// The byte offset of every line start of each template file, by the same paths.
+    pub line_starts: std::sync::Arc<std::collections::BTreeMap<String, Vec<usize>>>,
     /// The values inputs of the render, to tell where a values key was set.
     pub values: Arc<crate::render::values_origin::ValuesInputs>,
 }
@@ -147,22 +161,28 @@ impl RenderOrigin {
         let col = col.max(1) as u32;
         // Byte offset of (line, col) in the template, for snippets; the span is clipped to the
         // template line because the rendered value may be longer than the action producing it.
-        let (offset, len) = match self.templates.get(&path) {
-            Some(f) => {
+        let (offset, len) = match (self.templates.get(&path), self.line_starts.get(&path)) {
+            (Some(f), Some(starts)) => {
                 let text: &str = &f.text;
-                let line_start = text
-                    .split_inclusive('\n')
-                    .take(line as usize - 1)
-                    .map(str::len)
-                    .sum::<usize>();
-                let line_text = text[line_start.min(text.len())..]
-                    .lines()
-                    .next()
-                    .unwrap_or("");
+                let line_start = starts
+                    .get(line as usize - 1)
+                    .copied()
+                    .unwrap_or(text.len())
+                    .min(text.len());
+                let next = starts
+                    .get(line as usize)
+                    .copied()
+                    .unwrap_or(text.len())
+                    .clamp(line_start, text.len());
+                let raw = text.get(line_start..next).unwrap_or("");
+                let line_text = match raw.strip_suffix('\n') {
+                    Some(l) => l.strip_suffix('\r').unwrap_or(l),
+                    None => raw,
+                };
                 let at = (col as usize - 1).min(line_text.len());
                 (line_start + at, len.min(line_text.len() - at))
             }
-            None => (0, 0),
+            _ => (0, 0),
         };
         let end_col = col + len as u32;
         Location {

@@ -270,6 +270,12 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                 .unwrap_or_default()
         });
         let templates = Arc::new(chart_templates(&chart_path, &root));
+        let line_starts = Arc::new(
+            templates
+                .iter()
+                .map(|(p, f)| (p.clone(), crate::model::object::line_starts(&f.text)))
+                .collect::<BTreeMap<_, _>>(),
+        );
         // The Applications of the checkout whose source is this chart.
         let mut jobs: Vec<(Option<usize>, HelmOptions, Arc<ValuesInputs>)> = Vec::new();
         for (ai, a) in repo.apps.iter().enumerate() {
@@ -343,6 +349,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                             app,
                             doc,
                             templates: templates.clone(),
+                            line_starts: line_starts.clone(),
                             values: values.clone(),
                         });
                         let path = origin.repo_path(&origin.doc.source);

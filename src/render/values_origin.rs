@@ -166,8 +166,12 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// Resolves values keys to the places that set them, reading each values file once.
 pub struct ValuesResolver<'a> {
     root: &'a Path,
+    /// `root`, normalized.
+    norm_root: PathBuf,
     files: HashMap<PathBuf, Option<Node>>,
     texts: HashMap<String, Option<Node>>,
+    /// Repo-relative paths of files, `None` outside the checkout.
+    paths: HashMap<PathBuf, Option<String>>,
 }
 
 impl<'a> ValuesResolver<'a> {
@@ -175,36 +179,44 @@ impl<'a> ValuesResolver<'a> {
     pub fn new(root: &'a Path) -> Self {
         ValuesResolver {
             root,
+            norm_root: normalize(root),
             files: HashMap::new(),
             texts: HashMap::new(),
+            paths: HashMap::new(),
         }
     }
 
     fn file(&mut self, abs: &Path) -> Option<&Node> {
-        self.files
-            .entry(abs.to_path_buf())
-            .or_insert_with(|| {
-                let text = read_text(abs, DEFAULT_MAX_FILE_SIZE).ok()?;
+        if !self.files.contains_key(abs) {
+            let node = read_text(abs, DEFAULT_MAX_FILE_SIZE).ok().and_then(|text| {
                 let (docs, _) = parse_stream(&text);
                 docs.into_iter().next().and_then(|d| d.root)
-            })
-            .as_ref()
+            });
+            self.files.insert(abs.to_path_buf(), node);
+        }
+        self.files.get(abs).and_then(Option::as_ref)
     }
 
     fn text(&mut self, text: &str) -> Option<&Node> {
-        self.texts
-            .entry(text.to_string())
-            .or_insert_with(|| {
-                let (docs, _) = parse_stream(text);
-                docs.into_iter().next().and_then(|d| d.root)
-            })
-            .as_ref()
+        if !self.texts.contains_key(text) {
+            let (docs, _) = parse_stream(text);
+            let node = docs.into_iter().next().and_then(|d| d.root);
+            self.texts.insert(text.to_string(), node);
+        }
+        self.texts.get(text).and_then(Option::as_ref)
     }
 
     /// The repo-relative path of a file inside the checkout.
-    fn in_checkout(&self, abs: &Path) -> Option<String> {
-        let (root, abs) = (normalize(self.root), normalize(abs));
-        abs.starts_with(&root).then(|| rel_path(&root, &abs))
+    fn in_checkout(&mut self, abs: &Path) -> Option<String> {
+        if let Some(p) = self.paths.get(abs) {
+            return p.clone();
+        }
+        let norm = normalize(abs);
+        let rel = norm
+            .starts_with(&self.norm_root)
+            .then(|| rel_path(&self.norm_root, &norm));
+        self.paths.insert(abs.to_path_buf(), rel.clone());
+        rel
     }
 
     /// Where the key `values_path` read by `template` (a parse name such as

@@ -1397,47 +1397,89 @@ impl Exec<'_, '_> {
                 }
                 Ok((args[1].clone(), provs[1].clone()))
             }
-            _ => {
-                let Some(f) = funcs::lookup(name) else {
-                    return Err(self.err(
-                        c,
-                        cmd.pos,
-                        cmd.end,
-                        ErrorKind::Exec,
-                        format!("function {name:?} not defined"),
-                    ));
+            "toYaml" | "mustToYaml" if args.len() == 1 => {
+                let Origin::Values(base) = &provs[0].origin else {
+                    return self.call_func(c, cmd, name, &args, provs, piped);
                 };
-                let mut fc = FnCtx {
-                    name,
-                    rng: &mut self.state.rng,
-                    nondet: false,
-                    work: 0,
-                };
-                let r = f(&mut fc, &args);
-                let (nondet, work) = (fc.nondet, fc.work);
-                if nondet {
-                    let (line, _) = c.t.src.line_col(cmd.pos);
-                    self.state.nondet.push(Nondet {
-                        function: name.to_string(),
-                        file: c.t.src.name.to_string(),
+                // The text of Helm's `toYaml`, with the values key of each line.
+                let (text, lines) =
+                    crate::render::yaml::to_yaml_lines(&args[0]).unwrap_or_default();
+                let text: Rc<str> = Rc::from(text);
+                let (line, col) = c.t.src.line_col(cmd.pos);
+                let map = TextMap::yaml(
+                    text.clone(),
+                    YamlLines {
+                        base: base.clone(),
+                        file: c.t.src.name.clone(),
                         line,
-                    });
-                }
-                let v = match r {
-                    Ok(v) => v,
-                    Err(FnErr::Call(m)) => return Err(call_err(self, m)),
-                    Err(FnErr::Arg(m)) => {
-                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m))
-                    }
-                    Err(FnErr::Limit(m)) => {
-                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m))
-                    }
+                        col: col + 1,
+                        via: self.via.clone(),
+                        lines,
+                    },
+                );
+                let prov = Prov {
+                    origin: Origin::Values(base.clone()),
+                    text: Some(Rc::new(map)),
                 };
-                self.step(c, cmd.pos, work)?;
-                let prov = self.result_prov(c, cmd, name, &args, provs, piped, &v);
-                Ok((v, prov))
+                Ok((Value::Str(text), prov))
             }
+            _ => self.call_func(c, cmd, name, &args, provs, piped),
         }
+    }
+
+    /// Calls a function of the library ([`funcs`]).
+    fn call_func(
+        &mut self,
+        c: &Ctx,
+        cmd: &Command,
+        name: &str,
+        args: &[Value],
+        provs: Vec<Prov>,
+        piped: bool,
+    ) -> Result<(Value, Prov), Box<ExecError>> {
+        let call_err = |s: &Self, msg: String| {
+            s.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Call,
+                format!("error calling {name}: {msg}"),
+            )
+        };
+        let Some(f) = funcs::lookup(name) else {
+            return Err(self.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Exec,
+                format!("function {name:?} not defined"),
+            ));
+        };
+        let mut fc = FnCtx {
+            name,
+            rng: &mut self.state.rng,
+            nondet: false,
+            work: 0,
+        };
+        let r = f(&mut fc, args);
+        let (nondet, work) = (fc.nondet, fc.work);
+        if nondet {
+            let (line, _) = c.t.src.line_col(cmd.pos);
+            self.state.nondet.push(Nondet {
+                function: name.to_string(),
+                file: c.t.src.name.to_string(),
+                line,
+            });
+        }
+        let v = match r {
+            Ok(v) => v,
+            Err(FnErr::Call(m)) => return Err(call_err(self, m)),
+            Err(FnErr::Arg(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m)),
+            Err(FnErr::Limit(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m)),
+        };
+        self.step(c, cmd.pos, work)?;
+        let prov = self.result_prov(name, args, provs, piped, &v);
+        Ok((v, prov))
     }
 }
 
@@ -1446,11 +1488,8 @@ impl Exec<'_, '_> {
     /// pass a value through or select one, the text map for the functions that keep text line
     /// by line, and otherwise the values path of what flows into the function or of its first
     /// argument read from `.Values` (`toYaml .Values.r | nindent 2`).
-    #[allow(clippy::too_many_arguments)]
     fn result_prov(
         &self,
-        c: &Ctx,
-        cmd: &Command,
         name: &str,
         args: &[Value],
         mut provs: Vec<Prov>,
@@ -1533,22 +1572,6 @@ impl Exec<'_, '_> {
                         _ => 0,
                     };
                     tm.sliced(start, out)
-                }
-                _ => None,
-            },
-            "toYaml" | "mustToYaml" => match provs.first().map(|p| &p.origin) {
-                Some(Origin::Values(base)) if n == 1 => {
-                    let (line, col) = c.t.src.line_col(cmd.pos);
-                    Some(TextMap::yaml(
-                        out.clone(),
-                        YamlLines {
-                            base: base.clone(),
-                            file: c.t.src.name.clone(),
-                            line,
-                            col: col + 1,
-                            via: self.via.clone(),
-                        },
-                    ))
                 }
                 _ => None,
             },

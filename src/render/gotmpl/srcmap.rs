@@ -202,6 +202,9 @@ pub(crate) struct YamlLines {
     pub col: usize,
     /// The call the `toYaml` call itself ran through.
     pub via: Option<Arc<CallSite>>,
+    /// The line offsets and key paths (below `base`) of the text, as
+    /// [`crate::render::yaml::to_yaml_lines`] gives them.
+    pub lines: Vec<(usize, String)>,
 }
 
 /// A string value together with the source map of its text.
@@ -217,17 +220,6 @@ pub(crate) struct TextMap {
 enum Segs {
     Ready(Vec<Segment>),
     Yaml(YamlLines),
-}
-
-/// Longest text whose `toYaml` line map is computed (larger blocks map to the call site).
-const MAX_YAML_MAP: usize = 1 << 20;
-
-fn join_path(base: &str, key: &str) -> String {
-    if base.is_empty() {
-        key.to_string()
-    } else {
-        format!("{base}.{key}")
-    }
 }
 
 impl TextMap {
@@ -258,19 +250,28 @@ impl TextMap {
     /// The map of `indent n` (or `nindent n` when `newline`) applied to the text, if `result`
     /// is that output.
     pub fn indented(&self, n: usize, newline: bool, result: &Rc<str>) -> Option<TextMap> {
-        let pad = " ".repeat(n);
         let prefix = usize::from(newline);
-        let lines = self.text.matches('\n').count() + 1;
-        if result.len() != prefix + self.text.len() + n * lines {
+        // `result` must be the text with `n` spaces before every line (after a newline).
+        let out = result.as_bytes();
+        if newline && out.first() != Some(&b'\n') {
             return None;
         }
-        let mut expect = String::with_capacity(result.len());
-        if newline {
-            expect.push('\n');
+        let mut pos = prefix;
+        for (i, line) in self.text.split('\n').enumerate() {
+            if i > 0 {
+                if out.get(pos) != Some(&b'\n') {
+                    return None;
+                }
+                pos += 1;
+            }
+            let pad = out.get(pos..pos + n)?;
+            let text = out.get(pos + n..pos + n + line.len())?;
+            if pad.iter().any(|&b| b != b' ') || text != line.as_bytes() {
+                return None;
+            }
+            pos += n + line.len();
         }
-        expect.push_str(&pad);
-        expect.push_str(&self.text.replace('\n', &format!("\n{pad}")));
-        if expect != **result {
+        if pos != out.len() {
             return None;
         }
         let bytes = self.text.as_bytes();
@@ -311,61 +312,22 @@ fn yaml_segments(text: &str, y: &YamlLines) -> Vec<Segment> {
         pad: 0,
         via: y.via.clone(),
     };
-    if text.len() > MAX_YAML_MAP {
-        return vec![seg(0, &y.base)];
-    }
-    let (docs, _) = crate::load::yaml::parse_stream(text);
-    let line_count = text.matches('\n').count() + 1;
-    let mut by_line: Vec<Option<String>> = vec![None; line_count];
-    if let Some(root) = docs.into_iter().next().and_then(|d| d.root) {
-        // Pre-order, so that a deeper key starting on the same line wins.
-        let mut stack: Vec<(&crate::load::yaml::Node, String)> = vec![(&root, y.base.to_string())];
-        while let Some((node, path)) = stack.pop() {
-            let mut children = Vec::new();
-            match &node.value {
-                crate::load::yaml::NodeValue::Map(entries) => {
-                    for e in entries {
-                        let p = join_path(&path, &e.key);
-                        if let Some(slot) =
-                            by_line.get_mut((e.key_span.start.line as usize).saturating_sub(1))
-                        {
-                            *slot = Some(p.clone());
-                        }
-                        children.push((&e.value, p));
-                    }
-                }
-                crate::load::yaml::NodeValue::Seq(items) => {
-                    for (i, it) in items.iter().enumerate() {
-                        let p = format!("{path}[{i}]");
-                        if let Some(slot) =
-                            by_line.get_mut((it.span.start.line as usize).saturating_sub(1))
-                        {
-                            if slot.is_none() {
-                                *slot = Some(p.clone());
-                            }
-                        }
-                        children.push((it, p));
-                    }
-                }
-                _ => {}
-            }
-            // Visit children in document order: the stack pops the last pushed first.
-            stack.extend(children.into_iter().rev());
+    let mut segs = vec![seg(0, &y.base)];
+    for (offset, path) in &y.lines {
+        if *offset > text.len() {
+            break;
         }
-    }
-    let mut segs: Vec<Segment> = Vec::new();
-    let mut offset = 0usize;
-    let mut current: Option<&str> = None;
-    for (i, line) in text.split('\n').enumerate() {
-        let named = by_line.get(i).and_then(|p| p.as_deref());
-        let vp = named.or(current).unwrap_or(&y.base);
-        if segs.last().and_then(|s| s.values_path.as_deref()) != Some(vp) || segs.is_empty() {
-            segs.push(seg(offset, vp));
+        let vp = if y.base.is_empty() {
+            path.clone()
+        } else if path.starts_with('[') {
+            format!("{}{path}", y.base)
+        } else {
+            format!("{}.{path}", y.base)
+        };
+        if segs.last().is_some_and(|s| s.out == *offset) {
+            segs.pop();
         }
-        if named.is_some() {
-            current = named;
-        }
-        offset += line.len() + 1;
+        segs.push(seg(*offset, &vp));
     }
     segs
 }
@@ -416,8 +378,15 @@ mod tests {
 
     #[test]
     fn yaml_lines_name_their_keys() {
-        let text: Rc<str> = Rc::from(
-            "limits:\n  cpu: 100m\nports:\n- name: http\n  port: 80\nscript: |\n  echo\n  done\n",
+        let value = crate::render::yaml::load(
+            "limits: {cpu: 100m}\nports: [{name: http, port: 80}]\nscript: \"echo\\ndone\\n\"\n",
+        )
+        .unwrap_or_default();
+        let (text, lines) = crate::render::yaml::to_yaml_lines(&value).unwrap_or_default();
+        let text: Rc<str> = Rc::from(text);
+        assert_eq!(
+            &*text,
+            "limits:\n  cpu: 100m\nports:\n- name: http\n  port: 80\nscript: |\n  echo\n  done"
         );
         let tm = TextMap::yaml(
             text.clone(),
@@ -427,6 +396,7 @@ mod tests {
                 line: 7,
                 col: 3,
                 via: None,
+                lines,
             },
         );
         let map = SourceMap {
