@@ -234,33 +234,94 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     })
 }
 
-/// For findings on a field of a rendered chart object whose value came from `.Values`, names
-/// the values key (a key, never a value) in the message and in the `valuesPath` property.
+/// For findings on a field of a rendered chart object: when the field's value came from
+/// `.Values`, names the values key (a key, never a value) in the message and in the
+/// `valuesPath` property, and adds the line of the values input that set it as a related
+/// location; when the field's line was produced by a named template, adds the `include` or
+/// `template` calls it went through as related locations.
 fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
-    let rendered: std::collections::HashMap<(&str, &crate::model::key::ObjectKey), usize> = repo
-        .manifests
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.rendered.is_some())
-        .map(|(i, m)| ((m.file.path.as_str(), &m.key), i))
-        .collect();
-    if rendered.is_empty() {
+    use std::collections::HashMap;
+    let mut by_key: HashMap<&crate::model::key::ObjectKey, Vec<usize>> = HashMap::new();
+    for (i, m) in repo.manifests.iter().enumerate() {
+        if m.rendered.is_some() {
+            by_key.entry(&m.key).or_default().push(i);
+        }
+    }
+    if by_key.is_empty() {
         return;
     }
+    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root);
+    // The same object rendered for several Applications yields one finding per rendering, in
+    // manifest order: the n-th finding of a kind goes with the n-th rendering.
+    let mut seen: HashMap<(String, crate::model::key::ObjectKey, Option<String>), usize> =
+        HashMap::new();
     for f in findings.iter_mut() {
-        let (Some(key), Some(pointer)) = (&f.object, &f.pointer) else {
+        let Some(key) = &f.object else {
             continue;
         };
-        let Some(&mi) = rendered.get(&(f.location.path.as_str(), key)) else {
+        let Some(candidates) = by_key.get(key) else {
             continue;
         };
-        if let Some(vp) = repo.manifests[mi].values_path(pointer) {
-            f.message.push_str(&format!(
-                " (the value comes from `.Values.{vp}` of the chart's values)"
-            ));
-            f.properties
-                .insert("valuesPath".into(), serde_json::Value::String(vp));
+        let pointer = f.pointer.clone().unwrap_or_else(|| "/kind".to_string());
+        let same_place = |l: &crate::model::object::Location| {
+            l.path == f.location.path && l.line == f.location.line && l.col == f.location.col
+        };
+        let at_location: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&mi| same_place(&repo.manifests[mi].locate(&pointer)))
+            .collect();
+        let (mi, located) = if at_location.len() > 1 {
+            let n = seen
+                .entry((f.rule.clone(), key.clone(), f.pointer.clone()))
+                .or_insert(0);
+            let occurrence = *n;
+            *n += 1;
+            (at_location[occurrence % at_location.len()], true)
+        } else if let Some(&mi) = at_location.first() {
+            (mi, true)
+        } else if f.pointer.is_some() {
+            match candidates
+                .iter()
+                .copied()
+                .find(|&mi| repo.manifests[mi].file.path == f.location.path)
+            {
+                Some(mi) => (mi, false),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let m = &repo.manifests[mi];
+        let Some(trace) = m.render_trace(&pointer) else {
+            continue;
+        };
+        if located {
+            for (loc, name) in &trace.calls {
+                f.related.push(rules::Related {
+                    location: loc.clone(),
+                    message: format!("the line comes from template `{name}`, called here"),
+                });
+            }
         }
+        let (Some(vp), Some(_)) = (trace.values_path, &f.pointer) else {
+            continue;
+        };
+        f.message.push_str(&format!(
+            " (the value comes from `.Values.{vp}` of the chart's values)"
+        ));
+        if let Some(origin) = m
+            .rendered
+            .as_ref()
+            .and_then(|r| resolver.resolve(&r.chart_dir, &trace.template, &vp, &r.values))
+        {
+            f.related.push(rules::Related {
+                location: origin.location,
+                message: format!("`.Values.{vp}` is set here, {}", origin.what),
+            });
+        }
+        f.properties
+            .insert("valuesPath".into(), serde_json::Value::String(vp));
     }
 }
 

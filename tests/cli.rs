@@ -339,8 +339,8 @@ fn rules_and_explain() {
 }
 
 /// A canary planted in Secret `data` (base64), `stringData`, a block scalar, a List item, a
-/// last-applied annotation, a broken Secret file and a cluster dump must not appear in any
-/// output format, plain or base64.
+/// last-applied annotation, a broken Secret file, a chart helper (`include`), a chart's values
+/// file and a cluster dump must not appear in any output format, plain or base64.
 #[test]
 fn secret_canary_never_appears_in_any_output() {
     let canary = "CANARY-7f3a9c1e-do-not-print";

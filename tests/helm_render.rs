@@ -62,6 +62,38 @@ fn source_map_points_rendered_fields_at_template_lines() {
     let off = dep2.text.find("app: basic").expect("selector") + "app: ".len();
     let loc = dep2.locate(off).expect("mapped");
     assert_eq!(loc.file, "basic/templates/_helpers.tpl");
+    let call = loc.via.as_ref().expect("call site");
+    assert_eq!(
+        (call.file.as_ref(), call.line, call.name.as_ref()),
+        ("basic/templates/deployment.yaml", 12, "basic.name")
+    );
+    // So does `include … | nindent`, with the call site; the label values printed by `toYaml`
+    // of `.Values.labels` inside the helper name their keys.
+    let off = dep2
+        .text
+        .find("app.kubernetes.io/instance")
+        .expect("labels");
+    let loc = dep2.locate(off).expect("mapped");
+    assert_eq!(
+        (loc.file.as_str(), loc.line),
+        ("basic/templates/_helpers.tpl", 16)
+    );
+    let call = loc.via.as_ref().expect("call site");
+    assert_eq!((call.line, call.name.as_ref()), (7, "basic.labels"));
+    let off = dep2.text.find("tier: frontend").expect("values label");
+    let loc = dep2.locate(off).expect("mapped");
+    assert_eq!(
+        (loc.file.as_str(), loc.line, loc.values_path.as_deref()),
+        ("basic/templates/_helpers.tpl", 19, Some("labels.tier"))
+    );
+    // A result changed by a function that does not keep lines maps to the call.
+    let off = dep2.text.find("checksum/config: ").expect("checksum") + "checksum/config: ".len();
+    let loc = dep2.locate(off).expect("mapped");
+    assert_eq!(
+        (loc.file.as_str(), loc.line),
+        ("basic/templates/deployment.yaml", 16)
+    );
+    assert!(loc.via.is_none());
 }
 
 #[test]

@@ -64,6 +64,18 @@ impl Location {
     }
 }
 
+/// The byte offset of every line start of `text` (0 first).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
 /// Where a rendered object comes from: the chart, the Application it was rendered for, and
 /// the rendered document with its source map back to the template lines.
 #[derive(Debug)]
@@ -79,7 +91,26 @@ pub struct RenderOrigin {
     pub doc: crate::render::helm::RenderedDoc,
     /// The chart's template files by path relative to the scan root, for positions.
     pub templates: std::sync::Arc<std::collections::BTreeMap<String, Arc<SourceFile>>>,
+    /// The byte offset of every line start of each template file, by the same paths.
+    pub line_starts: std::sync::Arc<std::collections::BTreeMap<String, Vec<usize>>>,
+    /// The values inputs of the render, to tell where a values key was set.
+    pub values: Arc<crate::render::values_origin::ValuesInputs>,
 }
+
+/// How a field of a rendered object came to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderTrace {
+    /// The template (parse name) that wrote the field's value.
+    pub template: String,
+    /// The `.Values` key the value was read from, when known.
+    pub values_path: Option<String>,
+    /// The `include`/`template` calls the field's line was produced through, innermost
+    /// first: where each call is, and the name of the called template.
+    pub calls: Vec<(Location, String)>,
+}
+
+/// Most `include`/`template` call sites reported for one field.
+const MAX_CALL_SITES: usize = 4;
 
 impl RenderOrigin {
     /// The path relative to the scan root of a `# Source:`-style template path
@@ -102,27 +133,56 @@ impl RenderOrigin {
         let Some(start) = start else {
             return Location::file_start(&self.repo_path(&self.doc.source));
         };
-        let path = self.repo_path(&start.file);
-        let line = start.line.max(1) as u32;
-        let col = start.col.max(1) as u32;
+        self.template_location(&start.file, start.line, start.col, span.len())
+    }
+
+    /// The `include`/`template` call sites through which the byte at `offset` of the rendered
+    /// document was produced, innermost first.
+    pub fn call_sites(&self, offset: usize) -> Vec<(Location, String)> {
+        let Some(via) = self.doc.locate(offset).and_then(|l| l.via) else {
+            return Vec::new();
+        };
+        via.chain(MAX_CALL_SITES)
+            .into_iter()
+            .map(|c| {
+                (
+                    self.template_location(&c.file, c.line, c.col, usize::MAX),
+                    c.name.to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The location of `line:col` of a template (parse name), `len` bytes long at most (clipped
+    /// to the line).
+    fn template_location(&self, file: &str, line: usize, col: usize, len: usize) -> Location {
+        let path = self.repo_path(file);
+        let line = line.max(1) as u32;
+        let col = col.max(1) as u32;
         // Byte offset of (line, col) in the template, for snippets; the span is clipped to the
         // template line because the rendered value may be longer than the action producing it.
-        let (offset, len) = match self.templates.get(&path) {
-            Some(f) => {
+        let (offset, len) = match (self.templates.get(&path), self.line_starts.get(&path)) {
+            (Some(f), Some(starts)) => {
                 let text: &str = &f.text;
-                let line_start = text
-                    .split_inclusive('\n')
-                    .take(line as usize - 1)
-                    .map(str::len)
-                    .sum::<usize>();
-                let line_text = text[line_start.min(text.len())..]
-                    .lines()
-                    .next()
-                    .unwrap_or("");
+                let line_start = starts
+                    .get(line as usize - 1)
+                    .copied()
+                    .unwrap_or(text.len())
+                    .min(text.len());
+                let next = starts
+                    .get(line as usize)
+                    .copied()
+                    .unwrap_or(text.len())
+                    .clamp(line_start, text.len());
+                let raw = text.get(line_start..next).unwrap_or("");
+                let line_text = match raw.strip_suffix('\n') {
+                    Some(l) => l.strip_suffix('\r').unwrap_or(l),
+                    None => raw,
+                };
                 let at = (col as usize - 1).min(line_text.len());
-                (line_start + at, span.len().min(line_text.len() - at))
+                (line_start + at, len.min(line_text.len() - at))
             }
-            None => (0, 0),
+            _ => (0, 0),
         };
         let end_col = col + len as u32;
         Location {
@@ -177,9 +237,35 @@ impl Manifest {
 
     /// The `.Values` path a rendered field came from, when known (`replicaCount`).
     pub fn values_path(&self, pointer: &str) -> Option<String> {
+        self.render_trace(pointer)?.values_path
+    }
+
+    /// How the field at `pointer` of a rendered object was written: the template of its value,
+    /// the values key it came from and the template calls its line went through.
+    pub fn render_trace(&self, pointer: &str) -> Option<RenderTrace> {
         let r = self.rendered.as_ref()?;
         let (node, _) = self.node.pointer_entry(pointer)?;
-        r.doc.locate(node.span.start.offset)?.values_path
+        let at = r.doc.locate(node.span.start.offset)?;
+        let mut values_path = at.values_path;
+        // A mapping or list printed by `toYaml` starts with the line of its first key or item:
+        // the field itself is the key above it.
+        if let Some(vp) = &values_path {
+            let first = match &node.value {
+                crate::load::yaml::NodeValue::Map(e) => e.first().map(|e| format!(".{}", e.key)),
+                crate::load::yaml::NodeValue::Seq(i) if !i.is_empty() => Some("[0]".to_string()),
+                _ => None,
+            };
+            if let Some(parent) = first.and_then(|f| vp.strip_suffix(f.as_str())) {
+                if !parent.is_empty() {
+                    values_path = Some(parent.to_string());
+                }
+            }
+        }
+        Some(RenderTrace {
+            template: at.file,
+            values_path,
+            calls: r.call_sites(self.node.closest_span(pointer).start.offset),
+        })
     }
 
     /// Where the object's `kind:` line is, the anchor for findings about the whole object.

@@ -60,6 +60,9 @@ pub struct Repo {
     pub rendered_units: Vec<String>,
     /// Calls of non-deterministic template functions found while rendering.
     pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
+    /// Value files of the checkout that renders read (sorted). Reports never quote them: a
+    /// value there may end up in a Secret.
+    pub values_files: Vec<String>,
 }
 
 fn is_argocd_group(api_version: &str) -> bool {

@@ -9,6 +9,8 @@
 //! Application uses is rendered once with its defaults. The rendered
 //! objects join the model with their source map, so findings point at template lines; a chart
 //! that fails to render is a problem at the template line (the Application becomes Unknown).
+//! Each render also keeps its values inputs as written in the checkout
+//! ([`crate::render::values_origin`]), so that a finding can point at the line that set a key.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +23,7 @@ use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{Location, RenderOrigin};
 use crate::model::repo::{Problem, Repo};
+use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
 use crate::rules::context::normalize_source_path;
 
 /// A call of a function whose result changes on every render.
@@ -177,6 +180,64 @@ fn render_error_problem(
     }
 }
 
+/// The values inputs of an Application's source, as written in the checkout (highest
+/// precedence first), so that findings can point at the line that set a values key.
+fn values_inputs(
+    repo: &Repo,
+    app: usize,
+    source_index: usize,
+    src: &ApplicationSource,
+    opts: &HelmOptions,
+) -> ValuesInputs {
+    let a = &repo.apps[app];
+    let m = repo.manifest(a.manifest);
+    let prefix = if a.value.spec.sources.is_empty() {
+        "/spec/source/helm".to_string()
+    } else {
+        format!("/spec/sources/{source_index}/helm")
+    };
+    let mut user = Vec::new();
+    if let Some(helm) = &src.helm {
+        // Applied as `--set`, then `--set-string` (`forceString`), then `--set-file`, each in
+        // order: the last one applied that names a key is the one that set it.
+        let mut applied: Vec<(String, String)> = Vec::new();
+        for force in [false, true] {
+            for (i, p) in helm.parameters.iter().enumerate() {
+                if p.force_string == force {
+                    applied.push((p.name.clone(), format!("{prefix}/parameters/{i}")));
+                }
+            }
+        }
+        for (i, f) in helm.file_parameters.iter().enumerate() {
+            applied.push((f.name.clone(), format!("{prefix}/fileParameters/{i}")));
+        }
+        for (name, pointer) in applied.into_iter().rev() {
+            user.push(ValuesInput::Parameter {
+                name,
+                location: m.locate(&pointer),
+            });
+        }
+        if let Some(node) = m.node.pointer(&format!("{prefix}/valuesObject")) {
+            user.push(ValuesInput::Inline {
+                values: InlineValues::Object(node.clone(), m.file.path.clone()),
+                location: m.locate(&format!("{prefix}/valuesObject")),
+            });
+        } else if let Some(text) = helm.values.as_deref().filter(|v| !v.trim().is_empty()) {
+            user.push(ValuesInput::Inline {
+                values: InlineValues::Text(text.to_string()),
+                location: m.locate(&format!("{prefix}/values")),
+            });
+        }
+    }
+    for f in opts.value_files.iter().rev() {
+        user.push(ValuesInput::File(f.clone()));
+    }
+    ValuesInputs {
+        user,
+        app: Some(a.value.metadata.name.clone()),
+    }
+}
+
 /// The `name` of a chart's `Chart.yaml` (the first segment of its `# Source:` paths).
 fn chart_name(chart_dir: &Path) -> Option<String> {
     let text = read_text(&chart_dir.join("Chart.yaml"), DEFAULT_MAX_FILE_SIZE).ok()?;
@@ -198,6 +259,8 @@ struct Chart {
     name: String,
     /// Its files, for source maps and snippets.
     templates: Arc<BTreeMap<String, Arc<SourceFile>>>,
+    /// Line start offsets of each of its files.
+    line_starts: Arc<BTreeMap<String, Vec<usize>>>,
     /// Whether a template declares an Argo CD Application or ApplicationSet.
     renders_apps: bool,
     /// Indexes into `repo.apps` of the Applications it was rendered for.
@@ -250,6 +313,7 @@ fn render_job(
     chart: &Chart,
     app: Option<usize>,
     opts: &HelmOptions,
+    values: Arc<ValuesInputs>,
     out: &mut RenderOutput,
 ) {
     let root = repo.root.clone();
@@ -292,6 +356,8 @@ fn render_job(
             app,
             doc,
             templates: chart.templates.clone(),
+            line_starts: chart.line_starts.clone(),
+            values: values.clone(),
         });
         let path = origin.repo_path(&origin.doc.source);
         let file = Arc::new(SourceFile {
@@ -330,6 +396,8 @@ fn render_job(
 /// the Applications they render can claim the remaining charts before those fall back to
 /// their defaults.
 pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
+    let mut values_files = Vec::new();
+    let norm_root = crate::render::values_origin::normalize(&repo.root);
     let root = repo.root.clone();
     let mut charts: Vec<Chart> = repo
         .units
@@ -347,12 +415,23 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                     .unwrap_or_default()
             });
             let templates = Arc::new(chart_templates(&path, &root));
+            let line_starts = Arc::new(
+                templates
+                    .iter()
+                    .map(|(p, f)| (p.clone(), crate::model::object::line_starts(&f.text)))
+                    .collect::<BTreeMap<_, _>>(),
+            );
             let renders_apps = templates.values().any(|f| declares_argo_app(&f.text));
+            values_files.push(rel_path(
+                &norm_root,
+                &crate::render::values_origin::normalize(&path.join("values.yaml")),
+            ));
             Chart {
                 dir: u.dir.clone(),
                 path,
                 name,
                 templates,
+                line_starts,
                 renders_apps,
                 rendered_for: Vec::new(),
                 defaulted: false,
@@ -363,24 +442,22 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
     let mut typed = repo.manifests.len();
     for _round in 0..MAX_APP_OF_APPS_ROUNDS {
         // Every (chart, Application) pair not rendered yet.
-        let mut jobs: Vec<(usize, Option<usize>, HelmOptions)> = Vec::new();
+        let mut jobs: Vec<(usize, Option<usize>, HelmOptions, Arc<ValuesInputs>)> = Vec::new();
         for (ci, chart) in charts.iter().enumerate() {
             for (ai, a) in repo.apps.iter().enumerate() {
                 if chart.rendered_for.contains(&ai) {
                     continue;
                 }
-                for src in a.value.spec.all_sources() {
+                for (si, src) in a.value.spec.all_sources().into_iter().enumerate() {
                     let Some(p) = src.path.as_deref() else {
                         continue;
                     };
                     if src.chart.is_some() || normalize_source_path(p) != chart.dir {
                         continue;
                     }
-                    jobs.push((
-                        ci,
-                        Some(ai),
-                        helm_options(&a.value, src, &chart.path, settings),
-                    ));
+                    let opts = helm_options(&a.value, src, &chart.path, settings);
+                    let inputs = values_inputs(repo, ai, si, src, &opts);
+                    jobs.push((ci, Some(ai), opts, Arc::new(inputs)));
                 }
             }
         }
@@ -404,13 +481,21 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                     kube_version: settings.kube_version.clone(),
                     ..Default::default()
                 },
+                Arc::default(),
             ));
         }
-        for (ci, app, opts) in jobs {
+        for (ci, app, opts, values) in jobs {
+            values_files.extend(
+                opts.value_files
+                    .iter()
+                    .map(|f| crate::render::values_origin::normalize(f))
+                    .filter(|f| f.starts_with(&norm_root))
+                    .map(|f| rel_path(&norm_root, &f)),
+            );
             if let Some(ai) = app {
                 charts[ci].rendered_for.push(ai);
             }
-            render_job(repo, &charts[ci], app, &opts, &mut out);
+            render_job(repo, &charts[ci], app, &opts, values, &mut out);
         }
         let (apps_before, sets_before, projects_before) =
             (repo.apps.len(), repo.appsets.len(), repo.projects.len());
@@ -437,6 +522,9 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
     nondeterministic.sort();
     nondeterministic.dedup();
     repo.rendered_units = rendered_units;
+    values_files.sort();
+    values_files.dedup();
+    repo.values_files = values_files;
     repo.nondeterministic = nondeterministic;
     repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
 }

@@ -12,5 +12,6 @@
 pub mod gotmpl;
 pub mod helm;
 pub mod integrate;
+pub mod values_origin;
 pub mod yaml;
 pub mod yaml_errors;

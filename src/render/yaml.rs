@@ -723,6 +723,10 @@ struct Emitter {
     col: usize,
     whitespace: bool,
     indention: bool,
+    /// Byte offset where the current output line starts.
+    line_start: usize,
+    /// When set, the key path of each line where a key or list item starts.
+    lines: Option<Vec<(usize, String)>>,
 }
 
 impl Emitter {
@@ -737,6 +741,19 @@ impl Emitter {
     fn newline(&mut self) {
         self.out.push('\n');
         self.col = 0;
+        self.line_start = self.out.len();
+    }
+
+    /// Records that a key or item with this path starts on the current line (a deeper one
+    /// starting on the same line replaces it).
+    fn record(&mut self, path: impl FnOnce() -> String) {
+        let at = self.line_start;
+        if let Some(lines) = &mut self.lines {
+            if lines.last().is_some_and(|l| l.0 == at) {
+                lines.pop();
+            }
+            lines.push((at, path()));
+        }
     }
     fn write_indent(&mut self, indent: usize) {
         if !self.indention || self.col > indent || (self.col == indent && !self.whitespace) {
@@ -921,7 +938,7 @@ impl Emitter {
         }
     }
 
-    fn node(&mut self, n: &Node, indent: usize, depth: usize) {
+    fn node(&mut self, n: &Node, indent: usize, depth: usize, path: &str) {
         match n {
             Node::Null => self.scalar("null", Style::Plain, indent, false),
             Node::Bool(b) => self.scalar(
@@ -952,10 +969,16 @@ impl Emitter {
                     self.indicator("]", false, false, false);
                     return;
                 }
-                for it in items {
+                for (i, it) in items.iter().enumerate() {
                     self.write_indent(indent);
+                    let p = if self.lines.is_some() {
+                        format!("{path}[{i}]")
+                    } else {
+                        String::new()
+                    };
+                    self.record(|| p.clone());
                     self.indicator("-", true, false, true);
-                    self.value_after_indicator(it, indent + 2, false, depth);
+                    self.value_after_indicator(it, indent + 2, false, depth, &p);
                 }
             }
             Node::Map(entries) => {
@@ -966,6 +989,16 @@ impl Emitter {
                 }
                 for (k, v) in entries {
                     self.write_indent(indent);
+                    let p = if self.lines.is_some() {
+                        if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        }
+                    } else {
+                        String::new()
+                    };
+                    self.record(|| p.clone());
                     let kstyle =
                         if resolve(k) == Scalar::Str && !is_base60_float(k) && !k.is_empty() {
                             Style::Plain
@@ -974,14 +1007,21 @@ impl Emitter {
                         };
                     self.scalar(k, kstyle, indent, true);
                     self.indicator(":", false, false, false);
-                    self.value_after_indicator(v, indent + 2, true, depth);
+                    self.value_after_indicator(v, indent + 2, true, depth, &p);
                 }
             }
         }
     }
 
     /// Emits a value after `- ` or `key:`. `in_map` makes nested sequences indentless.
-    fn value_after_indicator(&mut self, v: &Node, indent: usize, in_map: bool, depth: usize) {
+    fn value_after_indicator(
+        &mut self,
+        v: &Node,
+        indent: usize,
+        in_map: bool,
+        depth: usize,
+        path: &str,
+    ) {
         match v {
             Node::Seq(items) if !items.is_empty() => {
                 let seq_indent = if in_map && !self.indent_seqs {
@@ -989,9 +1029,9 @@ impl Emitter {
                 } else {
                     indent
                 };
-                self.node(v, seq_indent, depth + 1)
+                self.node(v, seq_indent, depth + 1, path)
             }
-            _ => self.node(v, indent, depth + 1),
+            _ => self.node(v, indent, depth + 1, path),
         }
     }
 }
@@ -999,16 +1039,24 @@ impl Emitter {
 /// `toYaml`: sigs.k8s.io/yaml `Marshal` (JSON round trip, go-yaml v2 output) without the
 /// final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    emit(v, BEST_WIDTH, false)
+    emit(v, BEST_WIDTH, false, false).map(|r| r.0)
+}
+
+/// [`to_yaml`] that also names the key of each line: for every line where a key or list item
+/// starts, its byte offset and its path (`limits.cpu`, `ports[0].name`), deepest on the line.
+pub fn to_yaml_lines(v: &Value) -> Result<(String, Vec<(usize, String)>), String> {
+    emit(v, BEST_WIDTH, false, true)
 }
 
 /// `toYamlPretty`: like [`to_yaml`] with go-yaml v3's layout (sequences indented inside
 /// mappings, no folding of long strings).
 pub fn to_yaml_pretty(v: &Value) -> Result<String, String> {
-    emit(v, usize::MAX, true)
+    emit(v, usize::MAX, true, false).map(|r| r.0)
 }
 
-fn emit(v: &Value, width: usize, indent_seqs: bool) -> Result<String, String> {
+type Emitted = (String, Vec<(usize, String)>);
+
+fn emit(v: &Value, width: usize, indent_seqs: bool, lines: bool) -> Result<Emitted, String> {
     let node = to_node(v, 0, !indent_seqs)?;
     let mut e = Emitter {
         width,
@@ -1017,18 +1065,21 @@ fn emit(v: &Value, width: usize, indent_seqs: bool) -> Result<String, String> {
         col: 0,
         whitespace: true,
         indention: true,
+        line_start: 0,
+        lines: lines.then(Vec::new),
     };
     // A top-level scalar is indented like a flow scalar (best indent).
     let indent = match node {
         Node::Map(_) | Node::Seq(_) => 0,
         _ => 2,
     };
-    e.node(&node, indent, 0);
+    e.node(&node, indent, 0, "");
     let mut s = e.out;
     if !s.ends_with('\n') {
         s.push('\n');
     }
-    Ok(s.strip_suffix('\n').unwrap_or(&s).to_string())
+    let text = s.strip_suffix('\n').unwrap_or(&s).to_string();
+    Ok((text, e.lines.unwrap_or_default()))
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! report.
 //!
 //! Secret values never reach any format: findings never quote values, and the source snippets of
-//! the human, Markdown and HTML formats are taken from [`redact`]ed text.
+//! the human, Markdown and HTML formats are taken from [`redact`]ed text, which never shows the
+//! Helm values files that renders read (related locations only name their lines).
 
 pub mod apps;
 pub mod appview;

@@ -6,7 +6,8 @@
 //! parsed completely and mentions `Secret` is not shown at all: its values cannot be located.
 //! Literal credentials outside Secrets that the rules report (environment values flagged by
 //! `env-var-literal-credential`, ConfigMap values flagged by `configmap-sensitive-data`) are
-//! masked too, line by line so that indentation survives.
+//! masked too, line by line so that indentation survives. Helm values files that renders read
+//! are never shown (findings only name their lines).
 
 use crate::load::yaml::{escape_pointer_token, Node};
 use crate::model::repo::Repo;
@@ -40,6 +41,14 @@ fn non_blank_runs(text: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> 
 /// The text of a checkout file with Secret values masked, or `None` when the file must not be
 /// shown.
 pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
+    // Values files are never shown: a value there may be a Secret's, through any template.
+    if repo
+        .values_files
+        .binary_search_by(|f| f.as_str().cmp(path))
+        .is_ok()
+    {
+        return None;
+    }
     let file = repo.file(path)?;
     let mut bytes = file.text.as_bytes().to_vec();
     let broken = repo.problems.iter().any(|p| p.location.path == path);
@@ -47,9 +56,17 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
         return None;
     }
     let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for m in repo.manifests.iter().filter(|m| m.file.path == path) {
-        // Spans of rendered objects are in the rendered text: map them to the template (a
-        // value may come from another file, e.g. a helper; it is not shown with this one).
+    // Rendered objects count for every template of their chart: a value written by a helper
+    // (`include`, `template`) maps into the helper's file.
+    let concerns = |m: &&crate::model::object::Manifest| {
+        m.file.path == path
+            || m.rendered
+                .as_ref()
+                .is_some_and(|r| r.templates.contains_key(path))
+    };
+    for m in repo.manifests.iter().filter(concerns) {
+        // Spans of rendered objects are in the rendered text: map them to the template they
+        // come from (only ranges that map into this file are masked in it).
         let range = |span: crate::load::yaml::Span| -> Option<(usize, usize)> {
             if m.rendered.is_some() {
                 let l = m.location_of(span);

@@ -116,134 +116,8 @@ impl std::fmt::Display for ExecError {
 
 impl std::error::Error for ExecError {}
 
-/// One source-map entry: output from `out` onwards (until the next segment) came from
-/// `file` at `line:col`. For literal text, later output lines map to later source lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
-    /// Output byte offset where this segment starts.
-    pub out: usize,
-    /// Template file (parse name).
-    pub file: Arc<str>,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column (bytes).
-    pub col: usize,
-    /// Whether the output is literal template text (copied verbatim).
-    pub literal: bool,
-    /// For actions whose value came straight from `.Values…`, the values path.
-    pub values_path: Option<Arc<str>>,
-}
-
-/// Maps output byte offsets to template positions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceMap {
-    /// Segments sorted by `out`.
-    pub segments: Vec<Segment>,
-}
-
-/// A resolved position for an output byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// Template file (parse name).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub col: usize,
-    /// Values path, when known.
-    pub values_path: Option<String>,
-}
-
-impl SourceMap {
-    /// Where the output byte at `offset` of `text` (the output this map describes) came from.
-    pub fn locate(&self, text: &str, offset: usize) -> Option<Location> {
-        let i = self.segments.partition_point(|s| s.out <= offset);
-        let seg = self.segments.get(i.checked_sub(1)?)?;
-        let (mut line, mut col) = (seg.line, seg.col);
-        if seg.literal {
-            let between = text.get(seg.out..offset.min(text.len()))?;
-            let nl = between.matches('\n').count();
-            if nl > 0 {
-                line += nl;
-                col = between.len() - between.rfind('\n').map_or(0, |p| p + 1) + 1;
-            } else {
-                col += between.len();
-            }
-        }
-        Some(Location {
-            file: seg.file.to_string(),
-            line,
-            col,
-            values_path: seg.values_path.as_ref().map(|s| s.to_string()),
-        })
-    }
-
-    /// Re-bases the map for the sub-range `start..end` of the output.
-    pub fn slice(&self, text: &str, start: usize, end: usize) -> SourceMap {
-        let mut out = Vec::new();
-        if let Some(first) = self.first_at(text, start) {
-            out.push(first);
-        }
-        for s in &self.segments {
-            if s.out > start && s.out < end {
-                let mut s = s.clone();
-                s.out -= start;
-                if out.last().is_some_and(|l: &Segment| l.out == s.out) {
-                    out.pop();
-                }
-                out.push(s);
-            }
-        }
-        SourceMap { segments: out }
-    }
-
-    fn first_at(&self, text: &str, start: usize) -> Option<Segment> {
-        let i = self.segments.partition_point(|s| s.out <= start);
-        let seg = self.segments.get(i.checked_sub(1)?)?;
-        let loc = self.locate(text, start)?;
-        Some(Segment {
-            out: 0,
-            line: loc.line,
-            col: loc.col,
-            ..seg.clone()
-        })
-    }
-
-    /// Applies deletions of output ranges (sorted, non-overlapping) to the map.
-    pub fn delete_ranges(&mut self, text: &str, ranges: &[(usize, usize)]) {
-        if ranges.is_empty() {
-            return;
-        }
-        let mut segs = Vec::with_capacity(self.segments.len());
-        for s in &self.segments {
-            let mut s2 = s.clone();
-            // A segment starting inside a deleted range moves to the end of it.
-            let mut moved = s.out;
-            for &(a, b) in ranges {
-                if moved >= a && moved < b {
-                    moved = b;
-                }
-            }
-            if moved != s.out {
-                if let Some(loc) = self.locate(text, moved) {
-                    s2.line = loc.line;
-                    s2.col = loc.col;
-                }
-            }
-            let shift: usize = ranges
-                .iter()
-                .filter(|r| r.1 <= moved)
-                .map(|r| r.1 - r.0)
-                .sum();
-            s2.out = moved - shift;
-            if segs.last().is_some_and(|l: &Segment| l.out == s2.out) {
-                segs.pop();
-            }
-            segs.push(s2);
-        }
-        self.segments = segs;
-    }
-}
+pub use super::srcmap::{CallSite, Location, Segment, SourceMap};
+use super::srcmap::{TextMap, YamlLines};
 
 /// A use of a non-deterministic function during a render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,9 +265,11 @@ impl TemplateSet {
             overlay: Vec::new(),
             state,
             depth: 0,
+            dot_prov: Prov::root(),
+            via: None,
         };
         let mut out = Out::default();
-        let mut vars = vec![("$".to_string(), dot.clone())];
+        let mut vars = vec![("$".to_string(), dot.clone(), Prov::root())];
         ex.walk(&t, name, &dot, &t.body, &mut vars, &mut out)?;
         Ok((out.buf, SourceMap { segments: out.segs }))
     }
@@ -435,20 +311,43 @@ struct Out {
 }
 
 impl Out {
-    fn mark(&mut self, src: &Source, pos: usize, literal: bool, values_path: Option<Arc<str>>) {
+    fn mark(
+        &mut self,
+        src: &Source,
+        pos: usize,
+        literal: bool,
+        values_path: Option<Arc<str>>,
+        via: &Option<Arc<CallSite>>,
+    ) {
         let (line, col) = src.line_col(pos);
-        let seg = Segment {
+        self.push(Segment {
             out: self.buf.len(),
             file: src.name.clone(),
             line,
             col: col + 1,
             literal,
             values_path,
-        };
+            pad: 0,
+            via: via.clone(),
+        });
+    }
+
+    fn push(&mut self, seg: Segment) {
         if self.segs.last().is_some_and(|l| l.out == seg.out) {
             self.segs.pop();
         }
         self.segs.push(seg);
+    }
+
+    /// Appends a printed string whose own map is known: its segments replace the mark of the
+    /// action that prints it (which still covers any unmapped prefix).
+    fn splice(&mut self, text: &str, map: &TextMap) {
+        let base = self.buf.len();
+        for mut s in map.segments() {
+            s.out += base;
+            self.push(s);
+        }
+        self.buf.push_str(text);
     }
 }
 
@@ -463,18 +362,106 @@ struct Exec<'s, 'st> {
     overlay: Vec<HashMap<String, Tmpl>>,
     state: &'st mut ExecState,
     depth: usize,
+    /// Where the current dot came from.
+    dot_prov: Prov,
+    /// The `template`/`include` call the current template runs in.
+    via: Option<Arc<CallSite>>,
 }
 
-type Vars = Vec<(String, Value)>;
+/// Variables in scope: name, value and where the value came from.
+type Vars = Vec<(String, Value, Prov)>;
 
-/// The values path of the first `.Values…` field among arguments.
-fn values_path_of_args(args: &[Expr]) -> Option<Arc<str>> {
-    args.iter().find_map(|a| match a {
-        Expr::Field { names, .. } if names.len() > 1 && names[0] == "Values" => {
-            Some(Arc::from(names[1..].join(".").as_str()))
+/// What a value is, as far as the source map is concerned.
+#[derive(Debug, Clone, Default)]
+enum Origin {
+    /// Nothing known.
+    #[default]
+    Unknown,
+    /// The chart's root context (the dot of a template file), whose `.Values` are tracked.
+    Root,
+    /// Read from `.Values` at this path (`""` for `.Values` itself).
+    Values(Arc<str>),
+    /// A `dict` some of whose entries are known.
+    Dict(Rc<Vec<(String, Prov)>>),
+}
+
+/// Provenance of a value: its [`Origin`], and for a string whose text came from templates
+/// (`include`, `toYaml` of values), the map of that text.
+#[derive(Debug, Clone, Default)]
+struct Prov {
+    origin: Origin,
+    text: Option<Rc<TextMap>>,
+}
+
+fn join_values_path(base: &str, names: &[String]) -> Arc<str> {
+    let mut s =
+        String::with_capacity(base.len() + names.iter().map(|n| n.len() + 1).sum::<usize>());
+    s.push_str(base);
+    for n in names {
+        if !s.is_empty() {
+            s.push('.');
         }
-        _ => None,
-    })
+        s.push_str(n);
+    }
+    Arc::from(s)
+}
+
+impl Prov {
+    fn root() -> Prov {
+        Prov {
+            origin: Origin::Root,
+            text: None,
+        }
+    }
+
+    fn values(path: Arc<str>) -> Prov {
+        Prov {
+            origin: Origin::Values(path),
+            text: None,
+        }
+    }
+
+    fn is_unknown(&self) -> bool {
+        matches!(self.origin, Origin::Unknown) && self.text.is_none()
+    }
+
+    /// The values path, when the value was read from `.Values` (below its root).
+    fn values_path(&self) -> Option<Arc<str>> {
+        match &self.origin {
+            Origin::Values(p) if !p.is_empty() => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// The provenance of the field chain `names` of this value.
+    fn field(&self, names: &[String]) -> Prov {
+        let Some((first, rest)) = names.split_first() else {
+            return self.clone();
+        };
+        match &self.origin {
+            Origin::Root if first == "Values" => Prov::values(join_values_path("", rest)),
+            Origin::Values(p) => Prov::values(join_values_path(p, names)),
+            Origin::Dict(d) => match d.iter().rev().find(|(k, _)| k == first) {
+                Some((_, p)) => p.field(rest),
+                None => Prov::default(),
+            },
+            _ => Prov::default(),
+        }
+    }
+
+    /// The provenance of an element of this value reached by `index` or `range`.
+    fn element(&self, key: &Value) -> Prov {
+        match (&self.origin, key) {
+            (Origin::Values(p), Value::Str(k)) => {
+                Prov::values(join_values_path(p, &[k.to_string()]))
+            }
+            (Origin::Values(p), Value::Int(i) | Value::Int64(i)) => {
+                Prov::values(Arc::from(format!("{p}[{i}]").as_str()))
+            }
+            (Origin::Dict(_), Value::Str(k)) => self.field(&[k.to_string()]),
+            _ => Prov::default(),
+        }
+    }
 }
 
 /// Context for errors: which source and template are executing.
@@ -585,17 +572,22 @@ impl Exec<'_, '_> {
             match node {
                 Node::Text { start, end } => {
                     self.step(&c, *start, 1)?;
-                    out.mark(&t.src, *start, true, None);
+                    out.mark(&t.src, *start, true, None, &self.via);
                     out.buf.push_str(t.src.slice(*start, *end));
                 }
                 Node::Action(pipe) => {
                     let mark = vars.len();
-                    let (v, vp) = self.pipeline(&c, dot, pipe, vars, out)?;
+                    let (v, prov) = self.pipeline(&c, dot, pipe, vars, out)?;
                     if pipe.decl.is_empty() {
-                        out.mark(&t.src, pipe.pos, false, vp);
-                        match &v {
-                            Value::Nil => out.buf.push_str("<no value>"),
-                            v => out.buf.push_str(&sprint_value(v)),
+                        out.mark(&t.src, pipe.pos, false, prov.values_path(), &self.via);
+                        match (&v, &prov.text) {
+                            (Value::Nil, _) => out.buf.push_str("<no value>"),
+                            (Value::Str(s), Some(tm))
+                                if Rc::ptr_eq(s, &tm.text) || **s == *tm.text =>
+                            {
+                                out.splice(s, tm)
+                            }
+                            (v, _) => out.buf.push_str(&sprint_value(v)),
                         }
                         vars.truncate(mark);
                     }
@@ -618,14 +610,14 @@ impl Exec<'_, '_> {
                     name: tname,
                     pipe,
                 } => {
-                    let arg = match pipe {
+                    let (arg, prov) = match pipe {
                         Some(p) => {
                             let mark = vars.len();
-                            let v = self.pipeline(&c, dot, p, vars, out)?.0;
+                            let r = self.pipeline(&c, dot, p, vars, out)?;
                             vars.truncate(mark);
-                            v
+                            r
                         }
-                        None => Value::Nil,
+                        None => (Value::Nil, Prov::default()),
                     };
                     let Some(callee) = self.find(tname) else {
                         return Err(self.err(
@@ -637,8 +629,10 @@ impl Exec<'_, '_> {
                         ));
                     };
                     self.enter(&c, *pos)?;
-                    let mut v2 = vec![("$".to_string(), arg.clone())];
+                    let mut v2 = vec![("$".to_string(), arg.clone(), prov.clone())];
+                    let saved = self.enter_call(&c, *pos, tname, prov);
                     let r = self.walk(&callee, tname, &arg, &callee.body.clone(), &mut v2, out);
+                    self.leave_call(saved);
                     self.depth -= 1;
                     r?;
                 }
@@ -647,6 +641,32 @@ impl Exec<'_, '_> {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// Makes the dot and call site those of a called template; returns what to restore.
+    fn enter_call(
+        &mut self,
+        c: &Ctx,
+        pos: usize,
+        name: &str,
+        dot: Prov,
+    ) -> (Prov, Option<Arc<CallSite>>) {
+        let (line, col) = c.t.src.line_col(pos);
+        let site = Arc::new(CallSite {
+            name: Arc::from(name),
+            file: c.t.src.name.clone(),
+            line,
+            col: col + 1,
+            outer: self.via.clone(),
+        });
+        let dot = std::mem::replace(&mut self.dot_prov, dot);
+        let via = self.via.replace(site);
+        (dot, via)
+    }
+
+    fn leave_call(&mut self, saved: (Prov, Option<Arc<CallSite>>)) {
+        self.dot_prov = saved.0;
+        self.via = saved.1;
     }
 
     fn enter(&mut self, c: &Ctx, pos: usize) -> Result<(), Box<ExecError>> {
@@ -691,15 +711,17 @@ impl Exec<'_, '_> {
     ) -> Result<Flow, Box<ExecError>> {
         match b.kind {
             BranchKind::If | BranchKind::With => {
-                let (v, _) = self.pipeline(c, dot, &b.pipe, vars, out)?;
+                let (v, prov) = self.pipeline(c, dot, &b.pipe, vars, out)?;
                 let mark = vars.len();
                 let r = if v.truthy() {
-                    let d = if b.kind == BranchKind::With {
-                        v
+                    if b.kind == BranchKind::With {
+                        let saved = std::mem::replace(&mut self.dot_prov, prov);
+                        let r = self.walk(c.t, c.name, &v, &b.list, vars, out);
+                        self.dot_prov = saved;
+                        r
                     } else {
-                        dot.clone()
-                    };
-                    self.walk(c.t, c.name, &d, &b.list, vars, out)
+                        self.walk(c.t, c.name, dot, &b.list, vars, out)
+                    }
                 } else if let Some(el) = &b.else_list {
                     self.walk(c.t, c.name, dot, el, vars, out)
                 } else {
@@ -709,7 +731,7 @@ impl Exec<'_, '_> {
                 r
             }
             BranchKind::Range => {
-                let (v, _) = self.pipeline_raw(c, dot, &b.pipe, vars, out)?;
+                let (v, prov) = self.pipeline_raw(c, dot, &b.pipe, vars, out)?;
                 let items: Vec<(Value, Value)> = match &v {
                     Value::Nil => Vec::new(),
                     Value::List(l) => l
@@ -779,18 +801,29 @@ impl Exec<'_, '_> {
                     return Ok(Flow::Normal);
                 }
                 let mark = vars.len();
+                // Elements of a `.Values` list or map keep their values path.
+                let tracked = matches!(prov.origin, Origin::Values(_) | Origin::Dict(_));
+                let saved = self.dot_prov.clone();
                 for (k, e) in items {
                     self.step(c, b.pos, 1)?;
+                    let ep = if tracked {
+                        prov.element(&k)
+                    } else {
+                        Prov::default()
+                    };
                     match b.pipe.decl.len() {
                         0 => {}
-                        1 => self.set_var(&b.pipe, 0, e.clone(), vars, mark),
+                        1 => self.set_var(&b.pipe, 0, e.clone(), ep.clone(), vars, mark),
                         _ => {
-                            self.set_var(&b.pipe, 0, k, vars, mark);
-                            self.set_var(&b.pipe, 1, e.clone(), vars, mark);
+                            self.set_var(&b.pipe, 0, k, Prov::default(), vars, mark);
+                            self.set_var(&b.pipe, 1, e.clone(), ep.clone(), vars, mark);
                         }
                     }
                     let inner = vars.len();
-                    let r = self.walk(c.t, c.name, &e, &b.list, vars, out)?;
+                    self.dot_prov = ep;
+                    let r = self.walk(c.t, c.name, &e, &b.list, vars, out);
+                    self.dot_prov = saved.clone();
+                    let r = r?;
                     vars.truncate(inner);
                     if let Flow::Break = r {
                         break;
@@ -808,20 +841,21 @@ impl Exec<'_, '_> {
         }
     }
 
-    fn set_var(&self, pipe: &Pipe, i: usize, v: Value, vars: &mut Vars, mark: usize) {
+    fn set_var(&self, pipe: &Pipe, i: usize, v: Value, p: Prov, vars: &mut Vars, mark: usize) {
         let name = &pipe.decl[i];
         if pipe.is_assign {
-            if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
+            if let Some(slot) = vars.iter_mut().rev().find(|(n, _, _)| n == name) {
                 slot.1 = v;
+                slot.2 = p;
             }
             return;
         }
         // Declared range variables live in slots right after `mark`.
         let idx = mark + i;
         if vars.len() > idx {
-            vars[idx] = (name.clone(), v);
+            vars[idx] = (name.clone(), v, p);
         } else {
-            vars.push((name.clone(), v));
+            vars.push((name.clone(), v, p));
         }
     }
 
@@ -833,12 +867,15 @@ impl Exec<'_, '_> {
         p: &Pipe,
         vars: &mut Vars,
         out: &mut Out,
-    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
-        let (v, vp) = self.pipeline_raw(c, dot, p, vars, out)?;
+    ) -> Result<(Value, Prov), Box<ExecError>> {
+        let (v, prov) = self.pipeline_raw(c, dot, p, vars, out)?;
         for name in &p.decl {
             if p.is_assign {
-                match vars.iter_mut().rev().find(|(n, _)| n == name) {
-                    Some(slot) => slot.1 = v.clone(),
+                match vars.iter_mut().rev().find(|(n, _, _)| n == name) {
+                    Some(slot) => {
+                        slot.1 = v.clone();
+                        slot.2 = prov.clone();
+                    }
                     None => {
                         return Err(self.err(
                             c,
@@ -850,10 +887,10 @@ impl Exec<'_, '_> {
                     }
                 }
             } else {
-                vars.push((name.clone(), v.clone()));
+                vars.push((name.clone(), v.clone(), prov.clone()));
             }
         }
-        Ok((v, vp))
+        Ok((v, prov))
     }
 
     fn pipeline_raw(
@@ -863,21 +900,12 @@ impl Exec<'_, '_> {
         p: &Pipe,
         vars: &mut Vars,
         out: &mut Out,
-    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
-        let mut val: Option<Value> = None;
-        let mut vp = None;
+    ) -> Result<(Value, Prov), Box<ExecError>> {
+        let mut val: Option<(Value, Prov)> = None;
         for cmd in &p.cmds {
-            let (v, path) = self.command(c, dot, cmd, val.take(), vars, out)?;
-            val = Some(v);
-            // A function keeps the values path of what flows into it (`.Values.a | quote`)
-            // or takes it from its first `.Values…` argument (`toYaml .Values.r | nindent 2`).
-            vp = match (&cmd.args[0], path) {
-                (_, Some(p)) => Some(p),
-                (Expr::Ident(..), None) => vp.or_else(|| values_path_of_args(&cmd.args[1..])),
-                _ => None,
-            };
+            val = Some(self.command(c, dot, cmd, val.take(), vars, out)?);
         }
-        Ok((val.unwrap_or_default(), vp))
+        Ok(val.unwrap_or_default())
     }
 
     fn command(
@@ -885,27 +913,23 @@ impl Exec<'_, '_> {
         c: &Ctx,
         dot: &Value,
         cmd: &Command,
-        fin: Option<Value>,
+        fin: Option<(Value, Prov)>,
         vars: &mut Vars,
         out: &mut Out,
-    ) -> Result<(Value, Option<Arc<str>>), Box<ExecError>> {
+    ) -> Result<(Value, Prov), Box<ExecError>> {
         self.step(c, cmd.pos, 1)?;
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || fin.is_some();
         match first {
             Expr::Ident(_, name) => {
-                let v = self.call(c, dot, cmd, name, fin, vars, out)?;
-                return Ok((v, None));
+                return self.call(c, dot, cmd, name, fin, vars, out);
             }
             Expr::Field { pos, end, names } => {
-                let path = if names.first().is_some_and(|n| n == "Values") {
-                    Some(Arc::from(names[1..].join(".").as_str()))
-                } else {
-                    None
-                };
+                let prov = self.dot_prov.field(names);
+                let fin = fin.map(|f| f.0);
                 let v =
                     self.field_chain(c, dot, cmd, dot.clone(), names, *pos, *end, fin, vars, out)?;
-                return Ok((v, path));
+                return Ok((v, prov));
             }
             Expr::Variable {
                 pos,
@@ -913,7 +937,7 @@ impl Exec<'_, '_> {
                 name,
                 names,
             } => {
-                let base = self.var(c, *pos, name, vars)?;
+                let (base, bp) = self.var(c, *pos, name, vars)?;
                 if names.is_empty() {
                     if has_args {
                         return Err(self.err(
@@ -924,10 +948,11 @@ impl Exec<'_, '_> {
                             format!("can't give argument to non-function {name}"),
                         ));
                     }
-                    return Ok((base, None));
+                    return Ok((base, bp));
                 }
+                let fin = fin.map(|f| f.0);
                 let v = self.field_chain(c, dot, cmd, base, names, *pos, *end, fin, vars, out)?;
-                return Ok((v, None));
+                return Ok((v, bp.field(names)));
             }
             Expr::Chain {
                 pos,
@@ -935,9 +960,10 @@ impl Exec<'_, '_> {
                 node,
                 names,
             } => {
-                let base = self.arg(c, dot, node, vars, out)?;
+                let (base, bp) = self.arg(c, dot, node, vars, out)?;
+                let fin = fin.map(|f| f.0);
                 let v = self.field_chain(c, dot, cmd, base, names, *pos, *end, fin, vars, out)?;
-                return Ok((v, None));
+                return Ok((v, bp.field(names)));
             }
             _ => {}
         }
@@ -963,12 +989,18 @@ impl Exec<'_, '_> {
                 "nil is not a command".into(),
             ));
         }
-        Ok((self.arg(c, dot, first, vars, out)?, None))
+        self.arg(c, dot, first, vars, out)
     }
 
-    fn var(&self, c: &Ctx, pos: usize, name: &str, vars: &Vars) -> Result<Value, Box<ExecError>> {
-        match vars.iter().rev().find(|(n, _)| n == name) {
-            Some((_, v)) => Ok(v.clone()),
+    fn var(
+        &self,
+        c: &Ctx,
+        pos: usize,
+        name: &str,
+        vars: &Vars,
+    ) -> Result<(Value, Prov), Box<ExecError>> {
+        match vars.iter().rev().find(|(n, _, _)| n == name) {
+            Some((_, v, p)) => Ok((v.clone(), p.clone())),
             None => Err(self.err(
                 c,
                 pos,
@@ -986,24 +1018,27 @@ impl Exec<'_, '_> {
         e: &Expr,
         vars: &mut Vars,
         out: &mut Out,
-    ) -> Result<Value, Box<ExecError>> {
+    ) -> Result<(Value, Prov), Box<ExecError>> {
         self.step(c, e.pos(), 1)?;
         Ok(match e {
-            Expr::Dot(_) => dot.clone(),
-            Expr::Nil(_) => Value::Nil,
-            Expr::Bool(_, b) => Value::Bool(*b),
-            Expr::Number(_, n) => match (n.is_float, n.int) {
-                (false, Some(i)) => Value::Int(i),
-                _ => Value::Float(n.float),
-            },
-            Expr::Str(_, s) => Value::Str(s.clone()),
+            Expr::Dot(_) => (dot.clone(), self.dot_prov.clone()),
+            Expr::Nil(_) => (Value::Nil, Prov::default()),
+            Expr::Bool(_, b) => (Value::Bool(*b), Prov::default()),
+            Expr::Number(_, n) => (
+                match (n.is_float, n.int) {
+                    (false, Some(i)) => Value::Int(i),
+                    _ => Value::Float(n.float),
+                },
+                Prov::default(),
+            ),
+            Expr::Str(_, s) => (Value::Str(s.clone()), Prov::default()),
             Expr::Field { pos, end, names } => {
                 let cmd = Command {
                     pos: *pos,
                     end: *end,
                     args: Vec::new(),
                 };
-                self.field_chain(
+                let v = self.field_chain(
                     c,
                     dot,
                     &cmd,
@@ -1014,7 +1049,8 @@ impl Exec<'_, '_> {
                     None,
                     vars,
                     out,
-                )?
+                )?;
+                (v, self.dot_prov.field(names))
             }
             Expr::Variable {
                 pos,
@@ -1022,16 +1058,18 @@ impl Exec<'_, '_> {
                 name,
                 names,
             } => {
-                let base = self.var(c, *pos, name, vars)?;
+                let (base, bp) = self.var(c, *pos, name, vars)?;
                 if names.is_empty() {
-                    base
+                    (base, bp)
                 } else {
                     let cmd = Command {
                         pos: *pos,
                         end: *end,
                         args: Vec::new(),
                     };
-                    self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?
+                    let v =
+                        self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?;
+                    (v, bp.field(names))
                 }
             }
             Expr::Chain {
@@ -1040,21 +1078,17 @@ impl Exec<'_, '_> {
                 node,
                 names,
             } => {
-                let base = self.arg(c, dot, node, vars, out)?;
+                let (base, bp) = self.arg(c, dot, node, vars, out)?;
                 let cmd = Command {
                     pos: *pos,
                     end: *end,
                     args: Vec::new(),
                 };
-                self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?
+                let v = self.field_chain(c, dot, &cmd, base, names, *pos, *end, None, vars, out)?;
+                (v, bp.field(names))
             }
-            Expr::Pipe(_, p) => {
-                let mark = vars.len();
-                let v = self.pipeline(c, dot, p, vars, out)?.0;
-                // Declarations in a parenthesized pipeline stay visible in Go; keep them.
-                let _ = mark;
-                v
-            }
+            // Declarations in a parenthesized pipeline stay visible in Go; keep them.
+            Expr::Pipe(_, p) => self.pipeline(c, dot, p, vars, out)?,
             Expr::Ident(pos, name) => {
                 let cmd = Command {
                     pos: *pos,
@@ -1114,7 +1148,7 @@ impl Exec<'_, '_> {
                     let mut args = Vec::new();
                     if last {
                         for a in cmd.args.iter().skip(1) {
-                            args.push(self.arg(c, dot, a, vars, out)?);
+                            args.push(self.arg(c, dot, a, vars, out)?.0);
                         }
                         if let Some(f) = &fin {
                             args.push(f.clone());
@@ -1150,10 +1184,10 @@ impl Exec<'_, '_> {
         dot: &Value,
         cmd: &Command,
         name: &str,
-        fin: Option<Value>,
+        fin: Option<(Value, Prov)>,
         vars: &mut Vars,
         out: &mut Out,
-    ) -> Result<Value, Box<ExecError>> {
+    ) -> Result<(Value, Prov), Box<ExecError>> {
         let raw = &cmd.args[1..];
         // Short-circuit boolean operators get unevaluated operands.
         if name == "and" || name == "or" {
@@ -1167,10 +1201,10 @@ impl Exec<'_, '_> {
                     format!("wrong number of args for {name}: want at least 1 got 0"),
                 ));
             }
-            let mut last = Value::Nil;
+            let mut last = (Value::Nil, Prov::default());
             for a in raw {
                 last = self.arg(c, dot, a, vars, out)?;
-                if (name == "and") != last.truthy() {
+                if (name == "and") != last.0.truthy() {
                     return Ok(last);
                 }
             }
@@ -1179,12 +1213,17 @@ impl Exec<'_, '_> {
             }
             return Ok(last);
         }
+        let piped = fin.is_some();
         let mut args = Vec::with_capacity(raw.len() + 1);
+        let mut provs = Vec::with_capacity(raw.len() + 1);
         for a in raw {
-            args.push(self.arg(c, dot, a, vars, out)?);
+            let (v, p) = self.arg(c, dot, a, vars, out)?;
+            args.push(v);
+            provs.push(p);
         }
-        if let Some(f) = fin {
-            args.push(f);
+        if let Some((v, p)) = fin {
+            args.push(v);
+            provs.push(p);
         }
         let call_err = |s: &Self, msg: String| {
             s.err(
@@ -1235,7 +1274,8 @@ impl Exec<'_, '_> {
                     e
                 })?;
                 let mut sub = Out::default();
-                let mut v2 = vec![("$".to_string(), args[1].clone())];
+                let mut v2 = vec![("$".to_string(), args[1].clone(), provs[1].clone())];
+                let saved = self.enter_call(c, cmd.pos, &tname, provs[1].clone());
                 let r = self.walk(
                     &callee,
                     &tname,
@@ -1244,11 +1284,18 @@ impl Exec<'_, '_> {
                     &mut v2,
                     &mut sub,
                 );
+                self.leave_call(saved);
                 self.depth -= 1;
                 if let Err(e) = r {
                     return Err(self.wrap_nested(c, cmd, name, e));
                 }
-                Ok(Value::from(sub.buf))
+                // The result carries its map, so that printing it maps into the helper.
+                let text: Rc<str> = Rc::from(sub.buf);
+                let prov = Prov {
+                    origin: Origin::Unknown,
+                    text: Some(Rc::new(TextMap::new(text.clone(), sub.segs))),
+                };
+                Ok((Value::Str(text), prov))
             }
             "tpl" => {
                 if args.len() != 2 {
@@ -1307,14 +1354,20 @@ impl Exec<'_, '_> {
                 self.enter(c, cmd.pos)?;
                 self.overlay.push(layer);
                 let mut sub = Out::default();
-                let mut v2 = vec![("$".to_string(), tdot.clone())];
+                let mut v2 = vec![("$".to_string(), tdot.clone(), provs[1].clone())];
+                let saved = std::mem::replace(&mut self.dot_prov, provs[1].clone());
                 let r = self.walk(&t, &tname, &tdot, &t.body.clone(), &mut v2, &mut sub);
+                self.dot_prov = saved;
                 self.overlay.pop();
                 self.depth -= 1;
                 if let Err(e) = r {
                     return Err(self.wrap_nested(c, cmd, name, e));
                 }
-                Ok(Value::from(sub.buf.replace("<no value>", "")))
+                // `tpl` output maps to the `tpl` call (the action that prints it).
+                Ok((
+                    Value::from(sub.buf.replace("<no value>", "")),
+                    Prov::default(),
+                ))
             }
             "fail" => {
                 let msg = args.first().map(sprint_value).unwrap_or_default();
@@ -1342,47 +1395,191 @@ impl Exec<'_, '_> {
                     };
                     return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Fail, msg));
                 }
-                Ok(args[1].clone())
+                Ok((args[1].clone(), provs[1].clone()))
             }
-            _ => {
-                let Some(f) = funcs::lookup(name) else {
-                    return Err(self.err(
-                        c,
-                        cmd.pos,
-                        cmd.end,
-                        ErrorKind::Exec,
-                        format!("function {name:?} not defined"),
-                    ));
+            "toYaml" | "mustToYaml" if args.len() == 1 => {
+                let Origin::Values(base) = &provs[0].origin else {
+                    return self.call_func(c, cmd, name, &args, provs, piped);
                 };
-                let mut fc = FnCtx {
-                    name,
-                    rng: &mut self.state.rng,
-                    nondet: false,
-                    work: 0,
-                };
-                let r = f(&mut fc, &args);
-                let (nondet, work) = (fc.nondet, fc.work);
-                if nondet {
-                    let (line, _) = c.t.src.line_col(cmd.pos);
-                    self.state.nondet.push(Nondet {
-                        function: name.to_string(),
-                        file: c.t.src.name.to_string(),
+                // The text of Helm's `toYaml`, with the values key of each line.
+                let (text, lines) =
+                    crate::render::yaml::to_yaml_lines(&args[0]).unwrap_or_default();
+                let text: Rc<str> = Rc::from(text);
+                let (line, col) = c.t.src.line_col(cmd.pos);
+                let map = TextMap::yaml(
+                    text.clone(),
+                    YamlLines {
+                        base: base.clone(),
+                        file: c.t.src.name.clone(),
                         line,
-                    });
-                }
-                let v = match r {
-                    Ok(v) => v,
-                    Err(FnErr::Call(m)) => return Err(call_err(self, m)),
-                    Err(FnErr::Arg(m)) => {
-                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m))
-                    }
-                    Err(FnErr::Limit(m)) => {
-                        return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m))
-                    }
+                        col: col + 1,
+                        via: self.via.clone(),
+                        lines,
+                    },
+                );
+                let prov = Prov {
+                    origin: Origin::Values(base.clone()),
+                    text: Some(Rc::new(map)),
                 };
-                self.step(c, cmd.pos, work)?;
-                Ok(v)
+                Ok((Value::Str(text), prov))
             }
+            _ => self.call_func(c, cmd, name, &args, provs, piped),
+        }
+    }
+
+    /// Calls a function of the library ([`funcs`]).
+    fn call_func(
+        &mut self,
+        c: &Ctx,
+        cmd: &Command,
+        name: &str,
+        args: &[Value],
+        provs: Vec<Prov>,
+        piped: bool,
+    ) -> Result<(Value, Prov), Box<ExecError>> {
+        let call_err = |s: &Self, msg: String| {
+            s.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Call,
+                format!("error calling {name}: {msg}"),
+            )
+        };
+        let Some(f) = funcs::lookup(name) else {
+            return Err(self.err(
+                c,
+                cmd.pos,
+                cmd.end,
+                ErrorKind::Exec,
+                format!("function {name:?} not defined"),
+            ));
+        };
+        let mut fc = FnCtx {
+            name,
+            rng: &mut self.state.rng,
+            nondet: false,
+            work: 0,
+        };
+        let r = f(&mut fc, args);
+        let (nondet, work) = (fc.nondet, fc.work);
+        if nondet {
+            let (line, _) = c.t.src.line_col(cmd.pos);
+            self.state.nondet.push(Nondet {
+                function: name.to_string(),
+                file: c.t.src.name.to_string(),
+                line,
+            });
+        }
+        let v = match r {
+            Ok(v) => v,
+            Err(FnErr::Call(m)) => return Err(call_err(self, m)),
+            Err(FnErr::Arg(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m)),
+            Err(FnErr::Limit(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m)),
+        };
+        self.step(c, cmd.pos, work)?;
+        let prov = self.result_prov(name, args, provs, piped, &v);
+        Ok((v, prov))
+    }
+}
+
+impl Exec<'_, '_> {
+    /// The provenance of a function's result from its arguments': exact for the functions that
+    /// pass a value through or select one, the text map for the functions that keep text line
+    /// by line, and otherwise the values path of what flows into the function or of its first
+    /// argument read from `.Values` (`toYaml .Values.r | nindent 2`).
+    fn result_prov(
+        &self,
+        name: &str,
+        args: &[Value],
+        mut provs: Vec<Prov>,
+        piped: bool,
+        result: &Value,
+    ) -> Prov {
+        if provs.iter().all(Prov::is_unknown) {
+            return Prov::default();
+        }
+        let n = provs.len();
+        match name {
+            "default" if n == 2 => {
+                let i = if args[1].truthy() { 1 } else { 0 };
+                return provs.swap_remove(i);
+            }
+            "coalesce" => {
+                return args
+                    .iter()
+                    .position(Value::truthy)
+                    .map(|i| provs.swap_remove(i))
+                    .unwrap_or_default();
+            }
+            "ternary" if n == 3 => {
+                let i = if args[2].truthy() { 0 } else { 1 };
+                return provs.swap_remove(i);
+            }
+            "index" if n >= 1 => {
+                let mut p = provs.swap_remove(0);
+                for k in &args[1..] {
+                    p = p.element(k);
+                }
+                return p;
+            }
+            "dict" => {
+                let entries: Vec<(String, Prov)> = args
+                    .chunks(2)
+                    .zip(provs.chunks(2))
+                    .filter_map(|(a, p)| match (&a[0], p.get(1)) {
+                        (Value::Str(k), Some(p)) if !p.is_unknown() => {
+                            Some((k.to_string(), p.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                return Prov {
+                    origin: Origin::Dict(Rc::new(entries)),
+                    text: None,
+                };
+            }
+            _ => {}
+        }
+        let origin = if matches!(result, Value::Map(_) | Value::List(_)) {
+            Origin::Unknown
+        } else {
+            let from_pipe = if piped {
+                provs.last().and_then(Prov::values_path)
+            } else {
+                None
+            };
+            match from_pipe.or_else(|| provs.iter().find_map(Prov::values_path)) {
+                Some(p) => Origin::Values(p),
+                None => Origin::Unknown,
+            }
+        };
+        let Value::Str(out) = result else {
+            return Prov { origin, text: None };
+        };
+        let text = match name {
+            "indent" | "nindent" => match (args.first(), provs.last()) {
+                (Some(Value::Int(w) | Value::Int64(w)), Some(Prov { text: Some(tm), .. })) => {
+                    tm.indented((*w).max(0) as usize, name == "nindent", out)
+                }
+                _ => None,
+            },
+            "trim" | "trimPrefix" | "trimSuffix" => match provs.last() {
+                Some(Prov { text: Some(tm), .. }) => {
+                    let start = match name {
+                        "trim" => tm.text.len() - tm.text.trim_start().len(),
+                        "trimPrefix" => tm.text.len().saturating_sub(out.len()),
+                        _ => 0,
+                    };
+                    tm.sliced(start, out)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        Prov {
+            origin,
+            text: text.map(Rc::new),
         }
     }
 }

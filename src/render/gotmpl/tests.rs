@@ -426,3 +426,126 @@ fn crypto_functions_in_templates() {
         "-----BEGIN CERTIFICATE-----|-----BEGIN PRIVATE KEY-----"
     );
 }
+
+/// Renders `t.yaml` with helpers from `_h.tpl`; returns a lookup from an output needle to
+/// (file, line, values path, call sites as `file:line`).
+type Where = (String, usize, Option<String>, Vec<String>);
+
+fn mapped(tpl: &str, helpers: &str, data: &str) -> (String, impl Fn(&str) -> Option<Where>) {
+    let mut set = TemplateSet::new();
+    assert!(set.add("c/templates/_h.tpl", helpers).is_ok());
+    assert!(set.add("c/templates/t.yaml", tpl).is_ok());
+    let mut st = ExecState::new(Limits::default(), 0);
+    let dot = crate::render::yaml::load(data).unwrap_or_default();
+    let (out, map) = set
+        .execute("c/templates/t.yaml", dot, &mut st)
+        .unwrap_or_else(|e| (format!("ERR {}", e.go_message()), Default::default()));
+    let text = out.clone();
+    (out, move |needle: &str| {
+        let at = text.find(needle)?;
+        let l = map.locate(&text, at)?;
+        let via = l
+            .via
+            .as_ref()
+            .map(|v| {
+                v.chain(8)
+                    .iter()
+                    .map(|s| format!("{}:{}", s.file, s.line))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some((l.file, l.line, l.values_path, via))
+    })
+}
+
+fn w(file: &str, line: usize, vp: Option<&str>, via: &[&str]) -> Option<Where> {
+    Some((
+        file.to_string(),
+        line,
+        vp.map(str::to_string),
+        via.iter().map(|s| s.to_string()).collect(),
+    ))
+}
+
+#[test]
+fn include_output_maps_into_the_helper_through_line_functions() {
+    let helpers = "{{- define \"labels\" -}}\napp: {{ .Values.name }}\ntier: web\n{{- end }}\n\
+                   {{- define \"outer\" -}}\nouter: 1\n{{ include \"labels\" . }}\n{{- end }}";
+    let tpl = "kind: X\nmetadata:\n  labels:\n    {{- include \"labels\" . | nindent 4 }}\n\
+               spec:\n  {{- include \"outer\" . | indent 2 | trim | nindent 2 }}\n\
+               q: {{ include \"labels\" . | quote }}\n\
+               t: {{ tpl \"{{ .Values.name }}\" . }}\n\
+               {{ template \"labels\" . }}\n";
+    let (out, at) = mapped(tpl, helpers, "Values: {name: api}");
+    assert!(
+        out.contains("  labels:\n    app: api\n    tier: web\nspec:\n  outer: 1\n    app: api"),
+        "{out}"
+    );
+    let h = "c/templates/_h.tpl";
+    assert_eq!(at("    app: api"), w("c/templates/t.yaml", 4, None, &[]));
+    assert_eq!(
+        at("api\n    tier"),
+        w(h, 2, Some("name"), &["c/templates/t.yaml:4"])
+    );
+    assert_eq!(at("tier: web"), w(h, 3, None, &["c/templates/t.yaml:4"]));
+    // Nested includes keep every call site, innermost first.
+    assert_eq!(at("outer: 1"), w(h, 6, None, &["c/templates/t.yaml:6"]));
+    assert_eq!(
+        at("api\n    tier: web\nq"),
+        w(
+            h,
+            2,
+            Some("name"),
+            &["c/templates/_h.tpl:7", "c/templates/t.yaml:6"]
+        )
+    );
+    // Text that a function rewrote maps to the call site; so does `tpl` output.
+    assert_eq!(at("\"app: api"), w("c/templates/t.yaml", 7, None, &[]));
+    assert_eq!(at("t: api").map(|w| w.1), Some(8));
+    assert_eq!(
+        at("api\napp: api").map(|w| (w.0, w.1)),
+        Some(("c/templates/t.yaml".to_string(), 8))
+    );
+    // `template` writes straight into the caller's output, mapped into the helper.
+    assert_eq!(
+        at("app: api\ntier: web\n"),
+        w(h, 2, None, &["c/templates/t.yaml:9"])
+    );
+}
+
+#[test]
+fn values_paths_follow_variables_with_range_and_dicts() {
+    let helpers = "{{- define \"port\" -}}\nport: {{ .p.number }}\nname: {{ .n }}\n{{- end }}";
+    let tpl = "{{- $r := .Values.replicaCount }}\nreplicas: {{ $r }}\n\
+               {{- with .Values.image }}\nimage: {{ .repository }}:{{ $.Values.image.tag }}\n{{- end }}\n\
+               {{- range $i, $e := .Values.env }}\n- {{ $e.name }}={{ .value }}\n{{- end }}\n\
+               {{- range $k, $v := .Values.annotations }}\n{{ $k }}: {{ $v | quote }}\n{{- end }}\n\
+               {{ include \"port\" (dict \"p\" .Values.service \"n\" .Values.svcName) }}\n\
+               idx: {{ index .Values.env 1 \"value\" }}\n\
+               dflt: {{ .Values.missing | default .Values.replicaCount }}\n\
+               res:\n  {{- toYaml .Values.resources | nindent 2 }}\n";
+    let data = "Values:\n  replicaCount: 3\n  image: {repository: nginx, tag: '1.0'}\n  \
+                env: [{name: A, value: vx}, {name: B, value: vy}]\n  annotations: {team: core}\n  \
+                service: {number: 80}\n  svcName: web\n  \
+                resources: {limits: {cpu: 100m}, requests: {memory: 1Gi}}\n";
+    let (out, at) = mapped(tpl, helpers, data);
+    let vp = |needle: &str| at(needle).and_then(|w| w.2);
+    assert_eq!(vp("3\nimage").as_deref(), Some("replicaCount"), "{out}");
+    assert_eq!(vp("nginx").as_deref(), Some("image.repository"));
+    assert_eq!(vp("1.0").as_deref(), Some("image.tag"));
+    assert_eq!(vp("A=").as_deref(), Some("env[0].name"));
+    assert_eq!(vp("vy\n").as_deref(), Some("env[1].value"), "{out}");
+    assert_eq!(vp("\"core\"").as_deref(), Some("annotations.team"));
+    assert_eq!(vp("80").as_deref(), Some("service.number"));
+    assert_eq!(vp("web").as_deref(), Some("svcName"));
+    assert_eq!(
+        at("80").map(|w| (w.0, w.1)),
+        Some(("c/templates/_h.tpl".to_string(), 2))
+    );
+    assert_eq!(vp("vy\ndflt").as_deref(), Some("env[1].value"));
+    assert_eq!(vp("3\nres").as_deref(), Some("replicaCount"));
+    assert_eq!(vp("cpu").as_deref(), Some("resources.limits.cpu"));
+    assert_eq!(vp("memory").as_deref(), Some("resources.requests.memory"));
+    assert_eq!(vp("requests").as_deref(), Some("resources.requests"));
+    assert_eq!(at("cpu").map(|w| w.1), Some(16));
+}
