@@ -1,4 +1,4 @@
-//! Fuzzes cluster dump parsing (JSON index + parallel build, YAML fallback), under a `.json`
+//! Fuzzes cluster dump parsing (JSON index + parallel check, lazy objects, YAML fallback), under a `.json`
 //! name (held to JSON) and a `.yaml` name (content decides).
 #![no_main]
 
@@ -12,6 +12,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(!o.key.kind.is_empty() && !o.key.name.is_empty());
             assert!(!o.api_version.is_empty());
             assert_eq!(o.source, 0);
+            // A lazy object's text was checked when loaded: it parses, to the object.
+            if let Some(text) = o.json_text() {
+                assert!(serde_json::from_str::<serde_json::Value>(text).is_ok());
+            }
+            assert!(o.obj().is_object());
+            assert!(o.head().is_object());
         }
         for p in load.problems.iter().chain(&load.fatal) {
             assert!(!p.message.is_empty());
