@@ -372,7 +372,7 @@ fn run_diff(args: DiffArgs) -> i32 {
         let a = &report.apps[ai];
         let app = a.app.map(|i| &repo.apps[i].value);
         let settings = crate::compare::engine::app_diff_settings(app, &repo.settings).ok()?;
-        let live = r.live.map(|i| &cluster.objects[i].obj);
+        let live = r.live.map(|i| cluster.objects[i].obj());
         crate::compare::engine::compare_one_sided(r.desired_obj.as_ref(), live, &settings)
             .ok()
             .flatten()

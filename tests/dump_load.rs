@@ -54,7 +54,7 @@ fn kubectl_json_list() {
     );
     let d = &l.objects[0];
     assert_eq!(d.api_version, "apps/v1");
-    assert_eq!(d.obj["spec"]["replicas"], json!(3));
+    assert_eq!(d.obj()["spec"]["replicas"], json!(3));
     assert_eq!(d.source, 0);
     assert_eq!(l.sources, [fixture("list.json").display().to_string()]);
 }
@@ -68,8 +68,8 @@ fn typed_list_items_inherit_kind_and_api_version() {
         ["apps/Deployment:shop/web", "apps/Deployment:shop/api"]
     );
     for o in &l.objects {
-        assert_eq!(o.obj["kind"], json!("Deployment"));
-        assert_eq!(o.obj["apiVersion"], json!("apps/v1"));
+        assert_eq!(o.obj()["kind"], json!("Deployment"));
+        assert_eq!(o.obj()["apiVersion"], json!("apps/v1"));
     }
 }
 
@@ -110,10 +110,10 @@ fn kubectl_yaml_list_uses_kubernetes_scalars() {
         ]
     );
     assert_eq!(
-        l.objects[1].obj["data"],
+        l.objects[1].obj()["data"],
         json!({"enabled": "true", "mode": "0755"})
     );
-    assert_eq!(l.objects[0].obj["spec"]["replicas"], json!(3));
+    assert_eq!(l.objects[0].obj()["spec"]["replicas"], json!(3));
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn multi_document_and_single_yaml() {
     let l = load(&["single.yaml"]);
     assert_clean(&l);
     assert_eq!(keys(&l), ["/ConfigMap:shop/flags"]);
-    assert_eq!(l.objects[0].obj["data"]["level"], json!("3"));
+    assert_eq!(l.objects[0].obj()["data"]["level"], json!("3"));
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn repeated_cluster_flags_index_sources_and_last_wins() {
         .get(&ObjectKey::new("apps/v1", "Deployment", "shop", "web"))
         .expect("web");
     // list.json (replicas 3) is read after multi.yaml (replicas 2).
-    assert_eq!(web.obj["spec"]["replicas"], json!(3));
+    assert_eq!(web.obj()["spec"]["replicas"], json!(3));
     assert_eq!(web.source, 1);
 }
 

@@ -12,16 +12,16 @@ use driftlens::scan::load_repo;
 use serde_json::json;
 
 fn live(api_version: &str, kind: &str, namespace: &str, name: &str) -> LiveObject {
-    LiveObject {
-        key: ObjectKey::new(api_version, kind, namespace, name),
-        api_version: api_version.to_string(),
-        obj: json!({
+    LiveObject::new(
+        ObjectKey::new(api_version, kind, namespace, name),
+        api_version.to_string(),
+        json!({
             "apiVersion": api_version,
             "kind": kind,
             "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
         }),
-        source: 0,
-    }
+        0,
+    )
 }
 
 /// `file:line message` of the findings of `rule` on a fixture with a dump of `objects`.
@@ -74,7 +74,7 @@ fn reference_missing_checks_secrets_and_config_maps_against_the_dump() {
 #[test]
 fn reference_rules_accept_objects_that_exist_only_in_the_dump() {
     let mut web = live("v1", "Pod", "", "web-5d8f7-abcde");
-    web.obj["metadata"]["labels"] = json!({"app": "web"});
+    web.modify(|o| o["metadata"]["labels"] = json!({"app": "web"}));
     let svc = findings(
         "service-selector-dangling",
         "service-selector-dangling/bad",
@@ -92,7 +92,7 @@ fn reference_rules_accept_objects_that_exist_only_in_the_dump() {
     assert!(hpa.iter().all(|f| !f.contains("`web-v1`")));
 
     let mut fallback = live("v1", "Service", "", "fallback");
-    fallback.obj["spec"] = json!({"ports": [{"port": 80}]});
+    fallback.modify(|o| o["spec"] = json!({"ports": [{"port": 80}]}));
     let ing = findings(
         "ingress-backend-missing",
         "ingress-backend-missing/bad",
@@ -110,18 +110,20 @@ fn custom_resource_schema_uses_the_dump_crd_when_git_has_none() {
         "",
         "widgets.widgets.example.com",
     );
-    crd.obj["spec"] = json!({
-        "group": "widgets.example.com",
-        "names": {"kind": "Widget", "plural": "widgets"},
-        "versions": [{
-            "name": "v1", "served": true, "storage": true,
-            "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-                "spec": {"type": "object", "properties": {
-                    "size": {"type": "integer"},
-                    "color": {"type": "string"},
-                }},
-            }}},
-        }],
+    crd.modify(|o| {
+        o["spec"] = json!({
+            "group": "widgets.example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "versions": [{
+                "name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                    "spec": {"type": "object", "properties": {
+                        "size": {"type": "integer"},
+                        "color": {"type": "string"},
+                    }},
+                }}},
+            }],
+        })
     });
     let found = findings(
         "custom-resource-schema",
@@ -144,7 +146,7 @@ fn custom_resource_schema_uses_the_dump_crd_when_git_has_none() {
 fn workload_selector_invalid_reports_a_selector_changed_from_the_live_one() {
     let deployment = |selector: serde_json::Value| {
         let mut d = live("apps/v1", "Deployment", "shop", "web");
-        d.obj["spec"] = json!({"selector": selector});
+        d.modify(|o| o["spec"] = json!({"selector": selector}));
         d
     };
     let changed = findings(

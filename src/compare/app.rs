@@ -21,7 +21,7 @@ use super::tracking;
 use crate::model::argocd::{AppProject, Application, ApplicationSource};
 use crate::model::cluster::Cluster;
 use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
-use crate::model::object::{annotation, csv, LiveObject};
+use crate::model::object::{csv, Annotated, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
 use crate::rules::context::{file_in_source, glob_match, normalize_source_path};
@@ -245,7 +245,7 @@ impl Scopes {
         }
         if let Some(c) = cluster {
             for o in c.objects.iter().filter(|o| is_crd(&o.key)) {
-                add(&o.obj);
+                add(o.obj());
             }
         }
         Scopes { crds }
@@ -555,9 +555,13 @@ fn desired_set(
         .collect()
 }
 
-fn sync_option(obj: &Value, app: Option<&Application>, key: &str) -> Option<String> {
+fn sync_option<M: Annotated + ?Sized>(
+    obj: &M,
+    app: Option<&Application>,
+    key: &str,
+) -> Option<String> {
     let prefix = format!("{key}=");
-    if let Some(v) = annotation(obj, "argocd.argoproj.io/sync-options") {
+    if let Some(v) = obj.annotation("argocd.argoproj.io/sync-options") {
         if let Some(o) = csv(v).find_map(|o| o.strip_prefix(prefix.as_str())) {
             return Some(o.to_string());
         }
@@ -603,14 +607,11 @@ fn compare_app(
         .collect();
     let mut live_idx: Vec<usize> = Vec::new();
     if input.app.is_some() {
+        // Every live object is looked at: read their heads only, not the whole objects.
         for (i, o) in cluster.objects.iter().enumerate() {
-            let owned = tracking::owner_instance(&o.obj, settings).as_deref()
+            let owned = tracking::owner_instance(o.head(), settings).as_deref()
                 == Some(input.instance.as_str());
-            let has_owner = o
-                .obj
-                .pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|a| !a.is_empty());
+            let has_owner = !o.owner_references().is_empty();
             if owned && !has_owner && !desired_keys.contains_key(&o.key) {
                 live_idx.push(i);
             }
@@ -650,8 +651,10 @@ fn compare_app(
         } else {
             o.key.namespace.as_str()
         };
-        let self_ref = tracking::is_self_referenced(&o.obj, &o.key, tracking_ns, settings);
-        let is_hook = hooks::is_live_hook(&o.obj);
+        // Extraneous objects are not compared: their heads tell all that is needed.
+        let head = o.head();
+        let self_ref = tracking::is_self_referenced(head, &o.key, tracking_ns, settings);
+        let is_hook = hooks::is_live_hook(head);
         let (status, reason) = if is_hook {
             (None, Reason::Hook)
         } else if !self_ref {
@@ -659,9 +662,10 @@ fn compare_app(
         } else {
             (Some(SyncStatus::OutOfSync), Reason::Extraneous)
         };
-        let ignore_extraneous = annotation(&o.obj, "argocd.argoproj.io/compare-options")
+        let ignore_extraneous = head
+            .annotation("argocd.argoproj.io/compare-options")
             .is_some_and(|v| csv(v).any(|x| x == "IgnoreExtraneous"));
-        let prune = sync_option(&o.obj, input.app, "Prune");
+        let prune = sync_option(head, input.app, "Prune");
         resources.push(ResourceResult {
             key: o.key.clone(),
             status,
@@ -673,7 +677,7 @@ fn compare_app(
             prune_disabled: app_prune_disabled || prune.as_deref() == Some("false"),
             ignore_extraneous,
             requires_deletion_confirmation: prune.as_deref() == Some("confirm")
-                || sync_option(&o.obj, input.app, "Delete").as_deref() == Some("confirm"),
+                || sync_option(head, input.app, "Delete").as_deref() == Some("confirm"),
             shared_with: None,
             causes: Vec::new(),
             error: None,
@@ -692,7 +696,7 @@ fn compare_app(
         let (Some(diff), Some(li)) = (&r.diff, r.live) else {
             continue;
         };
-        let live = &cluster.objects[li].obj;
+        let live = cluster.objects[li].obj();
         let ev = Evidence {
             autoscalers: evidence.autoscalers_of(&r.key),
             crd_schema: evidence.crd_schema(&cluster.objects[li]),
@@ -798,12 +802,12 @@ fn resource_for_desired(
         return r;
     };
     if input.app.is_some() {
-        if let Some(owner) = tracking::owner_instance(&l.obj, settings) {
+        if let Some(owner) = tracking::owner_instance(l.head(), settings) {
             if owner != input.instance {
                 r.shared_with = Some(owner);
             }
         }
-        if !tracking::is_self_referenced(&l.obj, &d.key, &d.tracking_ns, settings) {
+        if !tracking::is_self_referenced(l.head(), &d.key, &d.tracking_ns, settings) {
             r.reason = Reason::NotSelfReferenced;
             return r;
         }
@@ -811,7 +815,7 @@ fn resource_for_desired(
     let Some(diff_settings) = diff_settings else {
         return r;
     };
-    let diff = match compare_pair(&d.obj, &l.obj, diff_settings) {
+    let diff = match compare_pair(&d.obj, l.obj(), diff_settings) {
         Ok(d) => d,
         Err(e) => {
             r.error = Some(e);
@@ -841,14 +845,13 @@ impl<'a> EvidenceIndex<'a> {
     pub fn new(repo: &'a Repo, cluster: &'a Cluster) -> Self {
         let mut autoscalers: HashMap<(String, String, String), Vec<(String, String)>> =
             HashMap::new();
-        let mut add = |key: &ObjectKey, obj: &Value| {
-            let is_scaler = matches!(
+        let is_scaler = |key: &ObjectKey| {
+            matches!(
                 (key.group.as_str(), key.kind.as_str()),
                 ("autoscaling", "HorizontalPodAutoscaler") | ("keda.sh", "ScaledObject")
-            );
-            if !is_scaler {
-                return;
-            }
+            )
+        };
+        let mut add = |key: &ObjectKey, obj: &Value| {
             let Some(r) = obj.pointer("/spec/scaleTargetRef") else {
                 return;
             };
@@ -867,20 +870,22 @@ impl<'a> EvidenceIndex<'a> {
                 v.push(entry);
             }
         };
-        for o in &cluster.objects {
-            add(&o.key, &o.obj);
+        // Filter by kind first: only autoscalers of the dump are parsed.
+        for o in cluster.objects.iter().filter(|o| is_scaler(&o.key)) {
+            add(&o.key, o.obj());
         }
-        for m in &repo.manifests {
+        for m in repo.manifests.iter().filter(|m| is_scaler(&m.key)) {
             add(&m.key, &m.obj);
         }
         let mut crds = HashMap::new();
         for o in cluster.objects.iter().filter(|o| {
             o.key.group == "apiextensions.k8s.io" && o.key.kind == "CustomResourceDefinition"
         }) {
-            let group = o.obj.pointer("/spec/group").and_then(Value::as_str);
-            let kind = o.obj.pointer("/spec/names/kind").and_then(Value::as_str);
+            let obj = o.obj();
+            let group = obj.pointer("/spec/group").and_then(Value::as_str);
+            let kind = obj.pointer("/spec/names/kind").and_then(Value::as_str);
             if let (Some(g), Some(k)) = (group, kind) {
-                crds.insert((g.to_string(), k.to_string()), &o.obj);
+                crds.insert((g.to_string(), k.to_string()), obj);
             }
         }
         EvidenceIndex { autoscalers, crds }

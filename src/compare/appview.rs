@@ -14,7 +14,6 @@ use super::health::{resource_health_or_unknown, HealthOverrides, HealthStatus};
 use super::syncwindow::{AppTarget, Decision, SyncWindows};
 use crate::model::cluster::Cluster;
 use crate::model::key::ObjectKey;
-use crate::model::object::meta_str;
 use crate::model::repo::Repo;
 
 /// One node of the resource tree.
@@ -133,21 +132,14 @@ fn looks_like_time(s: &str) -> Option<Timestamp> {
 pub fn newest_timestamp(cluster: &Cluster) -> Option<Timestamp> {
     let mut best: Option<Timestamp> = None;
     for o in &cluster.objects {
-        let mut todo: Vec<&Value> = vec![&o.obj];
-        while let Some(v) = todo.pop() {
-            match v {
-                Value::String(s) => {
-                    if let Some(t) = looks_like_time(s) {
-                        if best.is_none_or(|b| t > b) {
-                            best = Some(t);
-                        }
-                    }
+        // Read from the dump's text: the objects need not be parsed for this.
+        o.for_each_string(&mut |s| {
+            if let Some(t) = looks_like_time(s) {
+                if best.is_none_or(|b| t > b) {
+                    best = Some(t);
                 }
-                Value::Array(a) => todo.extend(a.iter()),
-                Value::Object(m) => todo.extend(m.values()),
-                _ => {}
             }
-        }
+        });
     }
     best
 }
@@ -163,7 +155,7 @@ fn build_tree(
     let o = &cluster.objects[idx];
     let mut children = Vec::new();
     if depth < 8 {
-        let uid = meta_str(&o.obj, "uid");
+        let uid = o.uid();
         for &c in children_of.get(uid).into_iter().flatten() {
             if seen.insert(c) {
                 children.push(build_tree(
@@ -180,7 +172,7 @@ fn build_tree(
     children.sort_by(|a, b| a.key.cmp(&b.key));
     TreeNode {
         key: o.key.clone(),
-        health: resource_health_or_unknown(&o.obj, overrides),
+        health: resource_health_or_unknown(o.obj(), overrides),
         children,
     }
 }
@@ -231,15 +223,13 @@ pub fn app_view(
             namespace: &r.key.namespace,
             name: &r.key.name,
             target: r.manifest.map(|m| &repo.manifest(m).obj),
-            live: r.live.map(|i| &cluster.objects[i].obj),
+            live: r.live.map(|i| cluster.objects[i].obj()),
         })
         .collect();
     let identity = app.map(|a| AppIdentity {
         namespace: &a.value.metadata.namespace,
         name: &a.value.metadata.name,
-        uid: live_app
-            .map(|l| meta_str(&l.obj, "uid"))
-            .filter(|u| !u.is_empty()),
+        uid: live_app.map(|l| l.uid()).filter(|u| !u.is_empty()),
     });
     let health = application_health(&managed, overrides, identity);
     let resources: Vec<ResourceRow> = result
@@ -256,16 +246,8 @@ pub fn app_view(
     // Resource tree from ownerReferences.
     let mut children_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, o) in cluster.objects.iter().enumerate() {
-        if let Some(refs) = o
-            .obj
-            .pointer("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-        {
-            for r in refs {
-                if let Some(uid) = r.get("uid").and_then(Value::as_str) {
-                    children_of.entry(uid).or_default().push(i);
-                }
-            }
+        for uid in o.owner_references().iter().filter_map(|r| r.uid()) {
+            children_of.entry(uid).or_default().push(i);
         }
     }
     let mut seen = HashSet::new();
@@ -293,10 +275,8 @@ pub fn app_view(
             )
         })
         .filter_map(|e| {
-            let inv = e
-                .obj
-                .get("involvedObject")
-                .or_else(|| e.obj.get("regarding"))?;
+            let e = e.obj();
+            let inv = e.get("involvedObject").or_else(|| e.get("regarding"))?;
             let k = (
                 str_at(inv, "/kind").to_string(),
                 str_at(inv, "/namespace").to_string(),
@@ -313,23 +293,22 @@ pub fn app_view(
                 "/metadata/creationTimestamp",
             ]
             .iter()
-            .map(|p| str_at(&e.obj, p))
+            .map(|p| str_at(e, p))
             .find(|s| !s.is_empty())
             .unwrap_or("")
             .to_string();
             Some(EventRow {
                 time,
-                kind: str_at(&e.obj, "/type").to_string(),
-                reason: str_at(&e.obj, "/reason").to_string(),
+                kind: str_at(e, "/type").to_string(),
+                reason: str_at(e, "/reason").to_string(),
                 object: format!("{}/{}", k.0, k.2),
                 message: e
-                    .obj
                     .get("message")
-                    .or_else(|| e.obj.get("note"))
+                    .or_else(|| e.get("note"))
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
-                count: e.obj.get("count").and_then(Value::as_u64).unwrap_or(1),
+                count: e.get("count").and_then(Value::as_u64).unwrap_or(1),
             })
         })
         .collect();
@@ -369,7 +348,7 @@ pub fn app_view(
                         && o.key.kind == "AppProject"
                         && o.key.name == project_name
                 })
-                .map(|o| &o.obj)
+                .map(|o| o.obj())
         });
     let window = match (project_obj, app_obj) {
         (Some(p), Some(a)) => {
@@ -402,7 +381,7 @@ pub fn app_view(
         _ => None,
     };
     let operation = live_app.and_then(|l| {
-        let op = l.obj.pointer("/status/operationState")?;
+        let op = l.obj().pointer("/status/operationState")?;
         Some((
             str_at(op, "/phase").to_string(),
             str_at(op, "/message").to_string(),
@@ -412,7 +391,7 @@ pub fn app_view(
         ))
     });
     let history = live_app
-        .and_then(|l| l.obj.pointer("/status/history").and_then(Value::as_array))
+        .and_then(|l| l.obj().pointer("/status/history").and_then(Value::as_array))
         .map(|h| {
             h.iter()
                 .map(|e| HistoryRow {
@@ -475,7 +454,7 @@ pub fn app_view(
         sync_policy,
         sync: result.status,
         argocd_sync: live_app
-            .and_then(|l| l.obj.pointer("/status/sync/status"))
+            .and_then(|l| l.obj().pointer("/status/sync/status"))
             .and_then(Value::as_str)
             .map(str::to_string),
         health: (health.status.as_str().to_string(), health.message.clone()),

@@ -1,9 +1,7 @@
 //! Hooks and ignored objects (semantics §1.3): which rendered objects Argo CD keeps out of the
 //! compared set.
 
-use serde_json::Value;
-
-use crate::model::object::{annotation, csv};
+use crate::model::object::{csv, Annotated};
 
 /// The Argo CD hook annotation.
 pub const ARGO_HOOK: &str = "argocd.argoproj.io/hook";
@@ -29,8 +27,8 @@ pub enum HookRole {
     DeleteHook,
 }
 
-fn argo_types(obj: &Value) -> Option<Vec<&str>> {
-    annotation(obj, ARGO_HOOK).map(|v| {
+fn argo_types<M: Annotated + ?Sized>(obj: &M) -> Option<Vec<&str>> {
+    obj.annotation(ARGO_HOOK).map(|v| {
         let mut t: Vec<&str> = csv(v).collect();
         t.dedup();
         t
@@ -38,7 +36,7 @@ fn argo_types(obj: &Value) -> Option<Vec<&str>> {
 }
 
 /// `hook.Types`: valid Argo types, or (only when there are none) mapped Helm types.
-fn types(obj: &Value) -> Vec<&'static str> {
+fn types<M: Annotated + ?Sized>(obj: &M) -> Vec<&'static str> {
     if let Some(argo) = argo_types(obj) {
         return SYNC_HOOK_TYPES
             .iter()
@@ -47,7 +45,7 @@ fn types(obj: &Value) -> Vec<&'static str> {
             .collect();
     }
     let mut out = Vec::new();
-    if let Some(h) = annotation(obj, HELM_HOOK) {
+    if let Some(h) = obj.annotation(HELM_HOOK) {
         for t in csv(h) {
             let mapped = match t {
                 "pre-install" | "pre-upgrade" => "PreSync",
@@ -64,23 +62,26 @@ fn types(obj: &Value) -> Vec<&'static str> {
 
 /// `hook.IsHook`: an Argo CD hook annotation (unless it only says `Skip`), or a Helm hook
 /// annotation other than `crd-install`.
-pub fn is_hook(obj: &Value) -> bool {
+pub fn is_hook<M: Annotated + ?Sized>(obj: &M) -> bool {
     if let Some(argo) = argo_types(obj) {
         return !(argo.len() == 1 && argo[0] == "Skip");
     }
-    annotation(obj, HELM_HOOK).is_some_and(|h| h.trim() != "crd-install")
+    obj.annotation(HELM_HOOK)
+        .is_some_and(|h| h.trim() != "crd-install")
 }
 
-fn is_delete_hook(obj: &Value) -> bool {
-    let argo = annotation(obj, ARGO_HOOK)
+fn is_delete_hook<M: Annotated + ?Sized>(obj: &M) -> bool {
+    let argo = obj
+        .annotation(ARGO_HOOK)
         .is_some_and(|v| csv(v).any(|t| t == "PreDelete" || t == "PostDelete"));
-    let helm = annotation(obj, HELM_HOOK)
+    let helm = obj
+        .annotation(HELM_HOOK)
         .is_some_and(|v| csv(v).any(|t| t == "pre-delete" || t == "post-delete"));
     argo || helm
 }
 
 /// Classifies a rendered (desired) object.
-pub fn role(obj: &Value) -> HookRole {
+pub fn role<M: Annotated + ?Sized>(obj: &M) -> HookRole {
     let t = types(obj);
     if is_delete_hook(obj) && t.iter().all(|x| *x == "Skip") {
         return HookRole::DeleteHook;
@@ -101,7 +102,7 @@ pub fn role(obj: &Value) -> HookRole {
 }
 
 /// Whether a live object is a hook (left over from an earlier sync): it gets no status.
-pub fn is_live_hook(obj: &Value) -> bool {
+pub fn is_live_hook<M: Annotated + ?Sized>(obj: &M) -> bool {
     is_hook(obj) || is_delete_hook(obj)
 }
 
@@ -109,6 +110,7 @@ pub fn is_live_hook(obj: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+    use serde_json::Value;
 
     fn obj(ann: Value) -> Value {
         json!({"metadata": {"annotations": ann}})

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::model::key::ObjectKey;
-use crate::model::object::{annotation, label};
+use crate::model::object::Annotated;
 use crate::model::settings::{ArgoSettings, TrackingMethod};
 
 /// The tracking annotation.
@@ -150,26 +150,25 @@ pub fn inject(
 }
 
 /// The instance name a live object is tracked by, if any.
-pub fn owner_instance(obj: &Value, settings: &ArgoSettings) -> Option<String> {
+pub fn owner_instance<M: Annotated + ?Sized>(obj: &M, settings: &ArgoSettings) -> Option<String> {
     if let Some(inst) = &settings.installation_id {
-        if annotation(obj, INSTALLATION_ID) != Some(inst.as_str()) {
+        if obj.annotation(INSTALLATION_ID) != Some(inst.as_str()) {
             return None;
         }
     }
     match settings.tracking_method {
-        TrackingMethod::Label => label(obj, &settings.instance_label_key).map(str::to_string),
-        TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => {
-            annotation(obj, TRACKING_ID)
-                .and_then(TrackingId::parse)
-                .map(|t| t.instance)
-        }
+        TrackingMethod::Label => obj.label(&settings.instance_label_key).map(str::to_string),
+        TrackingMethod::Annotation | TrackingMethod::AnnotationAndLabel => obj
+            .annotation(TRACKING_ID)
+            .and_then(TrackingId::parse)
+            .map(|t| t.instance),
     }
 }
 
 /// Whether a live object's tracking id names this very object (semantics §1.4,
 /// `isSelfReferencedObj`). Always true with label tracking or without a tracking id.
-pub fn is_self_referenced(
-    live: &Value,
+pub fn is_self_referenced<M: Annotated + ?Sized>(
+    live: &M,
     expected: &ObjectKey,
     tracking_namespace: &str,
     settings: &ArgoSettings,
@@ -177,7 +176,7 @@ pub fn is_self_referenced(
     if settings.tracking_method == TrackingMethod::Label {
         return true;
     }
-    let Some(id) = annotation(live, TRACKING_ID).and_then(TrackingId::parse) else {
+    let Some(id) = live.annotation(TRACKING_ID).and_then(TrackingId::parse) else {
         return true;
     };
     id.group == expected.group
@@ -189,6 +188,7 @@ pub fn is_self_referenced(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::object::{annotation, label};
     use serde_json::json;
 
     #[test]

@@ -9,10 +9,13 @@
 //! * `kubectl get … -o yaml` (a `List`), multi-document YAML, or a single YAML object;
 //! * a folder of such files, walked recursively in sorted order (`*.json`, `*.yaml`, `*.yml`).
 //!
-//! JSON is read in two phases, so that a 300 MB dump costs little more than its own size before
-//! the objects are built: first a borrowed index of the items (`apiVersion`, `kind`,
-//! `metadata.namespace`/`name` as borrowed strings plus the item's `&RawValue`, see
-//! [`index_json`]); then each item is parsed into a [`serde_json::Value`] in parallel with rayon.
+//! JSON is read in two phases, so that a 300 MB dump costs little more than its own size: first
+//! a borrowed index of the items (`apiVersion`, `kind`, `metadata.namespace`/`name` as borrowed
+//! strings plus the item's `&RawValue`, see [`index_json`]); then, in parallel with rayon, each
+//! item is checked to parse as a [`serde_json::Value`] would, without being built, and only
+//! its [`LiveHead`] (labels, annotations, owner references, uid) is kept. The file's text stays
+//! in memory, shared by its objects, each of which is parsed the first time it is used (see
+//! [`LiveObject`]); an item that cannot be parsed is reported when the dump is loaded.
 //! YAML goes through the project's YAML loader ([`super::yaml`]) and is converted with
 //! Kubernetes' scalar rules, exactly like manifests of the checkout.
 //!
@@ -22,6 +25,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -34,7 +38,7 @@ use super::source::{bytes_to_text, FileError};
 use super::yaml::{parse_stream_with, Limits, Node};
 use crate::model::cluster::Cluster;
 use crate::model::key::ObjectKey;
-use crate::model::object::LiveObject;
+use crate::model::object::{LiveHead, LiveObject};
 
 /// Default size limit for one dump file (4 GiB). Dumps are held in memory whole; the limit
 /// only stops a wrong path (a disk image, a log) from exhausting memory.
@@ -297,14 +301,13 @@ pub fn parse_dump(label: &str, bytes: Vec<u8>) -> DumpLoad {
             return out;
         }
     };
-    let (body, bom) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (rest, true),
-        None => (text.as_str(), false),
-    };
+    let text = Arc::new(text);
+    let bom = text.starts_with('\u{feff}');
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = body.trim_start().as_bytes().first().copied();
     let says_json = label.to_ascii_lowercase().ends_with(".json");
     if matches!(first, Some(b'{' | b'[')) || (says_json && first.is_some()) {
-        let json = parse_json_dump(label, body, bom);
+        let json = parse_json_dump(label, &text, bom);
         if json.fatal.is_empty() || says_json {
             return json;
         }
@@ -550,10 +553,15 @@ impl<'a> Lines<'a> {
     }
 }
 
-fn parse_json_dump(label: &str, body: &str, bom: bool) -> DumpLoad {
+fn parse_json_dump(label: &str, text: &Arc<String>, bom: bool) -> DumpLoad {
     let mut out = DumpLoad {
         sources: vec![label.to_string()],
         ..DumpLoad::default()
+    };
+    let body = if bom {
+        text.get('\u{feff}'.len_utf8()..).unwrap_or("")
+    } else {
+        text.as_str()
     };
     let (index, error) = index_json(body);
     let mut lines = Lines::new(body);
@@ -566,9 +574,12 @@ fn parse_json_dump(label: &str, body: &str, bom: bool) -> DumpLoad {
         ));
     }
     let found = index.values;
-    // Phase 2: build the objects in parallel.
-    let built: Vec<Result<LiveObject, ItemFailure>> =
-        index.items.par_iter().map(build_json_item).collect();
+    // Phase 2: check and build the objects in parallel.
+    let built: Vec<Result<LiveObject, ItemFailure>> = index
+        .items
+        .par_iter()
+        .map(|item| build_json_item(item, text))
+        .collect();
     for b in built {
         match b {
             Ok(o) => out.objects.push(o),
@@ -632,29 +643,53 @@ enum ItemFailure {
     Unreadable(usize, JsonSyntaxError),
 }
 
-fn build_json_item(item: &IndexedItem<'_>) -> Result<LiveObject, ItemFailure> {
+/// Phase 2 for one item: checks that it parses and reads its head, without building the
+/// rest. The object keeps the byte range of its JSON in `text` and is parsed on first use.
+fn build_json_item(item: &IndexedItem<'_>, text: &Arc<String>) -> Result<LiveObject, ItemFailure> {
     if item.is_list {
         return Err(ItemFailure::Skipped(item.offset, nested_list_message()));
     }
     check_identity(&item.api_version, &item.kind, &item.name)
         .map_err(|m| ItemFailure::Skipped(item.offset, m))?;
-    let mut obj: Value = serde_json::from_str(item.raw.get())
-        .map_err(|e| ItemFailure::Unreadable(item.offset, syntax_error(&e)))?;
-    if item.inherited {
-        if let Value::Object(m) = &mut obj {
-            m.insert(
-                "apiVersion".into(),
-                Value::String(item.api_version.to_string()),
-            );
-            m.insert("kind".into(), Value::String(item.kind.to_string()));
+    let key = ObjectKey::new(&item.api_version, &item.kind, &item.namespace, &item.name);
+    let json = item.raw.get();
+    let start = (json.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let range = start..start.saturating_add(json.len());
+    let in_text = text
+        .get(range.clone())
+        .is_some_and(|t| t.as_ptr() == json.as_ptr());
+    if in_text {
+        if let Ok(ItemHead(fields)) = serde_json::from_str::<ItemHead>(json) {
+            return Ok(LiveObject::from_json(
+                key,
+                item.api_version.to_string(),
+                0,
+                Arc::clone(text),
+                range,
+                item.inherited,
+                fields.head(),
+            ));
         }
     }
-    Ok(LiveObject {
-        key: ObjectKey::new(&item.api_version, &item.kind, &item.namespace, &item.name),
-        api_version: item.api_version.to_string(),
-        obj,
-        source: 0,
-    })
+    // The check failed (or met something it leaves to the full parser): parse the object
+    // now, which gives the error, or the object when the check was only cautious.
+    let mut obj: Value = serde_json::from_str(json)
+        .map_err(|e| ItemFailure::Unreadable(item.offset, syntax_error(&e)))?;
+    if item.inherited {
+        add_list_identity(&mut obj, item);
+    }
+    Ok(LiveObject::new(key, item.api_version.to_string(), obj, 0))
+}
+
+/// Adds the `apiVersion` and `kind` a typed list gives its items.
+fn add_list_identity(obj: &mut Value, item: &IndexedItem<'_>) {
+    if let Value::Object(m) = obj {
+        m.insert(
+            "apiVersion".into(),
+            Value::String(item.api_version.to_string()),
+        );
+        m.insert("kind".into(), Value::String(item.kind.to_string()));
+    }
 }
 
 fn nested_list_message() -> String {
@@ -907,6 +942,256 @@ impl<'de> Deserialize<'de> for ItemsField<'de> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// JSON, phase 2: the head of an item, and a check that the rest parses
+
+/// The key serde_json reserves, as the first key of an object, for its own raw values; a
+/// [`Value`] parses such an object differently, so the check leaves it to the full parser.
+const RESERVED_KEY: &str = "$serde_json::private::RawValue";
+
+/// The [`LiveHead`] fields of an item's `metadata`, read while the rest of the item is checked
+/// to parse exactly as a [`Value`] would (same grammar, same nesting limit, same numbers and
+/// strings) but not built.
+struct ItemHead(MetaFields);
+
+/// `metadata.labels`, `.annotations`, `.ownerReferences` and `.uid`, as they are.
+#[derive(Default)]
+struct MetaFields {
+    labels: Option<Value>,
+    annotations: Option<Value>,
+    owners: Option<Value>,
+    uid: Option<Value>,
+}
+
+impl MetaFields {
+    fn head(&self) -> LiveHead {
+        LiveHead::from_fields(
+            self.labels.as_ref(),
+            self.annotations.as_ref(),
+            self.owners.as_ref(),
+            self.uid.as_ref(),
+        )
+    }
+}
+
+/// A checked JSON value, not built.
+struct Checked;
+
+/// Whether an object key is [`RESERVED_KEY`] (read without allocating).
+struct IsReserved(bool);
+
+/// A key of an item's top level.
+enum HeadKey {
+    Metadata,
+    Reserved,
+    Other,
+}
+
+/// A key of an item's `metadata`.
+enum MetaKey {
+    Labels,
+    Annotations,
+    OwnerReferences,
+    Uid,
+    Reserved,
+    Other,
+}
+
+fn reserved<E: de::Error>() -> E {
+    E::custom("reserved key")
+}
+
+impl<'de> Deserialize<'de> for ItemHead {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ItemHead;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = MetaFields::default();
+                let mut first = true;
+                while let Some(key) = map.next_key::<HeadKey>()? {
+                    match key {
+                        HeadKey::Reserved if first => return Err(reserved()),
+                        // As in a `Value`, the last `metadata` wins.
+                        HeadKey::Metadata => fields = map.next_value::<MetaHead>()?.0,
+                        HeadKey::Reserved | HeadKey::Other => {
+                            map.next_value::<Checked>()?;
+                        }
+                    }
+                    first = false;
+                }
+                Ok(ItemHead(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for HeadKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = HeadKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(match s {
+                    "metadata" => HeadKey::Metadata,
+                    RESERVED_KEY => HeadKey::Reserved,
+                    _ => HeadKey::Other,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for MetaKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = MetaKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(match s {
+                    "labels" => MetaKey::Labels,
+                    "annotations" => MetaKey::Annotations,
+                    "ownerReferences" => MetaKey::OwnerReferences,
+                    "uid" => MetaKey::Uid,
+                    RESERVED_KEY => MetaKey::Reserved,
+                    _ => MetaKey::Other,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The [`MetaFields`] of `metadata` (none when it is not an object).
+struct MetaHead(MetaFields);
+
+impl<'de> Deserialize<'de> for MetaHead {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MetaHead;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<Checked>()?.is_some() {}
+                Ok(MetaHead(MetaFields::default()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = MetaFields::default();
+                let mut first = true;
+                while let Some(key) = map.next_key::<MetaKey>()? {
+                    // As in a `Value`, the last of duplicate keys wins.
+                    match key {
+                        MetaKey::Reserved if first => return Err(reserved()),
+                        MetaKey::Labels => fields.labels = Some(map.next_value()?),
+                        MetaKey::Annotations => fields.annotations = Some(map.next_value()?),
+                        MetaKey::OwnerReferences => fields.owners = Some(map.next_value()?),
+                        MetaKey::Uid => fields.uid = Some(map.next_value()?),
+                        MetaKey::Reserved | MetaKey::Other => {
+                            map.next_value::<Checked>()?;
+                        }
+                    }
+                    first = false;
+                }
+                Ok(MetaHead(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for IsReserved {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IsReserved;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(IsReserved(s == RESERVED_KEY))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Checked;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Checked)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<Checked>()?.is_some() {}
+                Ok(Checked)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut first = true;
+                while let Some(IsReserved(r)) = map.next_key::<IsReserved>()? {
+                    if first && r {
+                        return Err(reserved());
+                    }
+                    first = false;
+                    map.next_value::<Checked>()?;
+                }
+                Ok(Checked)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // YAML
 
 fn parse_yaml_dump(label: &str, text: &str) -> DumpLoad {
@@ -1059,10 +1344,10 @@ fn push_yaml_object(
         out.problems.push(DumpProblem::new(label, line, col, m));
         return;
     }
-    out.objects.push(LiveObject {
-        key: ObjectKey::new(&api_version, &kind, &namespace, &name),
+    out.objects.push(LiveObject::new(
+        ObjectKey::new(&api_version, &kind, &namespace, &name),
         api_version,
         obj,
-        source: 0,
-    });
+        0,
+    ));
 }

@@ -60,7 +60,7 @@ impl Cluster {
         self.objects
             .iter()
             .filter(|o| o.key.group.is_empty() && o.key.kind == "Node")
-            .filter_map(|o| o.obj.pointer("/status/nodeInfo/kubeletVersion")?.as_str())
+            .filter_map(|o| o.obj().pointer("/status/nodeInfo/kubeletVersion")?.as_str())
             .max_by_key(|v| version_tuple(v))
             .map(str::to_string)
     }

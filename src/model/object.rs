@@ -1,11 +1,13 @@
 //! Kubernetes objects as driftlens holds them: desired objects from Git keep their located YAML
 //! tree so every field can be traced to a file and line; live objects from dumps keep only
-//! their JSON.
+//! their JSON, parsed on demand for JSON dumps.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub use super::live::{LiveHead, LiveObject, OwnerRef};
 
 use super::key::ObjectKey;
 use crate::load::source::SourceFile;
@@ -279,17 +281,23 @@ impl Manifest {
     }
 }
 
-/// An object read from a cluster dump.
-#[derive(Debug, Clone)]
-pub struct LiveObject {
-    /// Identity.
-    pub key: ObjectKey,
-    /// `apiVersion` as served.
-    pub api_version: String,
-    /// The object.
-    pub obj: Value,
-    /// Index of the dump source it came from (see [`crate::model::cluster::Cluster::sources`]).
-    pub source: usize,
+/// Reading an object's labels and annotations, whether it is held as JSON (a desired object, a
+/// parsed live object) or as a live object's [`LiveHead`].
+pub trait Annotated {
+    /// `metadata.annotations[name]`, if set to a string.
+    fn annotation(&self, name: &str) -> Option<&str>;
+    /// `metadata.labels[name]`, if set to a string.
+    fn label(&self, name: &str) -> Option<&str>;
+}
+
+impl Annotated for Value {
+    fn annotation(&self, name: &str) -> Option<&str> {
+        annotation(self, name)
+    }
+
+    fn label(&self, name: &str) -> Option<&str> {
+        label(self, name)
+    }
 }
 
 /// `metadata.annotations[name]` of a JSON object, if set to a string.

@@ -37,7 +37,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let Some(argo_status) = live
-            .obj
+            .obj()
             .pointer("/status/sync/status")
             .and_then(Value::as_str)
         else {
@@ -52,7 +52,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ));
         }
         let argo_resources = live
-            .obj
+            .obj()
             .pointer("/status/resources")
             .and_then(Value::as_array)
             .map(Vec::as_slice)

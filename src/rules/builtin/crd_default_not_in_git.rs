@@ -28,7 +28,7 @@ fn crd_index<'a>(ctx: &Context<'a>) -> HashMap<(&'a str, &'a str), &'a Value> {
         .into_iter()
         .flat_map(|c| c.objects.iter())
         .filter(|o| is_crd(&o.key.group, &o.key.kind))
-        .map(|o| &o.obj);
+        .map(|o| o.obj());
     // Later inserts win: Git first, then the dump.
     for obj in repo.chain(live) {
         let group = obj.pointer("/spec/group").and_then(Value::as_str);
@@ -118,7 +118,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let live = ctx.live_of(mi);
         if let Some(l) = live {
             // Keep only fields the live object holds at their default (defaulting explains them).
-            fields.retain(|(p, d)| l.obj.pointer(p) == Some(d));
+            fields.retain(|(p, d)| l.obj().pointer(p) == Some(d));
         }
         if fields.is_empty() {
             continue;

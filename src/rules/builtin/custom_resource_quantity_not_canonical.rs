@@ -125,7 +125,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         }
                         let pointer =
                             format!("{cp}/resources/{section}/{}", escape_pointer_token(name));
-                        let live_value = live.and_then(|l| l.obj.pointer(&pointer));
+                        let live_value = live.and_then(|l| l.obj().pointer(&pointer));
                         if live_value == Some(value) {
                             // The live object keeps the text as written: nothing rewrites it.
                             continue;

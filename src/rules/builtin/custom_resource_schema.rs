@@ -40,8 +40,8 @@ fn crd_for<'a>(ctx: &Context<'a>, group: &str, kind: &str) -> Option<(&'a Value,
         ctx.cluster?
             .objects
             .iter()
-            .find(|o| is_crd(&o.key.group, &o.key.kind) && matches(&o.obj))
-            .map(|o| (&o.obj, "in the cluster dump".to_string()))
+            .find(|o| is_crd(&o.key.group, &o.key.kind) && matches(o.obj()))
+            .map(|o| (o.obj(), "in the cluster dump".to_string()))
     })
 }
 

@@ -53,7 +53,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(live) = ctx.live_of(mi) else {
             continue;
         };
-        let Some(Value::Array(live_metrics)) = live.obj.pointer("/spec/metrics") else {
+        let Some(Value::Array(live_metrics)) = live.obj().pointer("/spec/metrics") else {
             continue;
         };
         let (git_ids, live_ids) = (ids(git), ids(live_metrics));
@@ -67,7 +67,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             // Different metrics: a real change, reported by drift-modified.
             continue;
         }
-        if ctx.ignored_pointers(mi, &live.obj, &["/spec/metrics".to_string()])[0] {
+        if ctx.ignored_pointers(mi, live.obj(), &["/spec/metrics".to_string()])[0] {
             continue;
         }
         let reported = ctx.drift_reports(mi, "/spec/metrics");

@@ -81,7 +81,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         && same_namespace(&o.key.namespace, &m.key.namespace)
                 })
             });
-            let svc = git.map(|s| &s.obj).or(live.map(|o| &o.obj));
+            let svc = git.map(|s| &s.obj).or(live.map(|o| o.obj()));
             let message = match (svc, &port) {
                 (None, _) => {
                     let where_ = if ctx.cluster.is_some() {

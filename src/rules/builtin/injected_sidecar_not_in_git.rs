@@ -70,7 +70,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(live) = ctx.live_of(mi) else {
             continue;
         };
-        let kept = ctx.without_ignored(mi, &live.obj);
+        let kept = ctx.without_ignored(mi, live.obj());
         let ssa = ctx.server_side_mode(mi) == Some("ServerSideApply=true");
         let mut items: Vec<String> = Vec::new();
         let mut whos: Vec<&str> = Vec::new();
@@ -81,7 +81,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let lp = format!("{spec}/{list}");
             let git = names(m.obj.pointer(&lp));
             let still = names(kept.pointer(&lp));
-            let Some(Value::Array(live_items)) = live.obj.pointer(&lp) else {
+            let Some(Value::Array(live_items)) = live.obj().pointer(&lp) else {
                 continue;
             };
             let mut injected_names: Vec<&str> = Vec::new();
@@ -110,7 +110,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if ctx.drift_reports(mi, &pointer) {
                     warn_reasons.push(format!("the predicted diff reports {what} `{name}`"));
                 } else if ssa
-                    && owner_of(&live.obj, &pointer)
+                    && owner_of(live.obj(), &pointer)
                         .is_some_and(|o| o.manager == "argocd-controller")
                 {
                     warn_reasons.push(format!(

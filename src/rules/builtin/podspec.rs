@@ -241,8 +241,11 @@ pub fn selector_matches(selector: Option<&Value>, labels: &Map<String, Value>) -
             .all(|e| expression_matches(labels, e))
 }
 
-/// Whether a plain label map (a Service's `spec.selector`) selects a label set; empty selects
-/// nothing.
-pub fn map_selector_matches(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+/// Whether a plain label map (a Service's `spec.selector`) selects the labels `label` looks up
+/// by name; empty selects nothing.
+pub fn map_selector_matches<'a>(
+    selector: &Map<String, Value>,
+    label: impl Fn(&str) -> Option<&'a Value>,
+) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| label(k) == Some(v))
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::key::ObjectKey;
-use crate::model::object::annotation;
+use crate::model::object::Annotated;
 use crate::rules::{Context, Finding, RuleMeta};
 
 const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
@@ -84,7 +84,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(live) = cluster.get(key) else {
             continue;
         };
-        let Some(id) = annotation(&live.obj, TRACKING_ID) else {
+        let Some(id) = live.annotation(TRACKING_ID) else {
             continue;
         };
         let Some(instance) = tracking_instance(id) else {

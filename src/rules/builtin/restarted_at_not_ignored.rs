@@ -40,17 +40,17 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "/spec/template/metadata/annotations/{}",
                 escape_pointer_token(name)
             );
-            let Some(value) = live.obj.pointer(&pointer).and_then(|v| v.as_str()) else {
+            let Some(value) = live.obj().pointer(&pointer).and_then(|v| v.as_str()) else {
                 continue;
             };
             if m.obj.pointer(&pointer).is_some() {
                 // Git sets it: any difference is a plain modification (drift-modified).
                 continue;
             }
-            if ctx.ignored_pointers(mi, &live.obj, std::slice::from_ref(&pointer))[0] {
+            if ctx.ignored_pointers(mi, live.obj(), std::slice::from_ref(&pointer))[0] {
                 continue;
             }
-            let owner = owner_of(&live.obj, &pointer);
+            let owner = owner_of(live.obj(), &pointer);
             let by = owner
                 .as_ref()
                 .map(|o| format!(" by `{}` ({})", o.manager, o.operation))

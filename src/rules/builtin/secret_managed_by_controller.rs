@@ -24,6 +24,19 @@ struct Generator {
     location: Option<Location>,
 }
 
+/// Whether objects of this group and kind write a Secret (see [`generator`]).
+fn is_generator(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("external-secrets.io", "ExternalSecret")
+            | ("bitnami.com", "SealedSecret")
+            | (
+                "secrets.hashicorp.com",
+                "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret"
+            )
+    )
+}
+
 fn generator(group: &str, kind: &str, obj: &Value) -> Option<(String, String)> {
     let name = obj.pointer("/metadata/name").and_then(Value::as_str)?;
     let s = |p: &str| {
@@ -92,8 +105,14 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             });
         }
     }
-    for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
-        if let Some((target, policy)) = generator(&o.key.group, &o.key.kind, &o.obj) {
+    // Filter by kind first: only the generators of the dump are parsed.
+    let live_generators = ctx
+        .cluster
+        .iter()
+        .flat_map(|c| c.objects.iter())
+        .filter(|o| is_generator(&o.key.group, &o.key.kind));
+    for o in live_generators {
+        if let Some((target, policy)) = generator(&o.key.group, &o.key.kind, o.obj()) {
             let known = gens.iter().any(|g| {
                 g.kind == o.key.kind
                     && g.name == o.key.name
@@ -106,7 +125,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     namespace: o.key.namespace.clone(),
                     target,
                     policy,
-                    keys: eso_keys(&o.obj),
+                    keys: eso_keys(o.obj()),
                     location: None,
                 });
             }
@@ -118,16 +137,12 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let ns = ns_of(mi);
         let owner = ctx.live_of(mi).and_then(|l| {
-            l.obj
-                .pointer("/metadata/ownerReferences")?
-                .as_array()?
-                .iter()
-                .find_map(|r| {
-                    let kind = r.get("kind")?.as_str()?;
-                    let name = r.get("name")?.as_str()?;
-                    matches!(kind, "ExternalSecret" | "SealedSecret")
-                        .then(|| (kind.to_string(), name.to_string()))
-                })
+            l.owner_references().iter().find_map(|r| {
+                let kind = r.kind()?;
+                let name = r.name()?;
+                matches!(kind, "ExternalSecret" | "SealedSecret")
+                    .then(|| (kind.to_string(), name.to_string()))
+            })
         });
         let git_keys: Vec<&str> = ["data", "stringData"]
             .iter()

@@ -7,27 +7,46 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::podspec::{map_selector_matches, pods};
+use crate::model::object::LiveHead;
 use crate::rules::{Context, Finding, RuleMeta};
+
+/// The labels of a pod: a pod template of the checkout, or a live pod.
+#[derive(Clone, Copy)]
+enum PodLabels<'a> {
+    Git(&'a Map<String, Value>),
+    Live(&'a LiveHead),
+}
+
+impl<'a> PodLabels<'a> {
+    fn get(self, name: &str) -> Option<&'a Value> {
+        match self {
+            PodLabels::Git(m) => m.get(name),
+            PodLabels::Live(h) => h.label_value(name),
+        }
+    }
+}
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Pod labels by namespace, so that each Service looks only at its candidates.
-    let mut by_ns: HashMap<&str, Vec<&Map<String, Value>>> = HashMap::new();
+    let mut by_ns: HashMap<&str, Vec<PodLabels<'_>>> = HashMap::new();
     let all = pods(ctx);
     for p in &all {
         by_ns
             .entry(p.manifest.key.namespace.as_str())
             .or_default()
-            .push(p.labels());
+            .push(PodLabels::Git(p.labels()));
     }
+    // Live pods: their labels are in their heads, no pod is parsed.
     for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
-        if o.key.group.is_empty() && o.key.kind == "Pod" {
-            if let Some(l) = o.obj.pointer("/metadata/labels").and_then(Value::as_object) {
-                by_ns.entry(o.key.namespace.as_str()).or_default().push(l);
-            }
+        if o.key.group.is_empty() && o.key.kind == "Pod" && o.head().has_labels() {
+            by_ns
+                .entry(o.key.namespace.as_str())
+                .or_default()
+                .push(PodLabels::Live(o.head()));
         }
     }
-    let candidates = |ns: &str| -> Vec<&Map<String, Value>> {
+    let candidates = |ns: &str| -> Vec<PodLabels<'_>> {
         if ns.is_empty() {
             by_ns.values().flatten().copied().collect()
         } else {
@@ -52,7 +71,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         if candidates(&m.key.namespace)
             .into_iter()
-            .any(|l| map_selector_matches(selector, l))
+            .any(|l| map_selector_matches(selector, |k| l.get(k)))
         {
             continue;
         }

@@ -48,10 +48,10 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .find_map(|a| m.annotation(a).map(|v| format!("`{a}: {v}`")));
         let live = ctx.live_of(mi);
-        let live_hooks = live.map(|l| webhooks(&l.obj)).unwrap_or(&[]);
+        let live_hooks = live.map(|l| webhooks(l.obj())).unwrap_or(&[]);
         // The object the ignore rules are tried on: live, or Git with every caBundle filled.
         let probe = match live {
-            Some(l) => l.obj.clone(),
+            Some(l) => l.obj().clone(),
             None => {
                 let mut p = m.obj.clone();
                 if let Some(Value::Array(hs)) = p.get_mut("webhooks") {

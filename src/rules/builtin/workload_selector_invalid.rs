@@ -83,7 +83,7 @@ fn live_of<'a>(
         .filter(|o| namespaces.is_empty() || namespaces.contains(&o.key.namespace))
         .collect();
     match candidates.as_slice() {
-        [one] => Some(&one.obj),
+        [one] => Some(one.obj()),
         _ => None,
     }
 }
