@@ -89,6 +89,36 @@ fn repository_and_extra_rules_fire_at_the_right_place() {
 }
 
 #[test]
+fn match_selects_by_labels_and_annotations_before_the_condition() {
+    let (_, out, err) = run(&["scan", p(&policy("match")), "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let found: Vec<(String, u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "owner-is-a-team")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    // `search` has no owner annotation: were it selected, its condition would fail on null
+    // and the scan would exit with 2.
+    assert_eq!(
+        found,
+        [(
+            "workloads.yaml".to_string(),
+            8,
+            "Deployment `orders` is owned by `alice`; name a team".to_string()
+        )],
+        "{err}"
+    );
+}
+
+#[test]
 fn sarif_describes_user_rules_with_their_file() {
     let (_, out, _) = run(&[
         "scan",
@@ -202,6 +232,11 @@ fn broken_user_rules_name_file_and_line_and_exit_2() {
             "id: x\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\nmatch:\n  kinds: [Secret]\n",
             "y.yaml:8:",
             "unknown field `kinds` in `match`",
+        ),
+        (
+            "id: x\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\nmatch:\n  annotations: [a]\n",
+            "y.yaml:8:",
+            "`match.annotations` must map annotation names",
         ),
         (
             "id: X_1\nseverity: note\ncategory: security\nsummary: s\ncondition: 'true'\nmessage: m\n",

@@ -18,13 +18,14 @@ use super::cause::{self, Cause, Evidence};
 use super::engine::{app_diff_settings, compare_pair, AppDiffSettings, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
+use crate::model::argocd::{normalize_source_path, DirectoryFilter};
 use crate::model::argocd::{AppProject, Application, ApplicationSource};
 use crate::model::cluster::Cluster;
 use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
 use crate::model::object::{csv, Annotated, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
-use crate::rules::context::{file_in_source, glob_match, normalize_source_path};
+use crate::rules::context::glob_match;
 
 /// Options that Argo CD takes from its own deployment rather than from Git.
 #[derive(Debug, Clone)]
@@ -317,23 +318,6 @@ fn source_state(repo: &Repo, src: &ApplicationSource, opts: &CompareOptions) -> 
     SourceState::Local { path: dir }
 }
 
-fn glob_list_match(pattern: &str, path: &str) -> bool {
-    let p = pattern.trim();
-    if p.is_empty() {
-        return false;
-    }
-    let inner = p.strip_prefix('{').and_then(|x| x.strip_suffix('}'));
-    let pats: Vec<&str> = match inner {
-        Some(list) => list.split(',').map(str::trim).collect(),
-        None => vec![p],
-    };
-    pats.iter().any(|pat| {
-        globset::Glob::new(pat)
-            .map(|g| g.compile_matcher().is_match(path))
-            .unwrap_or(false)
-    })
-}
-
 struct Desired {
     manifest: usize,
     key: ObjectKey,
@@ -416,9 +400,9 @@ fn desired_set(
 ) -> Vec<Desired> {
     let settings = &repo.settings;
     let mut out: Vec<Desired> = Vec::new();
-    // (path, recurse, include, exclude, rendered chart)
-    let sources: Vec<(String, bool, String, String, bool)> = match input.app {
-        None => vec![(".".into(), true, String::new(), String::new(), false)],
+    // (which files, rendered chart)
+    let sources: Vec<(DirectoryFilter, bool)> = match input.app {
+        None => vec![(DirectoryFilter::everything_under("."), false)],
         Some(app) => app
             .spec
             .all_sources()
@@ -426,30 +410,18 @@ fn desired_set(
             .zip(&input.sources)
             .filter_map(|(src, state)| match state {
                 SourceState::Local { path } => {
-                    let d = src.directory.clone().unwrap_or_default();
-                    Some((path.clone(), d.recurse, d.include, d.exclude, false))
+                    Some((DirectoryFilter::new(path, src.directory.as_ref()), false))
                 }
                 SourceState::Rendered { path } => {
-                    Some((path.clone(), true, String::new(), String::new(), true))
+                    Some((DirectoryFilter::everything_under(path), true))
                 }
                 _ => None,
             })
             .collect(),
     };
-    for (dir, recurse, include, exclude, rendered_src) in &sources {
-        let in_source = |path: &str| {
-            if !file_in_source(path, dir, *recurse) {
-                return false;
-            }
-            let rel = if dir == "." {
-                path
-            } else {
-                path.strip_prefix(dir.as_str())
-                    .map(|r| r.trim_start_matches('/'))
-                    .unwrap_or(path)
-            };
-            (include.is_empty() || glob_list_match(include, rel)) && !glob_list_match(exclude, rel)
-        };
+    for (filter, rendered_src) in &sources {
+        let in_source = |path: &str| filter.contains(path);
+        let dir = filter.dir();
         for p in &repo.problems {
             if in_source(&p.location.path) {
                 *broken = true;
@@ -462,7 +434,7 @@ fn desired_set(
         for (mi, m) in repo.manifests.iter().enumerate() {
             let included = match &m.rendered {
                 // Objects of a chart rendered for this Application.
-                Some(r) if *rendered_src => r.chart_dir == *dir && r.app == input.app_index,
+                Some(r) if *rendered_src => r.chart_dir == dir && r.app == input.app_index,
                 // The implicit app takes the charts rendered with their defaults.
                 Some(_) => input.app.is_none() && in_source(&m.file.path),
                 None => !*rendered_src && in_source(&m.file.path),

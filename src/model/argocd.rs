@@ -352,3 +352,166 @@ pub struct ApplicationSetSpec {
     /// Sync policy of the set (kept raw).
     pub sync_policy: Option<Value>,
 }
+
+/// Normalizes an Application source path to the `/`-separated form of [`crate::model::object::Manifest`] paths
+/// (`.` for the root).
+pub fn normalize_source_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Whether the file at `file_path` is part of a directory source at `dir` (recursively or not).
+pub fn file_in_source(file_path: &str, dir: &str, recurse: bool) -> bool {
+    let rel = if dir == "." {
+        Some(file_path)
+    } else {
+        file_path
+            .strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+    };
+    match rel {
+        Some(r) => recurse || !r.contains('/'),
+        None => false,
+    }
+}
+
+/// Which files of the checkout a plain directory source deploys, as Argo CD's repo server
+/// selects them: the files under the source path (in sub-directories too with `recurse`), then
+/// only those `include` matches when it is set, minus those `exclude` matches. Both patterns
+/// are globs (or `{a,b}` lists of globs) over the path relative to the source path, where `*`
+/// also crosses `/`; a pattern that does not compile matches nothing.
+#[derive(Debug, Clone)]
+pub struct DirectoryFilter {
+    dir: String,
+    recurse: bool,
+    include: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+}
+
+impl DirectoryFilter {
+    /// The filter of a source at `dir` (normalized, `.` for the root) with its `directory`
+    /// options.
+    pub fn new(dir: &str, directory: Option<&DirectorySource>) -> Self {
+        let (recurse, include, exclude) = match directory {
+            Some(d) => (d.recurse, glob_list(&d.include), glob_list(&d.exclude)),
+            None => (false, None, None),
+        };
+        DirectoryFilter {
+            dir: dir.to_string(),
+            recurse,
+            include,
+            exclude,
+        }
+    }
+
+    /// A filter taking every file under `dir`, recursively (a rendered chart's output, or the
+    /// whole checkout).
+    pub fn everything_under(dir: &str) -> Self {
+        DirectoryFilter {
+            dir: dir.to_string(),
+            recurse: true,
+            include: None,
+            exclude: None,
+        }
+    }
+
+    /// The source path.
+    pub fn dir(&self) -> &str {
+        &self.dir
+    }
+
+    /// Whether the file at `path` (relative to the checkout) is deployed by the source.
+    pub fn contains(&self, path: &str) -> bool {
+        if !file_in_source(path, &self.dir, self.recurse) {
+            return false;
+        }
+        let rel = if self.dir == "." {
+            path
+        } else {
+            path.strip_prefix(self.dir.as_str())
+                .map_or(path, |r| r.trim_start_matches('/'))
+        };
+        self.include.as_ref().is_none_or(|g| g.is_match(rel))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+}
+
+/// Compiles `include`/`exclude`: empty means no filter; `{a,b}` is a list of globs.
+fn glob_list(pattern: &str) -> Option<globset::GlobSet> {
+    let p = pattern.trim();
+    if p.is_empty() {
+        return None;
+    }
+    let pats: Vec<&str> = match p.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+        Some(list) => list.split(',').map(str::trim).collect(),
+        None => vec![p],
+    };
+    let mut set = globset::GlobSetBuilder::new();
+    for pat in pats {
+        if let Ok(g) = globset::Glob::new(pat) {
+            set.add(g);
+        }
+    }
+    // An empty set matches nothing, as a pattern that does not compile does.
+    set.build()
+        .ok()
+        .or_else(|| globset::GlobSet::builder().build().ok())
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    #[test]
+    fn source_paths() {
+        assert_eq!(normalize_source_path("./apps/web/"), "apps/web");
+        assert_eq!(normalize_source_path("."), ".");
+        assert!(file_in_source("apps/web/d.yaml", "apps/web", false));
+        assert!(!file_in_source("apps/web/sub/d.yaml", "apps/web", false));
+        assert!(file_in_source("apps/web/sub/d.yaml", "apps/web", true));
+        assert!(!file_in_source("apps/webx/d.yaml", "apps/web", true));
+        assert!(file_in_source("d.yaml", ".", false));
+    }
+
+    fn dir(recurse: bool, include: &str, exclude: &str) -> DirectorySource {
+        DirectorySource {
+            recurse,
+            include: include.into(),
+            exclude: exclude.into(),
+            jsonnet: None,
+        }
+    }
+
+    #[test]
+    fn include_and_exclude_match_the_path_relative_to_the_source() {
+        let prod = DirectoryFilter::new("apps", Some(&dir(true, "*/prod/*", "")));
+        assert!(prod.contains("apps/catalog/prod/svc/deployment.yaml"));
+        assert!(!prod.contains("apps/catalog/dev/svc/deployment.yaml"));
+        assert!(!prod.contains("apps/catalog/staging/svc/deployment.yaml"));
+        assert!(!prod.contains("other/catalog/prod/svc/deployment.yaml"));
+
+        let list = DirectoryFilter::new("k8s", Some(&dir(false, "{*.yaml, *.json}", "secret*")));
+        assert!(list.contains("k8s/deploy.yaml"));
+        assert!(list.contains("k8s/deploy.json"));
+        assert!(!list.contains("k8s/deploy.yml"));
+        assert!(!list.contains("k8s/secret.yaml"));
+        assert!(!list.contains("k8s/sub/deploy.yaml"), "not recursive");
+
+        let root = DirectoryFilter::new(".", Some(&dir(true, "", "{vendor/*}")));
+        assert!(root.contains("a/b.yaml"));
+        assert!(!root.contains("vendor/x.yaml"));
+
+        // A pattern that does not compile matches nothing.
+        let broken = DirectoryFilter::new("k8s", Some(&dir(false, "[", "")));
+        assert!(!broken.contains("k8s/deploy.yaml"));
+        let everything = DirectoryFilter::everything_under("charts/web");
+        assert!(everything.contains("charts/web/templates/a.yaml"));
+    }
+}

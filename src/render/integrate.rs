@@ -20,11 +20,11 @@ use super::helm::{render_chart, HelmOptions, RenderError};
 use crate::load::discover::{rel_path, UnitKind};
 use crate::load::source::{read_text, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::load::yaml::{parse_stream, Span};
+use crate::model::argocd::normalize_source_path;
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{Location, RenderOrigin};
 use crate::model::repo::{Problem, Repo};
 use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
-use crate::rules::context::normalize_source_path;
 
 /// A call of a function whose result changes on every render.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::model::argocd::{Application, IgnoreDifference};
+use crate::model::argocd::{normalize_source_path, Application, DirectoryFilter, IgnoreDifference};
 use crate::model::cluster::Cluster;
 use crate::model::key::{group_of, ObjectKey};
 use crate::model::object::Manifest;
@@ -34,11 +34,16 @@ pub struct Context<'a> {
     pub kube_version: Option<String>,
     /// The predicted Argo CD state, when dumps were given.
     pub drift: Option<&'a crate::compare::app::DriftReport>,
-    /// (group, kind) of the custom kinds whose CRD in the checkout says `scope: Cluster`.
-    pub cluster_scoped_crds: std::collections::HashSet<(String, String)>,
-    /// Every manifest as a jq value, converted once (on first use, in parallel) for the rules
-    /// written as data.
-    jq_values: std::sync::OnceLock<Vec<jaq_json::Val>>,
+    /// (group, kind) of the custom kinds whose CRD in the checkout says `scope: Cluster`, sorted.
+    pub cluster_scoped_crds: Vec<(String, String)>,
+    /// Each manifest as a jq value for the rules written as data, converted once, on first use,
+    /// so that only the objects some data rule selects are converted.
+    jq_values: Vec<std::sync::OnceLock<jaq_json::Val>>,
+    /// Objects of the checkout and of the dump by name, built on first use for all the
+    /// reference rules.
+    objects: std::sync::OnceLock<crate::rules::builtin::index::Index<'a>>,
+    /// The drift results of each manifest, as (app, resource) indexes into `drift`.
+    drift_by_manifest: std::sync::OnceLock<HashMap<usize, Vec<(usize, usize)>>>,
 }
 
 impl<'a> Context<'a> {
@@ -54,22 +59,27 @@ impl<'a> Context<'a> {
             kube_version: None,
             drift: None,
             cluster_scoped_crds: index_cluster_scoped_crds(repo),
-            jq_values: std::sync::OnceLock::new(),
+            jq_values: repo
+                .manifests
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            objects: std::sync::OnceLock::new(),
+            drift_by_manifest: std::sync::OnceLock::new(),
         }
     }
 
-    /// The manifests as jq values, in `repo.manifests` order. The conversion runs once, on
-    /// all cores, however many data rules read it; values share their nodes, so cloning one
-    /// is cheap.
-    pub fn jq_values(&self) -> &[jaq_json::Val] {
-        use rayon::prelude::*;
-        self.jq_values.get_or_init(|| {
-            self.repo
-                .manifests
-                .par_iter()
-                .map(|m| super::data::to_val(&m.obj))
-                .collect()
-        })
+    /// The objects of the checkout and of the dump by name, indexed once for every rule that
+    /// looks references up.
+    pub fn objects(&self) -> &crate::rules::builtin::index::Index<'a> {
+        self.objects
+            .get_or_init(|| crate::rules::builtin::index::Index::new(self))
+    }
+
+    /// The manifest at `i` of `repo.manifests` as a jq value. It is converted the first time a
+    /// rule asks for it; values share their nodes, so cloning one is cheap.
+    pub fn jq_value(&self, i: usize) -> &jaq_json::Val {
+        self.jq_values[i].get_or_init(|| super::data::to_val(&self.repo.manifests[i].obj))
     }
 
     /// The Applications that deploy a manifest.
@@ -102,7 +112,8 @@ impl Context<'_> {
         crate::model::key::is_builtin_cluster_scoped(group, kind)
             || self
                 .cluster_scoped_crds
-                .contains(&(group.to_string(), kind.to_string()))
+                .binary_search_by(|(g, k)| (g.as_str(), k.as_str()).cmp(&(group, kind)))
+                .is_ok()
     }
 
     /// Whether every source of the Application at `ai` is a plain directory of this checkout
@@ -152,11 +163,25 @@ impl<'a> Context<'a> {
         &'a crate::compare::app::AppResult,
         &'a crate::compare::app::ResourceResult,
     )> {
-        self.drift
+        let Some(drift) = self.drift else {
+            return Vec::new();
+        };
+        let by_manifest = self.drift_by_manifest.get_or_init(|| {
+            let mut map: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+            for (ai, a) in drift.apps.iter().enumerate() {
+                for (ri, r) in a.resources.iter().enumerate() {
+                    if let Some(m) = r.manifest {
+                        map.entry(m).or_default().push((ai, ri));
+                    }
+                }
+            }
+            map
+        });
+        by_manifest
+            .get(&mi)
             .into_iter()
-            .flat_map(|d| d.apps.iter())
-            .flat_map(|a| a.resources.iter().map(move |r| (a, r)))
-            .filter(|(_, r)| r.manifest == Some(mi))
+            .flatten()
+            .map(|&(ai, ri)| (&drift.apps[ai], &drift.apps[ai].resources[ri]))
             .collect()
     }
 
@@ -206,8 +231,9 @@ impl<'a> Context<'a> {
     }
 
     /// `obj` (the live object, or the Git object of the manifest at `mi`) with the JSON
-    /// pointers and jq expressions of the ignore rules that apply to the manifest removed.
-    pub fn without_ignored(&self, mi: usize, obj: &Value) -> Value {
+    /// pointers and jq expressions of the ignore rules that apply to the manifest removed;
+    /// `obj` itself when no rule applies.
+    pub fn without_ignored<'v>(&self, mi: usize, obj: &'v Value) -> std::borrow::Cow<'v, Value> {
         use crate::compare::ignore::{apply_rules, CompiledIgnoreRule, IgnoreRule};
         let m = &self.repo.manifests[mi];
         let rules: Vec<CompiledIgnoreRule> = self
@@ -228,11 +254,12 @@ impl<'a> Context<'a> {
                 .ok()
             })
             .collect();
-        let mut probe = obj.clone();
-        if !rules.is_empty() {
-            let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
+        if rules.is_empty() {
+            return std::borrow::Cow::Borrowed(obj);
         }
-        probe
+        let mut probe = obj.clone();
+        let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
+        std::borrow::Cow::Owned(probe)
     }
 
     /// Whether Argo CD compares the manifest at `mi` with server-side apply or server-side
@@ -278,8 +305,9 @@ impl<'a> Context<'a> {
     }
 }
 
-fn index_cluster_scoped_crds(repo: &Repo) -> std::collections::HashSet<(String, String)> {
-    repo.manifests
+fn index_cluster_scoped_crds(repo: &Repo) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = repo
+        .manifests
         .iter()
         .filter(|m| {
             m.key.group == "apiextensions.k8s.io"
@@ -291,7 +319,10 @@ fn index_cluster_scoped_crds(repo: &Repo) -> std::collections::HashSet<(String, 
             let kind = m.obj.pointer("/spec/names/kind")?.as_str()?;
             Some((group.to_string(), kind.to_string()))
         })
-        .collect()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Glob matching as Argo CD does it with separators (gobwas/glob): `*` matches any run of
@@ -439,35 +470,6 @@ fn index_autoscalers(repo: &Repo) -> HashMap<usize, Vec<AutoscalerRef>> {
     out
 }
 
-/// Normalizes an Application source path to the `/`-separated form of [`Manifest`] paths
-/// (`.` for the root).
-pub fn normalize_source_path(p: &str) -> String {
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-/// Whether the file at `file_path` is part of a directory source at `dir` (recursively or not).
-pub fn file_in_source(file_path: &str, dir: &str, recurse: bool) -> bool {
-    let rel = if dir == "." {
-        Some(file_path)
-    } else {
-        file_path
-            .strip_prefix(dir)
-            .and_then(|r| r.strip_prefix('/'))
-    };
-    match rel {
-        Some(r) => recurse || !r.contains('/'),
-        None => false,
-    }
-}
-
 fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
     let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
     // Objects rendered from a chart belong to the Application they were rendered for.
@@ -484,10 +486,9 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
             if src.chart.is_some() {
                 continue;
             }
-            let dir = normalize_source_path(path);
-            let recurse = src.directory.as_ref().is_some_and(|d| d.recurse);
+            let filter = DirectoryFilter::new(&normalize_source_path(path), src.directory.as_ref());
             for (mi, m) in repo.manifests.iter().enumerate() {
-                if m.rendered.is_none() && file_in_source(&m.file.path, &dir, recurse) {
+                if m.rendered.is_none() && filter.contains(&m.file.path) {
                     let v = out.entry(mi).or_default();
                     if !v.contains(&ai) {
                         v.push(ai);
@@ -615,13 +616,6 @@ mod tests {
         assert!(glob_match("*.k8s.io", "networking.k8s.io"));
         assert!(glob_match("Deploy*", "Deployment"));
         assert!(!glob_match("Deploy?", "Deployment"));
-        assert_eq!(normalize_source_path("./apps/web/"), "apps/web");
-        assert_eq!(normalize_source_path("."), ".");
-        assert!(file_in_source("apps/web/d.yaml", "apps/web", false));
-        assert!(!file_in_source("apps/web/sub/d.yaml", "apps/web", false));
-        assert!(file_in_source("apps/web/sub/d.yaml", "apps/web", true));
-        assert!(!file_in_source("apps/webx/d.yaml", "apps/web", true));
-        assert!(file_in_source("d.yaml", ".", false));
         assert!(glob_match_sep(
             "https://git.example.com/team/*",
             "https://git.example.com/team/a",

@@ -12,6 +12,7 @@
 //!   kind: ["Deployment", "StatefulSet"]
 //!   namespaces: ["shop-*"]           # globs on metadata.namespace
 //!   labels: {tier: backend}          # metadata.labels that must be present (values are globs)
+//!   annotations: {example.com/owner: "*"}   # the same for metadata.annotations
 //! condition: '.metadata.labels.team == null'   # jq; fires when an output is `true`
 //! message: "{{ kind }} `{{ name }}` has no team label"   # minijinja, strict undefined
 //! pointer: /metadata/labels          # where to point (when written); default: the `kind:` line
@@ -49,6 +50,7 @@ use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -57,7 +59,7 @@ use super::meta::{RuleMeta, RuleOrigin};
 use super::{Context, Finding, Rule};
 use crate::config::PolicyError;
 use crate::load::yaml::{self, Node, NodeValue};
-use crate::model::object::{label, meta_str};
+use crate::model::object::meta_str;
 
 /// Time one object may take in a rule's jq condition.
 pub const EVAL_TIMEOUT: Duration = Duration::from_secs(1);
@@ -88,6 +90,7 @@ struct Matcher {
     kinds: Vec<String>,
     namespaces: Vec<String>,
     labels: Vec<(String, String)>,
+    annotations: Vec<(String, String)>,
 }
 
 impl Matcher {
@@ -101,7 +104,25 @@ impl Matcher {
             && self
                 .labels
                 .iter()
-                .all(|(k, v)| label(&m.obj, k).is_some_and(|l| glob_match(v, l)))
+                .all(|(k, v)| meta_entry_matches(&m.obj, "labels", k, v))
+            && self
+                .annotations
+                .iter()
+                .all(|(k, v)| meta_entry_matches(&m.obj, "annotations", k, v))
+    }
+}
+
+/// Whether `metadata.<field>[key]` is set and its value matches the glob `pattern` (a value
+/// that is not a string, which the API server would refuse, is matched as its JSON text).
+fn meta_entry_matches(obj: &Value, field: &str, key: &str, pattern: &str) -> bool {
+    match obj
+        .get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(|f| f.get(key))
+    {
+        Some(Value::String(s)) => glob_match(pattern, s),
+        Some(other) => glob_match(pattern, &other.to_string()),
+        None => false,
     }
 }
 
@@ -149,12 +170,39 @@ fn string_list(file: &str, n: &Node, what: &str) -> Result<Vec<String>, PolicyEr
     }
 }
 
+/// `match.labels` / `match.annotations`: names to value globs (a null value matches any).
+fn string_map(
+    file: &str,
+    n: &Node,
+    field: &str,
+    what: &str,
+) -> Result<Vec<(String, String)>, PolicyError> {
+    let entries = n.entries().ok_or_else(|| {
+        PolicyError::at(
+            file,
+            line_of(n),
+            format!("`match.{field}` must map {what} names to values (globs)"),
+        )
+    })?;
+    Ok(entries
+        .iter()
+        .map(|l| {
+            let v = match &l.value.value {
+                NodeValue::Str(s) => s.clone(),
+                NodeValue::Null => "*".to_string(),
+                _ => l.value.to_json().to_string(),
+            };
+            (l.key.clone(), v)
+        })
+        .collect())
+}
+
 fn parse_matcher(file: &str, n: &Node) -> Result<Matcher, PolicyError> {
     let entries = n.entries().ok_or_else(|| {
         PolicyError::at(
             file,
             line_of(n),
-            "`match` must be a mapping of apiVersion, kind, namespaces and labels",
+            "`match` must be a mapping of apiVersion, kind, namespaces, labels and annotations",
         )
     })?;
     let mut m = Matcher::default();
@@ -163,22 +211,9 @@ fn parse_matcher(file: &str, n: &Node) -> Result<Matcher, PolicyError> {
             "apiVersion" => m.api_versions = string_list(file, &e.value, "apiVersion")?,
             "kind" => m.kinds = string_list(file, &e.value, "kind")?,
             "namespaces" => m.namespaces = string_list(file, &e.value, "namespaces")?,
-            "labels" => {
-                let labels = e.value.entries().ok_or_else(|| {
-                    PolicyError::at(
-                        file,
-                        line_of(&e.value),
-                        "`match.labels` must map label names to values (globs)",
-                    )
-                })?;
-                for l in labels {
-                    let v = match &l.value.value {
-                        NodeValue::Str(s) => s.clone(),
-                        NodeValue::Null => "*".to_string(),
-                        _ => l.value.to_json().to_string(),
-                    };
-                    m.labels.push((l.key.clone(), v));
-                }
+            "labels" => m.labels = string_map(file, &e.value, "labels", "label")?,
+            "annotations" => {
+                m.annotations = string_map(file, &e.value, "annotations", "annotation")?
             }
             other => {
                 return Err(PolicyError::at(
@@ -186,7 +221,7 @@ fn parse_matcher(file: &str, n: &Node) -> Result<Matcher, PolicyError> {
                     e.key_span.start.line,
                     format!(
                         "unknown field `{other}` in `match`; allowed: apiVersion, kind, \
-                         namespaces, labels"
+                         namespaces, labels, annotations"
                     ),
                 ))
             }
@@ -495,12 +530,13 @@ fn run_condition(filter: &JqFilter, index: &Val, obj: Val, apps: Val) -> Result<
 
 /// Builds `$index`: the repository's objects grouped by kind.
 fn index_of(ctx: &Context<'_>) -> Val {
+    let values: Vec<Val> = (0..ctx.repo.manifests.len())
+        .into_par_iter()
+        .map(|i| ctx.jq_value(i).clone())
+        .collect();
     let mut by_kind: std::collections::BTreeMap<&str, Vec<Val>> = Default::default();
-    for (m, v) in ctx.repo.manifests.iter().zip(ctx.jq_values()) {
-        by_kind
-            .entry(m.key.kind.as_str())
-            .or_default()
-            .push(v.clone());
+    for (m, v) in ctx.repo.manifests.iter().zip(values) {
+        by_kind.entry(m.key.kind.as_str()).or_default().push(v);
     }
     let mut index = jaq_json::Map::default();
     for (kind, objects) in by_kind {
@@ -534,10 +570,9 @@ impl Rule for DataRule {
                 .map(|&a| &ctx.repo.manifests[ctx.repo.apps[a].manifest])
                 .collect()
         };
-        let values = ctx.jq_values();
         let no_apps = to_val(&Value::Array(Vec::new()));
         let inputs = selected
-            .iter()
+            .par_iter()
             .map(|&i| {
                 let apps = if self.uses_apps {
                     let apps: Vec<&Value> = apps_of(i).iter().map(|m| &m.obj).collect();
@@ -545,7 +580,7 @@ impl Rule for DataRule {
                 } else {
                     no_apps.clone()
                 };
-                (values[i].clone(), apps)
+                (ctx.jq_value(i).clone(), apps)
             })
             .collect();
         let index = if self.uses_index {

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::model::argocd::normalize_source_path;
 use crate::model::object::Manifest;
-use crate::rules::context::normalize_source_path;
 use crate::rules::{Context, Finding, RuleMeta, Severity};
 
 /// A repository URL as Argo CD compares them (lower case, no trailing `/` or `.git`).

@@ -62,7 +62,7 @@ fn mutable_source<'a>(
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
+    let index = ctx.objects();
     for pod in pods(ctx) {
         if pod.runs_to_completion() || has_rollout_trigger(&pod) {
             continue;
@@ -135,7 +135,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             if seen.contains(&(kind, name)) {
                 continue;
             }
-            let Some(src) = mutable_source(&index, kind, &m.key.namespace, name) else {
+            let Some(src) = mutable_source(index, kind, &m.key.namespace, name) else {
                 continue;
             };
             seen.push((kind, name));

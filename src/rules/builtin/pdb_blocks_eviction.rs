@@ -4,7 +4,6 @@
 
 use serde_json::Value;
 
-use super::index::Index;
 use super::pdb::{pdbs_of, replicated};
 use super::podspec::locate_or_kind;
 use crate::rules::{Context, Finding, RuleMeta};
@@ -24,13 +23,13 @@ fn pods_of(v: &Value, total: i64) -> Option<i64> {
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
-    for w in replicated(ctx, &index) {
+    let index = ctx.objects();
+    for w in replicated(ctx, index) {
         let wm = w.pod.manifest;
         if w.min_replicas < 1 {
             continue;
         }
-        for pdb in pdbs_of(&index, &w) {
+        for pdb in pdbs_of(index, &w) {
             let min = pdb.obj.pointer("/spec/minAvailable");
             let max = pdb.obj.pointer("/spec/maxUnavailable");
             let (field, why) = if let Some(v) = min {

@@ -1,16 +1,15 @@
 //! `pdb-missing`: a workload that keeps two or more replicas but has no PodDisruptionBudget.
 //! Documentation: `rules/pdb-missing.md`.
 
-use super::index::Index;
 use super::pdb::{pdbs_of, replicated};
 use super::podspec::locate_or_kind;
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
-    for w in replicated(ctx, &index) {
-        if w.min_replicas < 2 || !pdbs_of(&index, &w).is_empty() {
+    let index = ctx.objects();
+    for w in replicated(ctx, index) {
+        if w.min_replicas < 2 || !pdbs_of(index, &w).is_empty() {
             continue;
         }
         let m = w.pod.manifest;

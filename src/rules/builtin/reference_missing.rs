@@ -5,7 +5,6 @@
 
 use serde_json::Value;
 
-use super::index::Index;
 use super::podspec::{is_true, pods, Pod};
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -115,7 +114,7 @@ fn references(pod: &Pod<'_>) -> Vec<Reference> {
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
+    let index = ctx.objects();
     let where_ = if ctx.cluster.is_some() {
         "neither in the repository nor in the cluster dump"
     } else {

@@ -4,14 +4,13 @@
 
 use serde_json::Value;
 
-use super::index::Index;
 use crate::model::key::group_of;
 use crate::rules::context::is_autoscaler;
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
+    let index = ctx.objects();
     for m in ctx.repo.manifests.iter().filter(|m| is_autoscaler(m)) {
         let Some(r) = m.obj.pointer("/spec/scaleTargetRef") else {
             continue;

@@ -3,13 +3,12 @@
 
 use serde_json::Value;
 
-use super::index::Index;
 use super::podspec::locate_or_kind;
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let index = Index::new(ctx);
+    let index = ctx.objects();
     for m in &ctx.repo.manifests {
         if !matches!(
             (m.key.group.as_str(), m.key.kind.as_str()),
