@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use crate::civil::{civil, from_civil, Civil};
+
 const STAR_BIT: u64 = 1 << 63;
 
 struct Bounds {
@@ -320,62 +322,6 @@ impl CronSchedule {
     }
 }
 
-/// A broken-down naive UTC time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Civil {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    /// 0 = Sunday.
-    pub weekday: u32,
-}
-
-/// Days since 1970-01-01 → (year, month, day) (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-pub(crate) fn civil(t: i64) -> Civil {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    Civil {
-        year,
-        month,
-        day,
-        hour: (secs / 3600) as u32,
-        minute: (secs / 60 % 60) as u32,
-        second: (secs % 60) as u32,
-        weekday: (days + 4).rem_euclid(7) as u32,
-    }
-}
-
-pub(crate) fn from_civil(y: i64, m: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
-    days_from_civil(y, m, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)
-}
-
 /// Go's `time.ParseDuration`, in nanoseconds, with Go's error messages.
 pub fn parse_go_duration(orig: &str) -> Result<i64, String> {
     let invalid = || format!("time: invalid duration \"{orig}\"");
@@ -486,19 +432,6 @@ mod tests {
 
     fn at(y: i64, m: u32, d: u32, h: u32, mi: u32) -> i64 {
         from_civil(y, m, d, h, mi, 0)
-    }
-
-    #[test]
-    fn civil_round_trip() {
-        for t in [0i64, 951_782_400, 1_709_164_800, -86_400, 4_102_444_800] {
-            let c = civil(t);
-            assert_eq!(
-                from_civil(c.year, c.month, c.day, c.hour, c.minute, c.second),
-                t
-            );
-        }
-        assert_eq!(civil(0).weekday, 4);
-        assert_eq!(civil(at(2024, 2, 29, 0, 0)).day, 29);
     }
 
     #[test]

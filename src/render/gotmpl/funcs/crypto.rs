@@ -256,15 +256,15 @@ fn parse_time(layout: &str, value: &str) -> Option<i64> {
         l = &l[tok.len()..];
         v = &v[used..];
     }
-    // days from civil
-    let yy = if mo <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+    // Out-of-range fields are errors, as in Go ("month out of range", "day out of range").
+    let mo = u32::try_from(mo).ok().filter(|m| (1..=12).contains(m))?;
+    let d = u32::try_from(d)
+        .ok()
+        .filter(|d| (1..=crate::civil::days_in_month(y, mo)).contains(d))?;
+    let h = u32::try_from(h).ok().filter(|h| *h < 24)?;
+    let mi = u32::try_from(mi).ok().filter(|m| *m < 60)?;
+    let s = u32::try_from(s).ok().filter(|s| *s < 60)?;
+    Some(crate::civil::from_civil(y, mo, d, h, mi, s))
 }
 
 const BCRYPT: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -320,20 +320,6 @@ fn parse_duration(s: &str) -> Option<i64> {
     Some(if neg { -total as i64 } else { total as i64 })
 }
 
-/// Civil date from days since the Unix epoch.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -362,7 +348,7 @@ const DAYS: [&str; 7] = [
 pub fn format_time(t: i64, layout: &str) -> String {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    let (y, mo, d) = civil(days);
+    let (y, mo, d) = crate::civil::civil_from_days(days);
     let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let wd = DAYS[days.rem_euclid(7) as usize];
     let month = MONTHS[(mo - 1) as usize];
