@@ -39,11 +39,14 @@ pub enum Value {
     Object(Rc<Object>),
 }
 
+/// A chart's files for `.Files`, shared (not copied) by every context that sees them.
+pub type FileMap = std::sync::Arc<BTreeMap<String, Vec<u8>>>;
+
 /// Built-in Helm objects that have methods or a custom string form.
 #[derive(Debug)]
 pub enum Object {
     /// `.Files` or the result of `.Files.Glob`: path → content, sorted.
-    Files(BTreeMap<String, Vec<u8>>),
+    Files(FileMap),
     /// `.Capabilities.APIVersions`.
     ApiVersions(Vec<String>),
     /// `.Capabilities.KubeVersion`.
@@ -224,7 +227,7 @@ impl Value {
             Value::Object(o) => match &**o {
                 Object::Files(f) => {
                     let mut o = serde_json::Map::new();
-                    for (k, v) in f {
+                    for (k, v) in f.iter() {
                         o.insert(k.clone(), J::Array(v.iter().map(|b| J::from(*b)).collect()));
                     }
                     J::Object(o)

@@ -53,11 +53,11 @@ pub struct Chart {
     /// values.schema.json, if present.
     pub schema: Option<String>,
     /// Templates: path in chart (`templates/x.yaml`) → text.
-    pub templates: Vec<(String, String)>,
+    pub templates: std::sync::Arc<Vec<(String, String)>>,
     /// CRD files: path in chart (`crds/x.yaml`) → bytes.
-    pub crds: Vec<(String, Vec<u8>)>,
+    pub crds: std::sync::Arc<Vec<(String, Vec<u8>)>>,
     /// Every other file, for `.Files`.
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: crate::render::gotmpl::value::FileMap,
     /// Subcharts found in `charts/`.
     pub subcharts: Vec<Chart>,
 }
@@ -375,6 +375,9 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
     }
     // Subcharts: group files under charts/<dir>/… and charts/*.tgz.
     let mut sub_dirs: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+    let mut templates: Vec<(String, String)> = Vec::new();
+    let mut crds: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut other_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (p, d) in files {
         match p.as_str() {
             "Chart.yaml" | "values.yaml" | "requirements.yaml" | "requirements.lock"
@@ -383,8 +386,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
         }
         if let Some(rest) = p.strip_prefix("templates/") {
             let _ = rest;
-            c.templates
-                .push((p.clone(), String::from_utf8_lossy(&d).into_owned()));
+            templates.push((p.clone(), String::from_utf8_lossy(&d).into_owned()));
         } else if let Some(rest) = p.strip_prefix("charts/") {
             if let Some((dir, inner)) = rest.split_once('/') {
                 sub_dirs
@@ -397,9 +399,9 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
             }
         } else {
             if p.starts_with("crds/") {
-                c.crds.push((p.clone(), d.clone()));
+                crds.push((p.clone(), d.clone()));
             }
-            c.files.insert(p, d);
+            other_files.insert(p, d);
         }
     }
     for (dir, files) in sub_dirs {
@@ -409,5 +411,8 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
         c.subcharts
             .push(from_files(files, &format!("{origin}/charts/{dir}"))?);
     }
+    c.templates = std::sync::Arc::new(templates);
+    c.crds = std::sync::Arc::new(crds);
+    c.files = std::sync::Arc::new(other_files);
     Ok(c)
 }

@@ -587,7 +587,7 @@ struct Flat {
     path: String,
     ctx: Value,
     library: bool,
-    templates: Vec<(String, String)>,
+    templates: std::sync::Arc<Vec<(String, String)>>,
 }
 
 /// Builds `.`-contexts for a chart and its subcharts; returns the chart's context.
@@ -742,7 +742,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     // All templates of all charts in one set, parsed in Helm's order.
     let mut all: Vec<(String, String, usize)> = Vec::new();
     for (i, f) in flats.iter().enumerate() {
-        for (p, text) in &f.templates {
+        for (p, text) in f.templates.iter() {
             if f.library && !base_name(p).starts_with('_') {
                 continue;
             }
@@ -862,12 +862,17 @@ fn collect_crds(c: &Chart, path: &str, depth: usize) -> Vec<CrdFile> {
 
 /// Prints a render exactly as `helm template` writes it to stdout.
 pub fn format_like_helm_template(r: &Rendered) -> String {
-    let mut out = String::new();
-    for c in &r.crds {
-        out.push_str(&format!("---\n# Source: {}\n{}\n", c.source, c.content));
-    }
-    for d in &r.docs {
-        out.push_str(&format!("---\n# Source: {}\n{}\n", d.source, d.text));
+    let pieces = r
+        .crds
+        .iter()
+        .map(|c| (c.source.as_str(), c.content.as_str()))
+        .chain(r.docs.iter().map(|d| (d.source.as_str(), d.text.as_str())));
+    let size: usize = pieces.clone().map(|(s, t)| s.len() + t.len() + 16).sum();
+    let mut out = String::with_capacity(size);
+    for (source, text) in pieces {
+        for part in ["---\n# Source: ", source, "\n", text, "\n"] {
+            out.push_str(part);
+        }
     }
     if out.is_empty() {
         out.push('\n');

@@ -70,7 +70,9 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(live) = ctx.live_of(mi) else {
             continue;
         };
-        let kept = ctx.without_ignored(mi, live.obj());
+        // The live object without what ignore rules remove, computed only for a workload
+        // that has an injected item Git lacks.
+        let mut kept: Option<std::borrow::Cow<'_, Value>> = None;
         let ssa = ctx.server_side_mode(mi) == Some("ServerSideApply=true");
         let mut items: Vec<String> = Vec::new();
         let mut whos: Vec<&str> = Vec::new();
@@ -80,7 +82,6 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for list in ["initContainers", "containers", "volumes"] {
             let lp = format!("{spec}/{list}");
             let git = names(m.obj.pointer(&lp));
-            let still = names(kept.pointer(&lp));
             let Some(Value::Array(live_items)) = live.obj().pointer(&lp) else {
                 continue;
             };
@@ -92,7 +93,11 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let Some(who) = injector(list, name) else {
                     continue;
                 };
-                if git.contains(&name) || !still.contains(&name) {
+                if git.contains(&name) {
+                    continue;
+                }
+                let kept = kept.get_or_insert_with(|| ctx.without_ignored(mi, live.obj()));
+                if !names(kept.pointer(&lp)).contains(&name) {
                     continue;
                 }
                 let pointer = format!("{lp}/{i}");

@@ -207,7 +207,7 @@ fn class_match(p: &[char], c: char) -> Option<(bool, usize)> {
 }
 
 fn files_value(f: BTreeMap<String, Vec<u8>>) -> Value {
-    Value::Object(Rc::new(Object::Files(f)))
+    Value::Object(Rc::new(Object::Files(std::sync::Arc::new(f))))
 }
 
 /// Field or method `name` of a built-in object, called with `args`.
@@ -269,7 +269,7 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (Object::Files(f), "AsConfig") => {
             argn(0)?;
             let mut m = Map::new();
-            for (k, v) in f {
+            for (k, v) in f.iter() {
                 let base = k.rsplit('/').next().unwrap_or(k).to_string();
                 m.insert(base, Value::from(String::from_utf8_lossy(v).into_owned()));
             }
@@ -280,7 +280,7 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (Object::Files(f), "AsSecrets") => {
             argn(0)?;
             let mut m = Map::new();
-            for (k, v) in f {
+            for (k, v) in f.iter() {
                 let base = k.rsplit('/').next().unwrap_or(k).to_string();
                 m.insert(
                     base,
@@ -309,7 +309,7 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (obj, _) => Err(format!(
             "can't evaluate field {name} in type {}",
             Value::Object(Rc::new(match obj {
-                Object::Files(_) => Object::Files(BTreeMap::new()),
+                Object::Files(_) => Object::Files(Default::default()),
                 Object::ApiVersions(_) => Object::ApiVersions(Vec::new()),
                 Object::KubeVersion { .. } => Object::KubeVersion {
                     version: String::new(),
