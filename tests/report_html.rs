@@ -135,6 +135,19 @@ fn html_report_is_self_contained_and_counts_match_the_json_report() {
         "per-rule summary"
     );
     assert!(text.contains("Suggested <code>ignoreDifferences</code>"));
+    // Every related place of every finding is listed.
+    let related: usize = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["related"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(related > 0, "the demo has findings with related places");
+    assert_eq!(text.matches("<p class=\"meta related\">").count(), related);
+    // (The template escapes `/` in paths as `&#x2f;`.)
+    assert!(text.contains(
+        "See also <code>apps&#x2f;shop&#x2f;frontend-hpa.yaml:6:3</code>: HorizontalPodAutoscaler"
+    ));
     // The Secret's snippet is masked.
     assert!(text.contains("password: ****"), "masked snippet");
 }
@@ -244,6 +257,19 @@ fn markdown_report_summarises_per_application_and_rule() {
         "snippet with the finding's line: {md}"
     );
     assert!(md.contains("Suggested `ignoreDifferences`"), "{md}");
+    // Related places: the HPA next to the workload it scales, the values file behind a
+    // rendered value.
+    assert!(
+        md.contains(
+            "- See also `apps/shop/frontend-hpa.yaml:6:3`: HorizontalPodAutoscaler `frontend` \
+             targets this workload"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("- See also `charts/reports/values.yaml:1:1`: `.Values.replicaCount` is set"),
+        "{md}"
+    );
     let suppress = root().join("testdata/policy/suppress");
     let (code, md, _) = run(&["scan", p(&suppress), "--format", "markdown"]);
     assert_eq!(code, 0);

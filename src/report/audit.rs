@@ -3,8 +3,8 @@
 //! It summarises a scan per Argo CD Application (the Applications whose source path holds the
 //! finding's file, [`crate::rules::Context::apps_of`]) and per rule, and lists every finding
 //! with a source snippet, drift causes and suggested `ignoreDifferences` (from the finding's
-//! properties `cause`/`causes` and `suggestedIgnoreDifferences`), its suppression and its
-//! baseline state. Snippets come only from [`super::redact::redacted_text`], so Secret values
+//! properties `cause`/`causes` and `suggestedIgnoreDifferences`), its related places, its
+//! suppression and its baseline state. Snippets come only from [`super::redact::redacted_text`], so Secret values
 //! never reach a report; other properties are not shown.
 
 use std::collections::{BTreeMap, HashMap};
@@ -67,6 +67,20 @@ pub struct SnippetLine {
     pub hit: bool,
 }
 
+/// Another place a finding involves (the Application that deploys the object, the values
+/// file a rendered value came from, the other copy of a duplicated object).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRelated {
+    /// File.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// Column.
+    pub column: u32,
+    /// Why this place matters.
+    pub message: String,
+}
+
 /// A finding as the audit report shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditFinding {
@@ -92,6 +106,8 @@ pub struct AuditFinding {
     pub apps: Vec<String>,
     /// Source lines around the finding (empty when the file cannot be shown).
     pub snippet: Vec<SnippetLine>,
+    /// Related places.
+    pub related: Vec<AuditRelated>,
     /// Drift causes.
     pub causes: Vec<String>,
     /// Suggested `ignoreDifferences` entries, as YAML-ish JSON text.
@@ -288,6 +304,16 @@ impl Audit {
                 object: f.object.as_ref().map(object_label).unwrap_or_default(),
                 apps: app_names,
                 snippet: snippet(text.as_ref(), f),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| AuditRelated {
+                        file: r.location.path.clone(),
+                        line: r.location.line,
+                        column: r.location.col,
+                        message: r.message.clone(),
+                    })
+                    .collect(),
                 causes: causes(f),
                 suggested_ignore_differences: f
                     .properties

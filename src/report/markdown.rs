@@ -1,6 +1,6 @@
 //! Markdown audit report (`--format markdown`): a summary per Application and per rule, then
 //! every finding with its redacted source snippet, drift causes, suggested `ignoreDifferences`,
-//! suppression and baseline state. Renders on GitHub (pull-request comments, job summaries).
+//! related places, suppression and baseline state. Renders on GitHub (pull-request comments, job summaries).
 //!
 //! Every text taken from the scan is escaped for tables and inline use (`|`, `<`, `>`, `&`,
 //! backticks, newlines); snippets sit in fences longer than any backtick run they contain.
@@ -130,6 +130,13 @@ fn finding(out: &mut String, f: &AuditFinding) {
     }
     for c in &f.causes {
         out.push_str(&format!("- Drift cause: {}\n", escape(c, false)));
+    }
+    for r in &f.related {
+        out.push_str(&format!(
+            "- See also {}: {}\n",
+            code(&format!("{}:{}:{}", r.file, r.line, r.column)),
+            escape(&r.message, false)
+        ));
     }
     out.push('\n');
     if let Some(s) = &f.suggested_ignore_differences {
