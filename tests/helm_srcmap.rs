@@ -183,3 +183,61 @@ fn sarif_and_human_reports_carry_the_related_locations_but_never_quote_values_fi
     assert!(!human.contains("replicaCount: 4"), "{human}");
     assert!(!human.contains("- SYS_ADMIN"), "{human}");
 }
+
+#[test]
+fn a_value_of_an_aliased_subchart_points_at_the_subcharts_own_values_file() {
+    // An umbrella chart uses the `worker` chart twice, once as `mailer`; the subchart's
+    // directory is named after its version, as `helm dependency build` leaves unpacked copies.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = |path: &str, text: &str| {
+        let f = dir.path().join(path);
+        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+        std::fs::write(f, text).expect("write");
+    };
+    w(
+        "shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: worker\n    \
+         version: 1.x\n    alias: mailer\n",
+    );
+    w("shop/values.yaml", "mailer:\n  image: example/mailer:2.1\n");
+    w(
+        "shop/charts/worker-1.4.0/Chart.yaml",
+        "apiVersion: v2\nname: worker\nversion: 1.4.0\n",
+    );
+    w(
+        "shop/charts/worker-1.4.0/values.yaml",
+        "image: example/worker:1.0\n# One pod is enough for the queue.\nreplicas: 1\n",
+    );
+    w(
+        "shop/charts/worker-1.4.0/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\n  \
+         namespace: shop\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    \
+         matchLabels: {app: {{ .Chart.Name }}}\n  template:\n    metadata:\n      labels: \
+         {app: {{ .Chart.Name }}}\n    spec:\n      containers:\n        - name: main\n          \
+         image: {{ .Values.image }}\n",
+    );
+    let (_, out, err) = run(&[
+        "scan",
+        p(dir.path()),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let all = v["findings"].as_array().cloned().unwrap_or_default();
+    let f = finding(&all, "workload-single-replica", "mailer");
+    assert_eq!(
+        f["file"],
+        "shop/charts/worker-1.4.0/templates/deployment.yaml"
+    );
+    assert_eq!(f["line"], 7);
+    assert_eq!(f["properties"]["valuesPath"], "replicas");
+    assert_eq!(
+        related(f),
+        [
+            "shop/charts/worker-1.4.0/values.yaml:3: `.Values.replicas` is set here, in the \
+          chart's default values"
+        ]
+    );
+}

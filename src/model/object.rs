@@ -97,6 +97,31 @@ pub struct RenderOrigin {
     pub line_starts: std::sync::Arc<std::collections::BTreeMap<String, Vec<usize>>>,
     /// The values inputs of the render, to tell where a values key was set.
     pub values: Arc<crate::render::values_origin::ValuesInputs>,
+    /// Where each chart of the render is ([`crate::render::helm::Rendered::chart_dirs`]).
+    pub chart_dirs: Arc<Vec<(String, Option<String>)>>,
+}
+
+/// The path relative to the scan root of a template (parse name, `web/templates/x.yaml`) of the
+/// chart at `chart_dir` named `chart_name`: subcharts are found in their own directories
+/// whatever their alias (`chart_dirs`); a template of a chart read from an archive keeps its
+/// path inside the chart.
+pub fn template_repo_path(
+    chart_dir: &str,
+    chart_name: &str,
+    chart_dirs: &[(String, Option<String>)],
+    name: &str,
+) -> String {
+    let rest =
+        crate::render::helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
+            name.strip_prefix(chart_name)
+                .map_or(name, |r| r.trim_start_matches('/'))
+                .to_string()
+        });
+    if chart_dir == "." {
+        rest
+    } else {
+        format!("{chart_dir}/{rest}")
+    }
 }
 
 /// How a field of a rendered object came to be written.
@@ -118,15 +143,7 @@ impl RenderOrigin {
     /// The path relative to the scan root of a `# Source:`-style template path
     /// (`reports/templates/x.yaml` → `charts/reports/templates/x.yaml`).
     pub fn repo_path(&self, source: &str) -> String {
-        let rest = source
-            .strip_prefix(&self.chart_name)
-            .map(|r| r.trim_start_matches('/'))
-            .unwrap_or(source);
-        if self.chart_dir == "." {
-            rest.to_string()
-        } else {
-            format!("{}/{rest}", self.chart_dir)
-        }
+        template_repo_path(&self.chart_dir, &self.chart_name, &self.chart_dirs, source)
     }
 
     /// The template location of a span of the rendered document.
@@ -321,4 +338,35 @@ pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
 /// Splits a comma list annotation the way Argo CD does (trimmed, empty items dropped).
 pub fn csv(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_repo_path;
+
+    #[test]
+    fn template_paths_follow_subchart_directories() {
+        let dirs = vec![
+            ("web/charts/cache".to_string(), Some("charts/redis-17.0.0".to_string())),
+            ("web/charts/db".to_string(), None),
+            ("web".to_string(), Some(String::new())),
+        ];
+        let at = |name: &str| template_repo_path("charts/web", "web", &dirs, name);
+        assert_eq!(at("web/templates/a.yaml"), "charts/web/templates/a.yaml");
+        assert_eq!(
+            at("web/charts/cache/templates/a.yaml"),
+            "charts/web/charts/redis-17.0.0/templates/a.yaml"
+        );
+        // A chart from an archive keeps its path inside the chart.
+        assert_eq!(
+            at("web/charts/db/templates/a.yaml"),
+            "charts/web/charts/db/templates/a.yaml"
+        );
+        // `web/charts/cache-extra` is not under `web/charts/cache`.
+        assert_eq!(
+            at("web/charts/cache-extra/templates/a.yaml"),
+            "charts/web/charts/cache-extra/templates/a.yaml"
+        );
+        assert_eq!(template_repo_path(".", "web", &[], "web/x.yaml"), "x.yaml");
+    }
 }

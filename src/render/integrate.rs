@@ -328,17 +328,10 @@ fn render_job(
         }
         Ok(r) => r,
     };
+    let chart_dirs = Arc::new(rendered.chart_dirs.clone());
     for call in &rendered.nondeterministic {
-        let rest = call
-            .file
-            .strip_prefix(chart_name.as_str())
-            .map(|r| r.trim_start_matches('/'))
-            .unwrap_or(&call.file);
-        let path = if dir == "." {
-            rest.to_string()
-        } else {
-            format!("{dir}/{rest}")
-        };
+        let path =
+            crate::model::object::template_repo_path(dir, chart_name, &chart_dirs, &call.file);
         let mut l = Location::file_start(&path);
         l.line = call.line.max(1) as u32;
         l.end_line = l.line;
@@ -358,6 +351,7 @@ fn render_job(
             templates: chart.templates.clone(),
             line_starts: chart.line_starts.clone(),
             values: values.clone(),
+            chart_dirs: chart_dirs.clone(),
         });
         let path = origin.repo_path(&origin.doc.source);
         let file = Arc::new(SourceFile {

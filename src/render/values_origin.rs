@@ -206,6 +206,51 @@ impl<'a> ValuesResolver<'a> {
         self.texts.get(text).and_then(Option::as_ref)
     }
 
+    /// The `name` in the `Chart.yaml` of the chart at `dir`.
+    fn chart_name(&mut self, dir: &Path) -> Option<String> {
+        self.file(&dir.join("Chart.yaml"))?
+            .get("name")?
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// The directory of the subchart that a chart at `parent` renders as `name`: the name of a
+    /// dependency or its `alias`. Subcharts live in `charts/` under any directory name, so a
+    /// dependency is found by the `name` in its `Chart.yaml` (as Helm loads them); aliases are
+    /// read from the parent's `Chart.yaml` (or `requirements.yaml`).
+    fn subchart_dir(&mut self, parent: &Path, name: &str) -> Option<PathBuf> {
+        let mut chart = name.to_string();
+        for deps_file in ["Chart.yaml", "requirements.yaml"] {
+            let aliased = self
+                .file(&parent.join(deps_file))
+                .and_then(|n| n.get("dependencies"))
+                .and_then(Node::items)
+                .and_then(|deps| {
+                    deps.iter().find_map(|d| {
+                        (d.get("alias")?.as_str()? == name)
+                            .then(|| d.get("name")?.as_str().map(str::to_string))?
+                    })
+                });
+            if let Some(a) = aliased {
+                chart = a;
+                break;
+            }
+        }
+        let charts = parent.join("charts");
+        let same = charts.join(&chart);
+        if self.chart_name(&same).as_deref() == Some(chart.as_str()) {
+            return Some(same);
+        }
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&charts)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs.into_iter()
+            .find(|d| self.chart_name(d).as_deref() == Some(chart.as_str()))
+    }
+
     /// The repo-relative path of a file inside the checkout.
     fn in_checkout(&mut self, abs: &Path) -> Option<String> {
         if let Some(p) = self.paths.get(abs) {
@@ -292,7 +337,11 @@ impl<'a> ValuesResolver<'a> {
         };
         for level in 0..=subs.len() {
             if level > 0 {
-                dir = dir.join("charts").join(&subs[level - 1]);
+                // A subchart packed as `.tgz` has no values file in the checkout to point at.
+                let Some(sub) = self.subchart_dir(&dir, &subs[level - 1]) else {
+                    break;
+                };
+                dir = sub;
             }
             let abs = dir.join("values.yaml");
             let Some(path) = self.in_checkout(&abs) else {
@@ -362,6 +411,7 @@ mod tests {
             std::fs::write(f, t).expect("write");
         };
         w("c/values.yaml", "db:\n  port: 1\nglobal:\n  region: eu\n");
+        w("c/charts/db/Chart.yaml", "name: db\nversion: 1.0.0\n");
         w("c/charts/db/values.yaml", "port: 2\nuser: app\n");
         w("envs/prod.yaml", "db:\n  user: prod\n");
         let inputs = ValuesInputs {
@@ -386,6 +436,54 @@ mod tests {
             at(&mut r, "only").as_deref(),
             Some("c/charts/db/values.yaml:2")
         );
+    }
+
+    #[test]
+    fn aliased_subcharts_and_directories_named_otherwise_are_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let w = |p: &str, t: &str| {
+            let f = root.join(p);
+            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+            std::fs::write(f, t).expect("write");
+        };
+        w(
+            "c/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n- name: worker\n  \
+             version: 1.x\n  alias: mailer\n- name: cache\n  version: 2.x\n",
+        );
+        w("c/values.yaml", "mailer:\n  replicas: 3\n");
+        w(
+            "c/charts/worker/Chart.yaml",
+            "name: worker\nversion: 1.2.0\n",
+        );
+        w(
+            "c/charts/worker/values.yaml",
+            "image: worker:1\nreplicas: 1\n",
+        );
+        // The directory carries the version; the chart is found by its name.
+        w(
+            "c/charts/cache-2.0.1/Chart.yaml",
+            "name: cache\nversion: 2.0.1\n",
+        );
+        w("c/charts/cache-2.0.1/values.yaml", "\nsize: 1Gi\n");
+        let inputs = ValuesInputs::default();
+        let mut r = ValuesResolver::new(root);
+        let mut at = |template: &str, vp: &str| {
+            r.resolve("c", template, vp, &inputs)
+                .map(|o| format!("{}:{}", o.location.path, o.location.line))
+        };
+        let mailer = "c/charts/mailer/templates/deploy.yaml";
+        assert_eq!(
+            at(mailer, "image").as_deref(),
+            Some("c/charts/worker/values.yaml:1")
+        );
+        assert_eq!(at(mailer, "replicas").as_deref(), Some("c/values.yaml:2"));
+        assert_eq!(
+            at("c/charts/cache/templates/x.yaml", "size").as_deref(),
+            Some("c/charts/cache-2.0.1/values.yaml:2")
+        );
+        assert_eq!(at("c/charts/missing/templates/x.yaml", "size"), None);
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct Chart {
     pub files: crate::render::gotmpl::value::FileMap,
     /// Subcharts found in `charts/`.
     pub subcharts: Vec<Chart>,
+    /// The chart's directory relative to the root chart's (`""` for the root chart,
+    /// `charts/db-1.2.0` for a subchart, whatever its name or alias); `None` for a chart read
+    /// from a `.tgz` archive, whose files are not in the checkout.
+    pub dir: Option<String>,
 }
 
 /// A chart loading error.
@@ -327,7 +331,19 @@ fn metadata_map(m: &Map) -> Map {
 
 /// Builds a chart from its files (paths relative to the chart root).
 pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, LoadError> {
-    let mut c = Chart::default();
+    from_files_at(files, origin, Some(String::new()))
+}
+
+/// [`from_files`] for a chart at `dir` (see [`Chart::dir`]).
+fn from_files_at(
+    files: Vec<(String, Vec<u8>)>,
+    origin: &str,
+    dir: Option<String>,
+) -> Result<Chart, LoadError> {
+    let mut c = Chart {
+        dir,
+        ..Chart::default()
+    };
     let get = |name: &str| {
         files
             .iter()
@@ -395,7 +411,8 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
                     .push((inner.to_string(), d));
             } else if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") {
                 let sub = read_archive(&d, &format!("{origin}/{p}"))?;
-                c.subcharts.push(from_files(sub, &format!("{origin}/{p}"))?);
+                c.subcharts
+                    .push(from_files_at(sub, &format!("{origin}/{p}"), None)?);
             }
         } else {
             if p.starts_with("crds/") {
@@ -405,11 +422,21 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart, 
         }
     }
     for (dir, files) in sub_dirs {
+        let sub_dir = c.dir.as_ref().map(|d| {
+            if d.is_empty() {
+                format!("charts/{dir}")
+            } else {
+                format!("{d}/charts/{dir}")
+            }
+        });
         if !files.iter().any(|(p, _)| p == "Chart.yaml") {
             continue;
         }
-        c.subcharts
-            .push(from_files(files, &format!("{origin}/charts/{dir}"))?);
+        c.subcharts.push(from_files_at(
+            files,
+            &format!("{origin}/charts/{dir}"),
+            sub_dir,
+        )?);
     }
     c.templates = std::sync::Arc::new(templates);
     c.crds = std::sync::Arc::new(crds);

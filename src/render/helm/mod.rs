@@ -167,6 +167,35 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// The chart is marked `deprecated: true` (Helm warns on stderr).
     pub deprecated: bool,
+    /// Where each chart of the render is: the prefix of its templates' names (`web`,
+    /// `web/charts/cache`, by alias) and its directory relative to the root chart's
+    /// ([`chart::Chart::dir`]), deepest prefixes first.
+    pub chart_dirs: Vec<(String, Option<String>)>,
+}
+
+impl Rendered {
+    /// The path relative to the root chart's directory of a template name
+    /// (`web/charts/cache/templates/x.yaml` → `charts/redis-17.0.0/templates/x.yaml`); `None`
+    /// for a template of a chart read from an archive.
+    pub fn template_dir_path(
+        chart_dirs: &[(String, Option<String>)],
+        name: &str,
+    ) -> Option<String> {
+        for (prefix, dir) in chart_dirs {
+            if let Some(rest) = name
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                let dir = dir.as_deref()?;
+                return Some(if dir.is_empty() {
+                    rest.to_string()
+                } else {
+                    format!("{dir}/{rest}")
+                });
+            }
+        }
+        None
+    }
 }
 
 /// A render failure, worded like Helm.
@@ -588,6 +617,7 @@ struct Flat {
     ctx: Value,
     library: bool,
     templates: std::sync::Arc<Vec<(String, String)>>,
+    dir: Option<String>,
 }
 
 /// Builds `.`-contexts for a chart and its subcharts; returns the chart's context.
@@ -630,6 +660,7 @@ fn flatten(
         ctx: ctx.clone(),
         library: c.chart_type == "library",
         templates: c.templates.clone(),
+        dir: c.dir.clone(),
     });
     out.extend(sub_flats);
     ctx
@@ -738,6 +769,11 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let root_name = root.name.clone();
     let mut flats = Vec::new();
     flatten(&root, &root_name, vals, &common, &mut flats, 0);
+    let mut chart_dirs: Vec<(String, Option<String>)> = flats
+        .iter()
+        .map(|f| (f.path.clone(), f.dir.clone()))
+        .collect();
+    chart_dirs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
 
     // All templates of all charts in one set, parsed in Helm's order.
     let mut all: Vec<(String, String, usize)> = Vec::new();
@@ -835,6 +871,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         nondeterministic: state.nondet,
         warnings,
         deprecated,
+        chart_dirs,
     })
 }
 
