@@ -347,7 +347,10 @@ mod tests {
     #[test]
     fn template_paths_follow_subchart_directories() {
         let dirs = vec![
-            ("web/charts/cache".to_string(), Some("charts/redis-17.0.0".to_string())),
+            (
+                "web/charts/cache".to_string(),
+                Some("charts/redis-17.0.0".to_string()),
+            ),
             ("web/charts/db".to_string(), None),
             ("web".to_string(), Some(String::new())),
         ];
