@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::argocd::normalize_source_path;
+use crate::model::argocd::{
+    file_in_source, normalize_source_path, DirectoryFilter, DirectorySource,
+};
 use crate::model::object::Manifest;
 use crate::rules::{Context, Finding, RuleMeta, Severity};
 
@@ -221,6 +223,50 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if local.is_empty() {
         return;
     }
+    // Plain directory sources of this checkout with `include`/`exclude` patterns: a file under
+    // such a path that no Application deploys was left out by the patterns.
+    struct Filtered<'a> {
+        app: &'a str,
+        manifest: usize,
+        pointer: String,
+        dir: String,
+        recurse: bool,
+        include_only: DirectoryFilter,
+    }
+    let mut filtered: Vec<Filtered<'_>> = Vec::new();
+    for app in &ctx.repo.apps {
+        let multi = !app.value.spec.sources.is_empty();
+        for (si, s) in app.value.spec.all_sources().into_iter().enumerate() {
+            let (Some(path), Some(d)) = (s.path.as_deref(), s.directory.as_ref()) else {
+                continue;
+            };
+            if s.chart.is_some()
+                || (d.include.trim().is_empty() && d.exclude.trim().is_empty())
+                || !local.contains(&normalize_repo(&s.repo_url))
+            {
+                continue;
+            }
+            let dir = normalize_source_path(path);
+            let include = DirectorySource {
+                recurse: d.recurse,
+                include: d.include.clone(),
+                exclude: String::new(),
+                jsonnet: None,
+            };
+            filtered.push(Filtered {
+                app: &app.value.metadata.name,
+                manifest: app.manifest,
+                pointer: if multi {
+                    format!("/spec/sources/{si}/directory")
+                } else {
+                    "/spec/source/directory".to_string()
+                },
+                include_only: DirectoryFilter::new(&dir, Some(&include)),
+                dir,
+                recurse: d.recurse,
+            });
+        }
+    }
     let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, m) in ctx.repo.manifests.iter().enumerate() {
         let argo = m.key.group == "argoproj.io"
@@ -240,17 +286,44 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             format!("the {} objects of `{path}` are", idx.len())
         };
-        let mut f = Finding::new(
-            meta,
-            format!(
-                "{what} not under the source path of any Application in this checkout, so \
-                 Argo CD never applies {}. Move the file under an Application's path, point an \
-                 Application at its directory, or delete it if it is unused (files referenced \
-                 from a kustomization elsewhere are fine)",
-                if idx.len() == 1 { "it" } else { "them" }
+        let them = if idx.len() == 1 { "it" } else { "them" };
+        let left_out = filtered
+            .iter()
+            .find(|s| file_in_source(path, &s.dir, s.recurse));
+        let mut f = match left_out {
+            Some(s) => {
+                let pattern = if s.include_only.contains(path) {
+                    "exclude"
+                } else {
+                    "include"
+                };
+                Finding::new(
+                    meta,
+                    format!(
+                        "{what} under the source path `{}` of Application `{}`, but its \
+                         `directory.{pattern}` pattern leaves {them} out, so Argo CD never \
+                         applies {them}. Change the pattern if the file should be deployed, or \
+                         move or delete the file if it is unused",
+                        s.dir, s.app
+                    ),
+                    m.locate_kind(),
+                )
+                .with_related(
+                    ctx.repo.manifest(s.manifest).locate(&s.pointer),
+                    format!("the `directory` options of Application `{}`", s.app),
+                )
+            }
+            None => Finding::new(
+                meta,
+                format!(
+                    "{what} not under the source path of any Application in this checkout, so \
+                     Argo CD never applies {them}. Move the file under an Application's path, \
+                     point an Application at its directory, or delete it if it is unused (files \
+                     referenced from a kustomization elsewhere are fine)"
+                ),
+                m.locate_kind(),
             ),
-            m.locate_kind(),
-        )
+        }
         .with_object(&m.key);
         f.severity = Severity::Note;
         out.push(f);
