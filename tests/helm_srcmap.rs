@@ -241,3 +241,43 @@ fn a_value_of_an_aliased_subchart_points_at_the_subcharts_own_values_file() {
         ]
     );
 }
+
+#[test]
+fn a_render_error_in_an_aliased_subchart_points_at_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = |path: &str, text: &str| {
+        let f = dir.path().join(path);
+        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+        std::fs::write(f, text).expect("write");
+    };
+    w(
+        "shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: worker\n    \
+         version: 1.x\n    alias: mailer\n",
+    );
+    w(
+        "shop/charts/worker-1.4.0/Chart.yaml",
+        "apiVersion: v2\nname: worker\nversion: 1.4.0\n",
+    );
+    w(
+        "shop/charts/worker-1.4.0/templates/queue.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: queue\ndata:\n  \
+         name: {{ required \"set .Values.queue\" .Values.queue }}\n",
+    );
+    let (code, out, err) = run(&["scan", p(dir.path()), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let f = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "invalid-manifest"))
+        .unwrap_or_else(|| panic!("no render error: {out}"));
+    // The file is the one in the checkout; Helm's message keeps the template's name.
+    assert_eq!(f["file"], "shop/charts/worker-1.4.0/templates/queue.yaml");
+    assert_eq!(f["line"], 6);
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("(shop/charts/mailer/templates/queue.yaml:6:")),
+        "{f}"
+    );
+}

@@ -155,15 +155,12 @@ fn render_error_problem(
 ) -> Problem {
     let location = match e.position() {
         Some((file, line, col)) => {
-            let rest = file
-                .strip_prefix(chart_name)
-                .map(|r| r.trim_start_matches('/'))
-                .unwrap_or(&file);
-            let path = if chart_dir == "." {
-                rest.to_string()
-            } else {
-                format!("{chart_dir}/{rest}")
-            };
+            let path = crate::model::object::template_repo_path(
+                chart_dir,
+                chart_name,
+                e.chart_dirs(),
+                &file,
+            );
             let mut l = Location::file_start(&path);
             l.line = line.max(1) as u32;
             l.end_line = l.line;

@@ -213,8 +213,9 @@ pub enum RenderError {
     Schema(String),
     /// The release name is not a valid DNS-1123 name of at most 53 characters.
     ReleaseName(String),
-    /// A template failed to parse or execute; carries `file:line:col`.
-    Template(Box<ExecError>),
+    /// A template failed to parse or execute; carries `file:line:col`, and where each chart of
+    /// the render is ([`Rendered::chart_dirs`]) to find the template's file.
+    Template(Box<ExecError>, Vec<(String, Option<String>)>),
     /// A rendered document is not valid YAML or has a bad head.
     Yaml(String),
 }
@@ -229,7 +230,7 @@ impl std::fmt::Display for RenderError {
             | RenderError::Schema(m)
             | RenderError::ReleaseName(m)
             | RenderError::Yaml(m) => f.write_str(m),
-            RenderError::Template(e) => f.write_str(&e.helm_message()),
+            RenderError::Template(e, _) => f.write_str(&e.helm_message()),
         }
     }
 }
@@ -240,8 +241,16 @@ impl RenderError {
     /// Template position (`file`, line, Go column) for template errors.
     pub fn position(&self) -> Option<(String, usize, usize)> {
         match self {
-            RenderError::Template(e) => Some((e.file.clone(), e.line, e.col)),
+            RenderError::Template(e, _) => Some((e.file.clone(), e.line, e.col)),
             _ => None,
+        }
+    }
+
+    /// Where each chart of the render is, for template errors (empty otherwise).
+    pub fn chart_dirs(&self) -> &[(String, Option<String>)] {
+        match self {
+            RenderError::Template(_, dirs) => dirs,
+            _ => &[],
         }
     }
 }
@@ -788,7 +797,8 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     all.sort_by(|a, b| template_order(&a.0, &b.0));
     let mut set = TemplateSet::new();
     for (name, text, _) in &all {
-        set.add(name, text).map_err(RenderError::Template)?;
+        set.add(name, text)
+            .map_err(|e| RenderError::Template(e, chart_dirs.clone()))?;
     }
     let seed = opts.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -811,7 +821,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         }
         let (text, mut map) = set
             .execute(name, flat.ctx.clone(), &mut state)
-            .map_err(RenderError::Template)?;
+            .map_err(|e| RenderError::Template(e, chart_dirs.clone()))?;
         // Helm removes every "<no value>" from the output.
         let mut ranges = Vec::new();
         let mut from = 0;
