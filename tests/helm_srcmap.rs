@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{p, root, run};
+use common::{p, root, run, write};
 use serde_json::Value;
 
 fn fixture() -> std::path::PathBuf {
@@ -189,11 +189,7 @@ fn a_value_of_an_aliased_subchart_points_at_the_subcharts_own_values_file() {
     // An umbrella chart uses the `worker` chart twice, once as `mailer`; the subchart's
     // directory is named after its version, as `helm dependency build` leaves unpacked copies.
     let dir = tempfile::tempdir().expect("tempdir");
-    let w = |path: &str, text: &str| {
-        let f = dir.path().join(path);
-        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-        std::fs::write(f, text).expect("write");
-    };
+    let w = |path: &str, text: &str| write(dir.path(), path, text);
     w(
         "shop/Chart.yaml",
         "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: worker\n    \
@@ -245,11 +241,7 @@ fn a_value_of_an_aliased_subchart_points_at_the_subcharts_own_values_file() {
 #[test]
 fn a_render_error_in_an_aliased_subchart_points_at_its_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let w = |path: &str, text: &str| {
-        let f = dir.path().join(path);
-        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-        std::fs::write(f, text).expect("write");
-    };
+    let w = |path: &str, text: &str| write(dir.path(), path, text);
     w(
         "shop/Chart.yaml",
         "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: worker\n    \

@@ -366,6 +366,12 @@ impl<'a> ValuesResolver<'a> {
 mod tests {
     use super::*;
 
+    fn write(root: &Path, path: &str, text: &str) {
+        let f = root.join(path);
+        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+        std::fs::write(f, text).expect("write");
+    }
+
     fn root(text: &str) -> Node {
         parse_stream(text)
             .0
@@ -405,11 +411,7 @@ mod tests {
     fn user_inputs_win_over_parent_defaults_over_subchart_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let w = |p: &str, t: &str| {
-            let f = root.join(p);
-            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-            std::fs::write(f, t).expect("write");
-        };
+        let w = |p: &str, t: &str| write(root, p, t);
         w("c/values.yaml", "db:\n  port: 1\nglobal:\n  region: eu\n");
         w("c/charts/db/Chart.yaml", "name: db\nversion: 1.0.0\n");
         w("c/charts/db/values.yaml", "port: 2\nuser: app\n");
@@ -442,11 +444,7 @@ mod tests {
     fn aliased_subcharts_and_directories_named_otherwise_are_found() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let w = |p: &str, t: &str| {
-            let f = root.join(p);
-            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
-            std::fs::write(f, t).expect("write");
-        };
+        let w = |p: &str, t: &str| write(root, p, t);
         w(
             "c/Chart.yaml",
             "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n- name: worker\n  \

@@ -30,3 +30,10 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Writes a file under `root`, creating its directories (for repositories built in a test).
+pub fn write(root: &Path, path: &str, text: &str) {
+    let f = root.join(path);
+    std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+    std::fs::write(f, text).expect("write");
+}
