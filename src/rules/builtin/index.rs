@@ -1,5 +1,6 @@
 //! Shared helper of the reference rules: objects of the checkout and of the dump by name, built
-//! once per rule run so that lookups stay linear in the size of the repository. Not a rule.
+//! once per scan ([`crate::rules::Context::objects`]) so that lookups stay linear in the size of
+//! the repository. Not a rule.
 
 use std::collections::HashMap;
 
