@@ -1,26 +1,14 @@
 //! Live objects of JSON dumps are lazy: held as their text in the dump, checked when loaded,
 //! parsed on first use. These tests hold the lazy objects to what an eager parse gives.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use driftlens::load::dump::{load_dumps, parse_dump, DumpLoad};
+use driftlens::load::dump::{load_dumps, parse_dump};
 use driftlens::model::object::{Annotated, LiveHead, LiveObject};
 use serde_json::{json, Value};
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/dumps")
-        .join(rel)
-}
-
-fn messages(l: &DumpLoad) -> String {
-    l.problems
-        .iter()
-        .chain(&l.fatal)
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+mod common;
+use common::{dump_fixture as fixture, dump_messages};
 
 /// A `kubectl get -o json` List of `items`, pretty-printed as kubectl does.
 fn list(items: &[Value]) -> String {
@@ -67,7 +55,7 @@ fn json_objects_are_lazy_and_parse_to_the_eager_value() {
         assert!(
             l.problems.is_empty() && l.fatal.is_empty(),
             "{}",
-            messages(&l)
+            dump_messages(&l)
         );
         assert!(!l.objects.is_empty(), "{f}");
         for o in &l.objects {
@@ -90,7 +78,7 @@ fn json_objects_are_lazy_and_parse_to_the_eager_value() {
 #[test]
 fn the_head_has_labels_annotations_and_owners() {
     let l = parse_dump("pods.json", list(&[pod(1)]).into_bytes());
-    assert!(l.fatal.is_empty(), "{}", messages(&l));
+    assert!(l.fatal.is_empty(), "{}", dump_messages(&l));
     let o = &l.objects[0];
     assert_eq!(o.label("app"), Some("web"));
     assert_eq!(o.label("pod-template-hash"), Some("5d8f"));
@@ -124,7 +112,7 @@ fn heads_read_odd_metadata_as_a_value_would() {
         assert!(
             l.fatal.is_empty() && l.problems.is_empty(),
             "{}",
-            messages(&l)
+            dump_messages(&l)
         );
         let o = &l.objects[0];
         assert!(!o.is_parsed(), "{text}");
@@ -180,7 +168,7 @@ fn a_malformed_object_in_a_valid_dump_is_a_located_fatal_problem() {
         );
         let l = parse_dump("cluster.json", text.into_bytes());
         assert!(l.is_fatal(), "{what}");
-        assert_eq!(l.fatal.len(), 1, "{what}: {}", messages(&l));
+        assert_eq!(l.fatal.len(), 1, "{what}: {}", dump_messages(&l));
         let p = &l.fatal[0];
         assert_eq!(p.path, "cluster.json");
         // The problem is on the line of the bad field, with a column.
@@ -206,7 +194,7 @@ fn objects_serde_json_reads_specially_are_held_parsed() {
         r#"{{"kind": "List", "items": [{{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": "a"}}, "data": {inner}}}]}}"#
     );
     let l = parse_dump("odd.json", text.into_bytes());
-    assert!(l.fatal.is_empty(), "{}", messages(&l));
+    assert!(l.fatal.is_empty(), "{}", dump_messages(&l));
     let o = &l.objects[0];
     assert!(o.is_parsed() && o.json_text().is_none());
     let eager: Value = serde_json::from_str(&format!(
@@ -240,7 +228,7 @@ fn loading_is_deterministic_whatever_the_thread_count() {
                 .iter()
                 .map(|o| (o.key.to_string(), o.head().clone(), o.obj().clone()))
                 .collect();
-            (objects, messages(&l))
+            (objects, dump_messages(&l))
         })
     };
     let one = run(1);
@@ -265,7 +253,7 @@ fn debug_output_never_shows_the_content() {
 #[test]
 fn yaml_dumps_are_held_parsed() {
     let l = load_dumps(&[fixture("list.yaml")]);
-    assert!(l.fatal.is_empty(), "{}", messages(&l));
+    assert!(l.fatal.is_empty(), "{}", dump_messages(&l));
     for o in &l.objects {
         assert!(o.is_parsed() && o.json_text().is_none());
         assert_eq!(o.head(), &LiveHead::of_object(o.obj()));

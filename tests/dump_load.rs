@@ -1,16 +1,13 @@
 //! Cluster dump loading: every accepted shape, and the problems for everything else.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use driftlens::load::dump::{load_dumps, load_dumps_with, parse_dump, DumpLoad, DumpOptions};
 use driftlens::model::key::ObjectKey;
 use serde_json::json;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/dumps")
-        .join(rel)
-}
+mod common;
+use common::{dump_fixture as fixture, dump_messages};
 
 fn load(rels: &[&str]) -> DumpLoad {
     let paths: Vec<PathBuf> = rels.iter().map(|r| fixture(r)).collect();
@@ -21,21 +18,11 @@ fn keys(l: &DumpLoad) -> Vec<String> {
     l.objects.iter().map(|o| o.key.to_string()).collect()
 }
 
-/// Every message, as the command line would print it.
-fn all_messages(l: &DumpLoad) -> String {
-    l.problems
-        .iter()
-        .chain(&l.fatal)
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn assert_clean(l: &DumpLoad) {
     assert!(
         l.problems.is_empty() && l.fatal.is_empty(),
         "{}",
-        all_messages(l)
+        dump_messages(l)
     );
 }
 
@@ -177,7 +164,7 @@ fn unreadable_paths_are_fatal() {
     let l = load(&["does-not-exist.json"]);
     assert!(l.is_fatal());
     assert!(l.objects.is_empty());
-    let msg = all_messages(&l);
+    let msg = dump_messages(&l);
     assert!(msg.contains("does-not-exist.json"), "{msg}");
     assert!(msg.contains("--cluster"), "{msg}");
 
@@ -186,9 +173,9 @@ fn unreadable_paths_are_fatal() {
     let l = load_dumps(&[dir.path().to_path_buf()]);
     assert!(l.is_fatal());
     assert!(
-        all_messages(&l).contains("no *.json"),
+        dump_messages(&l).contains("no *.json"),
         "{}",
-        all_messages(&l)
+        dump_messages(&l)
     );
 }
 
@@ -221,7 +208,7 @@ fn yaml_syntax_errors_are_fatal_with_a_line() {
 fn empty_files_are_fatal() {
     let l = load(&["bad/empty.json"]);
     assert!(l.is_fatal());
-    assert!(all_messages(&l).contains("no objects"));
+    assert!(dump_messages(&l).contains("no objects"));
 }
 
 #[test]
@@ -232,7 +219,7 @@ fn shapes_that_are_not_objects_are_problems() {
         "bad/items-not-array.json",
     ] {
         let l = load(&[f]);
-        assert!(!l.is_fatal(), "{f}: {}", all_messages(&l));
+        assert!(!l.is_fatal(), "{f}: {}", dump_messages(&l));
         assert!(l.objects.is_empty(), "{f}");
         assert_eq!(l.problems.len(), 1, "{f}");
         assert!(
@@ -249,7 +236,7 @@ fn shapes_that_are_not_objects_are_problems() {
 #[test]
 fn items_without_identity_are_skipped_with_their_line() {
     let l = load(&["bad/skipped-items.json"]);
-    assert!(!l.is_fatal(), "{}", all_messages(&l));
+    assert!(!l.is_fatal(), "{}", dump_messages(&l));
     assert_eq!(keys(&l), ["/Service:shop/web"]);
     let msgs: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(l.problems.len(), 4, "{msgs:#?}");
@@ -273,7 +260,7 @@ fn messages_never_quote_dump_content() {
         "bad/truncated.json",
         "list.json",
     ]);
-    let msg = all_messages(&l);
+    let msg = dump_messages(&l);
     for secret in [
         "c3VwZXItc2VjcmV0LXZhbHVl",
         "c2VjcmV0LWluLWFuLWl0ZW0td2l0aG91dC1uYW1l",
@@ -339,7 +326,7 @@ fn escaped_identity_strings_are_decoded() {
 fn size_limit_is_fatal() {
     let l = load_dumps_with(&[fixture("list.json")], &DumpOptions { max_file_size: 100 });
     assert!(l.is_fatal());
-    assert!(all_messages(&l).contains("limit"), "{}", all_messages(&l));
+    assert!(dump_messages(&l).contains("limit"), "{}", dump_messages(&l));
 }
 
 #[test]

@@ -37,3 +37,18 @@ pub fn write(root: &Path, path: &str, text: &str) {
     std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
     std::fs::write(f, text).expect("write");
 }
+
+/// A file of `testdata/dumps`.
+pub fn dump_fixture(rel: &str) -> PathBuf {
+    root().join("testdata/dumps").join(rel)
+}
+
+/// Every problem of a dump load, as the command line would print them.
+pub fn dump_messages(l: &driftlens::load::dump::DumpLoad) -> String {
+    l.problems
+        .iter()
+        .chain(&l.fatal)
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

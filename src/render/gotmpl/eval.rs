@@ -471,6 +471,17 @@ struct Ctx<'a> {
 }
 
 impl Exec<'_, '_> {
+    /// Go's `error calling NAME: MSG`, at the command.
+    fn call_err(&self, c: &Ctx, cmd: &Command, name: &str, msg: String) -> Box<ExecError> {
+        self.err(
+            c,
+            cmd.pos,
+            cmd.end,
+            ErrorKind::Call,
+            format!("error calling {name}: {msg}"),
+        )
+    }
+
     fn err(&self, c: &Ctx, pos: usize, end: usize, kind: ErrorKind, msg: String) -> Box<ExecError> {
         let (line, col) = c.t.src.line_col(pos);
         // The context names the whole field chain (`.Values.a.b`) even though Go positions
@@ -1225,20 +1236,13 @@ impl Exec<'_, '_> {
             args.push(v);
             provs.push(p);
         }
-        let call_err = |s: &Self, msg: String| {
-            s.err(
-                c,
-                cmd.pos,
-                cmd.end,
-                ErrorKind::Call,
-                format!("error calling {name}: {msg}"),
-            )
-        };
         match name {
             "include" => {
                 if args.len() != 2 {
-                    return Err(call_err(
-                        self,
+                    return Err(self.call_err(
+                        c,
+                        cmd,
+                        name,
                         format!(
                             "wrong number of args for include: want 2 got {}",
                             args.len()
@@ -1261,8 +1265,10 @@ impl Exec<'_, '_> {
                     }
                 };
                 let Some(callee) = self.find(&tname) else {
-                    return Err(call_err(
-                        self,
+                    return Err(self.call_err(
+                        c,
+                        cmd,
+                        name,
                         format!(
                             "template: no template {tname:?} associated with template {:?}",
                             c.name
@@ -1299,8 +1305,10 @@ impl Exec<'_, '_> {
             }
             "tpl" => {
                 if args.len() != 2 {
-                    return Err(call_err(
-                        self,
+                    return Err(self.call_err(
+                        c,
+                        cmd,
+                        name,
                         format!("wrong number of args for tpl: want 2 got {}", args.len()),
                     ));
                 }
@@ -1335,7 +1343,7 @@ impl Exec<'_, '_> {
                 let src = Rc::new(Source::new(&tname, &text));
                 let parsed = parse(&text, &is_function).map_err(|e| {
                     let pe = parse_error(&src, e);
-                    call_err(self, pe.go_message())
+                    self.call_err(c, cmd, name, pe.go_message())
                 })?;
                 let mut layer = HashMap::new();
                 for (dn, body) in parsed.defines {
@@ -1375,8 +1383,10 @@ impl Exec<'_, '_> {
             }
             "required" => {
                 if args.len() != 2 {
-                    return Err(call_err(
-                        self,
+                    return Err(self.call_err(
+                        c,
+                        cmd,
+                        name,
                         format!(
                             "wrong number of args for required: want 2 got {}",
                             args.len()
@@ -1437,15 +1447,6 @@ impl Exec<'_, '_> {
         provs: Vec<Prov>,
         piped: bool,
     ) -> Result<(Value, Prov), Box<ExecError>> {
-        let call_err = |s: &Self, msg: String| {
-            s.err(
-                c,
-                cmd.pos,
-                cmd.end,
-                ErrorKind::Call,
-                format!("error calling {name}: {msg}"),
-            )
-        };
         let Some(f) = funcs::lookup(name) else {
             return Err(self.err(
                 c,
@@ -1473,7 +1474,7 @@ impl Exec<'_, '_> {
         }
         let v = match r {
             Ok(v) => v,
-            Err(FnErr::Call(m)) => return Err(call_err(self, m)),
+            Err(FnErr::Call(m)) => return Err(self.call_err(c, cmd, name, m)),
             Err(FnErr::Arg(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Exec, m)),
             Err(FnErr::Limit(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m)),
         };
