@@ -176,7 +176,7 @@ fn write_v(out: &mut String, v: &Value, depth: usize) {
                 out.push(']');
             }
             Object::KubeVersion { version, .. } => out.push_str(version),
-            Object::Time(t) => out.push_str(&super::funcs::crypto::format_time(
+            Object::Time(t) => out.push_str(&crate::time::format_time(
                 *t,
                 "2006-01-02 15:04:05 +0000 UTC",
             )),

@@ -3,7 +3,7 @@
 use super::eval::{ExecState, Limits, TemplateSet};
 
 fn run_with(tpl: &str, data: &str, limits: Limits) -> String {
-    let dot = match crate::render::yaml::load(data) {
+    let dot = match crate::yaml::load(data) {
         Ok(v) => v,
         Err(e) => return format!("YAMLERR {e}"),
     };
@@ -307,7 +307,7 @@ fn source_map_points_at_template_lines() {
     let tpl = "a: 1\nb: {{ .Values.x }}\nc: 3\n";
     assert!(set.add("t.yaml", tpl).is_ok());
     let mut st = ExecState::new(Limits::default(), 0);
-    let dot = crate::render::yaml::load("Values: {x: hello}").unwrap_or_default();
+    let dot = crate::yaml::load("Values: {x: hello}").unwrap_or_default();
     let (out, map) = set.execute("t.yaml", dot, &mut st).unwrap_or_default();
     assert_eq!(out, "a: 1\nb: hello\nc: 3\n");
     let at = |needle: &str| {
@@ -436,7 +436,7 @@ fn mapped(tpl: &str, helpers: &str, data: &str) -> (String, impl Fn(&str) -> Opt
     assert!(set.add("c/templates/_h.tpl", helpers).is_ok());
     assert!(set.add("c/templates/t.yaml", tpl).is_ok());
     let mut st = ExecState::new(Limits::default(), 0);
-    let dot = crate::render::yaml::load(data).unwrap_or_default();
+    let dot = crate::yaml::load(data).unwrap_or_default();
     let (out, map) = set
         .execute("c/templates/t.yaml", dot, &mut st)
         .unwrap_or_else(|e| (format!("ERR {}", e.go_message()), Default::default()));

@@ -212,7 +212,7 @@ fn next_content_line(text: &str, line: usize) -> usize {
 }
 
 /// Byte offset of a 1-based line and 0-based character column.
-pub(crate) fn byte_offset(text: &str, line: usize, col: usize) -> usize {
+pub fn byte_offset(text: &str, line: usize, col: usize) -> usize {
     let start = if line <= 1 {
         0
     } else {

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 
-use crate::load::scalar::{resolve_plain, Scalar as Plain};
+use driftlens_yaml::scalar::{resolve_plain, Scalar as Plain};
 
-use super::gotmpl::fmt::{format_float_json, format_float_v};
-use super::gotmpl::value::{Map, Object, Value, MAX_DEPTH};
-use super::yaml_errors;
+use crate::fmt::{format_float_json, format_float_v};
+use crate::value::{Map, Object, Value, MAX_DEPTH};
+use driftlens_yaml::go_errors as yaml_errors;
 
 /// A YAML error with a go-yaml-like message (`yaml: line N: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ fn is_timestamp(s: &str) -> bool {
 }
 
 /// go-yaml v2 `resolve` for an untagged plain scalar: the loader's table
-/// ([`crate::load::scalar::resolve_plain`]) plus the merge key and timestamps, which Helm's
+/// ([`driftlens_yaml::scalar::resolve_plain`]) plus the merge key and timestamps, which Helm's
 /// values keep as strings and `toYaml` must quote.
 pub fn resolve(s: &str) -> Scalar {
     if s == "<<" {
@@ -231,7 +231,7 @@ fn tagged_scalar(tag: &granit_parser::Tag, s: &str) -> Result<Value, String> {
     })
 }
 
-/// go-yaml's message for a syntax error (see [`super::yaml_errors`]); an alias to an
+/// go-yaml's message for a syntax error (see [`driftlens_yaml::go_errors`]); an alias to an
 /// anchor not yet complete is go-yaml's decoder error.
 fn syntax_error(text: &str, e: &granit_parser::ScanError) -> String {
     if matches!(e.kind(), granit_parser::ErrorKind::UnknownAnchor) {
@@ -393,8 +393,8 @@ pub fn load_all(text: &str) -> Result<Vec<Value>, YamlError> {
                             return Err(YamlError(format!(
                                 "error converting YAML to JSON: unsupported map key of type: %!s(<nil>), key: <nil>, value: {}",
                                 match &v {
-                                    Value::Str(s) => super::gotmpl::fmt::go_quote(s),
-                                    other => super::gotmpl::fmt::sprint_value(other),
+                                    Value::Str(s) => crate::fmt::go_quote(s),
+                                    other => crate::fmt::sprint_value(other),
                                 }
                             )));
                         }
@@ -1088,7 +1088,7 @@ mod tests {
 
     fn y(src: &str) -> String {
         match load(src) {
-            Ok(v) => super::super::gotmpl::fmt::sprint_value(&v),
+            Ok(v) => crate::fmt::sprint_value(&v),
             Err(e) => format!("ERR {e}"),
         }
     }

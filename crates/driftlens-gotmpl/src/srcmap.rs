@@ -203,7 +203,7 @@ pub(crate) struct YamlLines {
     /// The call the `toYaml` call itself ran through.
     pub via: Option<Arc<CallSite>>,
     /// The line offsets and key paths (below `base`) of the text, as
-    /// [`crate::render::yaml::to_yaml_lines`] gives them.
+    /// [`crate::yaml::to_yaml_lines`] gives them.
     pub lines: Vec<(usize, String)>,
 }
 
@@ -378,11 +378,11 @@ mod tests {
 
     #[test]
     fn yaml_lines_name_their_keys() {
-        let value = crate::render::yaml::load(
+        let value = crate::yaml::load(
             "limits: {cpu: 100m}\nports: [{name: http, port: 80}]\nscript: \"echo\\ndone\\n\"\n",
         )
         .unwrap_or_default();
-        let (text, lines) = crate::render::yaml::to_yaml_lines(&value).unwrap_or_default();
+        let (text, lines) = crate::yaml::to_yaml_lines(&value).unwrap_or_default();
         let text: Rc<str> = Rc::from(text);
         assert_eq!(
             &*text,

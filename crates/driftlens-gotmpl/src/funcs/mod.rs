@@ -219,7 +219,7 @@ pub fn lookup(name: &str) -> Option<Func> {
 #[cfg(test)]
 mod no_panic_tests {
     use super::*;
-    use crate::render::gotmpl::value::Value;
+    use crate::value::Value;
 
     /// Every function name the library resolves.
     const NAMES: &[&str] = &[

@@ -9,7 +9,7 @@ use base64::Engine as _;
 
 use super::super::value::{Map, Object, Value};
 use super::{arity, s_arg, strval, FnErr, Func};
-use crate::render::yaml;
+use crate::yaml;
 
 /// Resolves a Helm function name.
 pub fn lookup(name: &str) -> Option<Func> {
@@ -304,7 +304,7 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (Object::Time(t), "Unix") => Ok(Value::Int64(*t)),
         (Object::Time(t), "Format") => {
             argn(1)?;
-            Ok(Value::from(super::crypto::format_time(*t, &sarg(0)?)))
+            Ok(Value::from(crate::time::format_time(*t, &sarg(0)?)))
         }
         (obj, _) => Err(format!(
             "can't evaluate field {name} in type {}",

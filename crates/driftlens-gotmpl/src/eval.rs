@@ -1412,8 +1412,7 @@ impl Exec<'_, '_> {
                     return self.call_func(c, cmd, name, &args, provs, piped);
                 };
                 // The text of Helm's `toYaml`, with the values key of each line.
-                let (text, lines) =
-                    crate::render::yaml::to_yaml_lines(&args[0]).unwrap_or_default();
+                let (text, lines) = crate::yaml::to_yaml_lines(&args[0]).unwrap_or_default();
                 let text: Rc<str> = Rc::from(text);
                 let (line, col) = c.t.src.line_col(cmd.pos);
                 let map = TextMap::yaml(

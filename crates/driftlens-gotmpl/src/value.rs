@@ -204,10 +204,15 @@ impl Value {
             Value::Int(i) | Value::Int64(i) => J::from(*i),
             Value::Float(f) => {
                 if !f.is_finite() {
-                    return Err(format!(
-                        "json: unsupported value: {}",
-                        crate::render::gotmpl::fmt::format_float_v(*f)
-                    ));
+                    // Go's `%v` of the three non-finite floats.
+                    let v = if f.is_nan() {
+                        "NaN"
+                    } else if *f > 0.0 {
+                        "+Inf"
+                    } else {
+                        "-Inf"
+                    };
+                    return Err(format!("json: unsupported value: {v}"));
                 }
                 serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
             }
@@ -238,10 +243,9 @@ impl Value {
                     major,
                     minor,
                 } => serde_json::json!({"Version": version, "Major": major, "Minor": minor}),
-                Object::Time(t) => J::String(crate::render::gotmpl::funcs::crypto::format_time(
-                    *t,
-                    "2006-01-02T15:04:05Z07:00",
-                )),
+                Object::Time(t) => {
+                    J::String(crate::time::format_time(*t, "2006-01-02T15:04:05Z07:00"))
+                }
             },
         })
     }

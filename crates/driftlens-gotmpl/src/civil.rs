@@ -1,5 +1,5 @@
-//! Calendar arithmetic on Unix times in UTC, shared by the sync-window schedules
-//! ([`crate::compare`]) and Helm's date functions ([`crate::render`]). Days are converted with
+//! Calendar arithmetic on Unix times in UTC, shared by the date functions ([`crate::time`]) and
+//! by callers that schedule by the calendar (cron-like sync windows). Days are converted with
 //! H. Hinnant's civil-from-days algorithm, which is exact over the proleptic Gregorian calendar.
 
 /// A broken-down UTC time.

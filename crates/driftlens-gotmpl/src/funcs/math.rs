@@ -280,7 +280,7 @@ fn dec_sub_all(a: &[Value]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::gotmpl::funcs::{FnCtx, Rng};
+    use crate::funcs::{FnCtx, Rng};
 
     fn call(name: &str, a: &[Value]) -> String {
         let mut rng = Rng::new(0);
@@ -291,7 +291,7 @@ mod tests {
             work: 0,
         };
         match lookup(name).map(|f| f(&mut c, a)) {
-            Some(Ok(v)) => crate::render::gotmpl::fmt::sprint_value(&v),
+            Some(Ok(v)) => crate::fmt::sprint_value(&v),
             _ => "ERR".into(),
         }
     }
