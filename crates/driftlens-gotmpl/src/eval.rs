@@ -143,6 +143,34 @@ pub struct Tmpl {
 #[derive(Debug, Default, Clone)]
 pub struct TemplateSet {
     templates: HashMap<String, Tmpl>,
+    dialect: Option<Dialect>,
+    missing_key: MissingKey,
+}
+
+/// The functions of a template language other than Helm's (which is the default): which names
+/// exist, and functions that replace or add to the library. A name the dialect does not
+/// define is refused when the template is parsed, with Go's `function "x" not defined`.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    /// Whether a name is a function of the dialect.
+    pub is_function: fn(&str) -> bool,
+    /// The dialect's own functions, consulted before the library; `None` falls back to the
+    /// library's function of that name.
+    pub function: fn(&str) -> Option<funcs::Func>,
+}
+
+/// What a field lookup does when a map has no such key: Go's `missingkey` option.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingKey {
+    /// `missingkey=zero`, the option Helm sets: the zero value of the map's element type, a
+    /// nil interface, which prints as `<no value>` and fails when a further field is read.
+    #[default]
+    Zero,
+    /// `missingkey=default` or `invalid`, Go's default: no value, which prints as
+    /// `<no value>`; further fields of it are no value either.
+    Invalid,
+    /// `missingkey=error`: execution stops with `map has no entry for key "x"`.
+    Error,
 }
 
 fn is_whitespace_only(src: &Source, list: &List) -> bool {
@@ -203,11 +231,48 @@ impl TemplateSet {
         TemplateSet::default()
     }
 
+    /// An empty set whose templates speak `dialect` instead of Helm's function set.
+    pub fn with_dialect(dialect: Dialect) -> TemplateSet {
+        TemplateSet {
+            dialect: Some(dialect),
+            ..TemplateSet::default()
+        }
+    }
+
+    /// Applies a Go template option (`Template.Option`): `missingkey=default`, `invalid`,
+    /// `zero` or `error`. Anything else is refused with Go's panic message.
+    pub fn option(&mut self, opt: &str) -> Result<(), String> {
+        if opt.is_empty() {
+            return Err("empty option string".into());
+        }
+        self.missing_key = match opt.split_once('=') {
+            Some(("missingkey", "default" | "invalid")) => MissingKey::Invalid,
+            Some(("missingkey", "zero")) => MissingKey::Zero,
+            Some(("missingkey", "error")) => MissingKey::Error,
+            _ => return Err(format!("unrecognized option: {opt}")),
+        };
+        Ok(())
+    }
+
+    /// Sets what a lookup of a missing map key does.
+    pub fn set_missing_key(&mut self, missing_key: MissingKey) {
+        self.missing_key = missing_key;
+    }
+
+    /// Whether `name` is a function of this set's dialect.
+    fn defines(&self, name: &str) -> bool {
+        match &self.dialect {
+            Some(d) => (d.is_function)(name),
+            None => is_function(name),
+        }
+    }
+
     /// Parses `text` as the template `name` and adds its `define`s. A definition with an
     /// empty body does not replace an existing one (as in Go); otherwise later wins.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), Box<ExecError>> {
         let src = Rc::new(Source::new(name, text));
-        let parsed = parse(text, &is_function).map_err(|e| Box::new(parse_error(&src, e)))?;
+        let parsed =
+            parse(text, &|n: &str| self.defines(n)).map_err(|e| Box::new(parse_error(&src, e)))?;
         self.insert(
             name,
             Tmpl {
@@ -1140,7 +1205,24 @@ impl Exec<'_, '_> {
                             format!("{name} is not a method but has arguments"),
                         ));
                     }
-                    m.borrow().get(name).cloned().unwrap_or(Value::Nil)
+                    let found = m.borrow().get(name).cloned();
+                    match found {
+                        Some(v) => v,
+                        None => match self.set.missing_key {
+                            MissingKey::Zero => Value::Nil,
+                            // Go's invalid value: every further field of it is invalid too.
+                            MissingKey::Invalid => return Ok(Value::Nil),
+                            MissingKey::Error => {
+                                return Err(self.err(
+                                    c,
+                                    pos,
+                                    end,
+                                    ErrorKind::Exec,
+                                    format!("map has no entry for key {name:?}"),
+                                ))
+                            }
+                        },
+                    }
                 }
                 // A nil that came out of a pipeline, variable or dot is Go's invalid value:
                 // field access on it yields nothing (`(.Values.a).b` idiom). A nil reached
@@ -1341,7 +1423,8 @@ impl Exec<'_, '_> {
                 }
                 .unwrap_or_else(|| c.t.src.name.to_string());
                 let src = Rc::new(Source::new(&tname, &text));
-                let parsed = parse(&text, &is_function).map_err(|e| {
+                let set = self.set;
+                let parsed = parse(&text, &|n: &str| set.defines(n)).map_err(|e| {
                     let pe = parse_error(&src, e);
                     self.call_err(c, cmd, name, pe.go_message())
                 })?;
@@ -1446,7 +1529,8 @@ impl Exec<'_, '_> {
         provs: Vec<Prov>,
         piped: bool,
     ) -> Result<(Value, Prov), Box<ExecError>> {
-        let Some(f) = funcs::lookup(name) else {
+        let own = self.set.dialect.and_then(|d| (d.function)(name));
+        let Some(f) = own.or_else(|| funcs::lookup(name)) else {
             return Err(self.err(
                 c,
                 cmd.pos,

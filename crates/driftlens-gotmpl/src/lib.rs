@@ -43,7 +43,7 @@ pub mod time;
 pub mod value;
 pub mod yaml;
 
-pub use eval::{ErrorKind, ExecError, ExecState, Limits, Nondet, TemplateSet};
+pub use eval::{Dialect, ErrorKind, ExecError, ExecState, Limits, MissingKey, Nondet, TemplateSet};
 pub use srcmap::{CallSite, Segment, SourceMap};
 pub use value::Value;
 

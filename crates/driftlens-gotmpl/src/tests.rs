@@ -549,3 +549,48 @@ fn values_paths_follow_variables_with_range_and_dicts() {
     assert_eq!(vp("requests").as_deref(), Some("resources.requests"));
     assert_eq!(at("cpu").map(|w| w.1), Some(16));
 }
+
+#[test]
+fn missing_key_options() {
+    let run_opt = |tpl: &str, data: &str, opt: &str| {
+        let dot = crate::yaml::load(data).expect("valid YAML");
+        let mut set = TemplateSet::new();
+        set.option(opt).expect("a known option");
+        set.add("base", tpl).expect("parses");
+        let mut st = ExecState::new(Limits::default(), 1);
+        match set.execute("base", dot, &mut st) {
+            Ok((s, _)) => s,
+            Err(e) => format!("ERR {}", e.go_message()),
+        }
+    };
+    // Go's default: a chain through a missing key is no value, not an error.
+    assert_eq!(
+        run_opt("{{ .a.b.c }}", "x: 1", "missingkey=default"),
+        "<no value>"
+    );
+    assert_eq!(
+        run_opt("{{ .a.b }}", "a: null", "missingkey=invalid"),
+        "ERR template: base:1:5: executing \"base\" at <.a.b>: nil pointer evaluating interface {}.b"
+    );
+    // Helm's zero: the nil interface fails at the next field.
+    assert_eq!(
+        run_opt("{{ .a.b }}", "x: 1", "missingkey=zero"),
+        "ERR template: base:1:5: executing \"base\" at <.a.b>: nil pointer evaluating interface {}.b"
+    );
+    assert_eq!(
+        run_opt("{{ .x }}-{{ .data.test }}", "x: 1\ndata: {}", "missingkey=error"),
+        "ERR template: base:1:17: executing \"base\" at <.data.test>: map has no entry for key \"test\""
+    );
+    assert_eq!(
+        TemplateSet::new().option("missingkey=nope"),
+        Err("unrecognized option: missingkey=nope".to_string())
+    );
+}
+
+#[test]
+fn duration_round() {
+    assert_eq!(run("{{ durationRound \"2h10m5s\" }}", ""), "2h");
+    assert_eq!(run("{{ durationRound \"-90s\" }}", ""), "1m");
+    assert_eq!(run("{{ durationRound \"800h\" }}", ""), "1mo");
+    assert_eq!(run("{{ durationRound \"nonsense\" }}", ""), "0s");
+}

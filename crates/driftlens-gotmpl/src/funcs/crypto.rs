@@ -150,6 +150,24 @@ pub fn lookup(name: &str) -> Option<Func> {
                 )))),
             }
         },
+        "durationRound" => |_, a| {
+            arity("durationRound", a, 1)?;
+            let d: i128 = match &a[0] {
+                Value::Str(s) => parse_duration_ns(s).unwrap_or(0),
+                Value::Int64(i) => i128::from(*i),
+                Value::Object(o) => match **o {
+                    crate::value::Object::Time(t) => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs() as i64);
+                        i128::from(now - t) * 1_000_000_000
+                    }
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            Ok(Value::from(duration_round(d)))
+        },
         "duration" => |_, a| {
             arity("duration", a, 1)?;
             Ok(Value::from(go_duration(to_i64(&a[0]))))
@@ -228,6 +246,69 @@ fn time_arg(v: &Value) -> Result<i64, FnErr> {
         Value::Float(f) => Ok(*f as i64),
         _ => Ok(0),
     }
+}
+
+/// Sprig's `durationRound`: the largest whole unit of a duration in nanoseconds (`2h`, `3mo`).
+fn duration_round(d: i128) -> String {
+    let u = d.unsigned_abs();
+    const SECOND: u128 = 1_000_000_000;
+    const MINUTE: u128 = 60 * SECOND;
+    const HOUR: u128 = 60 * MINUTE;
+    const DAY: u128 = 24 * HOUR;
+    for (unit, name) in [
+        (365 * DAY, "y"),
+        (30 * DAY, "mo"),
+        (DAY, "d"),
+        (HOUR, "h"),
+        (MINUTE, "m"),
+        (SECOND, "s"),
+    ] {
+        if u > unit {
+            return format!("{}{name}", u / unit);
+        }
+    }
+    "0s".into()
+}
+
+/// Go's `time.ParseDuration`, in nanoseconds (`None` where Go returns an error).
+fn parse_duration_ns(s: &str) -> Option<i128> {
+    let (neg, mut r) = match s.strip_prefix('-') {
+        Some(x) => (true, x),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if r == "0" {
+        return Some(0);
+    }
+    if r.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !r.is_empty() {
+        let n = r
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(r.len());
+        if n == 0 {
+            return None;
+        }
+        let v: f64 = r[..n].parse().ok()?;
+        r = &r[n..];
+        let u = r
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(r.len());
+        let mult = match &r[..u] {
+            "h" => 3.6e12,
+            "m" => 6e10,
+            "s" => 1e9,
+            "ms" => 1e6,
+            "us" | "µs" | "μs" => 1e3,
+            "ns" => 1.0,
+            _ => return None,
+        };
+        total += v * mult;
+        r = &r[u..];
+    }
+    let ns = total as i128;
+    Some(if neg { -ns } else { ns })
 }
 
 fn parse_duration(s: &str) -> Option<i64> {

@@ -270,6 +270,7 @@ mod no_panic_tests {
         "divf",
         "dsa",
         "duration",
+        "durationRound",
         "ecdsa",
         "ed25519",
         "empty",
