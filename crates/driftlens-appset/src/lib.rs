@@ -29,12 +29,12 @@
 //! inputs come through [`Inputs`].
 //!
 //! ```
-//! use driftlens_appset::{generate, ClusterSecret, Inputs, Options, Repository};
+//! use driftlens_appset::{generate, ClusterSecret, Inputs, Options, RepoError, Repository};
 //!
 //! struct NoInputs;
 //! impl Inputs for NoInputs {
-//!     fn repository(&self, url: &str, _: &str) -> Result<&dyn Repository, String> {
-//!         Err(format!("{url} is not available"))
+//!     fn repository(&self, url: &str, _: &str) -> Result<&dyn Repository, RepoError> {
+//!         Err(RepoError::Unavailable(format!("{url} is not available")))
 //!     }
 //!     fn cluster_secrets(&self) -> &[ClusterSecret] {
 //!         &[]
@@ -136,6 +136,18 @@ pub trait Repository {
     fn files(&self) -> &[String];
     /// The contents of a file.
     fn read(&self, path: &str) -> Result<Vec<u8>, String>;
+
+    /// Every directory, as the repo server lists them for the git directories generator
+    /// (derived from [`Repository::files`]).
+    fn directories(&self, include_hidden: bool) -> Vec<String> {
+        generators::git::directories(self.files(), include_hidden)
+    }
+
+    /// The files a git files generator's `path` selects (`git ls-files` semantics, or
+    /// doublestar with the new globbing).
+    fn matching_files(&self, pattern: &str, new_globbing: bool) -> Result<Vec<String>, String> {
+        generators::git::matching_files(self, pattern, new_globbing)
+    }
 }
 
 /// A cluster Secret (`argocd.argoproj.io/secret-type: cluster`) of the Argo CD namespace, as
@@ -156,12 +168,29 @@ pub struct ClusterSecret {
     pub project: Option<String>,
 }
 
+/// Why a repository cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoError {
+    /// It is not available offline (not this checkout, not mapped): the generator is not
+    /// expanded, with this reason.
+    Unavailable(String),
+    /// It is available but could not be read: a generation error, as when the repo server
+    /// fails.
+    Failed(String),
+}
+
 /// What generation reads besides the ApplicationSet.
 pub trait Inputs {
-    /// The repository `repo_url` at `revision`, or why it is not available offline.
-    fn repository(&self, repo_url: &str, revision: &str) -> Result<&dyn Repository, String>;
+    /// The repository `repo_url` at `revision`, or why it cannot be read.
+    fn repository(&self, repo_url: &str, revision: &str) -> Result<&dyn Repository, RepoError>;
     /// The cluster Secrets of the Argo CD namespace.
     fn cluster_secrets(&self) -> &[ClusterSecret];
+
+    /// Whether an AppProject of that name exists in the Argo CD namespace; `None` when that
+    /// is not known (the git generator then does not check it).
+    fn project_exists(&self, _name: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// A generation error: the controller would set `ErrorOccurred` and change nothing.
@@ -271,12 +300,34 @@ pub struct Cx<'a> {
     pub render: render::Renderer,
     /// Fields of templates dropped by decoding.
     pub dropped: RefCell<Vec<String>>,
+    /// `spec.template.spec.project` of the ApplicationSet (the git generator checks that a
+    /// literal project exists).
+    pub template_project: String,
     deadline: Instant,
     produced: Cell<usize>,
     memory: Cell<usize>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// The context of a generation in the given template mode and options.
+    pub fn new(inputs: &'a dyn Inputs, opts: &'a Options, go: bool, options: &[String]) -> Cx<'a> {
+        let template_limits = driftlens_gotmpl::Limits {
+            max_depth: opts.limits.depth,
+            max_steps: opts.limits.steps,
+            max_output: 1 << 20,
+        };
+        Cx {
+            inputs,
+            opts,
+            render: render::Renderer::new(go, options, template_limits),
+            dropped: RefCell::new(Vec::new()),
+            template_project: String::new(),
+            deadline: Instant::now() + opts.limits.time,
+            produced: Cell::new(0),
+            memory: Cell::new(0),
+        }
+    }
+
     /// An error at a pointer.
     pub fn error(&self, pointer: &str, message: String) -> Failure {
         Failure::Error(GenError {
@@ -384,20 +435,12 @@ pub fn generate(appset: &J, inputs: &dyn Inputs, opts: &Options) -> Generation {
             .collect(),
         _ => Vec::new(),
     };
-    let template_limits = driftlens_gotmpl::Limits {
-        max_depth: opts.limits.depth,
-        max_steps: opts.limits.steps,
-        max_output: 1 << 20,
-    };
-    let cx = Cx {
-        inputs,
-        opts,
-        render: render::Renderer::new(go, &options, template_limits),
-        dropped: RefCell::new(Vec::new()),
-        deadline: Instant::now() + opts.limits.time,
-        produced: Cell::new(0),
-        memory: Cell::new(0),
-    };
+    let mut cx = Cx::new(inputs, opts, go, &options);
+    cx.template_project = spec
+        .pointer("/template/spec/project")
+        .and_then(J::as_str)
+        .unwrap_or("")
+        .to_string();
     let mut dropped = Vec::new();
     let base = match schema::decode(
         &schema::TEMPLATE,
@@ -451,7 +494,16 @@ pub fn generate(appset: &J, inputs: &dyn Inputs, opts: &Options) -> Generation {
         };
         for r in results {
             for p in r.params {
-                match render_application(&r.template, &p, &out, template_patch, &cx, &pointer) {
+                let rendered = render_application(
+                    &r.template,
+                    &p,
+                    out.preserve_resources_on_deletion,
+                    &out.namespace,
+                    template_patch,
+                    &cx,
+                    &pointer,
+                );
+                match rendered {
                     Ok(app) => {
                         let mut templates: Vec<String> =
                             r.template_pointer.iter().cloned().collect();
@@ -488,11 +540,13 @@ pub fn generate(appset: &J, inputs: &dyn Inputs, opts: &Options) -> Generation {
     out
 }
 
-/// `RenderTemplateParams` then `templatePatch` and the namespace: one Application.
-fn render_application(
+/// `RenderTemplateParams`, then `templatePatch` and the namespace: the Application one
+/// parameter set makes of a (merged, canonical) template.
+pub fn render_application(
     template: &J,
     params: &ParamSet,
-    gen: &Generation,
+    preserve_resources_on_deletion: bool,
+    namespace: &str,
     template_patch: Option<&str>,
     cx: &Cx,
     pointer: &str,
@@ -537,7 +591,7 @@ fn render_application(
             .pointer("/metadata/finalizers")
             .and_then(J::as_array)
             .is_none_or(|f| f.is_empty());
-        if !gen.preserve_resources_on_deletion && finalizers_empty {
+        if !preserve_resources_on_deletion && finalizers_empty {
             if let Some(m) = app.get_mut("metadata").and_then(J::as_object_mut) {
                 m.insert(
                     "finalizers".into(),
@@ -567,10 +621,10 @@ fn render_application(
         }
     }
     if let Some(m) = app.get_mut("metadata").and_then(J::as_object_mut) {
-        if gen.namespace.is_empty() {
+        if namespace.is_empty() {
             m.remove("namespace");
         } else {
-            m.insert("namespace".into(), J::String(gen.namespace.clone()));
+            m.insert("namespace".into(), J::String(namespace.to_string()));
         }
     }
     let size = serde_json::to_string(&app).map_or(0, |s| s.len());

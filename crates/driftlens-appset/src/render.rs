@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use driftlens_gotmpl::funcs::{arity, arity_min, FnErr, Func};
 use driftlens_gotmpl::value::Map;
-use driftlens_gotmpl::{Dialect, ErrorKind, ExecState, Limits, TemplateSet, Value};
+use driftlens_gotmpl::{Dialect, ErrorKind, ExecState, Limits, MissingKey, TemplateSet, Value};
 
 use crate::names;
 
@@ -467,6 +467,8 @@ impl Renderer {
         }
         let build = || -> Result<TemplateSet, String> {
             let mut set = TemplateSet::with_dialect(DIALECT);
+            // Go's default; Helm sets `missingkey=zero`.
+            set.set_missing_key(MissingKey::Invalid);
             let forced = ["missingkey=error".to_string()];
             let options: Vec<&String> = match opts {
                 Options::Spec => self.options.iter().collect(),

@@ -12,7 +12,7 @@ use super::{append_values, str_field, values_of};
 use crate::glob;
 use crate::names::normalize;
 use crate::params::{format_v, Origin, ParamSet};
-use crate::{Cx, Failure, NotExpanded, Repository};
+use crate::{Cx, Failure, NotExpanded, RepoError, Repository};
 
 /// Go's `path.Dir` for a clean relative path.
 fn dir(p: &str) -> &str {
@@ -53,15 +53,25 @@ pub fn directories(files: &[String], include_hidden: bool) -> Vec<String> {
     set.into_iter().map(|d| d.join("/")).collect()
 }
 
-fn repository<'a>(gen: &J, pointer: &str, cx: &'a Cx) -> Result<&'a dyn Repository, Failure> {
+fn repository<'a>(
+    gen: &J,
+    pointer: &str,
+    cx: &'a Cx,
+    directories: bool,
+) -> Result<&'a dyn Repository, Failure> {
     let url = str_field(gen, "repoURL");
     let revision = str_field(gen, "revision");
-    cx.inputs.repository(url, revision).map_err(|reason| {
-        Failure::NotExpanded(NotExpanded {
+    cx.inputs.repository(url, revision).map_err(|e| match e {
+        RepoError::Unavailable(reason) => Failure::NotExpanded(NotExpanded {
             pointer: pointer.to_string(),
             kind: "git".into(),
             reason,
-        })
+        }),
+        RepoError::Failed(msg) if directories => cx.error(
+            pointer,
+            format!("error generating params from git: error getting directories from repo: {msg}"),
+        ),
+        RepoError::Failed(msg) => cx.error(pointer, format!("error generating params from git: {msg}")),
     })
 }
 
@@ -89,7 +99,18 @@ pub fn generate(gen: &J, pointer: &str, cx: &Cx) -> Result<Vec<ParamSet>, Failur
             "error generating params from git: ApplicationSet is empty".into(),
         ));
     }
-    let repo = repository(gen, pointer, cx)?;
+    // A literal project must exist (the controller reads its source integrity settings).
+    let project = &cx.template_project;
+    if !project.contains("{{") && cx.inputs.project_exists(project) == Some(false) {
+        return Err(cx.error(
+            pointer,
+            format!(
+                "error generating params from git: error getting project {project}: appprojects.argoproj.io {} not found",
+                driftlens_gotmpl::fmt::go_quote(project)
+            ),
+        ));
+    }
+    let repo = repository(gen, pointer, cx, !directories.is_empty())?;
     let r = if !directories.is_empty() {
         from_directories(gen, pointer, cx, repo, &directories)
     } else {
@@ -156,7 +177,7 @@ fn from_directories(
     repo: &dyn Repository,
     items: &[(String, bool)],
 ) -> Result<Vec<ParamSet>, Failure> {
-    let all = directories(repo.files(), cx.opts.include_hidden_directories);
+    let all = repo.directories(cx.opts.include_hidden_directories);
     let url = str_field(gen, "repoURL");
     let prefix = str_field(gen, "pathParamPrefix");
     let values = values_of(gen);
@@ -202,8 +223,9 @@ fn from_directories(
     Ok(out)
 }
 
-fn matching_files(
-    repo: &dyn Repository,
+/// The files of `repo` a git files generator's pattern selects.
+pub fn matching_files<R: Repository + ?Sized>(
+    repo: &R,
     pattern: &str,
     new_globbing: bool,
 ) -> Result<Vec<String>, String> {
@@ -243,7 +265,8 @@ fn from_files(
     let url = str_field(gen, "repoURL");
     let mut selected: BTreeSet<String> = BTreeSet::new();
     for (pattern, _) in items.iter().filter(|(_, ex)| !ex) {
-        let files = matching_files(repo, pattern, cx.opts.new_git_file_globbing)
+        let files = repo
+            .matching_files(pattern, cx.opts.new_git_file_globbing)
             .map_err(|e| cx.error(pointer, e))?;
         selected.extend(files);
         if selected.len() > cx.opts.limits.files {
@@ -257,7 +280,8 @@ fn from_files(
         }
     }
     for (pattern, _) in items.iter().filter(|(_, ex)| *ex) {
-        let files = matching_files(repo, pattern, cx.opts.new_git_file_globbing)
+        let files = repo
+            .matching_files(pattern, cx.opts.new_git_file_globbing)
             .map_err(|e| cx.error(pointer, e))?;
         for f in files {
             selected.remove(&f);

@@ -184,6 +184,11 @@ pub fn transform(
 /// with the parameters of a matrix's first child; the `values` of the generators are
 /// pre-resolved with `missingkey=error`, keeping a value whose key is missing as written.
 pub fn interpolate(entry: &J, params: &ParamSet, render: &Renderer) -> Result<J, String> {
+    interpolate_entry(entry, params, render)
+        .map_err(|e| format!("failed to replace parameters in generator: {e}"))
+}
+
+fn interpolate_entry(entry: &J, params: &ParamSet, render: &Renderer) -> Result<J, String> {
     let dot = params.dot();
     let mut r = |s: &str| render.replace(s, &params.values, &dot, RenderOptions::Spec);
     let Some(obj) = entry.as_object() else {
@@ -200,7 +205,7 @@ pub fn interpolate(entry: &J, params: &ParamSet, render: &Renderer) -> Result<J,
                     ("generators", J::Array(children)) => J::Array(
                         children
                             .iter()
-                            .map(|c| interpolate(c, params, render))
+                            .map(|c| interpolate_entry(c, params, render))
                             .collect::<Result<Vec<_>, _>>()?,
                     ),
                     _ => schema::walk_raw(mv, &mut r)?,
