@@ -311,6 +311,10 @@ fn run(case: &J) -> Result<(), String> {
         } else {
             Ok(J::Array(g.applications.into_iter().map(|a| a.application).collect()))
         }
+    } else if let Some(a) = case.get("appendValues") {
+        let mut p = params_of(&a["params"]);
+        generators::append_values(&str_map(a.get("values")), &mut p.values, &cx.render)
+            .map(|()| p.to_json())
     } else if let Some(c) = case.get("combine") {
         let a = params_of(&c[0]);
         let b = params_of(&c[1]);
