@@ -47,6 +47,9 @@ pub struct Build<'a> {
     pub schema_set: bool,
     /// The schema patches merge with.
     pub schema: SchemaChoice,
+    /// A resource of a kind outside kyaml's precomputed scope table was read (kyaml then also
+    /// loads the built-in schema when a custom one comes later).
+    pub saw_unknown_kind: bool,
 }
 
 /// A loaded kustomization (`KustTarget`).
@@ -91,6 +94,32 @@ impl Origin {
             return o;
         }
         o.path = fs::join(&o.path, path);
+        o
+    }
+
+    /// Reads an origin annotation's YAML.
+    pub fn from_yaml(text: &str) -> Origin {
+        let mut o = Origin::default();
+        let Ok(Some(n)) = crate::yaml::parse::parse_single_document(text) else {
+            return o;
+        };
+        let get = |k: &str| {
+            n.field(k)
+                .map(|v| v.value().to_string())
+                .unwrap_or_default()
+        };
+        o.path = get("path");
+        o.repo = get("repo");
+        o.git_ref = get("ref");
+        o.configured_in = get("configuredIn");
+        if let Some(c) = n.field("configuredBy") {
+            let g = |k: &str| {
+                c.field(k)
+                    .map(|v| v.value().to_string())
+                    .unwrap_or_default()
+            };
+            o.configured_by = Some((g("apiVersion"), g("kind"), g("name"), g("namespace")));
+        }
         o
     }
 
@@ -168,6 +197,7 @@ impl<'a> Build<'a> {
             warnings: Vec::new(),
             schema_set: false,
             schema: SchemaChoice::Builtin,
+            saw_unknown_kind: false,
         }
     }
 
@@ -295,7 +325,10 @@ impl<'a> Build<'a> {
             )
             .map_err(|e| Error::new(format!("invalid schema file: {}", e.message)))?
             .unwrap_or_else(Node::map);
-            let s = Schema::from_document(&doc).map_err(Error::new)?;
+            let mut s = Schema::from_document(&doc).map_err(Error::new)?;
+            if self.saw_unknown_kind && !reset {
+                s = s.with_builtin();
+            }
             self.schema = SchemaChoice::Custom(Box::new(s));
             self.schema_set = true;
             return Ok(());
@@ -563,12 +596,18 @@ impl<'a> Build<'a> {
         let (b, real) = self.load(ldr, path)?;
         let file = self.file_index(&real);
         self.charge(b.len() as u64 / 16)?;
-        crate::reader::resources_from_bytes(&b, file).map_err(|mut e| {
+        let rs = crate::reader::resources_from_bytes(&b, file).map_err(|mut e| {
             if e.message.starts_with("MalformedYAMLError") {
                 e.message = format!("{} in File: {path}", e.message);
             }
             e.at_if_unset(&real, 0)
-        })
+        })?;
+        if !self.saw_unknown_kind {
+            self.saw_unknown_kind = rs.iter().any(|r| {
+                !crate::openapi::is_precomputed(r.node.get_api_version(), r.node.get_kind())
+            });
+        }
+        Ok(rs)
     }
 
     /// Accumulates resource paths (files or kustomizations) into a fresh accumulator.

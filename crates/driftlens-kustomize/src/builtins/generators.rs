@@ -23,6 +23,8 @@ pub enum Gen {
     Secret(GeneratorArgs, Loc),
     /// HelmChartInflationGenerator.
     Helm(Box<HelmChart>, HelmGlobals, Loc),
+    /// IAMPolicyGenerator: (cloud, k8s SA name, k8s namespace, GCP SA name, project).
+    Iam([String; 5], Loc),
 }
 
 /// `MergeGlobalOptionsIntoLocal`.
@@ -183,9 +185,26 @@ fn configure_plugin(b: &mut Build, kt: &Target, cfg: &Resource) -> Result<Gen> {
             Gen::Helm(Box::new(h), g, loc)
         }
         "IAMPolicyGenerator" => {
-            return Err(Error::not_analysed(format!(
-                "plugin {id}: IAMPolicyGenerator is not supported"
-            )))
+            let get = |v: &Value, k: &str| -> Option<Value> {
+                match v {
+                    Value::Map(p) => p
+                        .iter()
+                        .find(|(x, _)| x.eq_ignore_ascii_case(k))
+                        .map(|(_, v)| v.clone()),
+                    _ => None,
+                }
+            };
+            let mut s = |v: Option<Value>| v.map(|v| d.string(&v)).unwrap_or_default();
+            let ks = get(&v, "kubernetesService").unwrap_or(Value::Null);
+            let sa = get(&v, "serviceAccount").unwrap_or(Value::Null);
+            let args = [
+                s(get(&v, "cloud")),
+                s(get(&ks, "name")),
+                s(get(&ks, "namespace")),
+                s(get(&sa, "name")),
+                s(get(&sa, "projectId")),
+            ];
+            Gen::Iam(args, loc)
         }
         _ => {
             return Err(Error::new(format!("plugin {id} not a generator")));
@@ -225,6 +244,32 @@ impl Gen {
                 Ok(vec![r])
             }
             Gen::Helm(h, g, loc) => crate::builtins::helm::generate(b, kt, h, g, *loc),
+            Gen::Iam([cloud, ksa, ns, gsa, project], loc) => {
+                if cloud != "gke" {
+                    return Err(Error::new(format!(
+                        "cloud provider {cloud} not supported yet"
+                    )));
+                }
+                let mut text = format!(
+                    "\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n    iam.gke.io/gcp-service-account: {gsa}@{project}.iam.gserviceaccount.com\n  name: {ksa}\n"
+                );
+                if !ns.is_empty() {
+                    text.push_str(&format!("\n  namespace: {ns}"));
+                }
+                let node = crate::yaml::parse::parse_first(
+                    &text,
+                    crate::yaml::parse::ReadOptions {
+                        version: crate::yaml::resolve::Version::V3,
+                        file: loc.file,
+                    },
+                    0,
+                )
+                .map_err(|e| Error::new(e.message))?
+                .unwrap_or_else(Node::null);
+                let mut node = node;
+                node.set_loc_all(*loc);
+                Ok(vec![Resource::new(node)])
+            }
         }
     }
 }

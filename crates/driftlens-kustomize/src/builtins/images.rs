@@ -63,7 +63,12 @@ impl Updater<'_> {
             ));
         }
         let value = n.value().to_string();
-        let Some(re) = &self.re else { return Ok(()) };
+        // kustomize ignores the regexp compile error and then dereferences a nil pattern.
+        let Some(re) = &self.re else {
+            return Err(
+                "panic: runtime error: invalid memory address or nil pointer dereference".into(),
+            );
+        };
         if !re.is_match(&value) {
             return Ok(());
         }

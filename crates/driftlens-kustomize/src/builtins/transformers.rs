@@ -249,9 +249,16 @@ pub fn plugin_configs(
     for e in entries {
         match crate::reader::resources_from_bytes(e.as_bytes(), kt.file) {
             Ok(rs) => {
-                for r in rs {
-                    let o = kt.origin.as_ref().map(|o| o.append(&kt.file_name));
-                    out.push((o, r));
+                for mut r in rs {
+                    if let Some(o) = &kt.origin {
+                        let mut a = r.annotations();
+                        a.insert(
+                            crate::resource::ORIGIN.to_string(),
+                            o.append(&kt.file_name).to_yaml(),
+                        );
+                        r.set_annotations(&a);
+                    }
+                    out.push((plugin_origin(&r), r));
                 }
             }
             Err(_) => paths.push(e.clone()),
@@ -268,10 +275,28 @@ pub fn plugin_configs(
         };
         let ra = b.accumulate_resource_paths(&mut sub, &paths)?;
         for r in ra.resmap.list {
-            out.push((None, r));
+            out.push((plugin_origin(&r), r));
         }
     }
     Ok(out)
+}
+
+/// `OriginFromCustomPlugin`: where a plugin config came from, as the origin of what it makes.
+pub fn plugin_origin(cfg: &Resource) -> Option<Origin> {
+    let text = cfg.node.get_annotation(crate::resource::ORIGIN)?;
+    let o = Origin::from_yaml(&text);
+    Some(Origin {
+        repo: o.repo,
+        git_ref: o.git_ref,
+        configured_in: o.path,
+        configured_by: Some((
+            cfg.node.get_api_version().to_string(),
+            cfg.node.get_kind().to_string(),
+            cfg.name().to_string(),
+            cfg.namespace().to_string(),
+        )),
+        ..Origin::default()
+    })
 }
 
 fn lenient_field_specs(d: &mut Decoder, v: Option<&Value>) -> Option<Vec<FieldSpec>> {

@@ -66,6 +66,64 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("v1", "PersistentVolume"),
 ];
 
+/// Namespaced pairs of kyaml's precomputed table.
+const NAMESPACED: &[(&str, &str)] = &[
+    ("apps/v1", "ControllerRevision"),
+    ("apps/v1", "DaemonSet"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "StatefulSet"),
+    ("autoscaling/v1", "HorizontalPodAutoscaler"),
+    ("autoscaling/v1", "Scale"),
+    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"),
+    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+    ("batch/v1", "CronJob"),
+    ("batch/v1", "Job"),
+    ("batch/v1beta1", "CronJob"),
+    ("coordination.k8s.io/v1", "Lease"),
+    ("coordination.k8s.io/v1beta1", "Lease"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+    ("discovery.k8s.io/v1beta1", "EndpointSlice"),
+    ("events.k8s.io/v1", "Event"),
+    ("events.k8s.io/v1beta1", "Event"),
+    ("extensions/v1beta1", "Ingress"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1beta1", "Ingress"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("policy/v1beta1", "PodDisruptionBudget"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1beta1", "Role"),
+    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding"),
+    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"),
+    ("v1", "ConfigMap"),
+    ("v1", "Endpoints"),
+    ("v1", "Event"),
+    ("v1", "LimitRange"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "Pod"),
+    ("v1", "PodAttachOptions"),
+    ("v1", "PodExecOptions"),
+    ("v1", "PodPortForwardOptions"),
+    ("v1", "PodProxyOptions"),
+    ("v1", "PodTemplate"),
+    ("v1", "ReplicationController"),
+    ("v1", "ResourceQuota"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("v1", "ServiceProxyOptions"),
+];
+
+/// Whether kyaml's precomputed scope table knows this apiVersion/kind.
+pub fn is_precomputed(api_version: &str, kind: &str) -> bool {
+    is_certainly_cluster_scoped(api_version, kind)
+        || NAMESPACED
+            .iter()
+            .any(|(a, k)| *a == api_version && *k == kind)
+}
+
 /// kyaml `IsCertainlyClusterScoped` with the default schema.
 pub fn is_certainly_cluster_scoped(api_version: &str, kind: &str) -> bool {
     CLUSTER_SCOPED
@@ -78,6 +136,9 @@ pub fn is_certainly_cluster_scoped(api_version: &str, kind: &str) -> bool {
 enum Target {
     /// `$ref` to a definition (index).
     Ref(usize),
+    /// `$ref` to a definition by name, resolved when looked up (a custom schema may refer to
+    /// definitions of the built-in one).
+    RefName(String),
     /// `type: array` with items.
     Array(Box<SNode>),
     /// An object whose values follow a schema (`additionalProperties`).
@@ -102,10 +163,11 @@ struct SDef {
 }
 
 /// A parsed schema: definitions and which one serves each apiVersion/kind.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Schema {
     defs: Vec<SDef>,
     by_type: HashMap<(String, String), usize>,
+    names: HashMap<String, usize>,
 }
 
 /// A resolved schema position (kyaml `ResourceSchema`).
@@ -126,6 +188,32 @@ impl Schema {
     pub fn builtin() -> &'static Schema {
         static S: OnceLock<Schema> = OnceLock::new();
         S.get_or_init(|| parse_table(include_str!("k8s_1_21_2.txt")))
+    }
+
+    /// A custom schema with the built-in definitions added after it (kyaml parses the
+    /// built-in schema too when it was already needed before the custom one was set; the
+    /// built-in entries then win for types and names both define).
+    pub fn with_builtin(&self) -> Schema {
+        let b = Schema::builtin();
+        let off = self.defs.len();
+        let mut out = self.clone();
+        for d in &b.defs {
+            let mut d = d.clone();
+            for (_, n) in d.props.iter_mut() {
+                shift(n, off);
+            }
+            if let Some(a) = d.addl.as_mut() {
+                shift(a, off);
+            }
+            out.defs.push(d);
+        }
+        for (k, v) in &b.by_type {
+            out.by_type.insert(k.clone(), v + off);
+        }
+        for (k, v) in &b.names {
+            out.names.insert(k.clone(), v + off);
+        }
+        out
     }
 
     /// `SchemaForResourceType`.
@@ -152,6 +240,7 @@ impl Schema {
             names.insert(p.key.value().to_string(), i);
             s.defs.push(SDef::default());
         }
+        s.names = names.clone();
         for (i, p) in pairs.iter().enumerate() {
             let def = def_from_node(&p.value, &names, &mut s);
             s.defs[i] = def;
@@ -216,7 +305,7 @@ fn snode_from_node(n: &Node, names: &HashMap<String, usize>, s: &mut Schema) -> 
         let name = r.value().rsplit('/').next().unwrap_or("");
         match names.get(name) {
             Some(i) => Target::Ref(*i),
-            None => Target::Other,
+            None => Target::RefName(name.to_string()),
         }
     } else if types_of(n) == ["array"] {
         match n.field("items") {
@@ -250,6 +339,14 @@ fn snode_from_node(n: &Node, names: &HashMap<String, usize>, s: &mut Schema) -> 
     }
 }
 
+fn shift(n: &mut SNode, off: usize) {
+    match &mut n.target {
+        Target::Ref(i) => *i += off,
+        Target::Array(x) | Target::Map(x) => shift(x, off),
+        _ => {}
+    }
+}
+
 fn parse_table(text: &str) -> Schema {
     // First pass: definition names → indices.
     let mut names: HashMap<&str, usize> = HashMap::new();
@@ -264,6 +361,7 @@ fn parse_table(text: &str) -> Schema {
     let mut s = Schema {
         defs: vec![SDef::default(); count],
         by_type: HashMap::new(),
+        names: names.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     };
     let mut cur = 0usize;
     let mut started = false;
@@ -346,10 +444,20 @@ fn parse_target(tok: &str, names: &HashMap<&str, usize>) -> Target {
 }
 
 fn resolve<'a>(s: &'a Schema, n: &'a SNode) -> At<'a> {
-    match n.target {
+    match &n.target {
         Target::Ref(i) => At {
             s,
-            k: AtKind::Def(i),
+            k: AtKind::Def(*i),
+        },
+        Target::RefName(name) => match s.names.get(name) {
+            Some(i) => At {
+                s,
+                k: AtKind::Def(*i),
+            },
+            None => At {
+                s,
+                k: AtKind::Node(n),
+            },
         },
         _ => At {
             s,

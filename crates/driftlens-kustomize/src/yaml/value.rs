@@ -37,10 +37,93 @@ impl std::fmt::Display for DecodeError {
     }
 }
 
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Whether go-yaml v3 may write the text as a block scalar (no space before a line break, no
+/// trailing space, only printable characters).
+fn block_allowed(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.last() == Some(&' ') {
+        return false;
+    }
+    for (i, c) in chars.iter().enumerate() {
+        let printable = *c == '\n'
+            || (' '..='~').contains(c)
+            || c == &'\u{85}'
+            || ('\u{A0}'..='\u{D7FF}').contains(c)
+            || (('\u{E000}'..='\u{FFFD}').contains(c) && *c != '\u{FEFF}')
+            || ('\u{10000}'..='\u{10FFFF}').contains(c);
+        if !printable {
+            return false;
+        }
+        if *c == ' ' && chars.get(i + 1).is_some_and(|n| is_break(*n)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The text a folded (`>`) scalar has after kyaml writes it with go-yaml v3 and reads it
+/// back: v3's folded writer doubles a line break only when the value's first non-break
+/// character is not blank (it looks at the start of the value instead of the current line),
+/// so lines before more-indented ones gain an empty line, and a value that starts with a
+/// space loses its line breaks to folding.
+pub fn folded_roundtrip(v: &str) -> String {
+    if v.is_empty() || !block_allowed(v) {
+        return v.to_string();
+    }
+    let chars: Vec<char> = v.chars().collect();
+    let extra = match chars.iter().position(|c| !is_break(*c)) {
+        Some(k) => !matches!(chars[k], ' ' | '\t'),
+        None => false,
+    };
+    let mut body = String::new();
+    let (mut breaks, mut leading_spaces) = (true, true);
+    for &c in &chars {
+        if is_break(c) {
+            if !breaks && !leading_spaces && c == '\n' && extra {
+                body.push('\n');
+            }
+            body.push(c);
+            breaks = true;
+        } else {
+            if breaks {
+                body.push_str("  ");
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            body.push(c);
+            breaks = false;
+        }
+    }
+    let mut header = String::from(">");
+    if chars[0] == ' ' || is_break(chars[0]) {
+        header.push('2');
+    }
+    let last = chars[chars.len() - 1];
+    if !is_break(last) {
+        header.push('-');
+    } else if chars.len() == 1 || is_break(chars[chars.len() - 2]) {
+        header.push('+');
+    }
+    let doc = format!("v: {header}\n{body}");
+    match super::parse::parse_single_document(&doc) {
+        Ok(Some(n)) => n
+            .field("v")
+            .map(|x| x.value().to_string())
+            .unwrap_or_else(|| v.to_string()),
+        _ => v.to_string(),
+    }
+}
+
 /// What a scalar node decodes to, after kyaml's encode → decode round trip.
 pub fn scalar_value(n: &Node) -> Result<Value, DecodeError> {
     let s = n.value();
     let quoted = n.style.is_quoted();
+    if n.style == Style::Folded && matches!(n.tag, Tag::None | Tag::Str) {
+        return Ok(Value::Str(folded_roundtrip(s)));
+    }
     match &n.tag {
         Tag::Str => Ok(Value::Str(s.to_string())),
         Tag::None | Tag::Merge => {
@@ -392,6 +475,13 @@ mod tests {
         assert_eq!(json_float(1e21).unwrap(), "1e+21");
         assert_eq!(json_float(1e-7).unwrap(), "1e-7");
         assert_eq!(json_float(0.5).unwrap(), "0.5");
+    }
+
+    #[test]
+    fn folded_scalars_round_trip_like_kyaml() {
+        assert_eq!(folded_roundtrip("x y\n  z\nw\n"), "x y\n\n  z\nw\n");
+        assert_eq!(folded_roundtrip("x\n\ny\n"), "x\n\ny\n");
+        assert_eq!(folded_roundtrip("a b\n"), "a b\n");
     }
 
     #[test]
