@@ -147,39 +147,46 @@ impl fmt::Display for Gvk {
     }
 }
 
+/// The kinds kustomize's legacy order puts first, in that order (`orderFirst`).
+pub const LEGACY_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// The kinds kustomize's legacy order puts last, in that order (`orderLast`).
+pub const LEGACY_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
 /// kustomize's legacy kind order (`orderFirst` negative, `orderLast` positive).
 pub fn type_order(kind: &str) -> i32 {
-    const FIRST: &[&str] = &[
-        "Namespace",
-        "ResourceQuota",
-        "StorageClass",
-        "CustomResourceDefinition",
-        "ServiceAccount",
-        "PodSecurityPolicy",
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "ConfigMap",
-        "Secret",
-        "Endpoints",
-        "Service",
-        "LimitRange",
-        "PriorityClass",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "Deployment",
-        "StatefulSet",
-        "CronJob",
-        "PodDisruptionBudget",
-    ];
-    if let Some(i) = FIRST.iter().position(|k| *k == kind) {
-        return i as i32 - FIRST.len() as i32;
+    if let Some(i) = LEGACY_FIRST.iter().position(|k| *k == kind) {
+        return i as i32 - LEGACY_FIRST.len() as i32;
     }
-    match kind {
-        "MutatingWebhookConfiguration" => 1,
-        "ValidatingWebhookConfiguration" => 2,
-        _ => 0,
+    match LEGACY_LAST.iter().position(|k| *k == kind) {
+        Some(i) => i as i32 + 1,
+        None => 0,
     }
 }
 

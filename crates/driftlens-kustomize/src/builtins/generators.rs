@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::builtins::transformers::{builtin_origin, entry_loc};
+use crate::error::{Error, Result};
 use crate::jsondec::Decoder;
 use crate::loader::Loader;
 use crate::resource::Resource;
@@ -58,30 +59,6 @@ pub fn merge_options(
         l.immutable = true;
     }
     Some(l)
-}
-
-fn entry_loc(kt: &Target, field: &str, i: usize) -> Loc {
-    kt.node
-        .as_ref()
-        .and_then(|n| n.field(field))
-        .and_then(|f| f.items())
-        .and_then(|items| items.get(i))
-        .map(|n| n.loc)
-        .unwrap_or(Loc {
-            file: kt.file,
-            line: 0,
-            col: 0,
-        })
-}
-
-fn builtin_origin(kt: &Target, kind: &str) -> Option<Origin> {
-    kt.origin.as_ref().map(|o| Origin {
-        repo: o.repo.clone(),
-        git_ref: o.git_ref.clone(),
-        configured_in: crate::fs::join(&o.path, &kt.file_name),
-        configured_by: Some(("builtin".into(), kind.into(), String::new(), String::new())),
-        ..Origin::default()
-    })
 }
 
 /// Configures every generator of a kustomization, in kustomize's order.
@@ -140,16 +117,7 @@ pub fn configure(b: &mut Build, kt: &Target) -> Result<Vec<(Option<Origin>, Gen)
 fn configure_plugin(b: &mut Build, kt: &Target, cfg: &Resource) -> Result<Gen> {
     let gvk = cfg.gvk();
     let id = cfg.org_id();
-    if !(gvk.group.is_empty() && gvk.version == "builtin") {
-        return Err(Error {
-            message: format!(
-                "external plugins disabled; unable to load external plugin '{}'",
-                id.gvk.kind
-            ),
-            kind: ErrorKind::NotAnalysed,
-            at: None,
-        });
-    }
+    crate::builtins::transformers::require_builtin(cfg)?;
     let v = crate::yaml::value::decode_resource(&cfg.node).map_err(|e| Error::new(e.0))?;
     let loc = cfg.node.loc;
     let meta_name = cfg.name().to_string();

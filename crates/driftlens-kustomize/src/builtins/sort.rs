@@ -8,39 +8,10 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::resmap::ResMap;
-use crate::resource::ResId;
+use crate::resource::{ResId, LEGACY_FIRST, LEGACY_LAST};
 use crate::target::Build;
 use crate::types::{Gvk, SortOptions};
 use crate::Reorder;
-
-const DEFAULT_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-const DEFAULT_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
 
 fn gvk_sort_string(g: &Gvk) -> String {
     g.stable_sort_string()
@@ -129,7 +100,7 @@ pub fn apply_sort(b: &mut Build, m: &mut ResMap, so: Option<&SortOptions>) -> Re
             if order == "legacy" {
                 let (first, last) = match &so.legacy {
                     Some((f, l)) => (f.clone(), l.clone()),
-                    None => (strs(DEFAULT_FIRST), strs(DEFAULT_LAST)),
+                    None => (strs(LEGACY_FIRST), strs(LEGACY_LAST)),
                 };
                 legacy_sort(m, &first, &last)?;
             }
@@ -137,7 +108,7 @@ pub fn apply_sort(b: &mut Build, m: &mut ResMap, so: Option<&SortOptions>) -> Re
         }
         None => match b.opts.reorder {
             Reorder::None => Ok(()),
-            _ => legacy_sort(m, &strs(DEFAULT_FIRST), &strs(DEFAULT_LAST)),
+            _ => legacy_sort(m, &strs(LEGACY_FIRST), &strs(LEGACY_LAST)),
         },
     }
 }

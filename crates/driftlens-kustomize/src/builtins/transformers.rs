@@ -92,13 +92,31 @@ pub fn entry_loc(kt: &Target, field: &str, i: usize) -> Loc {
         .unwrap_or_else(|| field_loc(kt, field))
 }
 
-fn origin_for(kt: &Target, kind: &str) -> Option<Origin> {
+/// The origin kustomize records for a built-in configured by a kustomization field.
+pub fn builtin_origin(kt: &Target, kind: &str) -> Option<Origin> {
     kt.origin.as_ref().map(|o| Origin {
         repo: o.repo.clone(),
         git_ref: o.git_ref.clone(),
         configured_in: crate::fs::join(&o.path, &kt.file_name),
         configured_by: Some(("builtin".into(), kind.into(), String::new(), String::new())),
         ..Origin::default()
+    })
+}
+
+/// Fails unless a plugin configuration names a built-in (`apiVersion: builtin`): external
+/// plugins are programs, which the engine does not run.
+pub fn require_builtin(cfg: &Resource) -> Result<()> {
+    let gvk = cfg.gvk();
+    if gvk.group.is_empty() && gvk.version == "builtin" {
+        return Ok(());
+    }
+    Err(Error {
+        message: format!(
+            "external plugins disabled; unable to load external plugin '{}'",
+            cfg.org_id().gvk.kind
+        ),
+        kind: ErrorKind::NotAnalysed,
+        at: None,
     })
 }
 
@@ -113,7 +131,7 @@ pub fn configure(
     if !k.patches_strategic_merge.is_empty() {
         let c = crate::builtins::patch::configure_psm(b, kt, &k.patches_strategic_merge)?;
         out.push((
-            origin_for(kt, "PatchStrategicMergeTransformer"),
+            builtin_origin(kt, "PatchStrategicMergeTransformer"),
             Tx::PatchSm(c),
         ));
     }
@@ -123,11 +141,14 @@ pub fn configure(
             let kp = b.files[kt.file as usize].clone();
             e.at_if_unset(&kp, loc.line)
         })?;
-        out.push((origin_for(kt, "PatchTransformer"), Tx::Patch(Box::new(c))));
+        out.push((
+            builtin_origin(kt, "PatchTransformer"),
+            Tx::Patch(Box::new(c)),
+        ));
     }
     if !k.namespace.is_empty() {
         out.push((
-            origin_for(kt, "NamespaceTransformer"),
+            builtin_origin(kt, "NamespaceTransformer"),
             Tx::Namespace(
                 NamespaceConfig {
                     namespace: k.namespace.clone(),
@@ -141,7 +162,7 @@ pub fn configure(
     }
     if !k.name_prefix.is_empty() {
         out.push((
-            origin_for(kt, "PrefixTransformer"),
+            builtin_origin(kt, "PrefixTransformer"),
             Tx::Prefix(
                 k.name_prefix.clone(),
                 tc.name_prefix.clone(),
@@ -151,7 +172,7 @@ pub fn configure(
     }
     if !k.name_suffix.is_empty() {
         out.push((
-            origin_for(kt, "SuffixTransformer"),
+            builtin_origin(kt, "SuffixTransformer"),
             Tx::Suffix(
                 k.name_suffix.clone(),
                 tc.name_suffix.clone(),
@@ -184,12 +205,12 @@ pub fn configure(
                 .map_err(|e| Error::new(format!("failed to merge labels: {e}")))?;
             }
             out.push((
-                origin_for(kt, "LabelTransformer"),
+                builtin_origin(kt, "LabelTransformer"),
                 Tx::Labels(l.pairs.clone(), fss, entry_loc(kt, "labels", i)),
             ));
         }
         out.push((
-            origin_for(kt, "LabelTransformer"),
+            builtin_origin(kt, "LabelTransformer"),
             Tx::Labels(
                 k.common_labels.clone(),
                 tc.common_labels.clone(),
@@ -199,7 +220,7 @@ pub fn configure(
     }
     if !k.common_annotations.is_empty() {
         out.push((
-            origin_for(kt, "AnnotationsTransformer"),
+            builtin_origin(kt, "AnnotationsTransformer"),
             Tx::Annotations(
                 k.common_annotations.clone(),
                 tc.common_annotations.clone(),
@@ -210,24 +231,27 @@ pub fn configure(
     for (i, p) in k.patches_json6902.iter().enumerate() {
         let loc = entry_loc(kt, "patchesJson6902", i);
         let c = crate::builtins::patch::configure_pj(b, kt, p, loc)?;
-        out.push((origin_for(kt, "PatchJson6902Transformer"), Tx::PatchJson(c)));
+        out.push((
+            builtin_origin(kt, "PatchJson6902Transformer"),
+            Tx::PatchJson(c),
+        ));
     }
     for (i, r) in k.replicas.iter().enumerate() {
         out.push((
-            origin_for(kt, "ReplicaCountTransformer"),
+            builtin_origin(kt, "ReplicaCountTransformer"),
             Tx::Replicas(r.clone(), tc.replicas.clone(), entry_loc(kt, "replicas", i)),
         ));
     }
     for (i, img) in k.images.iter().enumerate() {
         out.push((
-            origin_for(kt, "ImageTagTransformer"),
+            builtin_origin(kt, "ImageTagTransformer"),
             Tx::Image(img.clone(), tc.images.clone(), entry_loc(kt, "images", i)),
         ));
     }
     if !k.replacements.is_empty() {
         let r = crate::builtins::replacement::configure(b, kt, &k.replacements)?;
         out.push((
-            origin_for(kt, "ReplacementTransformer"),
+            builtin_origin(kt, "ReplacementTransformer"),
             Tx::Replacements(r),
         ));
     }
@@ -339,16 +363,7 @@ pub fn configure_external(
     for (origin, cfg) in configs {
         let gvk = cfg.gvk();
         let id = cfg.org_id();
-        if !(gvk.group.is_empty() && gvk.version == "builtin") {
-            return Err(Error {
-                message: format!(
-                    "external plugins disabled; unable to load external plugin '{}'",
-                    id.gvk.kind
-                ),
-                kind: ErrorKind::NotAnalysed,
-                at: None,
-            });
-        }
+        require_builtin(&cfg)?;
         let v = crate::yaml::value::decode_resource(&cfg.node).map_err(|e| Error::new(e.0))?;
         let loc = cfg.node.loc;
         let mut d = Decoder::lenient();
