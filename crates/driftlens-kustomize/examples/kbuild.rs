@@ -23,12 +23,21 @@ fn main() {
         i += 1;
     }
     let fs = DiskFs::unrestricted();
+    let timing = std::env::var_os("KBUILD_TIME").is_some();
+    let t0 = std::time::Instant::now();
     let (r, warnings) = driftlens_kustomize::build_with_warnings(&fs, &dir, &opts, None, None);
     for w in &warnings {
         eprintln!("{w}");
     }
     match r {
-        Ok(out) => match out.to_yaml() {
+        Ok(out) => match {
+            let t1 = std::time::Instant::now();
+            let y = out.to_yaml();
+            if timing {
+                eprintln!("build {:?}, emit {:?}", t1 - t0, t1.elapsed());
+            }
+            y
+        } {
             Ok(s) => print!("{s}"),
             Err(e) => {
                 eprintln!("error: {e}");

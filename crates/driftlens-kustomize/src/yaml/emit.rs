@@ -4,6 +4,8 @@
 //! YAML 1.1 would read them as something else, literal blocks for multi-line text, folding
 //! at 80 columns, `? key` for long keys.
 
+use std::borrow::Cow;
+
 use super::resolve::{is_base60_float, resolve, Resolved, Version};
 use super::value::{go_format_g, json_number, Value};
 
@@ -30,16 +32,26 @@ pub fn to_yaml(v: &Value) -> String {
 
 /// go-yaml v2's map key order (`keyList.Less`).
 pub fn key_less(a: &str, b: &str) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        key_less_in(a.as_bytes(), b.as_bytes())
+    } else {
+        let ar: Vec<char> = a.chars().collect();
+        let br: Vec<char> = b.chars().collect();
+        key_less_in(&ar, &br)
+    }
+}
+
+/// [`key_less`] on the characters of both keys (bytes when both are ASCII).
+fn key_less_in<C: Copy + Into<char> + PartialEq + PartialOrd>(ar: &[C], br: &[C]) -> bool {
+    let ch = |c: C| -> char { c.into() };
     let mut i = 0;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
             i += 1;
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = ch(ar[i]).is_alphabetic();
+        let bl = ch(br[i]).is_alphabetic();
         if al && bl {
             return ar[i] < br[i];
         }
@@ -47,11 +59,11 @@ pub fn key_less(a: &str, b: &str) -> bool {
             return bl;
         }
         let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
+        if ch(ar[i]) == '0' || ch(br[i]) == '0' {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && ch(ar[j - 1]).is_ascii_digit() {
                 j -= 1;
-                if ar[j] != '0' {
+                if ch(ar[j]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -59,13 +71,17 @@ pub fn key_less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while ai < ar.len() && ch(ar[ai]).is_ascii_digit() {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(ch(ar[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while bi < br.len() && ch(br[bi]).is_ascii_digit() {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(ch(br[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -79,17 +95,20 @@ pub fn key_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
+/// [`key_less`] as an ordering.
+pub fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    if key_less(a, b) {
+        std::cmp::Ordering::Less
+    } else if key_less(b, a) {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
+}
+
 /// Orders keys like go-yaml v2 (a stable sort with [`key_less`]).
 pub fn sort_keys<T>(entries: &mut [(String, T)]) {
-    entries.sort_by(|a, b| {
-        if key_less(&a.0, &b.0) {
-            std::cmp::Ordering::Less
-        } else if key_less(&b.0, &a.0) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
+    entries.sort_by(|a, b| key_order(&a.0, &b.0));
 }
 
 #[derive(Clone, Copy)]
@@ -178,7 +197,6 @@ fn analyze(s: &str) -> Analysis {
             block: false,
         };
     }
-    let chars: Vec<char> = s.chars().collect();
     let (mut flow_ind, mut block_ind) = (false, false);
     if s.starts_with("---") || s.starts_with("...") {
         flow_ind = true;
@@ -190,11 +208,13 @@ fn analyze(s: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_ws = true;
-    let n = chars.len();
-    for i in 0..n {
-        let c = chars[i];
-        let followed_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t');
-        if i == 0 {
+    let mut it = s.chars().peekable();
+    let mut first = true;
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let last = next.is_none();
+        let followed_ws = last || matches!(next, Some(' ' | '\t'));
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => {
@@ -233,10 +253,10 @@ fn analyze(s: &str) -> Analysis {
             special = true;
         }
         if c == ' ' {
-            if i == 0 {
+            if first {
                 leading_space = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -246,10 +266,10 @@ fn analyze(s: &str) -> Analysis {
             prev_break = false;
         } else if is_break(c) {
             line_breaks = true;
-            if i == 0 {
+            if first {
                 leading_break = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -262,6 +282,7 @@ fn analyze(s: &str) -> Analysis {
             prev_break = false;
         }
         preceded_ws = is_blankz(Some(c));
+        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -302,15 +323,15 @@ fn analyze(s: &str) -> Analysis {
 }
 
 /// The text and requested style go-yaml v2's encoder gives a scalar value.
-fn scalar_text(v: &Value) -> (String, ScalarStyle) {
+fn scalar_text(v: &Value) -> (Cow<'_, str>, ScalarStyle) {
     match v {
         Value::Null => ("null".into(), ScalarStyle::Plain),
         Value::Bool(b) => (if *b { "true" } else { "false" }.into(), ScalarStyle::Plain),
-        Value::Int(i) => (i.to_string(), ScalarStyle::Plain),
-        Value::Uint(u) => (u.to_string(), ScalarStyle::Plain),
+        Value::Int(i) => (i.to_string().into(), ScalarStyle::Plain),
+        Value::Uint(u) => (u.to_string().into(), ScalarStyle::Plain),
         Value::Float(f) => match json_number(*f) {
-            Value::Int(i) => (i.to_string(), ScalarStyle::Plain),
-            Value::Uint(u) => (u.to_string(), ScalarStyle::Plain),
+            Value::Int(i) => (i.to_string().into(), ScalarStyle::Plain),
+            Value::Uint(u) => (u.to_string().into(), ScalarStyle::Plain),
             _ => {
                 let s = go_format_g(*f);
                 let s = match s.as_str() {
@@ -319,11 +340,11 @@ fn scalar_text(v: &Value) -> (String, ScalarStyle) {
                     "NaN" => ".nan".to_string(),
                     _ => s,
                 };
-                (s, ScalarStyle::Plain)
+                (s.into(), ScalarStyle::Plain)
             }
         },
-        Value::Str(s) => (s.clone(), string_style(s)),
-        Value::Seq(_) | Value::Map(_) => (String::new(), ScalarStyle::Plain),
+        Value::Str(s) => (Cow::Borrowed(s.as_str()), string_style(s)),
+        Value::Seq(_) | Value::Map(_) => ("".into(), ScalarStyle::Plain),
     }
 }
 
@@ -405,27 +426,18 @@ impl Emitter {
             }
             Value::Map(pairs) if !pairs.is_empty() => {
                 let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
-                sorted.sort_by(|a, b| {
-                    if key_less(&a.0, &b.0) {
-                        std::cmp::Ordering::Less
-                    } else if key_less(&b.0, &a.0) {
-                        std::cmp::Ordering::Greater
-                    } else {
-                        std::cmp::Ordering::Equal
-                    }
-                });
+                sorted.sort_by(|a, b| key_order(&a.0, &b.0));
                 self.increase_indent(false, false);
                 for (k, val) in sorted {
                     self.write_indent();
-                    let ka = analyze(k);
-                    let simple = !ka.multiline && k.len() <= 128;
-                    let kv = Value::Str(k.clone());
+                    let simple = !k.contains(is_break) && k.len() <= 128;
+                    let style = string_style(k);
                     if simple {
-                        self.scalar(&kv, Ctx::KEY);
+                        self.scalar(k, style, Ctx::KEY);
                         self.indicator(":", false, false, false);
                     } else {
                         self.indicator("?", true, false, true);
-                        self.scalar(&kv, Ctx::MAP);
+                        self.scalar(k, style, Ctx::MAP);
                         self.write_indent();
                         self.indicator(":", true, false, true);
                     }
@@ -449,13 +461,15 @@ impl Emitter {
                 self.pop_indent();
                 self.indicator("}", false, false, false);
             }
-            _ => self.scalar(v, ctx),
+            _ => {
+                let (text, style) = scalar_text(v);
+                self.scalar(&text, style, ctx)
+            }
         }
     }
 
-    fn scalar(&mut self, v: &Value, ctx: Ctx) {
-        let (text, requested) = scalar_text(v);
-        let a = analyze(&text);
+    fn scalar(&mut self, text: &str, requested: ScalarStyle, ctx: Ctx) {
+        let a = analyze(text);
         let mut style = requested;
         if ctx.simple_key && a.multiline {
             style = ScalarStyle::Double;
@@ -477,10 +491,10 @@ impl Emitter {
         self.increase_indent(true, false);
         let allow_breaks = !ctx.simple_key;
         match style {
-            ScalarStyle::Plain => self.write_plain(&text, allow_breaks),
-            ScalarStyle::Single => self.write_single(&text, allow_breaks),
-            ScalarStyle::Double => self.write_double(&text, allow_breaks),
-            ScalarStyle::Literal => self.write_literal(&text),
+            ScalarStyle::Plain => self.write_plain(text, allow_breaks),
+            ScalarStyle::Single => self.write_single(text, allow_breaks),
+            ScalarStyle::Double => self.write_double(text, allow_breaks),
+            ScalarStyle::Literal => self.write_literal(text),
         }
         let _ = ctx.root;
         self.pop_indent();
@@ -499,15 +513,11 @@ impl Emitter {
         if !self.whitespace && !s.is_empty() {
             self.put(' ');
         }
-        let chars: Vec<char> = s.chars().collect();
         let (mut spaces, mut breaks) = (false, false);
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = s.chars().peekable();
+        while let Some(c) = it.next() {
             if c == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && chars.get(i + 1) != Some(&' ')
-                {
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && it.peek() != Some(&' ') {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -536,17 +546,17 @@ impl Emitter {
 
     fn write_single(&mut self, s: &str, allow_breaks: bool) {
         self.indicator("'", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
-        let n = chars.len();
         let (mut spaces, mut breaks) = (false, false);
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = s.chars().peekable();
+        let mut first = true;
+        while let Some(c) = it.next() {
+            let not_first = !std::mem::replace(&mut first, false);
             if c == ' ' {
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
-                    && i > 0
-                    && i < n - 1
-                    && chars.get(i + 1) != Some(&' ')
+                    && not_first
+                    && it.peek().is_some_and(|n| *n != ' ')
                 {
                     self.write_indent();
                 } else {
@@ -580,10 +590,11 @@ impl Emitter {
 
     fn write_double(&mut self, s: &str, allow_breaks: bool) {
         self.indicator("\"", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
-        let n = chars.len();
         let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = s.chars().peekable();
+        let mut first = true;
+        while let Some(c) = it.next() {
+            let not_first = !std::mem::replace(&mut first, false);
             if !printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
                 let esc = match c {
                     '\0' => "\\0".to_string(),
@@ -608,9 +619,14 @@ impl Emitter {
                 self.put_str(&esc);
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i < n - 1 {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && not_first
+                    && it.peek().is_some()
+                {
                     self.write_indent();
-                    if chars.get(i + 1) == Some(&' ') {
+                    if it.peek() == Some(&' ') {
                         self.put('\\');
                     }
                 } else {
@@ -629,20 +645,18 @@ impl Emitter {
 
     fn write_literal(&mut self, s: &str) {
         self.indicator("|", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
-        if chars.first().is_some_and(|c| *c == ' ' || is_break(*c)) {
+        if s.starts_with(|c: char| c == ' ' || is_break(c)) {
             self.indicator(&BEST_INDENT.to_string(), false, false, false);
         }
-        let chomp = match chars.last() {
+        let mut rev = s.chars().rev();
+        let chomp = match rev.next() {
             None => Some("-"),
-            Some(c) if !is_break(*c) => Some("-"),
-            Some(_) => {
-                if chars.len() == 1 || is_break(chars[chars.len() - 2]) {
-                    Some("+")
-                } else {
-                    None
-                }
-            }
+            Some(c) if !is_break(c) => Some("-"),
+            Some(_) => match rev.next() {
+                None => Some("+"),
+                Some(c) if is_break(c) => Some("+"),
+                Some(_) => None,
+            },
         };
         if let Some(c) = chomp {
             self.indicator(c, false, false, false);
@@ -651,18 +665,24 @@ impl Emitter {
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for &c in &chars {
-            if is_break(c) {
-                self.write_break_char(c);
-                self.indention = true;
-                breaks = true;
-            } else {
+        let mut rest = s;
+        while !rest.is_empty() {
+            // A run of text up to the next line break, written at once.
+            let end = rest.find(is_break).unwrap_or(rest.len());
+            if end > 0 {
                 if breaks {
                     self.write_indent();
                 }
-                self.put(c);
+                self.put_str(&rest[..end]);
                 self.indention = false;
                 breaks = false;
+            }
+            rest = &rest[end..];
+            if let Some(c) = rest.chars().next() {
+                self.write_break_char(c);
+                self.indention = true;
+                breaks = true;
+                rest = &rest[c.len_utf8()..];
             }
         }
     }
@@ -731,15 +751,7 @@ mod tests {
         let mut keys = vec![
             "a10", "a9", "b", "a_b", "ab", "A", "_x", "9", "10", "a-b", "a.b",
         ];
-        keys.sort_by(|a, b| {
-            if key_less(a, b) {
-                std::cmp::Ordering::Less
-            } else if key_less(b, a) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        });
+        keys.sort_by(|a, b| super::key_order(a, b));
         assert_eq!(
             keys,
             vec!["_x", "9", "10", "A", "a-b", "a.b", "a_b", "a9", "a10", "ab", "b"]
