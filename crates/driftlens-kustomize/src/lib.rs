@@ -109,21 +109,28 @@ pub struct BuildOptions {
     pub limits: Limits,
 }
 
-/// A chart to inflate, as kustomize's HelmChartInflationGenerator would run `helm template`.
+/// A chart to inflate: what kustomize's HelmChartInflationGenerator would hand to
+/// `helm template` (`helm template RELEASE CHART_DIR --namespace … -f VALUES …`).
 #[derive(Clone, Debug, Default)]
 pub struct HelmRequest {
-    /// Absolute chart directory.
+    /// `name:`, the chart's name.
+    pub chart_name: String,
+    /// `version:`.
+    pub chart_version: String,
+    /// `repo:` (an `https://` or `oci://` Helm repository; empty for a local chart).
+    pub repo: String,
+    /// The chart directory, absolute in the build's file system (where kustomize finds it, or
+    /// the local copy [`HelmRenderer::pulled_chart`] gave for a chart kustomize would pull).
     pub chart_dir: String,
-    /// Release name (empty: `--generate-name`).
+    /// Release name (empty: kustomize passes `--generate-name`, a random name).
     pub release_name: String,
-    /// `--namespace`.
+    /// `--namespace` (empty: Helm's `default`).
     pub namespace: String,
     /// `--name-template`.
     pub name_template: String,
-    /// The values (already merged as kustomize merges them), as YAML text.
-    pub values_yaml: String,
-    /// Additional values files (absolute paths), in order.
-    pub additional_values_files: Vec<String>,
+    /// The `-f` values files in order, as (path, content): first the chart's values or the
+    /// file kustomize writes after merging `valuesInline`, then `additionalValuesFiles`.
+    pub values: Vec<(String, String)>,
     /// `--api-versions`.
     pub api_versions: Vec<String>,
     /// `--kube-version`.
@@ -140,8 +147,17 @@ pub struct HelmRequest {
 
 /// Renders Helm charts for `helmCharts:` (the application provides its own Helm engine).
 pub trait HelmRenderer: Send + Sync {
-    /// `helm template` output for the request, or an error text.
+    /// What `helm template` prints for the request, or an error (kind
+    /// [`ErrorKind::NotAnalysed`] when the chart cannot be rendered offline).
     fn render(&self, req: &HelmRequest) -> Result<String, Error>;
+
+    /// The directory (absolute, in the build's file system) of a local copy of a chart that
+    /// is not on disk where kustomize looks and that kustomize would `helm pull` from `repo`;
+    /// `None` when there is none (the chart is then not analysed).
+    fn pulled_chart(&self, repo: &str, name: &str, version: &str) -> Option<String> {
+        let _ = (repo, name, version);
+        None
+    }
 }
 
 /// A finished build.

@@ -683,56 +683,64 @@ fn decode_var(d: &mut Decoder, v: &Value) -> Var {
     var
 }
 
+/// The JSON names of `types.HelmChart`'s fields.
+pub const HELM_CHART_FIELDS: &[&str] = &[
+    "name",
+    "version",
+    "repo",
+    "releaseName",
+    "namespace",
+    "additionalValuesFiles",
+    "valuesFile",
+    "valuesInline",
+    "valuesMerge",
+    "includeCRDs",
+    "skipHooks",
+    "apiVersions",
+    "kubeVersion",
+    "nameTemplate",
+    "skipTests",
+    "debug",
+];
+
+/// Decodes one field of a `types.HelmChart` (`name` is one of [`HELM_CHART_FIELDS`]).
+pub fn helm_chart_field(d: &mut Decoder, h: &mut HelmChart, name: &str, v: &Value) {
+    match name {
+        "name" => h.name = d.string(v),
+        "version" => h.version = d.string(v),
+        "repo" => h.repo = d.string(v),
+        "releaseName" => h.release_name = d.string(v),
+        "namespace" => h.namespace = d.string(v),
+        "additionalValuesFiles" => h.additional_values_files = d.strings(v).unwrap_or_default(),
+        "valuesFile" => h.values_file = d.string(v),
+        "valuesInline" => match v {
+            Value::Null => {}
+            Value::Map(_) => h.values_inline = Some(v.clone()),
+            other => {
+                let k = crate::jsondec::json_kind(other);
+                d.type_error(&k, "map[string]interface {}");
+            }
+        },
+        "valuesMerge" => h.values_merge = d.string(v),
+        "includeCRDs" => h.include_crds = d.boolean(v),
+        "skipHooks" => h.skip_hooks = d.boolean(v),
+        "apiVersions" => h.api_versions = d.strings(v).unwrap_or_default(),
+        "kubeVersion" => h.kube_version = d.string(v),
+        "nameTemplate" => h.name_template = d.string(v),
+        "skipTests" => h.skip_tests = d.boolean(v),
+        "debug" => h.debug = d.boolean(v),
+        _ => {}
+    }
+}
+
 fn decode_helm_chart(d: &mut Decoder, v: &Value) -> HelmChart {
     let mut h = HelmChart::default();
     d.object(
         v,
         "HelmChart",
         "types.HelmChart",
-        &[
-            "name",
-            "version",
-            "repo",
-            "releaseName",
-            "namespace",
-            "additionalValuesFiles",
-            "valuesFile",
-            "valuesInline",
-            "valuesMerge",
-            "includeCRDs",
-            "skipHooks",
-            "apiVersions",
-            "kubeVersion",
-            "nameTemplate",
-            "skipTests",
-            "debug",
-        ],
-        |d, name, v| match name {
-            "name" => h.name = d.string(v),
-            "version" => h.version = d.string(v),
-            "repo" => h.repo = d.string(v),
-            "releaseName" => h.release_name = d.string(v),
-            "namespace" => h.namespace = d.string(v),
-            "additionalValuesFiles" => h.additional_values_files = d.strings(v).unwrap_or_default(),
-            "valuesFile" => h.values_file = d.string(v),
-            "valuesInline" => match v {
-                Value::Null => {}
-                Value::Map(_) => h.values_inline = Some(v.clone()),
-                other => {
-                    let k = crate::jsondec::json_kind(other);
-                    d.type_error(&k, "map[string]interface {}");
-                }
-            },
-            "valuesMerge" => h.values_merge = d.string(v),
-            "includeCRDs" => h.include_crds = d.boolean(v),
-            "skipHooks" => h.skip_hooks = d.boolean(v),
-            "apiVersions" => h.api_versions = d.strings(v).unwrap_or_default(),
-            "kubeVersion" => h.kube_version = d.string(v),
-            "nameTemplate" => h.name_template = d.string(v),
-            "skipTests" => h.skip_tests = d.boolean(v),
-            "debug" => h.debug = d.boolean(v),
-            _ => {}
-        },
+        HELM_CHART_FIELDS,
+        |d, name, v| helm_chart_field(d, &mut h, name, v),
     );
     h
 }

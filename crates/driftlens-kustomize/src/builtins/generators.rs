@@ -11,7 +11,7 @@ use crate::jsondec::Decoder;
 use crate::loader::Loader;
 use crate::resource::Resource;
 use crate::target::{Build, Origin, Target};
-use crate::types::{decode_gen_args, GeneratorArgs, GeneratorOptions, HelmChart, HelmGlobals};
+use crate::types::{decode_gen_args, GeneratorArgs, GeneratorOptions};
 use crate::yaml::node::{Data, Loc, Node, Pair, Tag};
 use crate::yaml::rnode::{data_value, encode_base64_wrapped};
 use crate::yaml::value::Value;
@@ -23,7 +23,7 @@ pub enum Gen {
     /// SecretGenerator.
     Secret(GeneratorArgs, Loc),
     /// HelmChartInflationGenerator.
-    Helm(Box<HelmChart>, HelmGlobals, Loc),
+    Helm(Box<crate::builtins::helm::HelmRun>, Loc),
     /// IAMPolicyGenerator: (cloud, k8s SA name, k8s namespace, GCP SA name, project).
     Iam([String; 5], Loc),
 }
@@ -82,20 +82,24 @@ pub fn configure(b: &mut Build, kt: &Target) -> Result<Vec<(Option<Origin>, Gen)
     }
     let globals = kt.k.helm_globals.clone().unwrap_or_default();
     for (i, h) in kt.k.helm_charts.iter().enumerate() {
-        if !b.opts.enable_helm {
-            return Err(Error::new(format!(
-                "trouble configuring builtin HelmChartInflationGenerator with config: `\n{}`: must specify --enable-helm",
+        let at = entry_loc(kt, "helmCharts", i);
+        let trouble = |msg: String| {
+            Error::new(format!(
+                "trouble configuring builtin HelmChartInflationGenerator with config: `\n{}`: {msg}",
                 crate::builtins::helm::config_yaml(h, &globals)
             ))
-            .at_if_unset(&b.files[kt.file as usize].clone(), entry_loc(kt, "helmCharts", i).line));
+        };
+        let path = b.files[kt.file as usize].clone();
+        if !b.opts.enable_helm {
+            return Err(trouble("must specify --enable-helm".into()).at_if_unset(&path, at.line));
         }
+        let run = crate::builtins::helm::configure(b, kt, h, &globals).map_err(|e| Error {
+            message: trouble(e.message).message,
+            ..e
+        })?;
         out.push((
             builtin_origin(kt, "HelmChartInflationGenerator"),
-            Gen::Helm(
-                Box::new(h.clone()),
-                globals.clone(),
-                entry_loc(kt, "helmCharts", i),
-            ),
+            Gen::Helm(Box::new(run), at),
         ));
     }
     if !kt.k.generators.is_empty() {
@@ -150,7 +154,9 @@ fn configure_plugin(b: &mut Build, kt: &Target, cfg: &Resource) -> Result<Gen> {
                     "plugin {id} fails configuration: must specify --enable-helm"
                 )));
             }
-            Gen::Helm(Box::new(h), g, loc)
+            let run = crate::builtins::helm::configure(b, kt, &h, &g)
+                .map_err(|e| e.prefix(format!("plugin {id} fails configuration")))?;
+            Gen::Helm(Box::new(run), loc)
         }
         "IAMPolicyGenerator" => {
             let get = |v: &Value, k: &str| -> Option<Value> {
@@ -211,7 +217,7 @@ impl Gen {
                 let r = make_secret(b, &kt.ldr, args, *loc)?;
                 Ok(vec![r])
             }
-            Gen::Helm(h, g, loc) => crate::builtins::helm::generate(b, kt, h, g, *loc),
+            Gen::Helm(run, loc) => crate::builtins::helm::generate(b, kt, run, *loc),
             Gen::Iam([cloud, ksa, ns, gsa, project], loc) => {
                 if cloud != "gke" {
                     return Err(Error::new(format!(
