@@ -30,20 +30,20 @@ fn main() {
         eprintln!("{w}");
     }
     match r {
-        Ok(out) => match {
+        Ok(out) => {
             let t1 = std::time::Instant::now();
             let y = out.to_yaml();
             if timing {
                 eprintln!("build {:?}, emit {:?}", t1 - t0, t1.elapsed());
             }
-            y
-        } {
-            Ok(s) => print!("{s}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(1);
+            match y {
+                Ok(s) => print!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(1);
+                }
             }
-        },
+        }
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
