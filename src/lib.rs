@@ -21,6 +21,9 @@
 //!
 //! [`civil`] holds the calendar arithmetic that sync windows and Helm's date functions share.
 //!
+//! [`jq`] is the sandboxed jq engine of ignore rules and data rules; [`limits`] holds the
+//! budgets every engine that runs code from a checkout works under.
+//!
 //! [`config`] reads `.driftlens.yaml` (rule settings, exclusions, suppressions).
 //!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
@@ -29,6 +32,8 @@ pub mod civil;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod jq;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod render;
