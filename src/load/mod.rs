@@ -6,6 +6,7 @@
 
 pub mod discover;
 pub mod dump;
+pub mod root;
 pub mod scalar;
 pub mod source;
 pub mod yaml;

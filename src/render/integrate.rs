@@ -13,11 +13,12 @@
 //! ([`crate::render::values_origin`]), so that a finding can point at the line that set a key.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::helm::{render_chart, HelmOptions, RenderError};
 use crate::load::discover::{rel_path, UnitKind};
+use crate::load::root::CheckoutRoot;
 use crate::load::source::{read_text, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::normalize_source_path;
@@ -79,12 +80,16 @@ fn chart_templates(chart_dir: &Path, root: &Path) -> BTreeMap<String, Arc<Source
     out
 }
 
+/// The `helm template` options of an Application's source. Value files and file parameters
+/// are resolved like Argo CD does (relative to the chart, absolute paths from the checkout
+/// root) and must stay inside the checkout; the error says which one does not.
 fn helm_options(
     app: &Application,
     src: &ApplicationSource,
     chart_dir: &Path,
+    root: &CheckoutRoot,
     s: &RenderSettings,
-) -> HelmOptions {
+) -> Result<HelmOptions, String> {
     let helm = src.helm.clone().unwrap_or_default();
     let release_name = helm
         .release_name
@@ -96,12 +101,17 @@ fn helm_options(
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| app.spec.destination.namespace.clone());
-    let value_files = helm
-        .value_files
-        .iter()
-        .map(|f| chart_dir.join(f))
-        .filter(|p| !helm.ignore_missing_value_files || p.is_file())
-        .collect();
+    let inside = |what: &str, f: &str| -> Result<PathBuf, String> {
+        root.join(chart_dir, f)
+            .map_err(|why| format!("{what} {f:?} is not read: {why}"))
+    };
+    let mut value_files = Vec::new();
+    for f in &helm.value_files {
+        let p = inside("the value file", f)?;
+        if !helm.ignore_missing_value_files || p.is_file() {
+            value_files.push(p);
+        }
+    }
     let values_yaml = match (&helm.values_object, &helm.values) {
         (Some(obj), _) => serde_json::to_string(obj).ok(),
         (None, Some(v)) if !v.trim().is_empty() => Some(v.clone()),
@@ -124,17 +134,18 @@ fn helm_options(
             set.push(kv);
         }
     }
-    HelmOptions {
+    let mut set_file = Vec::new();
+    for f in &helm.file_parameters {
+        let p = inside("the file parameter", &f.path)?;
+        set_file.push(format!("{}={}", f.name, p.display()));
+    }
+    Ok(HelmOptions {
         release_name,
         namespace,
         value_files,
         set,
         set_string,
-        set_file: helm
-            .file_parameters
-            .iter()
-            .map(|f| format!("{}={}", f.name, chart_dir.join(&f.path).display()))
-            .collect(),
+        set_file,
         values_yaml,
         include_crds: !helm.skip_crds,
         kube_version: helm
@@ -144,7 +155,8 @@ fn helm_options(
             .or_else(|| s.kube_version.clone()),
         api_versions: helm.api_versions.clone(),
         seed: Some(s.seed),
-    }
+        root: Some(root.path().to_path_buf()),
+    })
 }
 
 fn render_error_problem(
@@ -431,9 +443,12 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
         .collect();
     let mut out = RenderOutput::default();
     let mut typed = repo.manifests.len();
+    let checkout = CheckoutRoot::new(&root).ok();
     for _round in 0..MAX_APP_OF_APPS_ROUNDS {
         // Every (chart, Application) pair not rendered yet.
         let mut jobs: Vec<(usize, Option<usize>, HelmOptions, Arc<ValuesInputs>)> = Vec::new();
+        // Pairs whose options name files outside the checkout.
+        let mut refused: Vec<(usize, usize, String)> = Vec::new();
         for (ci, chart) in charts.iter().enumerate() {
             for (ai, a) in repo.apps.iter().enumerate() {
                 if chart.rendered_for.contains(&ai) {
@@ -446,11 +461,30 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                     if src.chart.is_some() || normalize_source_path(p) != chart.dir {
                         continue;
                     }
-                    let opts = helm_options(&a.value, src, &chart.path, settings);
-                    let inputs = values_inputs(repo, ai, si, src, &opts);
-                    jobs.push((ci, Some(ai), opts, Arc::new(inputs)));
+                    let Some(checkout) = &checkout else {
+                        continue;
+                    };
+                    match helm_options(&a.value, src, &chart.path, checkout, settings) {
+                        Ok(opts) => {
+                            let inputs = values_inputs(repo, ai, si, src, &opts);
+                            jobs.push((ci, Some(ai), opts, Arc::new(inputs)));
+                        }
+                        Err(e) => refused.push((ai, ci, e)),
+                    }
                 }
             }
+        }
+        for (ai, ci, e) in refused {
+            charts[ci].rendered_for.push(ai);
+            let m = repo.manifest(repo.apps[ai].manifest);
+            let location = m.locate("/spec");
+            repo.problems.push(Problem {
+                location,
+                message: format!(
+                    "the Helm chart {} is not rendered for this Application: {e}",
+                    charts[ci].dir
+                ),
+            });
         }
         if jobs.is_empty() {
             // No Application claims a chart any more: render the next unclaimed chart with its
@@ -470,6 +504,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings) {
                     release_name: "release-name".into(),
                     seed: Some(settings.seed),
                     kube_version: settings.kube_version.clone(),
+                    root: Some(root.clone()),
                     ..Default::default()
                 },
                 Arc::default(),

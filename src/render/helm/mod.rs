@@ -121,6 +121,9 @@ pub struct HelmOptions {
     pub api_versions: Vec<String>,
     /// Seed for random functions; `None` seeds from the clock like Helm.
     pub seed: Option<u64>,
+    /// The directory the chart's files must stay in (symbolic links included): the checkout
+    /// for a scan. `None` follows links anywhere, like Helm.
+    pub root: Option<PathBuf>,
 }
 
 /// One rendered manifest.
@@ -275,7 +278,14 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
-    let chart = chart::load(dir).map_err(|e| RenderError::Load(e.0))?;
+    let root = match &opts.root {
+        Some(r) => Some(
+            crate::load::root::CheckoutRoot::new(r)
+                .map_err(|e| RenderError::Load(format!("{}: {e}", r.display())))?,
+        ),
+        None => None,
+    };
+    let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
 }
 
