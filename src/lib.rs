@@ -20,13 +20,13 @@
 //! | [`rules`] | the rule catalog: built-in rules, data rules, findings |
 //! | [`report`] | every output format: terminal, JSON, SARIF, GitHub, diff |
 //!
-//! [`civil`] holds the calendar arithmetic that sync windows and Helm's date functions share.
+//! [`civil`] is the calendar arithmetic that sync windows share with the template engine's date
+//! functions (`driftlens-gotmpl`).
 //!
 //! [`config`] reads `.driftlens.yaml` (rule settings, exclusions, suppressions).
 //!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
-pub mod civil;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -37,3 +37,5 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+
+pub use driftlens_gotmpl::civil;
