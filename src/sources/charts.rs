@@ -458,22 +458,14 @@ fn cmp_versions(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// Chooses among `versions` the one `revision` names, as Argo CD and Helm do: a version pins
-/// (the same string, else the same version); anything else is a constraint and the highest
-/// match wins (prereleases only when the constraint has one); a revision that is neither
-/// matches the same string.
+/// Chooses among `versions` the one `revision` names, as Argo CD and Helm do: the same string,
+/// else `revision` as a constraint, the highest match winning (prereleases only when the
+/// constraint has one); a revision that is not a constraint matches only the same string.
 pub fn select_version<'a>(revision: &str, versions: &[&'a str]) -> Option<&'a str> {
-    if let Some(want) = semver::parse_version(revision) {
-        if let Some(v) = versions.iter().find(|v| **v == revision) {
-            return Some(v);
-        }
-        if let Some(v) = versions
-            .iter()
-            .find(|v| semver::parse_version(v).is_some_and(|x| semver::compare(&x, &want).is_eq()))
-        {
-            return Some(v);
-        }
-        // Helm treats a version it does not find as a constraint (`1.2` → `1.2.x`).
+    // The same string first, as Helm's repository index does; a version Helm does not find
+    // is then a constraint (`v1.2.3` → 1.2.3, `1.2` → the highest 1.2.x).
+    if let Some(v) = versions.iter().find(|v| **v == revision) {
+        return Some(v);
     }
     let mut best: Option<(&'a str, semver::Version)> = None;
     for v in versions {
