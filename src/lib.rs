@@ -13,13 +13,15 @@
 //! | stage | owns |
 //! |---|---|
 //! | [`load`] | every file access: the repository walk, YAML with source positions, cluster dumps |
+//! | [`sources`] | where each Application source comes from, or why it is not analysed |
 //! | [`render`] | turning Helm charts into manifests (Kustomize is reported as not rendered) |
 //! | [`model`] | Kubernetes objects, their identities and the typed Argo CD models |
 //! | [`compare`] | desired vs live: normalization, ignore rules, diff modes, status, health |
 //! | [`rules`] | the rule catalog: built-in rules, data rules, findings |
 //! | [`report`] | every output format: terminal, JSON, SARIF, GitHub, diff |
 //!
-//! [`civil`] holds the calendar arithmetic that sync windows and Helm's date functions share.
+//! [`civil`] is the calendar arithmetic that sync windows share with the template engine's date
+//! functions (`driftlens-gotmpl`).
 //!
 //! [`jq`] is the sandboxed jq engine of ignore rules and data rules; [`limits`] holds the
 //! budgets every engine that runs code from a checkout works under.
@@ -28,7 +30,6 @@
 //!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
-pub mod civil;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -40,3 +41,6 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod sources;
+
+pub use driftlens_gotmpl::civil;

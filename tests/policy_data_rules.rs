@@ -241,9 +241,15 @@ fn broken_user_rules_name_file_and_line_and_exit_2() {
         assert_eq!(failures.len(), 1, "{dir}: {out}");
         let f = failures[0];
         assert_eq!(f["line"], line, "{dir}: {f}");
-        assert!(f["file"].as_str().is_some_and(|p| p.ends_with("r.yaml")), "{f}");
+        assert!(
+            f["file"].as_str().is_some_and(|p| p.ends_with("r.yaml")),
+            "{f}"
+        );
         let message = f["message"].as_str().unwrap_or_default();
-        assert!(message.contains("rule `oops`") && message.contains(what), "{dir}: {message}");
+        assert!(
+            message.contains("rule `oops`") && message.contains(what),
+            "{dir}: {message}"
+        );
     }
     // Invalid YAML and unknown `match` fields are located too.
     let dir = tempfile::tempdir().expect("tempdir");

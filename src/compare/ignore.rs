@@ -11,9 +11,9 @@ use super::managedfields::{self, FieldSeg, Loc};
 use super::normalize;
 use super::patchmeta::{split_api_version, table};
 use super::quantity;
+use crate::limits::Limits;
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
-use crate::limits::Limits;
 
 /// One ignoreDifferences entry (Application `spec.ignoreDifferences[]` or an argocd-cm
 /// resource override; the system-wide `*/*` override is `group: "*", kind: "*"`).

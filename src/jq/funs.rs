@@ -221,10 +221,7 @@ fn regex_parts(
                 };
                 let mut obj = Map::new();
                 obj.insert(Arc::from("offset"), Jv::from(char_offset(m.start())));
-                obj.insert(
-                    Arc::from("length"),
-                    Jv::from(m.as_str().chars().count()),
-                );
+                obj.insert(Arc::from("length"), Jv::from(m.as_str().chars().count()));
                 obj.insert(Arc::from("string"), Jv::string(m.as_str()));
                 if let Some(n) = name {
                     obj.insert(Arc::from("name"), Jv::string(n));

@@ -146,9 +146,6 @@ mod tests {
             deep(n + 1) + pad[0]
         }
         let r = metered(Limits::JQ, || deep(0));
-        assert_eq!(
-            r,
-            Err(Abort::Exceeded(Exceeded::Depth(Limits::JQ.depth)))
-        );
+        assert_eq!(r, Err(Abort::Exceeded(Exceeded::Depth(Limits::JQ.depth))));
     }
 }

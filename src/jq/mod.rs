@@ -99,7 +99,10 @@ impl std::fmt::Display for CompileError {
                  `while` instead"
             ),
             CompileError::Undefined(names) => {
-                let names: Vec<String> = names.iter().map(|(what, n)| format!("{what} `{n}`")).collect();
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|(what, n)| format!("{what} `{n}`"))
+                    .collect();
                 write!(f, "undefined {}", names.join(", "))
             }
         }
@@ -153,8 +156,8 @@ fn recursive_def(code: &str) -> Option<String> {
     use jaq_core::load::parse::{BinaryOp, Pattern, Term};
     use jaq_core::path::Part;
 
-    fn calls<'s>(t: &Term<&'s str>, name: &str) -> bool {
-        fn pattern<'s>(p: &Pattern<&'s str>, name: &str) -> bool {
+    fn calls(t: &Term<&str>, name: &str) -> bool {
+        fn pattern(p: &Pattern<&str>, name: &str) -> bool {
             match p {
                 Pattern::Var(_) => false,
                 Pattern::Arr(ps) => ps.iter().any(|p| pattern(p, name)),
@@ -182,7 +185,9 @@ fn recursive_def(code: &str) -> Option<String> {
             }
             Term::TryCatch(t, c) => calls(t, name) || c.as_deref().is_some_and(|c| calls(c, name)),
             Term::IfThenElse(branches, other) => {
-                branches.iter().any(|(c, t)| calls(c, name) || calls(t, name))
+                branches
+                    .iter()
+                    .any(|(c, t)| calls(c, name) || calls(t, name))
                     || other.as_deref().is_some_and(|o| calls(o, name))
             }
             Term::Def(defs, body) => defs.iter().any(|d| calls(&d.body, name)) || calls(body, name),
@@ -199,7 +204,7 @@ fn recursive_def(code: &str) -> Option<String> {
             }
         }
     }
-    fn find<'s>(t: &Term<&'s str>) -> Option<String> {
+    fn find(t: &Term<&str>) -> Option<String> {
         let mut found = None;
         visit(t, &mut |t| {
             if let Term::Def(defs, _) = t {
@@ -410,14 +415,16 @@ fn compile(code: &str, globals: &[&'static str]) -> Result<Program, CompileError
                         v.into_iter()
                             .map(|(p, _)| format!("cannot import {p}: modules are not available")),
                     ),
-                    jaq_core::load::Error::Lex(v) => msgs.extend(
-                        v.into_iter()
-                            .map(|(exp, at)| format!("expected {} at {}", exp.as_str(), snippet(at))),
-                    ),
-                    jaq_core::load::Error::Parse(v) => msgs.extend(
-                        v.into_iter()
-                            .map(|(exp, at)| format!("expected {} at {}", exp.as_str(), snippet(at))),
-                    ),
+                    jaq_core::load::Error::Lex(v) => {
+                        msgs.extend(v.into_iter().map(|(exp, at)| {
+                            format!("expected {} at {}", exp.as_str(), snippet(at))
+                        }))
+                    }
+                    jaq_core::load::Error::Parse(v) => {
+                        msgs.extend(v.into_iter().map(|(exp, at)| {
+                            format!("expected {} at {}", exp.as_str(), snippet(at))
+                        }))
+                    }
                 }
             }
             CompileError::Syntax(msgs.join("; "))

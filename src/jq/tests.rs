@@ -112,8 +112,14 @@ fn no_process_control() {
         }
     }
     // A `try` sees the error like any other.
-    assert_eq!(one("try halt catch \"caught\"", json!(null)), json!("caught"));
-    assert_eq!(one("try halt_error(1) catch \"caught\"", json!(null)), json!("caught"));
+    assert_eq!(
+        one("try halt catch \"caught\"", json!(null)),
+        json!("caught")
+    );
+    assert_eq!(
+        one("try halt_error(1) catch \"caught\"", json!(null)),
+        json!("caught")
+    );
 }
 
 #[test]
@@ -124,7 +130,10 @@ fn no_environment_input_or_files() {
     assert_eq!(one("env.HOME", json!(null)), json!(null));
     assert_eq!(one("$ENV.PATH", json!(null)), json!(null));
     assert_eq!(one("[inputs]", json!(null)), json!([]));
-    assert!(matches!(run("input", json!(null)), Err(RunError::Failed(_))));
+    assert!(matches!(
+        run("input", json!(null)),
+        Err(RunError::Failed(_))
+    ));
     assert_eq!(one("input_filename", json!(null)), json!(null));
     assert_eq!(one("get_search_list", json!(null)), json!([]));
     // Debug output goes nowhere, and the value passes through.
@@ -183,7 +192,10 @@ fn deep_values_are_refused() {
     ] {
         let e = exceeded(code, json!(null));
         assert!(
-            matches!(e, Exceeded::Depth(_) | Exceeded::Steps(_) | Exceeded::Memory(_)),
+            matches!(
+                e,
+                Exceeded::Depth(_) | Exceeded::Steps(_) | Exceeded::Memory(_)
+            ),
             "{code}: {e:?}"
         );
     }
@@ -236,7 +248,10 @@ fn runaway_recursion_is_stopped() {
     ] {
         let e = exceeded(code, json!(0));
         assert!(
-            matches!(e, Exceeded::Depth(_) | Exceeded::Steps(_) | Exceeded::Memory(_) | Exceeded::Time(_)),
+            matches!(
+                e,
+                Exceeded::Depth(_) | Exceeded::Steps(_) | Exceeded::Memory(_) | Exceeded::Time(_)
+            ),
             "{code}: {e:?}"
         );
     }
@@ -307,7 +322,13 @@ fn time_budget() {
 fn regexes_are_bounded() {
     let r = run("test(\"(a{1000}){1000}\")", json!("aaa"));
     assert!(matches!(r, Err(RunError::Failed(_))), "{r:?}");
-    assert_eq!(one("test(\"(a+)+$\")", json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab")), json!(false));
+    assert_eq!(
+        one(
+            "test(\"(a+)+$\")",
+            json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab")
+        ),
+        json!(false)
+    );
     assert!(matches!(
         run("test(\"a\"; \"q\")", json!("a")),
         Err(RunError::Failed(_))

@@ -150,7 +150,9 @@ impl Jv {
     fn int_index(&self) -> Option<i64> {
         match self {
             Jv::Int(i) => Some(*i),
-            Jv::Float(f) if f.is_finite() => Some(f.floor().clamp(i64::MIN as f64, i64::MAX as f64) as i64),
+            Jv::Float(f) if f.is_finite() => {
+                Some(f.floor().clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+            }
             _ => None,
         }
     }
@@ -191,7 +193,9 @@ impl Jv {
         match self {
             Jv::Null => Ok(Jv::Int(0)),
             Jv::Bool(_) => fail(format_args!("{} ({self}) has no length", self.type_name())),
-            Jv::Int(i) => Ok(i.checked_abs().map_or(Jv::Float((*i as f64).abs()), Jv::Int)),
+            Jv::Int(i) => Ok(i
+                .checked_abs()
+                .map_or(Jv::Float((*i as f64).abs()), Jv::Int)),
             Jv::Float(f) => Ok(Jv::Float(f.abs())),
             Jv::Str(s) => Ok(Jv::from(s.chars().count())),
             Jv::Arr(a) => Ok(Jv::from(a.items.len())),
@@ -231,8 +235,9 @@ impl Jv {
                 }
                 Ok(true)
             }
-            (a, b) if std::mem::discriminant(a) == std::mem::discriminant(b)
-                || (a.number().is_some() && b.number().is_some()) =>
+            (a, b)
+                if std::mem::discriminant(a) == std::mem::discriminant(b)
+                    || (a.number().is_some() && b.number().is_some()) =>
             {
                 Ok(a == b)
             }
@@ -311,7 +316,7 @@ impl Jv {
         let Jv::Obj(mut o) = self else {
             return self;
         };
-        meter::alloc(other.items.iter().map(|(k, _)| ENTRY + k.len()).sum());
+        meter::alloc(other.items.keys().map(|k| ENTRY + k.len()).sum());
         let n = Arc::make_mut(&mut o);
         for (k, v) in &other.items {
             n.items.insert(Arc::clone(k), v.clone());
@@ -590,7 +595,7 @@ impl Eq for Jv {}
 
 impl PartialOrd for Jv {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(cmp(self, other))
+        Some(self.cmp(other))
     }
 }
 
@@ -758,7 +763,9 @@ impl std::ops::Div for Jv {
                 let parts: Vec<Jv> = if a.is_empty() {
                     Vec::new()
                 } else if b.is_empty() {
-                    a.chars().map(|c| Jv::string(c.encode_utf8(&mut [0; 4]))).collect()
+                    a.chars()
+                        .map(|c| Jv::string(c.encode_utf8(&mut [0; 4])))
+                        .collect()
                 } else {
                     a.split(&*b).map(Jv::string).collect()
                 };
@@ -796,7 +803,9 @@ impl std::ops::Rem for Jv {
 fn a_int(v: &Jv) -> Option<i64> {
     match v {
         Jv::Int(i) => Some(*i),
-        Jv::Float(f) if f.is_finite() => Some(f.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64),
+        Jv::Float(f) if f.is_finite() => {
+            Some(f.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+        }
         _ => None,
     }
 }
@@ -822,15 +831,24 @@ fn slice_bound(v: Option<&Jv>, len: usize, default: usize, end: bool) -> Result<
         return Ok(default);
     }
     let Some(f) = v.number() else {
-        return fail(format_args!("cannot use {} ({v}) as a slice index", v.type_name()));
+        return fail(format_args!(
+            "cannot use {} ({v}) as a slice index",
+            v.type_name()
+        ));
     };
     let f = if end { f.ceil() } else { f.floor() };
     let len_f = len as f64;
-    let i = if f < 0.0 { (len_f + f).max(0.0) } else { f.min(len_f) };
+    let i = if f < 0.0 {
+        (len_f + f).max(0.0)
+    } else {
+        f.min(len_f)
+    };
     Ok(i as usize)
 }
 
-fn first_output<'a, I: Iterator<Item = ValX<'a, Jv>>>(mut it: I) -> Result<Option<Jv>, Exn<'a, Jv>> {
+fn first_output<'a, I: Iterator<Item = ValX<'a, Jv>>>(
+    mut it: I,
+) -> Result<Option<Jv>, Exn<'a, Jv>> {
     it.next().transpose()
 }
 
@@ -871,11 +889,7 @@ impl jaq_core::ValT for Jv {
         match self {
             Jv::Arr(a) => {
                 let a = Arc::unwrap_or_clone(a).items;
-                Box::new(
-                    a.into_iter()
-                        .enumerate()
-                        .map(|(i, v)| Ok((Jv::from(i), v))),
-                )
+                Box::new(a.into_iter().enumerate().map(|(i, v)| Ok((Jv::from(i), v))))
             }
             Jv::Obj(o) => {
                 let o = Arc::unwrap_or_clone(o).items;
@@ -1183,7 +1197,7 @@ mod tests {
 
     #[test]
     fn order_follows_jq() {
-        let mut v = vec![
+        let mut v = [
             Jv::array(vec![]),
             s("a"),
             Jv::Float(1.5),
@@ -1195,7 +1209,10 @@ mod tests {
         ];
         v.sort();
         let text: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-        assert_eq!(text, ["null", "false", "true", "1", "1.5", "\"a\"", "[]", "{}"]);
+        assert_eq!(
+            text,
+            ["null", "false", "true", "1", "1.5", "\"a\"", "[]", "{}"]
+        );
         assert_eq!(Jv::Int(1), Jv::Float(1.0));
         assert_ne!(Jv::Float(f64::NAN), Jv::Float(f64::NAN));
     }
@@ -1219,17 +1236,17 @@ mod tests {
     #[test]
     fn arithmetic() {
         assert_eq!((Jv::Int(2) + Jv::Int(3)).unwrap(), Jv::Int(5));
-        assert_eq!((Jv::Int(i64::MAX) + Jv::Int(1)).unwrap().type_name(), "number");
+        assert_eq!(
+            (Jv::Int(i64::MAX) + Jv::Int(1)).unwrap().type_name(),
+            "number"
+        );
         assert_eq!((Jv::Int(6) / Jv::Int(3)).unwrap().to_json(), "2");
         assert_eq!((Jv::Int(1) / Jv::Int(2)).unwrap().to_json(), "0.5");
         assert_eq!((Jv::Int(1) / Jv::Int(0)).unwrap(), Jv::Float(f64::INFINITY));
         assert!((Jv::Int(1) % Jv::Int(0)).is_err());
         assert_eq!((s("ab") * Jv::Int(3)).unwrap(), s("ababab"));
         assert_eq!((s("ab") * Jv::Int(0)).unwrap(), Jv::Null);
-        assert_eq!(
-            (s("a,b") / s(",")).unwrap().to_json(),
-            "[\"a\",\"b\"]"
-        );
+        assert_eq!((s("a,b") / s(",")).unwrap().to_json(), "[\"a\",\"b\"]");
         assert!((Jv::Bool(true) + Jv::Int(1)).is_err());
     }
 

@@ -310,7 +310,10 @@ mod tests {
             escaped,
             vec!["dangling.yaml", "etc", "outside", "outside.yaml", "slash"]
         );
-        assert!(d.escapes.iter().all(|(_, why)| why.contains("outside the checkout")
-            || why.contains("cannot be resolved")));
+        assert!(d
+            .escapes
+            .iter()
+            .all(|(_, why)| why.contains("outside the checkout")
+                || why.contains("cannot be resolved")));
     }
 }

@@ -7,6 +7,9 @@
 pub mod discover;
 pub mod dump;
 pub mod root;
-pub mod scalar;
 pub mod source;
-pub mod yaml;
+
+/// YAML with exact source positions (the `driftlens-yaml` engine).
+pub use driftlens_yaml::located as yaml;
+/// Kubernetes' rules for plain YAML scalars.
+pub use driftlens_yaml::scalar;

@@ -390,18 +390,17 @@ impl DataRule {
             .collect()
     }
 
-    /// Reports that the rule failed on `failures` objects, the first being the manifest `first`
-    /// (a `rule-error` finding at the rule's line, related to the object).
-    fn report_failure(
-        &self,
-        ctx: &Context<'_>,
-        out: &mut Vec<Finding>,
-        line: u32,
-        first: usize,
-        failures: usize,
-        what: &str,
-        error: &str,
-    ) {
+    /// Reports that the rule's `what` (at `line`) failed on `failures` objects, the first
+    /// being the manifest `first` (a `rule-error` finding at the rule's line, related to the
+    /// object).
+    fn report_failure(&self, ctx: &Context<'_>, failure: Failure<'_>, out: &mut Vec<Finding>) {
+        let Failure {
+            line,
+            first,
+            failures,
+            what,
+            error,
+        } = failure;
         let Some(meta) = super::builtin::rule_error::meta() else {
             return;
         };
@@ -409,7 +408,11 @@ impl DataRule {
         let at = m.locate_kind();
         let others = match failures {
             0 | 1 => String::new(),
-            n => format!(" (and on {} other object{})", n - 1, if n == 2 { "" } else { "s" }),
+            n => format!(
+                " (and on {} other object{})",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
         };
         let mut location = crate::model::object::Location::file_start(&self.file);
         location.line = line.max(1);
@@ -431,6 +434,20 @@ impl DataRule {
             .with_property("failedRule", Value::String(self.meta.id.clone())),
         );
     }
+}
+
+/// A part of a rule that failed on objects.
+struct Failure<'a> {
+    /// The rule line of that part.
+    line: u32,
+    /// The manifest it failed on first.
+    first: usize,
+    /// On how many objects it failed.
+    failures: usize,
+    /// `jq `condition`` or `` `message` template ``.
+    what: &'a str,
+    /// Why.
+    error: &'a str,
 }
 
 /// Whether the condition yields `true` for one object.
@@ -526,15 +543,14 @@ impl Rule for DataRule {
             .filter_map(|(&i, r)| r.as_ref().err().map(|e| (i, e)))
             .collect();
         if let Some((first, e)) = failed.first() {
-            self.report_failure(
-                ctx,
-                out,
-                self.condition_line,
-                *first,
-                failed.len(),
-                "jq `condition`",
-                e,
-            );
+            let failure = Failure {
+                line: self.condition_line,
+                first: *first,
+                failures: failed.len(),
+                what: "jq `condition`",
+                error: e,
+            };
+            self.report_failure(ctx, failure, out);
         }
         let fired = results.iter().map(|r| matches!(r, Ok(true)));
         let Ok(template) = self.env.get_template("message") else {
@@ -575,15 +591,14 @@ impl Rule for DataRule {
             );
         }
         if let Some((first, line, e)) = template_failures.first() {
-            self.report_failure(
-                ctx,
-                out,
-                *line,
-                *first,
-                template_failures.len(),
-                "`message` template",
-                e,
-            );
+            let failure = Failure {
+                line: *line,
+                first: *first,
+                failures: template_failures.len(),
+                what: "`message` template",
+                error: e,
+            };
+            self.report_failure(ctx, failure, out);
         }
     }
 }

@@ -20,7 +20,9 @@ fn outside_files(dir: &Path) {
     write(
         dir,
         "outside/cm.yaml",
-        &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\ndata:\n  v: {OUTSIDE}\n"),
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\ndata:\n  v: {OUTSIDE}\n"
+        ),
     );
     write(dir, "outside/values.yaml", &format!("leak: {OUTSIDE}\n"));
     write(dir, "outside/file.txt", &format!("{OUTSIDE}\n"));
@@ -80,7 +82,11 @@ fn links_out_of_the_checkout_are_reported_and_not_followed() {
 }
 
 fn chart(repo: &Path, template: &str) {
-    write(repo, "chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n");
+    write(
+        repo,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+    );
     write(repo, "chart/values.yaml", "a: 1\n");
     write(repo, "chart/templates/cm.yaml", template);
 }
@@ -90,7 +96,12 @@ const FILES_TEMPLATE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name
 
 #[test]
 fn chart_files_cannot_link_out() {
-    for target in ["/proc/self/environ", "outside/file.txt", "/etc/passwd", "outside"] {
+    for target in [
+        "/proc/self/environ",
+        "outside/file.txt",
+        "/etc/passwd",
+        "outside",
+    ] {
         let dir = tempfile::tempdir().expect("tempdir");
         outside_files(dir.path());
         let repo = dir.path().join("repo");
@@ -135,21 +146,40 @@ fn value_files_and_file_parameters_stay_in_the_checkout() {
              \x20 source:\n    repoURL: https://example.com/r.git\n    path: chart\n    helm:\n{helm}"
         )
     };
-    write(&repo, "apps/a.yaml", &app("a", "      valueFiles: [../../outside/values.yaml]\n"));
-    write(&repo, "apps/b.yaml", &app("b", "      valueFiles: [/../../outside/values.yaml]\n"));
+    write(
+        &repo,
+        "apps/a.yaml",
+        &app("a", "      valueFiles: [../../outside/values.yaml]\n"),
+    );
+    write(
+        &repo,
+        "apps/b.yaml",
+        &app("b", "      valueFiles: [/../../outside/values.yaml]\n"),
+    );
     write(
         &repo,
         "apps/c.yaml",
-        &app("c", "      fileParameters:\n        - name: file\n          path: ../../outside/file.txt\n"),
+        &app(
+            "c",
+            "      fileParameters:\n        - name: file\n          path: ../../outside/file.txt\n",
+        ),
     );
-    write(&repo, "apps/d.yaml", &app("d", "      valueFiles: [/etc/passwd]\n"));
+    write(
+        &repo,
+        "apps/d.yaml",
+        &app("d", "      valueFiles: [/etc/passwd]\n"),
+    );
     let o = run(&["scan", p(&repo), "--format", "json", "--fail-on", "never"]);
     o.expect(0);
     assert_no_leak(&o.all_output());
     for app in ["a", "b", "c"] {
         assert!(
-            findings(&o.stdout).iter().any(|f| f["file"] == format!("apps/{app}.yaml")
-                && f["message"].as_str().is_some_and(|m| m.contains("outside the checkout"))),
+            findings(&o.stdout)
+                .iter()
+                .any(|f| f["file"] == format!("apps/{app}.yaml")
+                    && f["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("outside the checkout"))),
             "{app}: {}",
             o.stdout
         );
@@ -184,7 +214,10 @@ fn jq_sees_no_environment() {
     let f = findings(&o.stdout);
     assert!(!f.iter().any(|f| f["rule"] == "sees-env"), "{}", o.stdout);
     // `$__loc__`, `input_filename` and modules give nothing about the file system either.
-    for condition in ["$__loc__ | tostring | test(\"/\")", "import \"/etc/passwd\" as $p; true"] {
+    for condition in [
+        "$__loc__ | tostring | test(\"/\")",
+        "import \"/etc/passwd\" as $p; true",
+    ] {
         write(
             &repo,
             ".driftlens/rules/loc.yaml",

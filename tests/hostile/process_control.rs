@@ -29,7 +29,12 @@ const HALTS: &[&str] = &[
 fn yaml_list(items: &[&str]) -> String {
     items
         .iter()
-        .map(|e| format!("        - {}\n", serde_json::to_string(e).unwrap_or_default()))
+        .map(|e| {
+            format!(
+                "        - {}\n",
+                serde_json::to_string(e).unwrap_or_default()
+            )
+        })
         .collect()
 }
 
@@ -104,9 +109,10 @@ fn jq_halt_is_an_error_of_the_expression_in_every_command() {
     let findings = v["findings"].as_array().expect("findings");
     // The Deployment drifted (replicas) and the halting ignore rules were skipped.
     assert!(
-        findings
-            .iter()
-            .any(|f| f["rule"] == "drift-modified" && f["message"].as_str().is_some_and(|m| m.contains("replicas"))),
+        findings.iter().any(|f| f["rule"] == "drift-modified"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("replicas"))),
         "{text}"
     );
     // The custom rule's halt is a rule-error finding at its condition line.
@@ -115,7 +121,12 @@ fn jq_halt_is_an_error_of_the_expression_in_every_command() {
         .find(|f| f["rule"] == "rule-error")
         .expect("a rule-error finding");
     assert_eq!(failure["line"], 5, "{failure}");
-    assert!(failure["message"].as_str().is_some_and(|m| m.contains("halt")), "{failure}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("halt")),
+        "{failure}"
+    );
 
     for format in crate::harness::SCAN_FORMATS {
         let o = run(&["scan", p(&repo), "--cluster", p(&dump), "--format", format]);
@@ -124,7 +135,11 @@ fn jq_halt_is_an_error_of_the_expression_in_every_command() {
     }
     let o = run(&["apps", p(&repo), "--cluster", p(&dump)]);
     o.expect(1);
-    assert!(o.stdout.contains("shop") && o.stdout.contains("OutOfSync"), "{}", o.all_output());
+    assert!(
+        o.stdout.contains("shop") && o.stdout.contains("OutOfSync"),
+        "{}",
+        o.all_output()
+    );
     let o = run(&["diff", p(&repo), "--cluster", p(&dump)]);
     o.expect(1);
     assert!(o.stdout.contains("replicas"), "{}", o.all_output());

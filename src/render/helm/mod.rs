@@ -14,6 +14,7 @@ pub mod output;
 pub mod schema;
 pub mod values;
 
+use crate::load::root::CheckoutRoot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -278,15 +279,93 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
-    let root = match &opts.root {
-        Some(r) => Some(
-            crate::load::root::CheckoutRoot::new(r)
-                .map_err(|e| RenderError::Load(format!("{}: {e}", r.display())))?,
-        ),
-        None => None,
-    };
+    let root = confinement(opts)?;
     let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
+}
+
+/// The directory the chart's files must stay in ([`HelmOptions::root`]).
+fn confinement(opts: &HelmOptions) -> Result<Option<CheckoutRoot>, RenderError> {
+    match &opts.root {
+        Some(r) => CheckoutRoot::new(r)
+            .map(Some)
+            .map_err(|e| RenderError::Load(format!("{}: {e}", r.display()))),
+        None => Ok(None),
+    }
+}
+
+/// Where a chart's missing dependency can be loaded from (a chart directory or `.tgz`), as
+/// `helm dependency build` would have fetched it; `None` leaves it missing.
+pub type DependencySource<'a> = dyn Fn(&Dependency) -> Option<PathBuf> + Sync + 'a;
+
+/// [`render_chart`] for a chart whose `charts/` folder lacks declared dependencies: each
+/// dependency of the root chart that is not there is loaded from where `fetch` says, as if
+/// `helm dependency build` had put it in `charts/`. A dependency directory inside the root
+/// chart's parent keeps its path relative to the root chart for source positions.
+pub fn render_chart_with_dependencies(
+    chart_dir: &Path,
+    opts: &HelmOptions,
+    fetch: &DependencySource<'_>,
+) -> Result<Rendered, RenderError> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("helm-render".into())
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, || {
+                let root = confinement(opts)?;
+                let mut chart =
+                    chart::load(chart_dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
+                let missing: Vec<Dependency> = chart
+                    .deps
+                    .iter()
+                    .filter(|d| !chart.subcharts.iter().any(|s| s.name == d.name))
+                    .cloned()
+                    .collect();
+                for d in missing {
+                    let Some(path) = fetch(&d) else { continue };
+                    // A dependency from a chart folder outside the checkout stays in that
+                    // folder.
+                    let dep_root = match &root {
+                        Some(r) if r.check(&path).is_ok() => None,
+                        Some(_) => path.parent().and_then(|d| CheckoutRoot::new(d).ok()),
+                        None => None,
+                    };
+                    let confine = dep_root.as_ref().or(root.as_ref());
+                    let mut sub =
+                        chart::load(&path, confine).map_err(|e| RenderError::Load(e.0))?;
+                    sub.dir = if path.is_dir() {
+                        relative_dir(chart_dir, &path)
+                    } else {
+                        None
+                    };
+                    chart.subcharts.push(sub);
+                }
+                render_loaded(chart, opts)
+            })
+            .map_err(|e| RenderError::Load(format!("cannot start render thread: {e}")))?;
+        handle.join().unwrap_or_else(|_| {
+            Err(RenderError::Load(
+                "internal error: render thread panicked".into(),
+            ))
+        })
+    })
+}
+
+/// `to` relative to `from` (`../common`), when both are absolute or both relative.
+fn relative_dir(from: &Path, to: &Path) -> Option<String> {
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(parts.join("/"))
 }
 
 /// Merges user values: value files, inline values, then `--set`, `--set-string`, `--set-file`.
