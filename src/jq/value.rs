@@ -416,23 +416,10 @@ fn write_number(f: f64, out: &mut String) {
 }
 
 fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+    // serde_json escapes as jq does (quotes, backslashes, control characters).
+    if let Ok(quoted) = serde_json::to_string(s) {
+        out.push_str(&quoted);
     }
-    out.push('"');
 }
 
 /// Writes compact JSON; stops after about `max` bytes (appending `...`). When `metered`, every
