@@ -23,21 +23,8 @@ use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::normalize_source_path;
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{Location, RenderOrigin};
-use crate::model::repo::{Problem, Repo};
+use crate::model::repo::{NondeterministicCall, Problem, Repo};
 use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
-
-/// A call of a function whose result changes on every render.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NondeterministicCall {
-    /// Where, in the template.
-    pub location: Location,
-    /// The function (`randAlphaNum`, `genCA`, `now`, …).
-    pub function: String,
-    /// The chart directory.
-    pub chart_dir: String,
-    /// The Application it was rendered for, if any.
-    pub app: Option<String>,
-}
 
 /// Options that apply to every render.
 #[derive(Debug, Clone, Default)]

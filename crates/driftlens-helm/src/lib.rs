@@ -3,28 +3,62 @@
 //! [`render_chart`] loads a chart ([`chart`]), computes values ([`values`]: value files,
 //! Argo CD inline values, `--set*`, coalescing with defaults, subcharts and `global`),
 //! enables dependencies (`condition`, `tags`, `alias`, `import-values`), executes every
-//! template with the [`crate::render::gotmpl`] engine and cuts the output into documents
+//! template with the [`driftlens_gotmpl`] engine and cuts the output into documents
 //! ([`output`]). Each [`RenderedDoc`] carries a [`SourceMap`] from its bytes back to
 //! template lines. [`format_like_helm_template`] prints what `helm template` prints.
-//! [`args`] holds the command-line front ends (`driftlens render`, `driftlens template`).
+//! [`values_origin`] finds where a `.Values` key printed by a template was set.
+//!
+//! What it is not: it does not run helm, reach the network (charts come from a directory or a
+//! `.tgz` on disk; `lookup` finds nothing, as in `helm template`), or know Argo CD: callers
+//! turn an Application's Helm source into [`HelmOptions`]. Template execution is the
+//! `driftlens-gotmpl` engine; every render is bounded in work, output and nesting.
+//!
+//! ```
+//! use driftlens_helm::{chart, format_like_helm_template, render_loaded, HelmOptions};
+//!
+//! let files = vec![
+//!     ("Chart.yaml".to_string(), b"apiVersion: v2\nname: web\nversion: 1.0.0\n".to_vec()),
+//!     ("values.yaml".to_string(), b"replicas: 2\n".to_vec()),
+//!     (
+//!         "templates/cm.yaml".to_string(),
+//!         b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n".to_vec(),
+//!     ),
+//! ];
+//! let chart = chart::from_files(files, "web").expect("a valid chart");
+//! let opts = HelmOptions {
+//!     release_name: "prod".into(),
+//!     set: vec!["replicas=3".into()],
+//!     ..HelmOptions::default()
+//! };
+//! let rendered = render_loaded(chart, &opts).expect("it renders");
+//! assert_eq!(rendered.docs.len(), 1);
+//! let doc = &rendered.docs[0];
+//! assert!(doc.text.contains("name: prod") && doc.text.contains("replicas: \"3\""));
+//! // Every output byte maps back to its template line.
+//! let at = doc.text.find("\"3\"").expect("printed");
+//! assert_eq!(doc.locate(at).map(|l| l.line), Some(5));
+//! assert!(format_like_helm_template(&rendered).starts_with("---\n# Source: web/templates/cm.yaml"));
+//! ```
 
-pub mod args;
+#![warn(missing_docs)]
+
 pub mod chart;
 pub mod output;
 pub mod schema;
 pub mod values;
+pub mod values_origin;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-pub use crate::render::gotmpl::eval::Location;
-pub use crate::render::gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
+pub use driftlens_gotmpl::eval::Location;
+pub use driftlens_gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
 
-use crate::render::gotmpl::eval::{ExecState, Limits, TemplateSet};
-use crate::render::gotmpl::funcs::semver;
-use crate::render::gotmpl::value::{Map, Object, Value};
 use chart::{Chart, Dependency};
+use driftlens_gotmpl::eval::{ExecState, Limits, TemplateSet};
+use driftlens_gotmpl::funcs::semver;
+use driftlens_gotmpl::value::{Map, Object, Value};
 use values::{
     apply_set, coalesce_tables, copy_map, merge_maps, parse_values, read_values_file, SetKind,
     Warnings,
@@ -571,10 +605,8 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
                 Value::Map(m) => {
                     let m = m.borrow();
                     (
-                        crate::render::gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
-                        crate::render::gotmpl::funcs::strval(
-                            m.get("parent").unwrap_or(&Value::Nil),
-                        ),
+                        driftlens_gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
+                        driftlens_gotmpl::funcs::strval(m.get("parent").unwrap_or(&Value::Nil)),
                     )
                 }
                 Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
@@ -701,7 +733,7 @@ fn check_release_name(name: &str) -> Result<(), RenderError> {
     }
     Err(RenderError::ReleaseName(format!(
         "release name check failed: release name {}: {RELEASE_NAME_RULE}",
-        crate::render::gotmpl::fmt::go_quote(name)
+        driftlens_gotmpl::fmt::go_quote(name)
     )))
 }
 
