@@ -24,16 +24,21 @@
 //!
 //! [`config`] reads `.driftlens.yaml` (rule settings, exclusions, suppressions).
 //!
+//! [`severity`] is the severity scale that configuration, rules and reports share, and
+//! [`glob`] the glob matching of Argo CD's patterns that drift comparison and rules share.
+//!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod glob;
 pub mod load;
 pub mod model;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod severity;
 
 pub use driftlens_gotmpl::civil;
