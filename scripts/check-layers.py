@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Lists the import cycles between the modules (files) of each crate of the workspace.
+"""Checks the layering of the workspace.
 
-Reads every `crate::…`, `super::…` and `self::…` path outside comments, resolves it to the
-module file it names, and prints each strongly connected component of more than one file.
-Exits 1 when there is a cycle. Usage: scripts/module-cycles.py [CRATE_SRC_DIR ...]
-(default: src and every crates/*/src).
+1. No engine crate (crates/*) depends on the application package `driftlens`, directly or
+   through another member (from `cargo metadata --no-deps`).
+2. Lists the import cycles between the modules (files) of each crate: reads every
+   `crate::…`, `super::…` and `self::…` path outside comments, resolves it to the module file
+   it names, and prints each strongly connected component of more than one file.
+
+Exits 1 when an engine depends on the application or there is a cycle.
+Usage: scripts/check-layers.py [CRATE_SRC_DIR ...] (default: src and every crates/*/src).
 """
+import json
+import subprocess
 import glob
 import os
 import re
@@ -104,9 +110,43 @@ def sccs(edges):
     return out
 
 
+def engines_depending_on_the_application():
+    meta = json.loads(
+        subprocess.run(
+            ["cargo", "metadata", "--no-deps", "--offline", "--format-version", "1"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    members = {p["name"]: p for p in meta["packages"]}
+    deps = {
+        n: {d["name"] for d in p["dependencies"] if d["name"] in members and d["kind"] != "dev"}
+        for n, p in members.items()
+    }
+    bad = []
+    for name, p in sorted(members.items()):
+        if name == "driftlens":
+            continue
+        seen, todo = set(), list(deps[name])
+        while todo:
+            d = todo.pop()
+            if d not in seen:
+                seen.add(d)
+                todo.extend(deps[d])
+        print(f"{name} -> {', '.join(sorted(deps[name])) or '(no workspace crate)'}")
+        if "driftlens" in seen:
+            bad.append(name)
+    return bad
+
+
 def main():
     srcs = sys.argv[1:] or ["src"] + sorted(glob.glob("crates/*/src"))
     found = False
+    if not sys.argv[1:]:
+        for name in engines_depending_on_the_application():
+            found = True
+            print(f"{name} depends on the application crate")
     for src in srcs:
         mods, edges = graph(src)
         for comp in sccs(edges):
