@@ -38,6 +38,9 @@ enum Command {
     Render(crate::render::helm::args::RenderArgs),
     /// `helm template RELEASE CHART …` with helm's own command line, for drop-in use.
     Template(crate::render::helm::args::TemplateArgs),
+    /// List every Application's sources: where each resolved, or why it is not analysed and
+    /// what would fetch it (`--missing --format script | sh` vendors what is missing).
+    Sources(SourcesArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -119,6 +122,93 @@ impl SettingsArgs {
     }
 }
 
+/// `URL=PATH` of `--repo` (the last `=` separates them: URLs may hold `=`, paths rarely do).
+fn parse_repo_mapping(s: &str) -> Result<(String, PathBuf), String> {
+    match s.rsplit_once('=') {
+        Some((url, path)) if !url.trim().is_empty() && !path.trim().is_empty() => {
+            Ok((url.trim().to_string(), PathBuf::from(path.trim())))
+        }
+        _ => Err(format!(
+            "`{s}`: expected URL=PATH, e.g. https://github.com/org/config.git=../config"
+        )),
+    }
+}
+
+/// Where the sources of Applications are, besides the checkout.
+#[derive(Debug, Clone, clap::Args)]
+struct SourceArgs {
+    /// The URL of the scanned checkout: only sources with this `repoURL` are taken from it
+    /// (default: the remotes of its Git config; without any, every URL whose paths exist
+    /// here).
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+    /// A folder of charts as `helm pull` writes them (`NAME-VERSION.tgz`, untarred `NAME/`,
+    /// `index.yaml`), for sources and dependencies from Helm and OCI repositories; repeatable.
+    /// Also `charts:` in `.driftlens.yaml`.
+    #[arg(long = "charts", value_name = "DIR")]
+    charts: Vec<PathBuf>,
+    /// A checkout of another repository, for the sources that name its URL (compared whatever
+    /// the protocol, case or `.git` suffix): `--repo https://github.com/org/config.git=../config`;
+    /// repeatable; `URL=.` names the scanned checkout itself. Also `repos:` in `.driftlens.yaml`.
+    #[arg(long = "repo", value_name = "URL=PATH", value_parser = parse_repo_mapping)]
+    repos: Vec<(String, PathBuf)>,
+    /// Do not search Helm's own cache (`$HELM_CACHE_HOME/repository`), so that the scan
+    /// depends only on the checkout and the folders given.
+    #[arg(long)]
+    no_helm_cache: bool,
+}
+
+impl SourceArgs {
+    /// The options of the command line; with `config`, also the folders of the checkout's
+    /// `.driftlens.yaml` (`scan` adds those itself, with its `--config`).
+    fn options(
+        &self,
+        root: &std::path::Path,
+        config: bool,
+    ) -> Result<crate::sources::SourceOptions, i32> {
+        for c in &self.charts {
+            if !c.is_dir() {
+                eprintln!(
+                    "error: --charts {}: not a folder; pass a folder of charts (`helm pull` \
+                     archives or untarred charts)",
+                    c.display()
+                );
+                return Err(2);
+            }
+        }
+        for (url, path) in &self.repos {
+            if !path.is_dir() {
+                eprintln!(
+                    "error: --repo {url}={}: not a folder; pass the root of a checkout of that \
+                     repository",
+                    path.display()
+                );
+                return Err(2);
+            }
+        }
+        let mut opts = crate::sources::SourceOptions {
+            repo_url: self.repo_url.clone(),
+            charts: self.charts.clone(),
+            repos: self.repos.clone(),
+            helm_cache: if self.no_helm_cache {
+                None
+            } else {
+                crate::sources::charts::HelmCache::from_env()
+            },
+        };
+        if config {
+            let cfg = crate::config::Config::load(root, None).map_err(|e| {
+                eprintln!("error: {e}");
+                2
+            })?;
+            for w in opts.add_config(&cfg, root) {
+                eprintln!("warning: {w}");
+            }
+        }
+        Ok(opts)
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct ScanArgs {
     /// Root of the Git checkout to scan.
@@ -149,6 +239,8 @@ struct ScanArgs {
     kube_version: Option<String>,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Policy file (default: `.driftlens.yaml` at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -175,10 +267,8 @@ struct CompareArgs {
     /// A cluster dump (file or folder); may be repeated.
     #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
     clusters: Vec<PathBuf>,
-    /// Only Applications whose `repoURL` is this URL are taken from the checkout (default: any
-    /// Application whose source path exists in it).
-    #[arg(long, value_name = "URL")]
-    repo_url: Option<String>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Destination namespace of the implicit Application used when the checkout has none.
     #[arg(long, value_name = "NS", default_value = "default")]
     namespace: String,
@@ -218,6 +308,28 @@ struct DiffArgs {
     /// Only this Application.
     #[arg(long, value_name = "NAME")]
     app: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SourcesFormat {
+    Table,
+    Json,
+    Script,
+}
+
+#[derive(Debug, clap::Args)]
+struct SourcesArgs {
+    /// Root of the Git checkout.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Output format (`script`: a shell script fetching what is missing).
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Table)]
+    format: SourcesFormat,
+    /// Only the Applications (and charts) with a source that is not analysed.
+    #[arg(long)]
+    missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -290,6 +402,10 @@ fn run_scan(args: ScanArgs) -> i32 {
         kube_version: args.kube_version.clone(),
         compare: Default::default(),
         settings: args.settings.overrides(),
+        sources: match args.sources.options(&args.path, false) {
+            Ok(o) => o,
+            Err(code) => return code,
+        },
         policy: crate::config::PolicyOptions {
             config: args.config.clone(),
             rule_dirs: args.rule_dirs.clone(),
@@ -304,6 +420,9 @@ fn run_scan(args: ScanArgs) -> i32 {
             return 2;
         }
     };
+    for w in &result.dump_problems {
+        eprintln!("warning: {w}");
+    }
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -340,6 +459,7 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
         &args.path,
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         cluster.kube_version(),
+        &args.sources.options(&args.path, true)?,
     )
     .map_err(|e| {
         eprintln!("error: {e}");
@@ -347,7 +467,6 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
     })?;
     repo.settings.apply(args.settings.overrides());
     let opts = CompareOptions {
-        repo_url: args.repo_url.clone(),
         implicit_namespace: args.namespace.clone(),
         ..Default::default()
     };
@@ -451,6 +570,45 @@ fn run_apps(args: AppsArgs) -> i32 {
             .iter()
             .any(|a| a.status != crate::compare::app::SyncStatus::Synced),
     )
+}
+
+fn run_sources(args: SourcesArgs) -> i32 {
+    let options = match args.sources.options(&args.path, true) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let repo = match crate::scan::load_and_render(
+        &args.path,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+        None,
+        &options,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let coverage = crate::compare::app::coverage(&repo, &CompareOptions::default());
+    let sel = if args.missing {
+        report::sources::Selection::Missing
+    } else {
+        report::sources::Selection::All
+    };
+    let text = match args.format {
+        SourcesFormat::Table => report::sources::render_table(&repo, &coverage, sel),
+        SourcesFormat::Json => report::sources::render_json(&repo, &coverage, sel),
+        SourcesFormat::Script => {
+            report::sources::render_script(&repo, &args.path.display().to_string())
+        }
+    };
+    match write_out(None, &text) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }
 
 /// The catalog with the user rules of `dirs` and of `.driftlens/rules/` in the current
@@ -575,6 +733,7 @@ pub fn main() -> i32 {
         Command::Template(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
+        Command::Sources(args) => run_sources(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),
     }

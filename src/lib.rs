@@ -13,6 +13,7 @@
 //! | stage | owns |
 //! |---|---|
 //! | [`load`] | every file access: the repository walk, YAML with source positions, cluster dumps |
+//! | [`sources`] | where each Application source comes from, or why it is not analysed |
 //! | [`render`] | turning Helm charts into manifests (Kustomize is reported as not rendered) |
 //! | [`model`] | Kubernetes objects, their identities and the typed Argo CD models |
 //! | [`compare`] | desired vs live: normalization, ignore rules, diff modes, status, health |
@@ -40,5 +41,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod severity;
+pub mod sources;
 
 pub use driftlens_gotmpl::civil;

@@ -38,6 +38,8 @@ pub struct RenderOrigin {
     /// Index into `Repo::apps` of the Application it was rendered for (`None`: rendered with
     /// default values because no Application of the checkout uses the chart).
     pub app: Option<usize>,
+    /// Index of the Application's source it was rendered for (0 with `spec.source`).
+    pub source: usize,
     /// The rendered document.
     pub doc: driftlens_helm::RenderedDoc,
     /// The chart's template files by path relative to the scan root, for positions.
@@ -48,6 +50,18 @@ pub struct RenderOrigin {
     pub values: Arc<driftlens_helm::values_origin::ValuesInputs>,
     /// Where each chart of the render is ([`driftlens_helm::Rendered::chart_dirs`]).
     pub chart_dirs: Arc<Vec<(String, Option<String>)>>,
+    /// For a chart outside the checkout (a chart folder, Helm's cache): where findings about
+    /// its objects point instead of its templates.
+    pub external: Option<Arc<ExternalChart>>,
+}
+
+/// A chart rendered from outside the checkout.
+#[derive(Debug)]
+pub struct ExternalChart {
+    /// The Application source that names the chart (its `chart:` line).
+    pub anchor: Location,
+    /// `chart `redis` 17.0.0 (.driftlens/charts/redis-17.0.0.tgz)`.
+    pub label: String,
 }
 
 /// The path relative to the scan root of a template (parse name, `web/templates/x.yaml`) of the
@@ -60,16 +74,24 @@ pub fn template_repo_path(
     chart_dirs: &[(String, Option<String>)],
     name: &str,
 ) -> String {
-    let rest = driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
-        name.strip_prefix(chart_name)
-            .map_or(name, |r| r.trim_start_matches('/'))
-            .to_string()
-    });
-    if chart_dir == "." {
+    let rest =
+        driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
+            name.strip_prefix(chart_name)
+                .map_or(name, |r| r.trim_start_matches('/'))
+                .to_string()
+        });
+    let joined = if chart_dir == "." {
         rest
     } else {
         format!("{chart_dir}/{rest}")
+    };
+    // A dependency loaded from a directory next to the chart (`file://../common`).
+    if joined.split('/').any(|p| p == "..") {
+        if let Some(n) = crate::sources::lexical_dir(&joined) {
+            return n;
+        }
     }
+    joined
 }
 
 /// How a field of a rendered object came to be written.
@@ -94,8 +116,12 @@ impl RenderOrigin {
         template_repo_path(&self.chart_dir, &self.chart_name, &self.chart_dirs, source)
     }
 
-    /// The template location of a span of the rendered document.
+    /// The template location of a span of the rendered document (the Application's source
+    /// for a chart outside the checkout).
     pub fn location(&self, span: Span) -> Location {
+        if let Some(e) = &self.external {
+            return e.anchor.clone();
+        }
         let start = self.doc.locate(span.start.offset);
         let Some(start) = start else {
             return Location::file_start(&self.repo_path(&self.doc.source));
@@ -106,6 +132,9 @@ impl RenderOrigin {
     /// The `include`/`template` call sites through which the byte at `offset` of the rendered
     /// document was produced, innermost first.
     pub fn call_sites(&self, offset: usize) -> Vec<(Location, String)> {
+        if self.external.is_some() {
+            return Vec::new();
+        }
         let Some(via) = self.doc.locate(offset).and_then(|l| l.via) else {
             return Vec::new();
         };
@@ -118,6 +147,18 @@ impl RenderOrigin {
                 )
             })
             .collect()
+    }
+
+    /// For a chart outside the checkout: `template `templates/x.yaml` line 12 of chart `redis`
+    /// 17.0.0 (…)`, the template position of a span that findings cannot point at.
+    pub fn external_position(&self, span: Span) -> Option<String> {
+        let e = self.external.as_ref()?;
+        let at = self.doc.locate(span.start.offset)?;
+        let file = at
+            .file
+            .strip_prefix(&format!("{}/", self.chart_name))
+            .unwrap_or(&at.file);
+        Some(format!("template `{file}` line {} of {}", at.line, e.label))
     }
 
     /// The location of `line:col` of a template (parse name), `len` bytes long at most (clipped

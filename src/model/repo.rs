@@ -63,6 +63,25 @@ pub struct Repo {
     /// Value files of the checkout that renders read (sorted). Reports never quote them: a
     /// value there may end up in a Secret.
     pub values_files: Vec<String>,
+    /// Where the sources of each Application come from, by index of `apps` (filled by
+    /// [`crate::render::integrate::render_repo`]; empty when the checkout was not rendered).
+    pub app_sources: Vec<crate::sources::AppSources>,
+    /// What is known about the checkout itself (remotes, revision).
+    pub checkout: crate::sources::CheckoutFacts,
+    /// Charts of the checkout no Application uses that could not be rendered with their
+    /// defaults because a dependency is missing.
+    pub unit_failures: Vec<UnitFailure>,
+}
+
+/// A chart of the checkout that was not rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFailure {
+    /// The chart directory.
+    pub dir: String,
+    /// Why.
+    pub reason: String,
+    /// What would make it renderable.
+    pub fixes: Vec<crate::sources::Fix>,
 }
 
 fn is_argocd_group(api_version: &str) -> bool {
@@ -367,6 +386,11 @@ impl Repo {
     /// The manifest behind a typed resource.
     pub fn manifest(&self, index: usize) -> &Manifest {
         &self.manifests[index]
+    }
+
+    /// Where the sources of the Application at `ai` come from, when resolved.
+    pub fn sources_of(&self, ai: usize) -> Option<&crate::sources::AppSources> {
+        self.app_sources.get(ai)
     }
 
     /// The file with this relative path.

@@ -11,6 +11,7 @@ use crate::model::cluster::Cluster;
 use crate::model::key::{group_of, ObjectKey};
 use crate::model::object::Manifest;
 use crate::model::repo::Repo;
+use crate::sources::SourceKind;
 
 /// A workload targeted by an autoscaler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,14 +425,43 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
         }
     }
     for (ai, app) in repo.apps.iter().enumerate() {
-        for src in app.value.spec.all_sources() {
-            let Some(path) = src.path.as_deref() else {
-                continue;
-            };
-            if src.chart.is_some() {
-                continue;
-            }
-            let filter = DirectoryFilter::new(&normalize_source_path(path), src.directory.as_ref());
+        let specs = app.value.spec.all_sources();
+        // The directories each source deploys, where the sources were resolved (a mapped
+        // checkout's under its model path); else as written.
+        let filters: Vec<DirectoryFilter> = match repo.sources_of(ai) {
+            Some(resolved) => resolved
+                .sources
+                .iter()
+                .filter(|s| {
+                    !matches!(
+                        s.kind,
+                        SourceKind::HelmChart
+                            | SourceKind::HelmRepository
+                            | SourceKind::HelmOci
+                            | SourceKind::Ref
+                    )
+                })
+                .filter_map(|s| {
+                    let dir = s.place.as_ref()?.dir();
+                    Some(DirectoryFilter::new(
+                        dir,
+                        specs.get(s.index).and_then(|x| x.directory.as_ref()),
+                    ))
+                })
+                .collect(),
+            None => specs
+                .iter()
+                .filter(|src| src.chart.is_none())
+                .filter_map(|src| {
+                    let path = src.path.as_deref()?;
+                    Some(DirectoryFilter::new(
+                        &normalize_source_path(path),
+                        src.directory.as_ref(),
+                    ))
+                })
+                .collect(),
+        };
+        for filter in filters {
             for (mi, m) in repo.manifests.iter().enumerate() {
                 if m.rendered.is_none() && filter.contains(&m.file.path) {
                     let v = out.entry(mi).or_default();

@@ -21,6 +21,8 @@ pub struct Dependency {
     pub name: String,
     /// Version constraint.
     pub version: String,
+    /// `repository`: a Helm repository URL, `oci://…`, `file://…`, `@name` or empty.
+    pub repository: String,
     /// Alias, if any.
     pub alias: Option<String>,
     /// `condition` (comma-separated values paths).
@@ -278,6 +280,7 @@ fn parse_deps(v: Option<&Value>) -> Vec<Dependency> {
                 out.push(Dependency {
                     name: str_field(&m, "name"),
                     version: str_field(&m, "version"),
+                    repository: str_field(&m, "repository"),
                     alias: (!alias.is_empty()).then_some(alias),
                     condition: (!cond.is_empty()).then_some(cond),
                     tags,

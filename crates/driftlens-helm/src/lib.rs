@@ -313,6 +313,69 @@ fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderEr
     render_loaded(chart, opts)
 }
 
+/// Where a chart's missing dependency can be loaded from (a chart directory or `.tgz`), as
+/// `helm dependency build` would have fetched it; `None` leaves it missing.
+pub type DependencySource<'a> = dyn Fn(&Dependency) -> Option<PathBuf> + Sync + 'a;
+
+/// [`render_chart`] for a chart whose `charts/` folder lacks declared dependencies: each
+/// dependency of the root chart that is not there is loaded from where `fetch` says, as if
+/// `helm dependency build` had put it in `charts/`. A dependency directory inside the root
+/// chart's parent keeps its path relative to the root chart for source positions.
+pub fn render_chart_with_dependencies(
+    chart_dir: &Path,
+    opts: &HelmOptions,
+    fetch: &DependencySource<'_>,
+) -> Result<Rendered, RenderError> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("helm-render".into())
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, || {
+                let mut chart = chart::load(chart_dir).map_err(|e| RenderError::Load(e.0))?;
+                let missing: Vec<Dependency> = chart
+                    .deps
+                    .iter()
+                    .filter(|d| !chart.subcharts.iter().any(|s| s.name == d.name))
+                    .cloned()
+                    .collect();
+                for d in missing {
+                    let Some(path) = fetch(&d) else { continue };
+                    let mut sub = chart::load(&path).map_err(|e| RenderError::Load(e.0))?;
+                    sub.dir = if path.is_dir() {
+                        relative_dir(chart_dir, &path)
+                    } else {
+                        None
+                    };
+                    chart.subcharts.push(sub);
+                }
+                render_loaded(chart, opts)
+            })
+            .map_err(|e| RenderError::Load(format!("cannot start render thread: {e}")))?;
+        handle.join().unwrap_or_else(|_| {
+            Err(RenderError::Load(
+                "internal error: render thread panicked".into(),
+            ))
+        })
+    })
+}
+
+/// `to` relative to `from` (`../common`), when both are absolute or both relative.
+fn relative_dir(from: &Path, to: &Path) -> Option<String> {
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(parts.join("/"))
+}
+
 /// Merges user values: value files, inline values, then `--set`, `--set-string`, `--set-file`.
 pub fn user_values(opts: &HelmOptions) -> Result<Map, RenderError> {
     let mut base = Map::new();

@@ -72,6 +72,7 @@ pub mod secret_plaintext_in_git;
 pub mod sensitive_name;
 pub mod server_fields_in_git;
 pub mod service_selector_dangling;
+pub mod source_not_analysed;
 pub mod suppression_without_reason;
 pub mod sync_window_invalid;
 pub mod unknown_sync_option;
@@ -116,6 +117,7 @@ docs! {
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
     broken_source_path => "broken-source-path",
+    source_not_analysed => "source-not-analysed",
     crd_default_not_in_git => "crd-default-not-in-git",
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
