@@ -74,12 +74,11 @@ pub fn template_repo_path(
     chart_dirs: &[(String, Option<String>)],
     name: &str,
 ) -> String {
-    let rest =
-        driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
-            name.strip_prefix(chart_name)
-                .map_or(name, |r| r.trim_start_matches('/'))
-                .to_string()
-        });
+    let rest = driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
+        name.strip_prefix(chart_name)
+            .map_or(name, |r| r.trim_start_matches('/'))
+            .to_string()
+    });
     let joined = if chart_dir == "." {
         rest
     } else {
