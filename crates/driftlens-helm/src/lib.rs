@@ -1021,3 +1021,41 @@ pub fn format_like_helm_template(r: &Rendered) -> String {
     }
     out
 }
+
+/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
+pub fn render_output(chart: &Path, opts: &HelmOptions) -> (String, String, i32) {
+    if !chart.exists() {
+        return (
+            String::new(),
+            format!("Error: chart path {} does not exist\n", chart.display()),
+            2,
+        );
+    }
+    match render_chart(chart, opts) {
+        Ok(r) => {
+            let err = if r.deprecated {
+                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
+            } else {
+                String::new()
+            };
+            (format_like_helm_template(&r), err, 0)
+        }
+        Err(e) => (String::new(), helm_error_text(&e), 1),
+    }
+}
+
+/// What `helm template` writes to stderr for a failed render.
+pub fn helm_error_text(e: &RenderError) -> String {
+    match e {
+        RenderError::ReleaseName(m) => {
+            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
+            let logged = driftlens_gotmpl::fmt::go_quote(detail);
+            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
+        }
+        // Checked by helm's command before rendering starts: no rendering hint.
+        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
+            format!("Error: {e}\n")
+        }
+        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
+    }
+}
