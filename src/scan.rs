@@ -275,7 +275,9 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
     if by_key.is_empty() {
         return;
     }
-    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root);
+    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root, |path| {
+        crate::load::source::read_text(path, DEFAULT_MAX_FILE_SIZE).ok()
+    });
     // The same object rendered for several Applications yields one finding per rendering, in
     // manifest order: the n-th finding of a kind goes with the n-th rendering.
     let mut seen: HashMap<(String, crate::model::key::ObjectKey, Option<String>), usize> =

@@ -26,14 +26,10 @@
 use super::ignore::{self, CompiledIgnoreRule, KnownTypeField};
 use super::normalize::{self, KindOptions, StatusIgnore};
 use super::patchmeta::{split_api_version, table};
-use super::{defaults, jsonmerge, smd, smp};
+use super::{defaults, jsonmerge, secrets, smd, smp};
 use serde_json::{Map, Value};
 
-/// Maximum nesting depth of an input document.
-pub const MAX_DEPTH: usize = 128;
-
-/// Annotation kubectl and Argo CD write with the last applied configuration.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub use driftlens_merge::{LAST_APPLIED, MAX_DEPTH};
 
 /// Settings of a diff; build once and share across threads (the type is `Sync`).
 #[derive(Debug, Clone)]
@@ -56,7 +52,7 @@ pub struct DiffSettings {
     /// Tracking normalization; `Some` for the annotation-based tracking methods
     /// (`annotation`, the default, and `annotation+label`), `None` for `label`.
     pub tracking: Option<TrackingNormalization>,
-    /// Mask Secret `data` values in the result ([`super::secrets::hide_secret_data`]);
+    /// Mask Secret `data` values in the result ([`super::secrets`]);
     /// default true. `modified` and the set of differing pointers are unaffected.
     pub mask_secrets: bool,
 }
@@ -353,9 +349,28 @@ pub fn diff(
         warnings: compared.warnings,
     };
     if settings.mask_secrets {
-        super::secrets::hide_secret_data(&mut result);
+        hide_secret_data(&mut result);
     }
     Ok(result)
+}
+
+/// Masks the Secret values of a diff result in place (no-op for other kinds): the documents
+/// first ([`secrets::mask_documents`]), then each difference takes its values from them.
+fn hide_secret_data(result: &mut DiffResult) {
+    if !secrets::mask_documents(&mut result.predicted_live, &mut result.normalized_live) {
+        return;
+    }
+    for d in &mut result.differences {
+        if !secrets::is_sensitive_pointer(&d.pointer) {
+            continue;
+        }
+        if d.desired.is_some() {
+            d.desired = Some(secrets::masked_value(&result.predicted_live, &d.pointer));
+        }
+        if d.live.is_some() {
+            d.live = Some(secrets::masked_value(&result.normalized_live, &d.pointer));
+        }
+    }
 }
 
 /// Like [`diff`], but either side may be missing: desired-only is modified (the object will be
@@ -419,7 +434,7 @@ pub fn diff_optional(
         }
     };
     if settings.mask_secrets {
-        super::secrets::hide_secret_data(&mut result);
+        hide_secret_data(&mut result);
         if let Some(d) = result.differences.first_mut() {
             if d.pointer.is_empty() && d.desired.is_some() {
                 d.desired = Some(result.predicted_live.clone());
@@ -962,5 +977,47 @@ mod tests {
             r,
             diff(&desired, &live, &DiffSettings::default()).expect("diff")
         );
+    }
+
+    #[test]
+    fn secret_values_are_masked_consistently() {
+        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"same": "c2FtZQ==", "changed": "bmV3", "added": "YWRk"}});
+        let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s",
+                "annotations": {LAST_APPLIED: "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"data\":{\"same\":\"c2FtZQ==\",\"changed\":\"b2xk\",\"added\":\"YWRk\"}}"}},
+            "data": {"same": "c2FtZQ==", "changed": "b2xk"}});
+        let raw = DiffSettings {
+            mask_secrets: false,
+            ..Default::default()
+        };
+        let mut r = diff(&desired, &live, &raw).expect("diff");
+        assert!(r.modified);
+        assert!(format!("{r:?}").contains("bmV3"));
+        hide_secret_data(&mut r);
+        // The default settings mask too.
+        let default = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(default, r);
+        let text = format!("{:?}", r);
+        for secret in ["c2FtZQ==", "bmV3", "b2xk", "YWRk"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+        assert_eq!(r.predicted_live["data"]["same"], json!("++++++++"));
+        assert_eq!(r.normalized_live["data"]["same"], json!("++++++++"));
+        assert_eq!(r.predicted_live["data"]["changed"], json!("++++++++"));
+        assert_eq!(r.normalized_live["data"]["changed"], json!("++++++++++++"));
+        let changed = r
+            .differences
+            .iter()
+            .find(|d| d.pointer == "/data/changed")
+            .expect("changed key differs");
+        assert_ne!(changed.desired, changed.live);
+    }
+
+    #[test]
+    fn other_kinds_are_untouched() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
+        let mut r = diff(&cm, &cm, &DiffSettings::default()).expect("diff");
+        hide_secret_data(&mut r);
+        assert_eq!(r.predicted_live["data"]["a"], json!("1"));
     }
 }

@@ -368,7 +368,7 @@ pub fn apply_known_types(obj: &mut Value, fields: &[KnownTypeField]) {
 }
 
 fn visit_path(v: &mut Value, path: &[&str], f: &dyn Fn(&mut Value), depth: usize) {
-    if depth > super::diff::MAX_DEPTH {
+    if depth > driftlens_merge::MAX_DEPTH {
         return;
     }
     if let Value::Array(items) = v {

@@ -7,7 +7,7 @@
 //! visible without revealing anything. A `stringData` left over by normalization (only when it
 //! is not a map) and an unparseable last-applied annotation are masked whole.
 
-use super::diff::{DiffResult, LAST_APPLIED};
+use driftlens_merge::LAST_APPLIED;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -79,80 +79,57 @@ fn mask_last_applied(doc: &mut Value, masks: &mut Masks) {
     }
 }
 
-/// Masks the Secret values of a diff result in place (no-op for other kinds).
-pub fn hide_secret_data(result: &mut DiffResult) {
-    if !is_secret(&result.predicted_live) && !is_secret(&result.normalized_live) {
-        return;
+/// Masks the Secret values of a predicted and a live document in place; returns `false`
+/// (and changes nothing) when neither is a core Secret. Values are masked consistently across
+/// both documents and their last-applied annotations.
+pub fn mask_documents(predicted: &mut Value, live: &mut Value) -> bool {
+    if !is_secret(predicted) && !is_secret(live) {
+        return false;
     }
     let mut masks = Masks::default();
-    masks.mask_doc(&mut result.predicted_live);
-    masks.mask_doc(&mut result.normalized_live);
-    mask_last_applied(&mut result.predicted_live, &mut masks);
-    mask_last_applied(&mut result.normalized_live, &mut masks);
-    // Each difference takes its value from the masked documents.
-    for d in &mut result.differences {
-        let sensitive = d.pointer == "/data"
-            || d.pointer.starts_with("/data/")
-            || d.pointer.starts_with("/stringData")
-            || d.pointer == LAST_APPLIED_POINTER;
-        if !sensitive {
-            continue;
-        }
-        let from = |doc: &Value| doc.pointer(&d.pointer).cloned();
-        if d.desired.is_some() {
-            d.desired = Some(from(&result.predicted_live).unwrap_or(Value::String(WHOLE.into())));
-        }
-        if d.live.is_some() {
-            d.live = Some(from(&result.normalized_live).unwrap_or(Value::String(WHOLE.into())));
-        }
-    }
+    masks.mask_doc(predicted);
+    masks.mask_doc(live);
+    mask_last_applied(predicted, &mut masks);
+    mask_last_applied(live, &mut masks);
+    true
+}
+
+/// Whether a JSON pointer into a Secret leads to (or into) a value that is masked.
+pub fn is_sensitive_pointer(pointer: &str) -> bool {
+    pointer == "/data"
+        || pointer.starts_with("/data/")
+        || pointer.starts_with("/stringData")
+        || pointer == LAST_APPLIED_POINTER
+}
+
+/// The value at `pointer` of a masked document, or a whole mask when it has none there.
+pub fn masked_value(doc: &Value, pointer: &str) -> Value {
+    doc.pointer(pointer)
+        .cloned()
+        .unwrap_or(Value::String(WHOLE.into()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::diff::{diff, DiffSettings};
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn secret_values_are_masked_consistently() {
-        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
-            "data": {"same": "c2FtZQ==", "changed": "bmV3", "added": "YWRk"}});
-        let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s",
-                "annotations": {LAST_APPLIED: "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"data\":{\"same\":\"c2FtZQ==\",\"changed\":\"b2xk\",\"added\":\"YWRk\"}}"}},
-            "data": {"same": "c2FtZQ==", "changed": "b2xk"}});
-        let raw = DiffSettings {
-            mask_secrets: false,
-            ..Default::default()
-        };
-        let mut r = diff(&desired, &live, &raw).expect("diff");
-        assert!(r.modified);
-        assert!(format!("{r:?}").contains("bmV3"));
-        hide_secret_data(&mut r);
-        // The default settings mask too.
-        let default = diff(&desired, &live, &DiffSettings::default()).expect("diff");
-        assert_eq!(default, r);
-        let text = format!("{:?}", r);
-        for secret in ["c2FtZQ==", "bmV3", "b2xk", "YWRk"] {
-            assert!(!text.contains(secret), "{secret} leaked");
-        }
-        assert_eq!(r.predicted_live["data"]["same"], json!("++++++++"));
-        assert_eq!(r.normalized_live["data"]["same"], json!("++++++++"));
-        assert_eq!(r.predicted_live["data"]["changed"], json!("++++++++"));
-        assert_eq!(r.normalized_live["data"]["changed"], json!("++++++++++++"));
-        let changed = r
-            .differences
-            .iter()
-            .find(|d| d.pointer == "/data/changed")
-            .expect("changed key differs");
-        assert_ne!(changed.desired, changed.live);
-    }
-
-    #[test]
-    fn other_kinds_are_untouched() {
-        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
-        let mut r = diff(&cm, &cm, &DiffSettings::default()).expect("diff");
-        hide_secret_data(&mut r);
-        assert_eq!(r.predicted_live["data"]["a"], json!("1"));
+    fn masks_are_per_key_and_value_and_leave_other_kinds_alone() {
+        let mut predicted = json!({"apiVersion": "v1", "kind": "Secret",
+            "data": {"a": "b25l", "b": "dHdv"}});
+        let mut live = json!({"apiVersion": "v1", "kind": "Secret",
+            "data": {"a": "b25l", "b": "b3RoZXI="}, "stringData": "x"});
+        assert!(mask_documents(&mut predicted, &mut live));
+        assert_eq!(predicted["data"], json!({"a": "++++++++", "b": "++++++++"}));
+        assert_eq!(live["data"], json!({"a": "++++++++", "b": "++++++++++++"}));
+        assert_eq!(live["stringData"], json!("++++++++"));
+        assert!(is_sensitive_pointer("/data/a") && !is_sensitive_pointer("/metadata/name"));
+        assert_eq!(masked_value(&live, "/data/b"), json!("++++++++++++"));
+        assert_eq!(masked_value(&live, "/data/gone"), json!("++++++++"));
+        let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
+        let mut cm2 = cm.clone();
+        assert!(!mask_documents(&mut cm, &mut cm2));
+        assert_eq!(cm["data"]["a"], json!("1"));
     }
 }

@@ -56,10 +56,10 @@ pub struct Repo {
     pub settings: ArgoSettings,
     /// The manifest holding `argocd-cm`, if found.
     pub settings_manifest: Option<usize>,
-    /// Chart directories rendered by [`crate::render::integrate::render_repo`].
+    /// Chart directories rendered by the render stage (`render::integrate::render_repo`).
     pub rendered_units: Vec<String>,
     /// Calls of non-deterministic template functions found while rendering.
-    pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
+    pub nondeterministic: Vec<NondeterministicCall>,
     /// Value files of the checkout that renders read (sorted). Reports never quote them: a
     /// value there may end up in a Secret.
     pub values_files: Vec<String>,
@@ -342,7 +342,7 @@ impl Repo {
         self.problems.extend(problems);
     }
 
-    /// Adds an object rendered from a Helm chart (see [`crate::render::integrate`]); invalid
+    /// Adds an object rendered from a Helm chart (by `render::integrate`); invalid
     /// documents become problems at their template line.
     pub fn add_rendered(
         &mut self,
@@ -400,4 +400,17 @@ impl Repo {
             .ok()
             .map(|i| &self.files[i])
     }
+}
+
+/// A call of a function whose result changes on every render.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NondeterministicCall {
+    /// Where, in the template.
+    pub location: Location,
+    /// The function (`randAlphaNum`, `genCA`, `now`, …).
+    pub function: String,
+    /// The chart directory.
+    pub chart_dir: String,
+    /// The Application it was rendered for, if any.
+    pub app: Option<String>,
 }

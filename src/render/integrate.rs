@@ -28,23 +28,10 @@ use crate::load::source::{read_text, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{ExternalChart, Location, RenderOrigin};
-use crate::model::repo::{Problem, Repo};
+use crate::model::repo::{NondeterministicCall, Problem, Repo};
 use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
 use crate::sources::deps::DependencyFetch;
 use crate::sources::{Place, Resolver, SourceKind, SourceStatus};
-
-/// A call of a function whose result changes on every render.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NondeterministicCall {
-    /// Where, in the template.
-    pub location: Location,
-    /// The function (`randAlphaNum`, `genCA`, `now`, …).
-    pub function: String,
-    /// The chart directory.
-    pub chart_dir: String,
-    /// The Application it was rendered for, if any.
-    pub app: Option<String>,
-}
 
 /// Options that apply to every render.
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{format_like_helm_template, render_chart, HelmOptions, RenderError};
+use super::HelmOptions;
+pub use super::{helm_error_text, render_output};
 
 /// Flags shared by `render` and `template` (the `helm template` flags driftlens supports).
 #[derive(Debug, Clone, Args, Default)]
@@ -85,28 +86,6 @@ pub struct TemplateArgs {
     pub flags: RenderFlags,
 }
 
-/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
-pub fn render_output(chart: &std::path::Path, opts: &HelmOptions) -> (String, String, i32) {
-    if !chart.exists() {
-        return (
-            String::new(),
-            format!("Error: chart path {} does not exist\n", chart.display()),
-            2,
-        );
-    }
-    match render_chart(chart, opts) {
-        Ok(r) => {
-            let err = if r.deprecated {
-                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
-            } else {
-                String::new()
-            };
-            (format_like_helm_template(&r), err, 0)
-        }
-        Err(e) => (String::new(), helm_error_text(&e), 1),
-    }
-}
-
 /// The directory a chart rendered from the command line must stay in: the Git checkout that
 /// holds it (the nearest directory with `.git`), else the chart's own directory.
 pub fn confinement(chart: &std::path::Path) -> Option<PathBuf> {
@@ -139,22 +118,6 @@ fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
     }
     let _ = std::io::stderr().write_all(err.as_bytes());
     rc
-}
-
-/// What `helm template` writes to stderr for a failed render.
-pub fn helm_error_text(e: &RenderError) -> String {
-    match e {
-        RenderError::ReleaseName(m) => {
-            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
-            let logged = super::super::gotmpl::fmt::go_quote(detail);
-            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
-        }
-        // Checked by helm's command before rendering starts: no rendering hint.
-        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
-            format!("Error: {e}\n")
-        }
-        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
-    }
 }
 
 impl RenderArgs {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use crate::load::root::CheckoutRoot;
-use crate::render::gotmpl::value::{Map, Value};
-use crate::render::yaml;
+use driftlens_gotmpl::value::{Map, Value};
+use driftlens_gotmpl::yaml;
+use driftlens_sandbox::CheckoutRoot;
 
 /// Maximum total bytes read for one chart (archives included).
 const MAX_CHART_BYTES: u64 = 200 << 20;
@@ -60,7 +60,7 @@ pub struct Chart {
     /// CRD files: path in chart (`crds/x.yaml`) → bytes.
     pub crds: std::sync::Arc<Vec<(String, Vec<u8>)>>,
     /// Every other file, for `.Files`.
-    pub files: crate::render::gotmpl::value::FileMap,
+    pub files: driftlens_gotmpl::value::FileMap,
     /// Subcharts found in `charts/`.
     pub subcharts: Vec<Chart>,
     /// The chart's directory relative to the root chart's (`""` for the root chart,
@@ -108,9 +108,9 @@ impl Ignore {
                 continue;
             }
             let m = if p.contains('/') {
-                crate::render::gotmpl::funcs::helm::glob_match(p.trim_start_matches('/'), path)
+                driftlens_gotmpl::funcs::helm::glob_match(p.trim_start_matches('/'), path)
             } else {
-                crate::render::gotmpl::funcs::helm::glob_match(p, base)
+                driftlens_gotmpl::funcs::helm::glob_match(p, base)
             };
             if m {
                 result = !neg;
@@ -275,7 +275,7 @@ pub fn read_archive(bytes: &[u8], name: &str) -> Result<Vec<(String, Vec<u8>)>, 
 fn str_field(m: &Map, k: &str) -> String {
     match m.get(k) {
         Some(Value::Str(s)) => s.to_string(),
-        Some(Value::Float(f)) => crate::render::gotmpl::fmt::format_float_v(*f),
+        Some(Value::Float(f)) => driftlens_gotmpl::fmt::format_float_v(*f),
         Some(Value::Bool(b)) => b.to_string(),
         _ => String::new(),
     }
@@ -290,9 +290,7 @@ fn parse_deps(v: Option<&Value>) -> Vec<Dependency> {
                 let alias = str_field(&m, "alias");
                 let cond = str_field(&m, "condition");
                 let tags = match m.get("tags") {
-                    Some(Value::List(t)) => {
-                        t.iter().map(crate::render::gotmpl::funcs::strval).collect()
-                    }
+                    Some(Value::List(t)) => t.iter().map(driftlens_gotmpl::funcs::strval).collect(),
                     _ => Vec::new(),
                 };
                 let import_values = match m.get("import-values") {

@@ -3,29 +3,63 @@
 //! [`render_chart`] loads a chart ([`chart`]), computes values ([`values`]: value files,
 //! Argo CD inline values, `--set*`, coalescing with defaults, subcharts and `global`),
 //! enables dependencies (`condition`, `tags`, `alias`, `import-values`), executes every
-//! template with the [`crate::render::gotmpl`] engine and cuts the output into documents
+//! template with the [`driftlens_gotmpl`] engine and cuts the output into documents
 //! ([`output`]). Each [`RenderedDoc`] carries a [`SourceMap`] from its bytes back to
 //! template lines. [`format_like_helm_template`] prints what `helm template` prints.
-//! [`args`] holds the command-line front ends (`driftlens render`, `driftlens template`).
+//! [`values_origin`] finds where a `.Values` key printed by a template was set.
+//!
+//! What it is not: it does not run helm, reach the network (charts come from a directory or a
+//! `.tgz` on disk; `lookup` finds nothing, as in `helm template`), or know Argo CD: callers
+//! turn an Application's Helm source into [`HelmOptions`]. Template execution is the
+//! `driftlens-gotmpl` engine; every render is bounded in work, output and nesting.
+//!
+//! ```
+//! use driftlens_helm::{chart, format_like_helm_template, render_loaded, HelmOptions};
+//!
+//! let files = vec![
+//!     ("Chart.yaml".to_string(), b"apiVersion: v2\nname: web\nversion: 1.0.0\n".to_vec()),
+//!     ("values.yaml".to_string(), b"replicas: 2\n".to_vec()),
+//!     (
+//!         "templates/cm.yaml".to_string(),
+//!         b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n".to_vec(),
+//!     ),
+//! ];
+//! let chart = chart::from_files(files, "web").expect("a valid chart");
+//! let opts = HelmOptions {
+//!     release_name: "prod".into(),
+//!     set: vec!["replicas=3".into()],
+//!     ..HelmOptions::default()
+//! };
+//! let rendered = render_loaded(chart, &opts).expect("it renders");
+//! assert_eq!(rendered.docs.len(), 1);
+//! let doc = &rendered.docs[0];
+//! assert!(doc.text.contains("name: prod") && doc.text.contains("replicas: \"3\""));
+//! // Every output byte maps back to its template line.
+//! let at = doc.text.find("\"3\"").expect("printed");
+//! assert_eq!(doc.locate(at).map(|l| l.line), Some(5));
+//! assert!(format_like_helm_template(&rendered).starts_with("---\n# Source: web/templates/cm.yaml"));
+//! ```
 
-pub mod args;
+#![warn(missing_docs)]
+
 pub mod chart;
 pub mod output;
 pub mod schema;
 pub mod values;
+pub mod values_origin;
 
-use crate::load::root::CheckoutRoot;
+use driftlens_sandbox::CheckoutRoot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-pub use crate::render::gotmpl::eval::Location;
-pub use crate::render::gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
+pub use driftlens_gotmpl::eval::Location;
+pub use driftlens_gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
 
-use crate::render::gotmpl::eval::{ExecState, Limits, TemplateSet};
-use crate::render::gotmpl::funcs::semver;
-use crate::render::gotmpl::value::{Map, Object, Value};
 use chart::{Chart, Dependency};
+use driftlens_gotmpl::eval::{ExecState, Limits, TemplateSet};
+use driftlens_gotmpl::funcs::semver;
+use driftlens_gotmpl::value::{Map, Object, Value};
 use values::{
     apply_set, coalesce_tables, copy_map, merge_maps, parse_values, read_values_file, SetKind,
     Warnings,
@@ -660,10 +694,8 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
                 Value::Map(m) => {
                     let m = m.borrow();
                     (
-                        crate::render::gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
-                        crate::render::gotmpl::funcs::strval(
-                            m.get("parent").unwrap_or(&Value::Nil),
-                        ),
+                        driftlens_gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
+                        driftlens_gotmpl::funcs::strval(m.get("parent").unwrap_or(&Value::Nil)),
                     )
                 }
                 Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
@@ -790,7 +822,7 @@ fn check_release_name(name: &str) -> Result<(), RenderError> {
     }
     Err(RenderError::ReleaseName(format!(
         "release name check failed: release name {}: {RELEASE_NAME_RULE}",
-        crate::render::gotmpl::fmt::go_quote(name)
+        driftlens_gotmpl::fmt::go_quote(name)
     )))
 }
 
@@ -1014,4 +1046,42 @@ pub fn format_like_helm_template(r: &Rendered) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
+pub fn render_output(chart: &Path, opts: &HelmOptions) -> (String, String, i32) {
+    if !chart.exists() {
+        return (
+            String::new(),
+            format!("Error: chart path {} does not exist\n", chart.display()),
+            2,
+        );
+    }
+    match render_chart(chart, opts) {
+        Ok(r) => {
+            let err = if r.deprecated {
+                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
+            } else {
+                String::new()
+            };
+            (format_like_helm_template(&r), err, 0)
+        }
+        Err(e) => (String::new(), helm_error_text(&e), 1),
+    }
+}
+
+/// What `helm template` writes to stderr for a failed render.
+pub fn helm_error_text(e: &RenderError) -> String {
+    match e {
+        RenderError::ReleaseName(m) => {
+            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
+            let logged = driftlens_gotmpl::fmt::go_quote(detail);
+            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
+        }
+        // Checked by helm's command before rendering starts: no rendering hint.
+        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
+            format!("Error: {e}\n")
+        }
+        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
+    }
 }
