@@ -6,6 +6,11 @@
 
 pub mod discover;
 pub mod dump;
-pub mod scalar;
+/// The checkout root: what may be read from a checkout (the `driftlens-sandbox` crate).
+pub use driftlens_sandbox::root;
 pub mod source;
-pub mod yaml;
+
+/// YAML with exact source positions (the `driftlens-yaml` engine).
+pub use driftlens_yaml::located as yaml;
+/// Kubernetes' rules for plain YAML scalars.
+pub use driftlens_yaml::scalar;

@@ -46,6 +46,9 @@ pub struct Repo {
     pub units: Vec<Unit>,
     /// Files or documents that could not be used.
     pub problems: Vec<Problem>,
+    /// Files whose YAML could not be parsed to the end, with the line where parsing stopped:
+    /// nothing is known of the documents from there on (reports mask their values).
+    pub parse_failures: Vec<(String, u32)>,
     /// Argo CD Applications.
     pub apps: Vec<Typed<Application>>,
     /// Argo CD ApplicationSets.
@@ -56,13 +59,32 @@ pub struct Repo {
     pub settings: ArgoSettings,
     /// The manifest holding `argocd-cm`, if found.
     pub settings_manifest: Option<usize>,
-    /// Chart directories rendered by [`crate::render::integrate::render_repo`].
+    /// Chart directories rendered by the render stage (`render::integrate::render_repo`).
     pub rendered_units: Vec<String>,
     /// Calls of non-deterministic template functions found while rendering.
-    pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
+    pub nondeterministic: Vec<NondeterministicCall>,
     /// Value files of the checkout that renders read (sorted). Reports never quote them: a
     /// value there may end up in a Secret.
     pub values_files: Vec<String>,
+    /// Where the sources of each Application come from, by index of `apps` (filled by
+    /// [`crate::render::integrate::render_repo`]; empty when the checkout was not rendered).
+    pub app_sources: Vec<crate::sources::AppSources>,
+    /// What is known about the checkout itself (remotes, revision).
+    pub checkout: crate::sources::CheckoutFacts,
+    /// Charts of the checkout no Application uses that could not be rendered with their
+    /// defaults because a dependency is missing.
+    pub unit_failures: Vec<UnitFailure>,
+}
+
+/// A chart of the checkout that was not rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFailure {
+    /// The chart directory.
+    pub dir: String,
+    /// Why.
+    pub reason: String,
+    /// What would make it renderable.
+    pub fixes: Vec<crate::sources::Fix>,
 }
 
 fn is_argocd_group(api_version: &str) -> bool {
@@ -113,6 +135,7 @@ impl Repo {
                 start: e.at,
                 end: e.at,
             };
+            self.parse_failures.push((file.path.clone(), e.at.line));
             self.problems.push(Problem {
                 location: Location::new(&file.path, span),
                 message: format!(
@@ -323,7 +346,7 @@ impl Repo {
         self.problems.extend(problems);
     }
 
-    /// Adds an object rendered from a Helm chart (see [`crate::render::integrate`]); invalid
+    /// Adds an object rendered from a Helm chart (by `render::integrate`); invalid
     /// documents become problems at their template line.
     pub fn add_rendered(
         &mut self,
@@ -369,6 +392,11 @@ impl Repo {
         &self.manifests[index]
     }
 
+    /// Where the sources of the Application at `ai` come from, when resolved.
+    pub fn sources_of(&self, ai: usize) -> Option<&crate::sources::AppSources> {
+        self.app_sources.get(ai)
+    }
+
     /// The file with this relative path.
     pub fn file(&self, path: &str) -> Option<&Arc<SourceFile>> {
         self.files
@@ -376,4 +404,17 @@ impl Repo {
             .ok()
             .map(|i| &self.files[i])
     }
+}
+
+/// A call of a function whose result changes on every render.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NondeterministicCall {
+    /// Where, in the template.
+    pub location: Location,
+    /// The function (`randAlphaNum`, `genCA`, `now`, …).
+    pub function: String,
+    /// The chart directory.
+    pub chart_dir: String,
+    /// The Application it was rendered for, if any.
+    pub app: Option<String>,
 }

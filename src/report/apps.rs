@@ -62,21 +62,6 @@ pub fn render_table(report: &DriftReport) -> String {
         ));
     }
     for a in &report.apps {
-        for src in &a.sources {
-            match src {
-                crate::compare::app::SourceState::NotInCheckout { repo_url, path } => {
-                    s.push_str(&format!(
-                        "{}: source {repo_url} {path} is not in this checkout\n",
-                        a.name
-                    ))
-                }
-                crate::compare::app::SourceState::NotRendered { path, tool } => s.push_str(
-                    &format!("{}: source {path} ({tool}) is not rendered\n", a.name),
-                ),
-                crate::compare::app::SourceState::Local { .. }
-                | crate::compare::app::SourceState::Rendered { .. } => {}
-            }
-        }
         for c in &a.conditions {
             s.push_str(&format!("{}: {}: {}\n", a.name, c.kind, c.message));
         }
@@ -113,6 +98,7 @@ pub fn render_json(report: &DriftReport) -> String {
                 "missing": count(a, Reason::Missing),
                 "extraneous": count(a, Reason::Extraneous),
                 "topCause": top_cause(a),
+                "notAnalysed": a.not_analysed,
                 "conditions": a.conditions,
                 "sources": a.sources,
                 "resources": resources,

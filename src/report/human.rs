@@ -229,5 +229,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
             String::new()
         }
     ));
+    out.push_str(&result.coverage.line());
+    out.push('\n');
     out
 }

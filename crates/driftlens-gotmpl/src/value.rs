@@ -1,0 +1,291 @@
+//! The value model of the template engine: Go's `interface{}` as seen by Helm templates.
+//!
+//! Maps have reference semantics (`Rc<RefCell<…>>`) because Sprig's `set`, `merge` and
+//! friends mutate maps in place and templates rely on it. Lists are immutable and shared.
+//! Integers remember whether Go would type them `int` (template literals, `len`) or `int64`
+//! (Sprig arithmetic, `--set` values); values-file numbers are `float64`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A map as seen by templates: `map[string]interface {}` with sorted keys.
+pub type Map = BTreeMap<String, Value>;
+
+/// Shared, mutable map.
+pub type MapRef = Rc<RefCell<Map>>;
+
+/// A template value.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// Go's nil interface (missing key, YAML `null`, the `nil` literal).
+    #[default]
+    Nil,
+    /// `bool`.
+    Bool(bool),
+    /// Go `int` (template literals, results of `len`).
+    Int(i64),
+    /// Go `int64` (Sprig arithmetic, `--set` integers).
+    Int64(i64),
+    /// `float64` (numbers from values files, JSON and YAML).
+    Float(f64),
+    /// `string`.
+    Str(Rc<str>),
+    /// `[]interface {}`.
+    List(Rc<Vec<Value>>),
+    /// `map[string]interface {}`.
+    Map(MapRef),
+    /// A built-in Helm object with methods (`.Files`, `.Capabilities.APIVersions`, …).
+    Object(Rc<Object>),
+}
+
+/// A chart's files for `.Files`, shared (not copied) by every context that sees them.
+pub type FileMap = std::sync::Arc<BTreeMap<String, Vec<u8>>>;
+
+/// Built-in Helm objects that have methods or a custom string form.
+#[derive(Debug)]
+pub enum Object {
+    /// `.Files` or the result of `.Files.Glob`: path → content, sorted.
+    Files(FileMap),
+    /// `.Capabilities.APIVersions`.
+    ApiVersions(Vec<String>),
+    /// `.Capabilities.KubeVersion`.
+    KubeVersion {
+        /// `v1.35.0`.
+        version: String,
+        /// `1`.
+        major: String,
+        /// `35`.
+        minor: String,
+    },
+    /// A point in time (`now`), seconds since the Unix epoch, UTC.
+    Time(i64),
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: impl AsRef<str>) -> Value {
+        Value::Str(Rc::from(s.as_ref()))
+    }
+
+    /// A new map value.
+    pub fn map(m: Map) -> Value {
+        Value::Map(Rc::new(RefCell::new(m)))
+    }
+
+    /// A new list value.
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+
+    /// Whether this is nil.
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// Go's `type` name as printed by `typeOf` and `%T`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "<nil>",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
+            Value::Float(_) => "float64",
+            Value::Str(_) => "string",
+            Value::List(_) => "[]interface {}",
+            Value::Map(_) => "map[string]interface {}",
+            Value::Object(o) => match **o {
+                Object::Files(_) => "engine.files",
+                Object::ApiVersions(_) => "common.VersionSet",
+                Object::KubeVersion { .. } => "*common.KubeVersion",
+                Object::Time(_) => "time.Time",
+            },
+        }
+    }
+
+    /// Go's `reflect.Kind` name as printed by `kindOf`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "invalid",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
+            Value::Float(_) => "float64",
+            Value::Str(_) => "string",
+            Value::List(_) => "slice",
+            Value::Map(_) => "map",
+            Value::Object(o) => match **o {
+                Object::Files(_) => "map",
+                Object::ApiVersions(_) => "slice",
+                Object::KubeVersion { .. } => "ptr",
+                Object::Time(_) => "struct",
+            },
+        }
+    }
+
+    /// Go template truthiness (`if`, `with`, `and`, `or`, `not`).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.borrow().is_empty(),
+            Value::Object(o) => match &**o {
+                Object::Files(f) => !f.is_empty(),
+                Object::ApiVersions(v) => !v.is_empty(),
+                Object::KubeVersion { .. } | Object::Time(_) => true,
+            },
+        }
+    }
+
+    /// Sprig's notion of "empty" (`default`, `empty`, `coalesce`, `compact`).
+    pub fn is_empty(&self) -> bool {
+        !self.truthy()
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An integer of either Go integer type.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Int64(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Deep copy (maps and lists are copied, not shared). Depth-limited.
+    pub fn deep_copy(&self) -> Result<Value, String> {
+        self.deep_copy_at(0)
+    }
+
+    fn deep_copy_at(&self, depth: usize) -> Result<Value, String> {
+        if depth > MAX_DEPTH {
+            return Err("value nested too deeply (cycle?)".into());
+        }
+        Ok(match self {
+            Value::List(l) => Value::list(
+                l.iter()
+                    .map(|v| v.deep_copy_at(depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Map(m) => {
+                let mut out = Map::new();
+                for (k, v) in m.borrow().iter() {
+                    out.insert(k.clone(), v.deep_copy_at(depth + 1)?);
+                }
+                Value::map(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// Converts to JSON (numbers keep their Go type: ints stay integers).
+    pub fn to_json(&self) -> Result<serde_json::Value, String> {
+        self.to_json_at(0)
+    }
+
+    fn to_json_at(&self, depth: usize) -> Result<serde_json::Value, String> {
+        use serde_json::Value as J;
+        if depth > MAX_DEPTH {
+            return Err("json: unsupported value: encountered a cycle".into());
+        }
+        Ok(match self {
+            Value::Nil => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) | Value::Int64(i) => J::from(*i),
+            Value::Float(f) => {
+                if !f.is_finite() {
+                    // Go's `%v` of the three non-finite floats.
+                    let v = if f.is_nan() {
+                        "NaN"
+                    } else if *f > 0.0 {
+                        "+Inf"
+                    } else {
+                        "-Inf"
+                    };
+                    return Err(format!("json: unsupported value: {v}"));
+                }
+                serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
+            }
+            Value::Str(s) => J::String(s.to_string()),
+            Value::List(l) => J::Array(
+                l.iter()
+                    .map(|v| v.to_json_at(depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Map(m) => {
+                let mut o = serde_json::Map::new();
+                for (k, v) in m.borrow().iter() {
+                    o.insert(k.clone(), v.to_json_at(depth + 1)?);
+                }
+                J::Object(o)
+            }
+            Value::Object(o) => match &**o {
+                Object::Files(f) => {
+                    let mut o = serde_json::Map::new();
+                    for (k, v) in f.iter() {
+                        o.insert(k.clone(), J::Array(v.iter().map(|b| J::from(*b)).collect()));
+                    }
+                    J::Object(o)
+                }
+                Object::ApiVersions(v) => J::Array(v.iter().map(|s| J::from(s.as_str())).collect()),
+                Object::KubeVersion {
+                    version,
+                    major,
+                    minor,
+                } => serde_json::json!({"Version": version, "Major": major, "Minor": minor}),
+                Object::Time(t) => {
+                    J::String(crate::time::format_time(*t, "2006-01-02T15:04:05Z07:00"))
+                }
+            },
+        })
+    }
+
+    /// Converts from JSON the way `encoding/json` decodes into `interface{}`:
+    /// every number becomes `float64`.
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Value::Nil,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+            J::String(s) => Value::str(s),
+            J::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
+            J::Object(o) => Value::map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Depth limit for recursive walks over values (printing, copying, encoding).
+pub const MAX_DEPTH: usize = 100;
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
