@@ -34,6 +34,7 @@ pub mod config;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;
+pub mod helm_engine;
 pub mod jsondec;
 pub mod loader;
 pub mod merge2;
@@ -56,24 +57,28 @@ pub use resource::Resource;
 pub struct Limits {
     /// Largest single file read.
     pub max_file_bytes: u64,
-    /// Most bytes read by one build.
-    pub max_total_bytes: u64,
     /// Most resources in one build.
     pub max_resources: usize,
-    /// Deepest nesting of kustomizations.
-    pub max_depth: usize,
-    /// Most units of work (roughly, node operations) one build may do.
-    pub max_work: u64,
+    /// The shared engine budget: `depth` bounds the nesting of kustomizations, `steps` the
+    /// work (roughly, node operations), `time` the wall-clock time and `memory` the bytes
+    /// read by one build.
+    pub budget: driftlens_sandbox::Limits,
 }
+
+/// The default budget of one build.
+pub const BUDGET: driftlens_sandbox::Limits = driftlens_sandbox::Limits {
+    depth: 64,
+    steps: 2_000_000_000,
+    time: std::time::Duration::from_secs(60),
+    memory: 512 << 20,
+};
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 64 << 20,
-            max_total_bytes: 512 << 20,
             max_resources: 200_000,
-            max_depth: 64,
-            max_work: 2_000_000_000,
+            budget: BUDGET,
         }
     }
 }
@@ -238,18 +243,18 @@ fn run(b: &mut target::Build, dir: &str) -> Result<Vec<Resource>, Error> {
     if opts.managed_by_label || build_metadata.iter().any(|s| s == "managedByLabel") {
         builtins::labels::add_managed_by(&mut m)?;
     }
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         r.remove_build_annotations();
     }
     if !build_metadata.iter().any(|s| s == "originAnnotations") {
-        for r in m.list.iter_mut() {
+        for r in m.list_mut().iter_mut() {
             r.remove_annotation_rewrite(resource::ORIGIN);
         }
     }
     if !build_metadata.iter().any(|s| s == "transformerAnnotations") {
-        for r in m.list.iter_mut() {
+        for r in m.list_mut().iter_mut() {
             r.remove_annotation_rewrite(resource::TRANSFORMATIONS);
         }
     }
-    Ok(m.list)
+    Ok(m.into_list())
 }

@@ -2,6 +2,8 @@
 //! checks, absorb generated objects by their behavior, lookups by current or any previous id,
 //! and selection by target selectors.
 
+use std::collections::HashSet;
+
 use crate::error::{Error, Result};
 use crate::resource::{ResId, Resource};
 use crate::selector::SelectorRegex;
@@ -11,7 +13,23 @@ use crate::types::Selector;
 #[derive(Clone, Debug, Default)]
 pub struct ResMap {
     /// The resources, in accumulation order.
-    pub list: Vec<Resource>,
+    items: Vec<Resource>,
+    /// The current ids of `items` (for [`ResMap::append`]'s duplicate check), while no
+    /// resource was handed out for change since they were computed.
+    ids: Option<HashSet<IdKey>>,
+}
+
+/// What makes two current ids equal (`ResId.Equals`): kind, name and effective namespace.
+type IdKey = (String, String, String, String, String);
+
+fn id_key(id: &ResId) -> IdKey {
+    (
+        id.gvk.group.clone(),
+        id.gvk.version.clone(),
+        id.gvk.kind.clone(),
+        id.name.clone(),
+        id.effective_namespace().to_string(),
+    )
 }
 
 /// Go's `%#v` of a `resid.ResId`.
@@ -33,25 +51,50 @@ impl ResMap {
         ResMap::default()
     }
 
+    /// A map of these resources (without the duplicate check).
+    pub fn from_vec(items: Vec<Resource>) -> ResMap {
+        ResMap { items, ids: None }
+    }
+
+    /// The resources, in order.
+    pub fn list(&self) -> &Vec<Resource> {
+        &self.items
+    }
+
+    /// The resources, to change (their ids are computed again at the next append).
+    pub fn list_mut(&mut self) -> &mut Vec<Resource> {
+        self.ids = None;
+        &mut self.items
+    }
+
+    /// The resources, taken out.
+    pub fn into_list(self) -> Vec<Resource> {
+        self.items
+    }
+
     /// Number of resources.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.items.len()
     }
 
     /// Whether empty.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.items.is_empty()
     }
 
     /// `Append`: fails when the current id is already present.
     pub fn append(&mut self, r: Resource) -> Result<()> {
         let id = r.cur_id();
-        if self.list.iter().any(|x| x.cur_id().equals(&id)) {
+        let items = &self.items;
+        let ids = self
+            .ids
+            .get_or_insert_with(|| items.iter().map(|x| id_key(&x.cur_id())).collect());
+        if !ids.insert(id_key(&id)) {
             return Err(Error::new(format!(
                 "may not add resource with an already registered id: {id}"
             )));
         }
-        self.list.push(r);
+        self.items.push(r);
         Ok(())
     }
 
@@ -66,7 +109,7 @@ impl ResMap {
     /// Indices of resources any of whose ids (previous or current) matches.
     pub fn by_any_id(&self, m: impl Fn(&ResId) -> bool) -> Vec<usize> {
         let mut out = Vec::new();
-        for (i, r) in self.list.iter().enumerate() {
+        for (i, r) in self.items.iter().enumerate() {
             if r.all_ids().iter().any(&m) {
                 out.push(i);
             }
@@ -76,7 +119,7 @@ impl ResMap {
 
     /// Indices of resources whose current id matches.
     pub fn by_current_id(&self, m: impl Fn(&ResId) -> bool) -> Vec<usize> {
-        self.list
+        self.items
             .iter()
             .enumerate()
             .filter(|(_, r)| m(&r.cur_id()))
@@ -121,7 +164,7 @@ impl ResMap {
             },
             1 => {
                 let idx = matches[0];
-                let old = self.list[idx].clone();
+                let old = self.items[idx].clone();
                 match behavior.as_str() {
                     "replace" => res.copy_merge_meta_data_fields_from(&old),
                     "merge" => {
@@ -163,13 +206,13 @@ impl ResMap {
                 if hits[0] != idx {
                     return Err(Error::new("unexpected target index in replacement"));
                 }
-                self.list[idx] = res;
+                self.list_mut()[idx] = res;
                 Ok(())
             }
             _ => {
                 let ids: Vec<String> = matches
                     .iter()
-                    .map(|i| self.list[*i].cur_id().to_string())
+                    .map(|i| self.items[*i].cur_id().to_string())
                     .collect();
                 Err(Error::new(format!(
                     "found multiple objects [{}] that could accept merge of {id}",
@@ -183,7 +226,7 @@ impl ResMap {
     pub fn select(&self, s: &Selector) -> Result<Vec<usize>> {
         let sr = SelectorRegex::new(s)?;
         let mut out = Vec::new();
-        for (i, r) in self.list.iter().enumerate() {
+        for (i, r) in self.items.iter().enumerate() {
             let cur = r.cur_id();
             let org = r.org_id();
             if !sr.match_namespace(org.effective_namespace())
@@ -213,9 +256,9 @@ impl ResMap {
 
     /// `Remove` by current id.
     pub fn remove(&mut self, id: &ResId) -> Result<()> {
-        let before = self.list.len();
-        self.list.retain(|r| r.cur_id() != *id);
-        if self.list.len() != before - 1 {
+        let before = self.items.len();
+        self.list_mut().retain(|r| r.cur_id() != *id);
+        if self.items.len() != before - 1 {
             return Err(Error::new(format!("id {id} not found in removal")));
         }
         Ok(())

@@ -37,6 +37,10 @@ pub struct Build<'a> {
     pub helm: Option<&'a dyn HelmRenderer>,
     /// File table: index 1.. (0 = generated).
     pub files: Vec<String>,
+    /// Index of each file of the table.
+    file_ids: std::collections::HashMap<String, u32>,
+    /// The budget's accounting.
+    meter: driftlens_sandbox::Meter,
     /// Bytes read so far.
     pub bytes_read: u64,
     /// Work done so far (node operations, roughly).
@@ -50,6 +54,13 @@ pub struct Build<'a> {
     /// A resource of a kind outside kyaml's precomputed scope table was read (kyaml then also
     /// loads the built-in schema when a custom one comes later).
     pub saw_unknown_kind: bool,
+}
+
+/// A budget error worded for a build.
+fn budget_error(e: driftlens_sandbox::Exceeded) -> Error {
+    Error::budget(format!(
+        "the build was stopped: {e} (patch or reference cycles, or an enormous input?)"
+    ))
 }
 
 /// A loaded kustomization (`KustTarget`).
@@ -164,7 +175,7 @@ impl Accumulator {
     }
 
     fn merge_accumulator(&mut self, other: Accumulator) -> Result<()> {
-        self.resmap.append_all(other.resmap.list)?;
+        self.resmap.append_all(other.resmap.into_list())?;
         self.merge_config(&other.tconfig).map_err(Error::new)?;
         for (name, v) in other.vars {
             if self.vars.contains_key(&name) {
@@ -192,6 +203,8 @@ impl<'a> Build<'a> {
             remote,
             helm,
             files: vec![String::new()],
+            file_ids: std::collections::HashMap::new(),
+            meter: driftlens_sandbox::Meter::new(opts.limits.budget),
             bytes_read: 0,
             work: 0,
             warnings: Vec::new(),
@@ -208,37 +221,27 @@ impl<'a> Build<'a> {
 
     /// Registers a file; returns its index.
     pub fn file_index(&mut self, path: &str) -> u32 {
-        if let Some(i) = self.files.iter().position(|f| f == path) {
-            return i as u32;
+        if let Some(i) = self.file_ids.get(path) {
+            return *i;
         }
+        let i = self.files.len() as u32;
         self.files.push(path.to_string());
-        (self.files.len() - 1) as u32
+        self.file_ids.insert(path.to_string(), i);
+        i
     }
 
-    /// Charges work against the budget.
+    /// Charges work against the budget (steps, and the clock).
     pub fn charge(&mut self, n: u64) -> Result<()> {
         self.work = self.work.saturating_add(n);
-        if self.work > self.opts.limits.max_work {
-            return Err(Error::budget(format!(
-                "the build needs more than {} units of work (patch or reference cycles, or \
-                 an enormous input?)",
-                self.opts.limits.max_work
-            )));
-        }
-        Ok(())
+        self.meter.step(n).map_err(budget_error)
     }
 
-    /// Reads a file through a loader, counting bytes against the budget.
+    /// Reads a file through a loader, counting its bytes against the budget.
     pub fn load(&mut self, ldr: &Loader, path: &str) -> Result<(Vec<u8>, String)> {
         let limit = self.opts.limits.max_file_bytes;
         let (b, real) = ldr.load(self.fs, path, limit, self.remote)?;
         self.bytes_read += b.len() as u64;
-        if self.bytes_read > self.opts.limits.max_total_bytes {
-            return Err(Error::budget(format!(
-                "the build reads more than {} bytes in total",
-                self.opts.limits.max_total_bytes
-            )));
-        }
+        self.meter.alloc(b.len()).map_err(budget_error)?;
         Ok((b, real))
     }
 
@@ -374,10 +377,10 @@ impl<'a> Build<'a> {
 
     /// `accumulateTarget`.
     pub fn accumulate_target(&mut self, kt: &mut Target, ra: Accumulator) -> Result<Accumulator> {
-        if kt.ldr.depth() > self.opts.limits.max_depth {
+        if kt.ldr.depth() > self.opts.limits.budget.depth {
             return Err(Error::budget(format!(
                 "kustomizations nest deeper than {} levels",
-                self.opts.limits.max_depth
+                self.opts.limits.budget.depth
             )));
         }
         let resources = kt.k.resources.clone();
@@ -651,7 +654,7 @@ impl<'a> Build<'a> {
             if let Some(o) = origin {
                 add_transformer_annotation(&mut ra.resmap, &o);
             }
-            ra.resmap.list.retain(|r| !r.node.is_nil_or_empty());
+            ra.resmap.list_mut().retain(|r| !r.node.is_nil_or_empty());
         }
         Ok(())
     }
@@ -664,14 +667,14 @@ impl<'a> Build<'a> {
         for (_, tx) in txs {
             let before: Vec<String> = ra
                 .resmap
-                .list
+                .list()
                 .iter()
                 .map(|r| format!("{:?}", r.node))
                 .collect();
             tx.apply(self, &mut ra.resmap)?;
             let after: Vec<String> = ra
                 .resmap
-                .list
+                .list()
                 .iter()
                 .map(|r| {
                     let mut r = r.clone();
@@ -726,7 +729,7 @@ impl<'a> Build<'a> {
                 .prefix(format!("merging vars {}", vars_v(&kt.k.vars))));
             }
             if matched.len() == 1 {
-                ra.resmap.list[matched[0]]
+                ra.resmap.list_mut()[matched[0]]
                     .ref_var_names
                     .push(v.name.clone());
             }
@@ -768,7 +771,7 @@ fn vars_v(vs: &[Var]) -> String {
 
 /// `AddTransformerAnnotation`.
 fn add_transformer_annotation(m: &mut ResMap, o: &Origin) {
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         match r.node.get_annotation(crate::resource::ORIGIN) {
             None => {
                 let mut a = r.annotations();
@@ -802,10 +805,10 @@ fn add_transformer_annotation(m: &mut ResMap, o: &Origin) {
 /// `IgnoreLocal`: drops `config.kubernetes.io/local-config` objects (any value but
 /// `"false"`).
 fn ignore_local(m: &mut ResMap) -> Result<()> {
-    for r in &m.list {
+    for r in m.list() {
         crate::reader::validate_meta(&r.node)?;
     }
-    m.list.retain(|r| {
+    m.list_mut().retain(|r| {
         match r
             .node
             .get_annotations_only(&["config.kubernetes.io/local-config"])

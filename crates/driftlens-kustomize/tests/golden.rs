@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use driftlens_kustomize::fs::MemFs;
+use driftlens_kustomize::fs::{DiskFs, MemFs};
+use driftlens_kustomize::helm_engine::InProcessHelm;
 use driftlens_kustomize::yaml::parse::{parse_first, ReadOptions};
 use driftlens_kustomize::yaml::resolve::Version;
 use driftlens_kustomize::yaml::Node;
@@ -89,7 +90,18 @@ fn run_case(case: &Path) -> Result<(), String> {
     } else {
         format!("/{}", dir.trim_start_matches("./"))
     };
-    let (result, _) = build_with_warnings(&fs, &dir, &opts, None, None);
+    let (result, _) = if opts.enable_helm {
+        // Charts are read from disk by the Helm engine: build the case where it is.
+        let root = case.join("files");
+        let disk = DiskFs::sandboxed(&root).map_err(|e| e.to_string())?;
+        let helm = InProcessHelm {
+            root: Some(root.clone()),
+        };
+        let dir = format!("{}{}", root.display(), dir.trim_end_matches('/'));
+        build_with_warnings(&disk, &dir, &opts, None, Some(&helm))
+    } else {
+        build_with_warnings(&fs, &dir, &opts, None, None)
+    };
     match field(&spec, &["expect"]) {
         Some("output") => {
             let want = std::fs::read_to_string(case.join("expected.yaml")).unwrap_or_default();

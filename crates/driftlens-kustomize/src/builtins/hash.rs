@@ -87,7 +87,7 @@ pub fn hash(n: &Node) -> Result<String> {
 
 /// `HashTransformer`: `<name>-<hash>` for generated objects that want it.
 pub fn add_hashes(b: &mut Build, m: &mut ResMap) -> Result<()> {
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         if r.needs_hash_suffix() {
             b.charge(r.node.count() as u64)?;
             let h = hash(&r.node)?;

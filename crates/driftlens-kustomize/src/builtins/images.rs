@@ -148,7 +148,7 @@ pub fn apply(
     ))
     .ok();
     let u = Updater { img, re, origin };
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         if r.node.get_kind() == "CustomResourceDefinition" {
             continue;
         }
@@ -156,7 +156,7 @@ pub fn apply(
         legacy_walk(&mut r.node, &u).map_err(Error::new)?;
     }
     let none = Tag::None;
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         if r.node.get_kind() == "CustomResourceDefinition" {
             continue;
         }

@@ -22,7 +22,7 @@ pub fn apply_map(
         return Ok(());
     }
     let tag = Tag::Map;
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         b.charge((entries.len() * specs.len()) as u64)?;
         for (k, v) in entries {
             for fs in specs {
@@ -62,7 +62,7 @@ pub fn add_managed_by(m: &mut ResMap) -> Result<()> {
         ..FieldSpec::default()
     };
     let tag = Tag::Map;
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         for (k, v) in &labels {
             let mut set = |n: &mut crate::yaml::node::Node| fieldspec::set_entry(n, k, v, Tag::Str);
             fieldspec::apply(

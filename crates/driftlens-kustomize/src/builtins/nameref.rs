@@ -16,7 +16,7 @@ use crate::yaml::value::{decode_any, Value};
 /// `ResAccumulator.FixBackReferences`.
 pub fn fix_back_references(b: &mut Build, ra: &mut Accumulator) -> Result<()> {
     let backrefs = ra.tconfig.name_reference.clone();
-    let list = &mut ra.resmap.list;
+    let list = ra.resmap.list_mut();
     let org_ids: Vec<ResId> = list.iter().map(|r| r.org_id()).collect();
     // determineFilters: per referrer, the (field spec, target kind) pairs, in config order.
     let mut filters: Vec<Vec<(FieldSpec, Gvk)>> = vec![Vec::new(); list.len()];

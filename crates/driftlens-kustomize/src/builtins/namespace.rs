@@ -116,18 +116,18 @@ pub fn apply(b: &mut Build, m: &mut ResMap, c: &NamespaceConfig, origin: Loc) ->
     if c.namespace.is_empty() {
         return Ok(());
     }
-    for i in 0..m.list.len() {
-        if m.list[i].node.is_nil_or_empty() {
+    for i in 0..m.list().len() {
+        if m.list()[i].node.is_nil_or_empty() {
             continue;
         }
-        m.list[i].store_previous_id();
-        apply_one(b, &mut m.list[i].node, c, origin)?;
-        let id = m.list[i].cur_id();
+        m.list_mut()[i].store_previous_id();
+        apply_one(b, &mut m.list_mut()[i].node, c, origin)?;
+        let id = m.list()[i].cur_id();
         let matches = m.by_current_id(|x| id.equals(x));
         if matches.len() != 1 {
             let objs: Vec<String> = matches
                 .iter()
-                .map(|j| crate::builtins::resource_text(&m.list[*j]))
+                .map(|j| crate::builtins::resource_text(&m.list()[*j]))
                 .collect();
             return Err(Error::new(format!(
                 "namespace transformation produces ID conflict: [{}]",

@@ -218,20 +218,20 @@ pub fn apply_sm_to_set(
     selected: &[ResId],
     patch: &Resource,
 ) -> Result<()> {
-    for i in 0..m.list.len() {
-        let cur = m.list[i].cur_id();
+    for i in 0..m.list().len() {
+        let cur = m.list()[i].cur_id();
         if !selected.contains(&cur) {
             continue;
         }
         let mut copy = patch.clone();
         copy.copy_merge_meta_data_fields_from(patch);
-        let gvk = m.list[i].gvk();
+        let gvk = m.list()[i].gvk();
         copy.set_gvk(&gvk);
         let pk = patch.node.get_kind().to_string();
         copy.node.set_kind(&pk);
-        apply_sm_to(b, &mut m.list[i], &copy)?;
+        apply_sm_to(b, &mut m.list_mut()[i], &copy)?;
     }
-    let list = std::mem::take(&mut m.list);
+    let list = std::mem::take(m.list_mut());
     for r in list {
         if !r.node.is_nil_or_empty() {
             m.append(r)?;
@@ -278,7 +278,7 @@ impl PatchCfg {
                         return Ok(());
                     };
                     let sel = m.select(t)?;
-                    let ids: Vec<ResId> = sel.iter().map(|i| m.list[*i].cur_id()).collect();
+                    let ids: Vec<ResId> = sel.iter().map(|i| m.list()[*i].cur_id()).collect();
                     return apply_sm_to_set(b, m, &ids, patch);
                 }
                 let mut deleted = false;
@@ -296,7 +296,7 @@ impl PatchCfg {
                             e.message
                         ))
                     })?;
-                    if !apply_sm_to(b, &mut m.list[idx], patch)? {
+                    if !apply_sm_to(b, &mut m.list_mut()[idx], patch)? {
                         deleted = true;
                     }
                 }
@@ -311,8 +311,8 @@ impl PatchCfg {
                 };
                 let sel = m.select(t)?;
                 for i in sel {
-                    m.list[i].store_previous_id();
-                    apply_json_to(b, &mut m.list[i], ops, self.loc)?;
+                    m.list_mut()[i].store_previous_id();
+                    apply_json_to(b, &mut m.list_mut()[i], ops, self.loc)?;
                 }
                 Ok(())
             }
@@ -387,7 +387,7 @@ impl PatchSmCfg {
     pub fn apply(&self, b: &mut Build, m: &mut ResMap) -> Result<()> {
         for patch in &self.patches {
             let idx = m.get_by_id(&patch.org_id())?;
-            let id = m.list[idx].cur_id();
+            let id = m.list()[idx].cur_id();
             apply_sm_to_set(b, m, &[id], patch)?;
         }
         Ok(())
@@ -467,7 +467,7 @@ impl PatchJsonCfg {
     pub fn apply(&self, b: &mut Build, m: &mut ResMap) -> Result<()> {
         let sel = m.select(&self.target)?;
         for i in sel {
-            apply_json_to(b, &mut m.list[i], &self.ops, self.loc)?;
+            apply_json_to(b, &mut m.list_mut()[i], &self.ops, self.loc)?;
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ pub fn apply(
     origin: Loc,
 ) -> Result<()> {
     let tag = Tag::Str;
-    for r in m.list.iter_mut() {
+    for r in m.list_mut().iter_mut() {
         let id = r.org_id();
         if should_skip(&id) {
             continue;

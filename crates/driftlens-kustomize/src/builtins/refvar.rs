@@ -237,7 +237,7 @@ pub fn resolve_vars(b: &mut Build, ra: &mut Accumulator) -> Result<()> {
     let mut values: BTreeMap<String, VarValue> = BTreeMap::new();
     for (name, v) in &ra.vars {
         let mut found = None;
-        for r in &ra.resmap.list {
+        for r in ra.resmap.list() {
             if r.ref_var_names.iter().any(|n| n == name) {
                 let val = field_value(&r.node, &v.field_path).map_err(|_| {
                     Error::new(format!(
@@ -264,7 +264,7 @@ pub fn resolve_vars(b: &mut Build, ra: &mut Accumulator) -> Result<()> {
     let specs = ra.tconfig.var_reference.clone();
     let mut used: Vec<String> = Vec::new();
     let none = Tag::None;
-    for r in ra.resmap.list.iter_mut() {
+    for r in ra.resmap.list_mut().iter_mut() {
         for fs in &specs {
             b.charge(1)?;
             let mut f = |n: &mut Node| set(n, &values, &mut used);

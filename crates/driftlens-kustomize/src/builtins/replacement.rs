@@ -138,7 +138,7 @@ fn get_replacement(m: &ResMap, r: &Replacement) -> std::result::Result<Node, Str
     };
     let sel = source_id(src);
     let mut matches = Vec::new();
-    for (i, res) in m.list.iter().enumerate() {
+    for (i, res) in m.list().iter().enumerate() {
         if all_ids(res).iter().any(|id| id.is_selected_by(&sel)) {
             if !matches.is_empty() {
                 return Err(format!(
@@ -158,7 +158,7 @@ fn get_replacement(m: &ResMap, r: &Replacement) -> std::result::Result<Node, Str
         src.field_path.clone()
     };
     let parts = crate::path::smarter_split(&fp, '.');
-    let n = crate::path::lookup(&m.list[i].node, &parts)
+    let n = crate::path::lookup(&m.list()[i].node, &parts)
         .map_err(|e| format!("error looking up replacement source: {e}"))?;
     let Some(n) = n.filter(|n| !n.is_nil_or_empty()) else {
         return Err(format!(
@@ -229,9 +229,9 @@ fn apply_targets(
             t.field_paths.clone()
         };
         let sid = selector_id(sel);
-        for i in 0..m.list.len() {
-            let ids = all_ids(&m.list[i]);
-            if !matches_selectors(&m.list[i], sel)? {
+        for i in 0..m.list().len() {
+            let ids = all_ids(&m.list()[i]);
+            if !matches_selectors(&m.list()[i], sel)? {
                 continue;
             }
             let mut rejected = false;
@@ -239,7 +239,7 @@ fn apply_targets(
                 if rj.annotation_selector.is_empty() && rj.label_selector.is_empty() {
                     continue;
                 }
-                if matches_selectors(&m.list[i], rj)? {
+                if matches_selectors(&m.list()[i], rj)? {
                     rejected = true;
                 }
             }
@@ -268,7 +268,7 @@ fn apply_targets(
                 };
                 let opts = t.options.clone();
                 let mut set = |n: &mut Node| set_field_value(opts.as_ref(), n, value);
-                let count = crate::path::path_match(&mut m.list[i].node, &parts, create, &mut set)
+                let count = crate::path::path_match(&mut m.list_mut()[i].node, &parts, create, &mut set)
                     .map_err(|e| Error::new(format!("{what}: {e}")))?;
                 if count == 0 {
                     return Err(Error::new(what));

@@ -30,7 +30,7 @@ pub fn apply(
                 fieldspec::set_scalar(n, Node::tagged(Tag::Int, rep.count.to_string()).at(origin))
             };
             fieldspec::apply(
-                &mut m.list[i].node,
+                &mut m.list_mut()[i].node,
                 fs,
                 Create {
                     kind: Some(Kind::Scalar),

@@ -54,7 +54,7 @@ pub fn legacy_sort(m: &mut ResMap, first: &[String], last: &[String]) -> Result<
     for (i, n) in last.iter().enumerate() {
         orders.insert(n.clone(), 1 + i as i64);
     }
-    let list = std::mem::take(&mut m.list);
+    let list = std::mem::take(m.list_mut());
     let mut keyed: Vec<(ResId, crate::resource::Resource)> =
         list.into_iter().map(|r| (r.cur_id(), r)).collect();
     keyed.sort_by(|a, b| {

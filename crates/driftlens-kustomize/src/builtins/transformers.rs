@@ -298,7 +298,7 @@ pub fn plugin_configs(
             origin: kt.origin.clone(),
         };
         let ra = b.accumulate_resource_paths(&mut sub, &paths)?;
-        for r in ra.resmap.list {
+        for r in ra.resmap.into_list() {
             out.push((plugin_origin(&r), r));
         }
     }

@@ -293,26 +293,68 @@ pub fn is_yaml11_non_string(value: &str) -> bool {
             Resolved::Str | Resolved::Timestamp(_) | Resolved::Merge
         );
     }
-    match super::parse::parse_single_document(value) {
-        Ok(None) => true,
-        Ok(Some(n)) => match &n.data {
-            super::node::Data::Scalar(s) => {
-                if n.style != super::node::Style::Plain {
+    whole_document_non_string(value)
+}
+
+/// The slow path of [`is_yaml11_non_string`]: parses the text as a YAML document (go-yaml v2
+/// rules) and looks at its root: a plain scalar that does not resolve to a string, or a
+/// collection; a syntax error or an unknown alias means "string" (kyaml keeps it as is).
+fn whole_document_non_string(value: &str) -> bool {
+    use granit_parser::{Event, Parser, ScalarStyle};
+    let opts = granit_parser::options! {
+        emit_comments: false,
+        block_nesting_limit: 64,
+        flow_nesting_limit: 64,
+    };
+    let mut verdict: Option<bool> = None;
+    // Anchors usable by an alias (a collection's only once it is complete).
+    let mut defined: Vec<usize> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    for item in Parser::new_from_str_with_options(value, opts) {
+        let Ok((event, _)) = item else {
+            return false;
+        };
+        match event {
+            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::Alias(id) => {
+                if !defined.contains(&id) {
                     return false;
                 }
-                match &n.tag {
-                    super::node::Tag::Str | super::node::Tag::Binary => false,
-                    super::node::Tag::Other(_) => false,
-                    _ => !matches!(
-                        resolve(s, Version::V2),
+                verdict.get_or_insert(false);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let non_string = style == ScalarStyle::Plain
+                    && tag.as_deref().is_none_or(tag_resolves)
+                    && !matches!(
+                        resolve(&text, Version::V2),
                         Resolved::Str | Resolved::Timestamp(_) | Resolved::Merge
-                    ),
+                    );
+                verdict.get_or_insert(non_string);
+                defined.push(anchor);
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                verdict.get_or_insert(true);
+                open.push(anchor);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(a) = open.pop() {
+                    defined.push(a);
                 }
             }
-            _ => true,
-        },
-        Err(_) => false,
+            _ => {}
+        }
     }
+    verdict.unwrap_or(true)
+}
+
+/// Whether a scalar with this explicit tag is still resolved from its text (core types other
+/// than `!!str`, the non-specific `!`), rather than being a string or an unknown type.
+fn tag_resolves(tag: &granit_parser::Tag) -> bool {
+    if let Some(core) = tag.core_suffix() {
+        return matches!(core, "int" | "float" | "bool" | "null" | "map" | "seq");
+    }
+    let (h, s) = tag.parts();
+    (h == "tag:yaml.org,2002:" && matches!(s, "timestamp" | "merge")) || (h == "!" && s.is_empty())
 }
 
 // ---- timestamps (Go's time.Parse on go-yaml's four layouts) ------------------------------------
@@ -493,6 +535,16 @@ fn format_rfc3339nano(t: &Stamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_strings_like_kyaml() {
+        for v in ["1", "true", "~", "a: b", "[1]", "# only a comment", "!!int 1", "&x 1"] {
+            assert!(is_yaml11_non_string(v), "{v}");
+        }
+        for v in ["x", "", "a #b", "*x", "!!str 1", "!!binary aGk=", "&x z", "[1", "1\n"] {
+            assert!(!is_yaml11_non_string(v), "{v}");
+        }
+    }
 
     #[test]
     fn numbers_like_go() {
