@@ -95,11 +95,14 @@ pub fn render_output(chart: &std::path::Path, opts: &HelmOptions) -> (String, St
     }
     match render_chart(chart, opts) {
         Ok(r) => {
-            let err = if r.deprecated {
+            let mut err = if r.deprecated {
                 "level=WARN msg=\"this chart is deprecated\"\n".to_string()
             } else {
                 String::new()
             };
+            for s in &r.skipped {
+                err.push_str(&format!("note: {s}\n"));
+            }
             (format_like_helm_template(&r), err, 0)
         }
         Err(e) => (String::new(), helm_error_text(&e), 1),

@@ -165,6 +165,9 @@ pub struct Rendered {
     pub nondeterministic: Vec<NondeterministicUse>,
     /// Informational warnings from values coalescing and dependency processing.
     pub warnings: Vec<String>,
+    /// Checks that were skipped because they would need the network (a `values.schema.json`
+    /// that refers to a schema by URL), one sentence each.
+    pub skipped: Vec<String>,
     /// The chart is marked `deprecated: true` (Helm warns on stderr).
     pub deprecated: bool,
     /// Where each chart of the render is: the prefix of its templates' names (`web`,
@@ -795,7 +798,8 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let mut vals = copy_map(&user);
     coalesce(&root, &mut vals, "", &mut warnings, 0);
     let vals = Value::map(vals);
-    schema::validate(&root, &vals).map_err(RenderError::Schema)?;
+    let mut skipped = Vec::new();
+    schema::validate(&root, &vals, &mut skipped).map_err(RenderError::Schema)?;
 
     let namespace = if opts.namespace.is_empty() {
         "default".to_string()
@@ -943,6 +947,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         crds,
         nondeterministic: state.nondet,
         warnings,
+        skipped,
         deprecated,
         chart_dirs,
     })
