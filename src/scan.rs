@@ -173,6 +173,12 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
             message: format!("cannot read this path: {reason}; check its permissions"),
         });
     }
+    for (p, reason) in d.escapes {
+        repo.problems.push(crate::model::repo::Problem {
+            location: crate::model::object::Location::file_start(&p),
+            message: format!("this symbolic link is not followed: {reason}"),
+        });
+    }
     Ok(repo)
 }
 

@@ -28,7 +28,6 @@ use super::normalize::{self, KindOptions, StatusIgnore};
 use super::patchmeta::{split_api_version, table};
 use super::{defaults, jsonmerge, secrets, smd, smp};
 use serde_json::{Map, Value};
-use std::time::Duration;
 
 pub use driftlens_merge::{LAST_APPLIED, MAX_DEPTH};
 
@@ -48,8 +47,8 @@ pub struct DiffSettings {
     /// Applications that use server-side diff: offline, the structured-merge prediction is
     /// the approximation of the API server's dry-run (§2.5).
     pub server_side_apply: bool,
-    /// Deadline of each jq expression (Argo CD default 1 s).
-    pub jq_timeout: Duration,
+    /// Budget of each jq expression on each object (Argo CD's timeout is 1 s).
+    pub jq_limits: crate::limits::Limits,
     /// Tracking normalization; `Some` for the annotation-based tracking methods
     /// (`annotation`, the default, and `annotation+label`), `None` for `label`.
     pub tracking: Option<TrackingNormalization>,
@@ -84,7 +83,7 @@ impl Default for DiffSettings {
             status_ignore: StatusIgnore::All,
             ignore_aggregated_roles: false,
             server_side_apply: false,
-            jq_timeout: Duration::from_secs(1),
+            jq_limits: crate::limits::Limits::JQ,
             tracking: Some(TrackingNormalization::default()),
             mask_secrets: true,
         }
@@ -161,6 +160,9 @@ pub enum DiffError {
         /// `desired` or `live`.
         which: &'static str,
     },
+    /// An ignoreDifferences rule could not be evaluated within its budget.
+    #[error("{0}")]
+    Ignore(String),
 }
 
 /// Iterative depth check (no recursion on untrusted input).
@@ -283,7 +285,7 @@ fn normalize_side(
     settings: &DiffSettings,
     remarshal: bool,
     warnings: &mut Vec<String>,
-) {
+) -> Result<(), DiffError> {
     if remarshal {
         *obj = normalize::remarshal(obj);
     }
@@ -298,12 +300,12 @@ fn normalize_side(
             o.remove("status");
         }
     }
-    warnings.extend(ignore::apply_rules(
-        obj,
-        &settings.ignore_rules,
-        settings.jq_timeout,
-    ));
+    warnings.extend(
+        ignore::apply_rules(obj, &settings.ignore_rules, &settings.jq_limits)
+            .map_err(DiffError::Ignore)?,
+    );
     ignore::apply_known_types(obj, &settings.known_type_fields);
+    Ok(())
 }
 
 /// Deletes `metadata.namespace` and an empty `metadata.annotations` (Argo CD's
@@ -329,7 +331,7 @@ pub fn diff(
     check(desired, "desired")?;
     check(live, "live")?;
     let ssa = settings.server_side_apply || wants_server_side_apply(desired);
-    let compared = compute(desired, live, settings, ssa);
+    let compared = compute(desired, live, settings, ssa)?;
     let modified = compared.predicted != compared.live;
     let mut differences = Vec::new();
     leaf_diffs(
@@ -385,7 +387,7 @@ pub fn diff_optional(
         let mut v = obj.clone();
         canonical_numbers(&mut v);
         let mut warnings = Vec::new();
-        normalize_side(&mut v, settings, true, &mut warnings);
+        normalize_side(&mut v, settings, true, &mut warnings)?;
         warnings.sort();
         warnings.dedup();
         Ok((v, warnings))
@@ -449,7 +451,12 @@ struct Computed {
     live: Value,
 }
 
-fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) -> Computed {
+fn compute(
+    desired: &Value,
+    live: &Value,
+    settings: &DiffSettings,
+    ssa: bool,
+) -> Result<Computed, DiffError> {
     let mut config = desired.clone();
     let mut live_n = live.clone();
     let mut orig = if ssa { None } else { last_applied(live) };
@@ -473,10 +480,10 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
         &settings.ignore_rules,
     );
     let mut warnings = Vec::new();
-    normalize_side(&mut config, settings, true, &mut warnings);
-    normalize_side(&mut live_n, settings, true, &mut warnings);
+    normalize_side(&mut config, settings, true, &mut warnings)?;
+    normalize_side(&mut live_n, settings, true, &mut warnings)?;
     if let Some(o) = orig.as_mut() {
-        normalize_side(o, settings, false, &mut warnings);
+        normalize_side(o, settings, false, &mut warnings)?;
     }
     warnings.sort();
     warnings.dedup();
@@ -508,12 +515,12 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             }
             defaults::apply(v);
         }
-        return Computed {
+        return Ok(Computed {
             mode: DiffMode::StructuredMerge,
             warnings,
             predicted,
             live: live_out,
-        };
+        });
     }
 
     let three_way = orig.is_some();
@@ -535,7 +542,7 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             defaults::apply(&mut predicted);
             let mut live_out = live_for_patch;
             defaults::apply(&mut live_out);
-            Computed {
+            Ok(Computed {
                 warnings,
                 mode: if three_way {
                     DiffMode::Legacy3Way
@@ -544,16 +551,16 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
                 },
                 predicted,
                 live: live_out,
-            }
+            })
         }
         _ => {
             let predicted = jsonmerge::predict(&orig_v, &config, &live_n);
-            Computed {
+            Ok(Computed {
                 mode: DiffMode::JsonMerge,
                 warnings,
                 predicted,
                 live: live_n,
-            }
+            })
         }
     }
 }

@@ -41,7 +41,7 @@ pub struct Context<'a> {
     pub cluster_scoped_crds: Vec<(String, String)>,
     /// Each manifest as a jq value for the rules written as data, converted once, on first use,
     /// so that only the objects some data rule selects are converted.
-    jq_values: Vec<std::sync::OnceLock<jaq_json::Val>>,
+    jq_values: Vec<std::sync::OnceLock<crate::jq::Jv>>,
     /// Objects of the checkout and of the dump by name, built on first use for all the
     /// reference rules.
     objects: std::sync::OnceLock<crate::rules::builtin::index::Index<'a>>,
@@ -81,7 +81,7 @@ impl<'a> Context<'a> {
 
     /// The manifest at `i` of `repo.manifests` as a jq value. It is converted the first time a
     /// rule asks for it; values share their nodes, so cloning one is cheap.
-    pub fn jq_value(&self, i: usize) -> &jaq_json::Val {
+    pub fn jq_value(&self, i: usize) -> &crate::jq::Jv {
         self.jq_values[i].get_or_init(|| super::data::to_val(&self.repo.manifests[i].obj))
     }
 
@@ -261,7 +261,7 @@ impl<'a> Context<'a> {
             return std::borrow::Cow::Borrowed(obj);
         }
         let mut probe = obj.clone();
-        let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
+        let _ = apply_rules(&mut probe, &rules, &crate::limits::Limits::JQ);
         std::borrow::Cow::Owned(probe)
     }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use driftlens_gotmpl::value::{Map, Value};
 use driftlens_gotmpl::yaml;
+use driftlens_sandbox::CheckoutRoot;
 
 /// Maximum total bytes read for one chart (archives included).
 const MAX_CHART_BYTES: u64 = 200 << 20;
@@ -119,10 +120,16 @@ impl Ignore {
     }
 }
 
-/// Loads a chart from a directory or a `.tgz` file.
-pub fn load(path: &Path) -> Result<Chart, LoadError> {
+/// Loads a chart from a directory or a `.tgz` file. With a `root`, a symbolic link of the
+/// chart that leads outside it is an error at the link (as in Argo CD); without one, links are
+/// followed like Helm does.
+pub fn load(path: &Path, root: Option<&CheckoutRoot>) -> Result<Chart, LoadError> {
+    if let Some(r) = root {
+        r.check(path)
+            .map_err(|why| LoadError(format!("{}: {why}", path.display())))?;
+    }
     let files = if path.is_dir() {
-        read_dir_files(path)?
+        read_dir_files(path, root)?
     } else {
         let bytes =
             std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
@@ -131,7 +138,19 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
     from_files(files, &path.display().to_string())
 }
 
-fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+fn read_dir_files(
+    root: &Path,
+    checkout: Option<&CheckoutRoot>,
+) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    let refuse = |path: &Path, rel: &str| -> Result<(), LoadError> {
+        match checkout.map(|c| c.check_link(path)) {
+            Some(Err(why)) => Err(LoadError(format!(
+                "{rel}: this symbolic link is not followed: {why}"
+            ))),
+            _ => Ok(()),
+        }
+    };
+    refuse(&root.join(".helmignore"), ".helmignore")?;
     let ignore = match std::fs::read_to_string(root.join(".helmignore")) {
         Ok(t) => Ignore::parse(&t),
         Err(_) => Ignore::parse(""),
@@ -164,6 +183,7 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             if ignore.ignored(&rp, meta.is_dir()) {
                 continue;
             }
+            refuse(&e.path(), &rp)?;
             if meta.is_dir() {
                 stack.push((e.path(), rp, depth + 1));
             } else if meta.is_file() {

@@ -48,6 +48,7 @@ pub mod schema;
 pub mod values;
 pub mod values_origin;
 
+use driftlens_sandbox::CheckoutRoot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -155,6 +156,9 @@ pub struct HelmOptions {
     pub api_versions: Vec<String>,
     /// Seed for random functions; `None` seeds from the clock like Helm.
     pub seed: Option<u64>,
+    /// The directory the chart's files must stay in (symbolic links included): the checkout
+    /// for a scan. `None` follows links anywhere, like Helm.
+    pub root: Option<PathBuf>,
 }
 
 /// One rendered manifest.
@@ -309,8 +313,19 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
-    let chart = chart::load(dir).map_err(|e| RenderError::Load(e.0))?;
+    let root = confinement(opts)?;
+    let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
+}
+
+/// The directory the chart's files must stay in ([`HelmOptions::root`]).
+fn confinement(opts: &HelmOptions) -> Result<Option<CheckoutRoot>, RenderError> {
+    match &opts.root {
+        Some(r) => CheckoutRoot::new(r)
+            .map(Some)
+            .map_err(|e| RenderError::Load(format!("{}: {e}", r.display()))),
+        None => Ok(None),
+    }
 }
 
 /// Where a chart's missing dependency can be loaded from (a chart directory or `.tgz`), as
@@ -331,7 +346,9 @@ pub fn render_chart_with_dependencies(
             .name("helm-render".into())
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
-                let mut chart = chart::load(chart_dir).map_err(|e| RenderError::Load(e.0))?;
+                let root = confinement(opts)?;
+                let mut chart =
+                    chart::load(chart_dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
                 let missing: Vec<Dependency> = chart
                     .deps
                     .iter()
@@ -340,7 +357,16 @@ pub fn render_chart_with_dependencies(
                     .collect();
                 for d in missing {
                     let Some(path) = fetch(&d) else { continue };
-                    let mut sub = chart::load(&path).map_err(|e| RenderError::Load(e.0))?;
+                    // A dependency from a chart folder outside the checkout stays in that
+                    // folder.
+                    let dep_root = match &root {
+                        Some(r) if r.check(&path).is_ok() => None,
+                        Some(_) => path.parent().and_then(|d| CheckoutRoot::new(d).ok()),
+                        None => None,
+                    };
+                    let confine = dep_root.as_ref().or(root.as_ref());
+                    let mut sub =
+                        chart::load(&path, confine).map_err(|e| RenderError::Load(e.0))?;
                     sub.dir = if path.is_dir() {
                         relative_dir(chart_dir, &path)
                     } else {

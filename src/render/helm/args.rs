@@ -56,6 +56,7 @@ impl RenderFlags {
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
             seed: self.seed,
+            root: None,
         }
     }
 }
@@ -85,10 +86,35 @@ pub struct TemplateArgs {
     pub flags: RenderFlags,
 }
 
+/// The directory a chart rendered from the command line must stay in: the Git checkout that
+/// holds it (the nearest directory with `.git`), else the chart's own directory.
+pub fn confinement(chart: &std::path::Path) -> Option<PathBuf> {
+    let chart = chart.canonicalize().ok()?;
+    let dir = if chart.is_dir() {
+        chart.clone()
+    } else {
+        chart.parent()?.to_path_buf()
+    };
+    let git = dir.ancestors().find(|d| d.join(".git").exists());
+    Some(git.unwrap_or(&dir).to_path_buf())
+}
+
 fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
-    let (out, err, rc) = render_output(chart, opts);
-    if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
-        return 1;
+    let mut opts = opts.clone();
+    if opts.root.is_none() {
+        opts.root = confinement(chart);
+    }
+    let (out, err, rc) = render_output(chart, &opts);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        // A closed pipe (`| head`) is the reader's choice; anything else (a full disk) is not.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "Error: cannot write the output: {e}");
+            return 1;
+        }
     }
     let _ = std::io::stderr().write_all(err.as_bytes());
     rc

@@ -65,6 +65,7 @@ pub mod rbac_wildcard;
 pub mod reference_missing;
 pub mod resource_in_multiple_apps;
 pub mod restarted_at_not_ignored;
+pub mod rule_error;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_managed_by_controller;
@@ -135,6 +136,7 @@ docs! {
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     resource_in_multiple_apps => "resource-in-multiple-apps",
+    rule_error => "rule-error",
     restarted_at_not_ignored => "restarted-at-not-ignored",
     secret_managed_by_controller => "secret-managed-by-controller",
     secret_plaintext_in_git => "secret-plaintext-in-git",
