@@ -354,14 +354,15 @@ pub fn diff(
     Ok(result)
 }
 
-/// Masks the Secret values of a diff result in place (no-op for other kinds): the documents
+/// Masks the secret values of a diff result in place (no-op without any): the documents
 /// first ([`secrets::mask_documents`]), then each difference takes its values from them.
 fn hide_secret_data(result: &mut DiffResult) {
-    if !secrets::mask_documents(&mut result.predicted_live, &mut result.normalized_live) {
+    let masked = secrets::mask_documents(&mut result.predicted_live, &mut result.normalized_live);
+    if masked.is_empty() {
         return;
     }
     for d in &mut result.differences {
-        if !secrets::is_sensitive_pointer(&d.pointer) {
+        if !secrets::is_sensitive_pointer(&masked, &d.pointer) {
             continue;
         }
         if d.desired.is_some() {

@@ -46,6 +46,9 @@ pub struct Repo {
     pub units: Vec<Unit>,
     /// Files or documents that could not be used.
     pub problems: Vec<Problem>,
+    /// Files whose YAML could not be parsed to the end, with the line where parsing stopped:
+    /// nothing is known of the documents from there on (reports mask their values).
+    pub parse_failures: Vec<(String, u32)>,
     /// Argo CD Applications.
     pub apps: Vec<Typed<Application>>,
     /// Argo CD ApplicationSets.
@@ -132,6 +135,7 @@ impl Repo {
                 start: e.at,
                 end: e.at,
             };
+            self.parse_failures.push((file.path.clone(), e.at.line));
             self.problems.push(Problem {
                 location: Location::new(&file.path, span),
                 message: format!(

@@ -79,10 +79,15 @@ impl<'a> Context<'a> {
             .get_or_init(|| crate::rules::builtin::index::Index::new(self))
     }
 
-    /// The manifest at `i` of `repo.manifests` as a jq value. It is converted the first time a
-    /// rule asks for it; values share their nodes, so cloning one is cheap.
+    /// The manifest at `i` of `repo.manifests` as a jq value, its secret values masked (rules
+    /// written as data come from the checkout). It is converted the first time a rule asks for
+    /// it; values share their nodes, so cloning one is cheap.
     pub fn jq_value(&self, i: usize) -> &crate::jq::Jv {
-        self.jq_values[i].get_or_init(|| super::data::to_val(&self.repo.manifests[i].obj))
+        self.jq_values[i].get_or_init(|| {
+            super::data::to_val(&crate::model::sensitive::masked(
+                &self.repo.manifests[i].obj,
+            ))
+        })
     }
 
     /// The Applications that deploy a manifest.

@@ -523,7 +523,10 @@ impl Rule for DataRule {
             .par_iter()
             .map(|&i| {
                 let apps = if self.uses_apps {
-                    let apps: Vec<&Value> = apps_of(i).iter().map(|m| &m.obj).collect();
+                    let apps: Vec<_> = apps_of(i)
+                        .iter()
+                        .map(|m| crate::model::sensitive::masked(&m.obj))
+                        .collect();
                     to_val(&json!(apps))
                 } else {
                     no_apps.clone()
@@ -561,7 +564,7 @@ impl Rule for DataRule {
             let m = &ctx.repo.manifests[i];
             let apps: Vec<&str> = apps_of(i).iter().map(|a| a.key.name.as_str()).collect();
             let vars = json!({
-                "object": m.obj,
+                "object": crate::model::sensitive::masked(&m.obj),
                 "apiVersion": m.api_version,
                 "kind": m.key.kind,
                 "name": m.key.name,

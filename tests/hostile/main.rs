@@ -6,9 +6,11 @@
 //! | module | class |
 //! |---|---|
 //! | [`process_control`] | 1. jq, templates and scripts cannot end the process |
+//! | [`secrets`] | 2. no Secret value in any output of any command and format |
 //! | [`escape`] | 3. nothing outside the checkout is read |
 
 mod harness;
 
 mod escape;
 mod process_control;
+mod secrets;

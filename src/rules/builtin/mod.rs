@@ -70,7 +70,6 @@ pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_managed_by_controller;
 pub mod secret_plaintext_in_git;
-pub mod sensitive_name;
 pub mod server_fields_in_git;
 pub mod service_selector_dangling;
 pub mod source_not_analysed;
