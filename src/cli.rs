@@ -168,7 +168,7 @@ impl SourceArgs {
     ) -> Result<crate::sources::SourceOptions, i32> {
         for c in &self.charts {
             if !c.is_dir() {
-                eprintln!(
+                diag!(
                     "error: --charts {}: not a folder; pass a folder of charts (`helm pull` \
                      archives or untarred charts)",
                     c.display()
@@ -178,7 +178,7 @@ impl SourceArgs {
         }
         for (url, path) in &self.repos {
             if !path.is_dir() {
-                eprintln!(
+                diag!(
                     "error: --repo {url}={}: not a folder; pass the root of a checkout of that \
                      repository",
                     path.display()
@@ -198,11 +198,11 @@ impl SourceArgs {
         };
         if config {
             let cfg = crate::config::Config::load(root, None).map_err(|e| {
-                eprintln!("error: {e}");
+                diag!("error: {e}");
                 2
             })?;
             for w in opts.add_config(&cfg, root) {
-                eprintln!("warning: {w}");
+                diag!("warning: {w}");
             }
         }
         Ok(opts)
@@ -356,7 +356,20 @@ struct RulesArgs {
     rule_dirs: Vec<PathBuf>,
 }
 
+/// Prints a diagnostic on standard error, scrubbed of known secret values
+/// ([`crate::report::scrub`]).
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::report::scrub::scrub(&text));
+    }};
+}
+use diag;
+
+/// Writes a report to `output` or standard output, scrubbed of known secret values.
 fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    let text = crate::report::scrub::scrub(text);
+    let text: &str = &text;
     match output {
         Some(p) => std::fs::write(p, text).map_err(|e| {
             format!(
@@ -385,14 +398,14 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
 fn run_scan(args: ScanArgs) -> i32 {
     if let Some(n) = args.jobs {
         if n == 0 {
-            eprintln!("error: --jobs must be at least 1");
+            diag!("error: --jobs must be at least 1");
             return 2;
         }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
         {
-            eprintln!("error: cannot start {n} worker threads: {e}");
+            diag!("error: cannot start {n} worker threads: {e}");
             return 2;
         }
     }
@@ -417,19 +430,23 @@ fn run_scan(args: ScanArgs) -> i32 {
     let result = match scan(&opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return 2;
         }
     };
+    report::scrub::install(report::scrub::Scrubber::from_model(
+        &result.repo,
+        result.cluster.as_ref(),
+    ));
     for w in &result.dump_problems {
-        eprintln!("warning: {w}");
+        diag!("warning: {w}");
     }
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = report::render(args.format, &result, Style { color });
     if let Err(e) = write_out(args.output.as_ref(), &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
     let failing = args.fail_on.threshold().is_some_and(|t| {
@@ -444,22 +461,17 @@ fn run_scan(args: ScanArgs) -> i32 {
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
 fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
     if args.clusters.is_empty() {
-        eprintln!(
+        diag!(
             "error: the following required arguments were not provided:\n  --cluster \
              <FILE_OR_DIR>\n\nA dump is `kubectl get … -o json` output (a file or a folder)."
         );
         return Err(2);
     }
-    let cluster = match crate::scan::load_cluster(&args.clusters) {
-        Ok((Some(c), warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            c
-        }
+    let (cluster, warnings) = match crate::scan::load_cluster(&args.clusters) {
+        Ok((Some(c), warnings)) => (c, warnings),
         Ok((None, _)) => return Err(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return Err(2);
         }
     };
@@ -470,9 +482,13 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
         &args.sources.options(&args.path, true)?,
     )
     .map_err(|e| {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         2
     })?;
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, Some(&cluster)));
+    for w in warnings {
+        diag!("warning: {w}");
+    }
     repo.settings.apply(args.settings.overrides());
     let opts = CompareOptions {
         implicit_namespace: args.namespace.clone(),
@@ -489,9 +505,7 @@ fn run_diff(args: DiffArgs) -> i32 {
     };
     if let Some(name) = &args.app {
         if !report.apps.iter().any(|a| &a.name == name) {
-            eprintln!(
-                "error: no Application `{name}` in the checkout; `driftlens apps` lists them"
-            );
+            diag!("error: no Application `{name}` in the checkout; `driftlens apps` lists them");
             return 2;
         }
     }
@@ -513,10 +527,35 @@ fn run_diff(args: DiffArgs) -> i32 {
         text.push('\n');
     }
     if let Err(e) = write_out(None, &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
-    i32::from(!diffs.is_empty())
+    // An Application that could not be compared has no diff to show: say so, never exit 0.
+    let mut unknown = 0;
+    for a in &report.apps {
+        if args.app.as_deref().is_some_and(|n| n != a.name)
+            || a.status != crate::compare::app::SyncStatus::Unknown
+        {
+            continue;
+        }
+        unknown += 1;
+        let why: Vec<String> = a
+            .conditions
+            .iter()
+            .map(|c| format!("{}: {}", c.kind, c.message))
+            .chain(a.not_analysed.iter().cloned())
+            .collect();
+        diag!(
+            "error: Application `{}` cannot be compared, so its diff is unknown: {}",
+            a.name,
+            if why.is_empty() {
+                "no reason recorded".to_string()
+            } else {
+                why.join("; ")
+            }
+        );
+    }
+    i32::from(!diffs.is_empty() || unknown > 0)
 }
 
 fn run_app(args: AppArgs) -> i32 {
@@ -524,7 +563,7 @@ fn run_app(args: AppArgs) -> i32 {
         None => None,
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => {
-            eprintln!("error: --at: {e}; use RFC 3339 such as 2026-11-25T09:00:00Z");
+            diag!("error: --at: {e}; use RFC 3339 such as 2026-11-25T09:00:00Z");
             return 2;
         }
     };
@@ -535,14 +574,14 @@ fn run_app(args: AppArgs) -> i32 {
     let mut overrides = crate::compare::health::HealthOverrides::from_settings(&repo.settings);
     if let Some(dir) = &args.lua_health {
         if let Err(e) = overrides.add_directory(dir) {
-            eprintln!("error: --lua-health: {e}");
+            diag!("error: --lua-health: {e}");
             return 2;
         }
     }
     let Some(view) =
         crate::compare::appview::app_view(&repo, &cluster, &report, &args.name, &overrides, at)
     else {
-        eprintln!(
+        diag!(
             "error: no Application `{}` in the checkout; `driftlens apps` lists them",
             args.name
         );
@@ -553,7 +592,7 @@ fn run_app(args: AppArgs) -> i32 {
     match write_out(None, &report::appview::render(&view, color)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             2
         }
     }
@@ -572,7 +611,7 @@ fn run_apps(args: AppsArgs) -> i32 {
         RulesFormat::Json => report::apps::render_json(&report),
     };
     if let Err(e) = write_out(None, &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
     i32::from(
@@ -599,7 +638,7 @@ fn run_apps_without_dump(args: &AppsArgs) -> i32 {
     ) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return 2;
         }
     };
@@ -615,7 +654,7 @@ fn run_apps_without_dump(args: &AppsArgs) -> i32 {
         RulesFormat::Json => report::apps::render_predictions_json(&predictions, &coverage),
     };
     if let Err(e) = write_out(None, &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
     i32::from(predictions.iter().any(|p| p.objects.is_none()))
@@ -634,10 +673,11 @@ fn run_sources(args: SourcesArgs) -> i32 {
     ) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return 2;
         }
     };
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, None));
     let coverage = crate::compare::app::coverage(&repo, &CompareOptions::default());
     let sel = if args.missing {
         report::sources::Selection::Missing
@@ -654,7 +694,7 @@ fn run_sources(args: SourcesArgs) -> i32 {
     match write_out(None, &text) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             2
         }
     }
@@ -664,7 +704,7 @@ fn run_sources(args: SourcesArgs) -> i32 {
 /// directory, or the exit code 2 after printing why not.
 fn catalog_for(dirs: &[PathBuf]) -> Result<Vec<Box<dyn rules::Rule>>, i32> {
     rules::data::catalog_with_user_rules(Some(std::path::Path::new(".")), dirs).map_err(|e| {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         2
     })
 }
@@ -725,7 +765,7 @@ fn run_rules(args: RulesArgs) -> i32 {
     match write_out(None, &text) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             2
         }
     }
@@ -753,13 +793,13 @@ fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
             match write_out(None, &text) {
                 Ok(()) => 0,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    diag!("error: {e}");
                     2
                 }
             }
         }
         None => {
-            eprintln!("error: no rule `{id}`; `driftlens rules` lists them");
+            diag!("error: no rule `{id}`; `driftlens rules` lists them");
             2
         }
     }
@@ -767,6 +807,11 @@ fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    // A panic message may quote a value: it goes through the scrubber like any output.
+    std::panic::set_hook(Box::new(|info| {
+        let text = format!("driftlens: internal error: {info}");
+        let _ = writeln!(std::io::stderr(), "{}", report::scrub::scrub(&text));
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

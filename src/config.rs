@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::load::yaml::{self, Node, NodeValue};
-use crate::rules::Severity;
+use crate::severity::Severity;
 
 /// The file name looked up at the scan root.
 pub const FILE_NAME: &str = ".driftlens.yaml";

@@ -173,6 +173,12 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
             message: format!("cannot read this path: {reason}; check its permissions"),
         });
     }
+    for (p, reason) in d.escapes {
+        repo.problems.push(crate::model::repo::Problem {
+            location: crate::model::object::Location::file_start(&p),
+            message: format!("this symbolic link is not followed: {reason}"),
+        });
+    }
     Ok(repo)
 }
 
@@ -269,7 +275,9 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
     if by_key.is_empty() {
         return;
     }
-    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root);
+    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root, |path| {
+        crate::load::source::read_text(path, DEFAULT_MAX_FILE_SIZE).ok()
+    });
     // The same object rendered for several Applications yields one finding per rendering, in
     // manifest order: the n-th finding of a kind goes with the n-th rendering.
     let mut seen: HashMap<(String, crate::model::key::ObjectKey, Option<String>), usize> =

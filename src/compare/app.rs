@@ -18,6 +18,7 @@ use super::cause::{self, Cause, Evidence};
 use super::engine::{app_diff_settings, compare_pair, AppDiffSettings, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
+use crate::glob::glob_match;
 use crate::model::argocd::DirectoryFilter;
 use crate::model::argocd::{AppProject, Application};
 use crate::model::cluster::Cluster;
@@ -25,7 +26,6 @@ use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
 use crate::model::object::{csv, Annotated, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
-use crate::rules::context::glob_match;
 
 /// Options that Argo CD takes from its own deployment rather than from Git.
 #[derive(Debug, Clone)]

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
 pub use super::live::{LiveHead, LiveObject, OwnerRef};
@@ -13,58 +12,8 @@ use super::key::ObjectKey;
 use crate::load::source::SourceFile;
 use crate::load::yaml::{Node, Span};
 
-/// A place in a file of the checkout.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Location {
-    /// Path relative to the scan root, `/`-separated.
-    pub path: String,
-    /// Start line (1-based).
-    pub line: u32,
-    /// Start column (1-based, in characters).
-    pub col: u32,
-    /// End line.
-    pub end_line: u32,
-    /// End column (exclusive).
-    pub end_col: u32,
-    /// Byte offset of the start, for snippets.
-    #[serde(skip)]
-    pub offset: usize,
-    /// Length in bytes, for snippets.
-    #[serde(skip)]
-    pub len: usize,
-}
-
-impl Location {
-    /// A location covering `span` of `path`.
-    pub fn new(path: &str, span: Span) -> Self {
-        Location {
-            path: path.to_string(),
-            line: span.start.line.max(1),
-            col: span.start.col.max(1),
-            end_line: span.end.line.max(span.start.line).max(1),
-            end_col: if span.end.line > span.start.line {
-                span.end.col.max(1)
-            } else {
-                span.end.col.max(span.start.col).max(1)
-            },
-            offset: span.start.offset,
-            len: span.len(),
-        }
-    }
-
-    /// The start of a file, for problems that concern the file as a whole.
-    pub fn file_start(path: &str) -> Self {
-        Location {
-            path: path.to_string(),
-            line: 1,
-            col: 1,
-            end_line: 1,
-            end_col: 1,
-            offset: 0,
-            len: 0,
-        }
-    }
-}
+/// A place in a file of the checkout (defined with the located YAML it points into).
+pub use driftlens_yaml::Location;
 
 /// The byte offset of every line start of `text` (0 first).
 pub fn line_starts(text: &str) -> Vec<usize> {
@@ -92,14 +41,14 @@ pub struct RenderOrigin {
     /// Index of the Application's source it was rendered for (0 with `spec.source`).
     pub source: usize,
     /// The rendered document.
-    pub doc: crate::render::helm::RenderedDoc,
+    pub doc: driftlens_helm::RenderedDoc,
     /// The chart's template files by path relative to the scan root, for positions.
     pub templates: std::sync::Arc<std::collections::BTreeMap<String, Arc<SourceFile>>>,
     /// The byte offset of every line start of each template file, by the same paths.
     pub line_starts: std::sync::Arc<std::collections::BTreeMap<String, Vec<usize>>>,
     /// The values inputs of the render, to tell where a values key was set.
-    pub values: Arc<crate::render::values_origin::ValuesInputs>,
-    /// Where each chart of the render is ([`crate::render::helm::Rendered::chart_dirs`]).
+    pub values: Arc<driftlens_helm::values_origin::ValuesInputs>,
+    /// Where each chart of the render is ([`driftlens_helm::Rendered::chart_dirs`]).
     pub chart_dirs: Arc<Vec<(String, Option<String>)>>,
     /// For a chart outside the checkout (a chart folder, Helm's cache): where findings about
     /// its objects point instead of its templates.
@@ -125,12 +74,11 @@ pub fn template_repo_path(
     chart_dirs: &[(String, Option<String>)],
     name: &str,
 ) -> String {
-    let rest =
-        crate::render::helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
-            name.strip_prefix(chart_name)
-                .map_or(name, |r| r.trim_start_matches('/'))
-                .to_string()
-        });
+    let rest = driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
+        name.strip_prefix(chart_name)
+            .map_or(name, |r| r.trim_start_matches('/'))
+            .to_string()
+    });
     let joined = if chart_dir == "." {
         rest
     } else {

@@ -46,6 +46,9 @@ pub struct Repo {
     pub units: Vec<Unit>,
     /// Files or documents that could not be used.
     pub problems: Vec<Problem>,
+    /// Files whose YAML could not be parsed to the end, with the line where parsing stopped:
+    /// nothing is known of the documents from there on (reports mask their values).
+    pub parse_failures: Vec<(String, u32)>,
     /// Argo CD Applications.
     pub apps: Vec<Typed<Application>>,
     /// Argo CD ApplicationSets.
@@ -56,10 +59,10 @@ pub struct Repo {
     pub settings: ArgoSettings,
     /// The manifest holding `argocd-cm`, if found.
     pub settings_manifest: Option<usize>,
-    /// Chart directories rendered by [`crate::render::integrate::render_repo`].
+    /// Chart directories rendered by the render stage (`render::integrate::render_repo`).
     pub rendered_units: Vec<String>,
     /// Calls of non-deterministic template functions found while rendering.
-    pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
+    pub nondeterministic: Vec<NondeterministicCall>,
     /// Value files of the checkout that renders read (sorted). Reports never quote them: a
     /// value there may end up in a Secret.
     pub values_files: Vec<String>,
@@ -138,6 +141,7 @@ impl Repo {
                 start: e.at,
                 end: e.at,
             };
+            self.parse_failures.push((file.path.clone(), e.at.line));
             self.problems.push(Problem {
                 location: Location::new(&file.path, span),
                 message: format!(
@@ -349,7 +353,7 @@ impl Repo {
         self.problems.extend(problems);
     }
 
-    /// Adds an object rendered from a Helm chart (see [`crate::render::integrate`]); invalid
+    /// Adds an object rendered from a Helm chart (by `render::integrate`); invalid
     /// documents become problems at their template line.
     pub fn add_rendered(
         &mut self,
@@ -407,4 +411,17 @@ impl Repo {
             .ok()
             .map(|i| &self.files[i])
     }
+}
+
+/// A call of a function whose result changes on every render.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NondeterministicCall {
+    /// Where, in the template.
+    pub location: Location,
+    /// The function (`randAlphaNum`, `genCA`, `now`, …).
+    pub function: String,
+    /// The chart directory.
+    pub chart_dir: String,
+    /// The Application it was rendered for, if any.
+    pub app: Option<String>,
 }

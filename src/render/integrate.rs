@@ -18,32 +18,20 @@
 //! the line that set a key.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::helm::{render_chart_with_dependencies, HelmOptions, RenderError};
 use crate::load::discover::{rel_path, UnitKind};
+use crate::load::root::CheckoutRoot;
 use crate::load::source::{read_text, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::load::yaml::{parse_stream, Span};
 use crate::model::argocd::{Application, ApplicationSource};
 use crate::model::object::{ExternalChart, Location, RenderOrigin};
-use crate::model::repo::{Problem, Repo};
+use crate::model::repo::{NondeterministicCall, Problem, Repo};
 use crate::render::values_origin::{InlineValues, ValuesInput, ValuesInputs};
 use crate::sources::deps::DependencyFetch;
 use crate::sources::{Place, Resolver, SourceKind, SourceStatus};
-
-/// A call of a function whose result changes on every render.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NondeterministicCall {
-    /// Where, in the template.
-    pub location: Location,
-    /// The function (`randAlphaNum`, `genCA`, `now`, …).
-    pub function: String,
-    /// The chart directory.
-    pub chart_dir: String,
-    /// The Application it was rendered for, if any.
-    pub app: Option<String>,
-}
 
 /// Options that apply to every render.
 #[derive(Debug, Clone, Default)]
@@ -91,13 +79,27 @@ fn chart_templates(chart_dir: &Path, model_dir: &str) -> BTreeMap<String, Arc<So
     out
 }
 
+/// The `helm template` options of an Application's source. The value files (resolved by
+/// [`crate::sources::value_files`], possibly from another source's repository: one of
+/// `value_roots`) and the file parameters (relative to the chart) must resolve, symbolic links
+/// followed, inside a repository (`repo_root`, the chart's, for file parameters), and so must
+/// the chart's own files; the error says which one does not.
 fn helm_options(
     app: &Application,
     src: &ApplicationSource,
     chart_dir: &Path,
-    value_files: Vec<std::path::PathBuf>,
+    value_files: Vec<PathBuf>,
+    repo_root: &Path,
+    value_roots: &[PathBuf],
     s: &RenderSettings,
-) -> HelmOptions {
+) -> Result<HelmOptions, String> {
+    let confined =
+        CheckoutRoot::new(repo_root).map_err(|e| format!("{}: {e}", repo_root.display()))?;
+    let value_roots: Vec<CheckoutRoot> = value_roots
+        .iter()
+        .filter_map(|r| CheckoutRoot::new(r).ok())
+        .chain([confined.clone()])
+        .collect();
     let helm = src.helm.clone().unwrap_or_default();
     let release_name = helm
         .release_name
@@ -109,6 +111,24 @@ fn helm_options(
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| app.spec.destination.namespace.clone());
+    for f in &value_files {
+        if !f.exists() {
+            continue;
+        }
+        let mut why = None;
+        for r in &value_roots {
+            match r.check(f) {
+                Ok(_) => {
+                    why = None;
+                    break;
+                }
+                Err(e) => why = why.or(Some(e)),
+            }
+        }
+        if let Some(why) = why {
+            return Err(format!("the value file {} is not read: {why}", f.display()));
+        }
+    }
     let values_yaml = match (&helm.values_object, &helm.values) {
         (Some(obj), _) => serde_json::to_string(obj).ok(),
         (None, Some(v)) if !v.trim().is_empty() => Some(v.clone()),
@@ -131,17 +151,27 @@ fn helm_options(
             set.push(kv);
         }
     }
-    HelmOptions {
+    let mut set_file = Vec::new();
+    for f in &helm.file_parameters {
+        let p = confined
+            .join(chart_dir, &f.path)
+            .and_then(|p| {
+                if p.exists() {
+                    confined.check(&p)
+                } else {
+                    Ok(p)
+                }
+            })
+            .map_err(|why| format!("the file parameter {:?} is not read: {why}", f.path))?;
+        set_file.push(format!("{}={}", f.name, p.display()));
+    }
+    Ok(HelmOptions {
         release_name,
         namespace,
         value_files,
         set,
         set_string,
-        set_file: helm
-            .file_parameters
-            .iter()
-            .map(|f| format!("{}={}", f.name, chart_dir.join(&f.path).display()))
-            .collect(),
+        set_file,
         values_yaml,
         include_crds: !helm.skip_crds,
         kube_version: helm
@@ -151,7 +181,8 @@ fn helm_options(
             .or_else(|| s.kube_version.clone()),
         api_versions: helm.api_versions.clone(),
         seed: Some(s.seed),
-    }
+        root: Some(repo_root.to_path_buf()),
+    })
 }
 
 /// A chart that does not render, as a problem at the line to fix: the template's line, the
@@ -771,7 +802,31 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                         continue;
                     }
                 };
-                let opts = helm_options(&a.value, src, &charts[ci].path, value_files, settings);
+                // `$ref/…` value files come from the repositories of the other sources.
+                let value_roots: Vec<PathBuf> = repo.app_sources[ai]
+                    .sources
+                    .iter()
+                    .filter_map(|s| match &s.place {
+                        Some(Place::Checkout { .. }) => Some(root.clone()),
+                        Some(Place::Mapped { root_abs, .. }) => Some(root_abs.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let opts = match helm_options(
+                    &a.value,
+                    src,
+                    &charts[ci].path,
+                    value_files,
+                    &repo_root,
+                    &value_roots,
+                    settings,
+                ) {
+                    Ok(o) => o,
+                    Err(reason) => {
+                        failures.push((ai, info.index, reason));
+                        continue;
+                    }
+                };
                 let inputs = values_inputs(repo, ai, info.index, src, &opts);
                 jobs.push((
                     ci,
@@ -854,6 +909,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                         release_name: release_name_from_dir(&charts[ci].dir, "release-name"),
                         seed: Some(settings.seed),
                         kube_version: settings.kube_version.clone(),
+                        root: Some(chart_repo_root(&charts[ci], &root, resolver)),
                         ..Default::default()
                     },
                     Arc::default(),

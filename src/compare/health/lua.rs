@@ -595,7 +595,9 @@ impl Sandbox {
             .serialize_none_to_null(false)
             .serialize_unit_to_null(false)
             .set_array_metatable(false);
-        let lua_obj = self.lua.to_value_with(obj, opts).map_err(lua_err)?;
+        // Scripts come from the checkout: they see secret values masked, like every output.
+        let obj = crate::model::sensitive::masked(obj);
+        let lua_obj = self.lua.to_value_with(&*obj, opts).map_err(lua_err)?;
         env.raw_set("obj", lua_obj).map_err(lua_err)?;
         env.raw_set("actionParams", self.lua.create_table().map_err(lua_err)?)
             .map_err(lua_err)?;

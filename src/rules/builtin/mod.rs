@@ -66,11 +66,11 @@ pub mod rbac_wildcard;
 pub mod reference_missing;
 pub mod resource_in_multiple_apps;
 pub mod restarted_at_not_ignored;
+pub mod rule_error;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_managed_by_controller;
 pub mod secret_plaintext_in_git;
-pub mod sensitive_name;
 pub mod server_fields_in_git;
 pub mod service_selector_dangling;
 pub mod source_not_analysed;
@@ -137,6 +137,7 @@ docs! {
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     resource_in_multiple_apps => "resource-in-multiple-apps",
+    rule_error => "rule-error",
     restarted_at_not_ignored => "restarted-at-not-ignored",
     secret_managed_by_controller => "secret-managed-by-controller",
     secret_plaintext_in_git => "secret-plaintext-in-git",

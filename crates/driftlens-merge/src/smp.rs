@@ -10,7 +10,7 @@
 //!   values. Other lists are atomic and replaced by config's.
 //! * `retainKeys` drops live-only keys of a changed map; `replace` replaces the whole value.
 
-use super::patchmeta::{FieldMeta, Shape, TypeTable};
+use crate::patchmeta::{FieldMeta, Shape, TypeTable};
 use serde_json::{Map, Value};
 
 /// Predicted live object for a built-in kind; `root` is the kind's schema node.
@@ -205,8 +205,8 @@ fn merge_scalars(orig: Option<&Vec<Value>>, config: &[Value], live: &[Value]) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::patchmeta::table;
     use super::*;
+    use crate::patchmeta::table;
     use serde_json::json;
 
     fn deploy(containers: Value) -> Value {

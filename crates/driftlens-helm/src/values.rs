@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::render::gotmpl::value::{Map, Value};
-use crate::render::yaml;
+use driftlens_gotmpl::value::{Map, Value};
+use driftlens_gotmpl::yaml;
 
 /// A values error with a user-facing message.
 #[derive(Debug, Clone)]
@@ -299,11 +299,11 @@ pub fn coalesce_tables(
                 }
                 (None, Some(_)) => warn.push(format!(
                     "warning: cannot overwrite table with non table for {full} ({})",
-                    crate::render::gotmpl::fmt::sprint_value(sv)
+                    driftlens_gotmpl::fmt::sprint_value(sv)
                 )),
                 (Some(_), None) if !sv.is_nil() => warn.push(format!(
                     "warning: destination for {full} is a table. Ignoring non-table value ({})",
-                    crate::render::gotmpl::fmt::sprint_value(sv)
+                    driftlens_gotmpl::fmt::sprint_value(sv)
                 )),
                 _ => {}
             },
@@ -314,7 +314,7 @@ pub fn coalesce_tables(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::gotmpl::fmt::sprint_value;
+    use driftlens_gotmpl::fmt::sprint_value;
 
     fn set(flags: &[(&str, SetKind)]) -> String {
         let mut m = Map::new();
@@ -327,7 +327,7 @@ mod tests {
         format!(
             "{} {}",
             sprint_value(&v),
-            crate::render::gotmpl::funcs::encoding::to_json(&v, false, None).unwrap_or_default()
+            driftlens_gotmpl::funcs::encoding::to_json(&v, false, None).unwrap_or_default()
         )
     }
 

@@ -5,7 +5,7 @@
 use serde_json::Value as J;
 
 use super::chart::Chart;
-use crate::render::gotmpl::value::Value;
+use driftlens_gotmpl::value::Value;
 
 fn json_type(v: &J) -> &'static str {
     match v {
@@ -29,7 +29,7 @@ fn num(v: &J) -> String {
     match v {
         J::Number(n) => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
-            Some(f) => crate::render::gotmpl::fmt::format_float_v(f),
+            Some(f) => driftlens_gotmpl::fmt::format_float_v(f),
             None => n.to_string(),
         },
         other => other.to_string(),

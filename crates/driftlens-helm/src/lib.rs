@@ -3,28 +3,63 @@
 //! [`render_chart`] loads a chart ([`chart`]), computes values ([`values`]: value files,
 //! Argo CD inline values, `--set*`, coalescing with defaults, subcharts and `global`),
 //! enables dependencies (`condition`, `tags`, `alias`, `import-values`), executes every
-//! template with the [`crate::render::gotmpl`] engine and cuts the output into documents
+//! template with the [`driftlens_gotmpl`] engine and cuts the output into documents
 //! ([`output`]). Each [`RenderedDoc`] carries a [`SourceMap`] from its bytes back to
 //! template lines. [`format_like_helm_template`] prints what `helm template` prints.
-//! [`args`] holds the command-line front ends (`driftlens render`, `driftlens template`).
+//! [`values_origin`] finds where a `.Values` key printed by a template was set.
+//!
+//! What it is not: it does not run helm, reach the network (charts come from a directory or a
+//! `.tgz` on disk; `lookup` finds nothing, as in `helm template`), or know Argo CD: callers
+//! turn an Application's Helm source into [`HelmOptions`]. Template execution is the
+//! `driftlens-gotmpl` engine; every render is bounded in work, output and nesting.
+//!
+//! ```
+//! use driftlens_helm::{chart, format_like_helm_template, render_loaded, HelmOptions};
+//!
+//! let files = vec![
+//!     ("Chart.yaml".to_string(), b"apiVersion: v2\nname: web\nversion: 1.0.0\n".to_vec()),
+//!     ("values.yaml".to_string(), b"replicas: 2\n".to_vec()),
+//!     (
+//!         "templates/cm.yaml".to_string(),
+//!         b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n".to_vec(),
+//!     ),
+//! ];
+//! let chart = chart::from_files(files, "web").expect("a valid chart");
+//! let opts = HelmOptions {
+//!     release_name: "prod".into(),
+//!     set: vec!["replicas=3".into()],
+//!     ..HelmOptions::default()
+//! };
+//! let rendered = render_loaded(chart, &opts).expect("it renders");
+//! assert_eq!(rendered.docs.len(), 1);
+//! let doc = &rendered.docs[0];
+//! assert!(doc.text.contains("name: prod") && doc.text.contains("replicas: \"3\""));
+//! // Every output byte maps back to its template line.
+//! let at = doc.text.find("\"3\"").expect("printed");
+//! assert_eq!(doc.locate(at).map(|l| l.line), Some(5));
+//! assert!(format_like_helm_template(&rendered).starts_with("---\n# Source: web/templates/cm.yaml"));
+//! ```
 
-pub mod args;
+#![warn(missing_docs)]
+
 pub mod chart;
 pub mod output;
 pub mod schema;
 pub mod values;
+pub mod values_origin;
 
+use driftlens_sandbox::CheckoutRoot;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-pub use crate::render::gotmpl::eval::Location;
-pub use crate::render::gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
+pub use driftlens_gotmpl::eval::Location;
+pub use driftlens_gotmpl::{ExecError, Nondet as NondeterministicUse, SourceMap};
 
-use crate::render::gotmpl::eval::{ExecState, Limits, TemplateSet};
-use crate::render::gotmpl::funcs::semver;
-use crate::render::gotmpl::value::{Map, Object, Value};
 use chart::{Chart, Dependency};
+use driftlens_gotmpl::eval::{ExecState, Limits, TemplateSet};
+use driftlens_gotmpl::funcs::semver;
+use driftlens_gotmpl::value::{Map, Object, Value};
 use values::{
     apply_set, coalesce_tables, copy_map, merge_maps, parse_values, read_values_file, SetKind,
     Warnings,
@@ -121,6 +156,9 @@ pub struct HelmOptions {
     pub api_versions: Vec<String>,
     /// Seed for random functions; `None` seeds from the clock like Helm.
     pub seed: Option<u64>,
+    /// The directory the chart's files must stay in (symbolic links included): the checkout
+    /// for a scan. `None` follows links anywhere, like Helm.
+    pub root: Option<PathBuf>,
 }
 
 /// One rendered manifest.
@@ -278,8 +316,19 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
-    let chart = chart::load(dir).map_err(|e| RenderError::Load(e.0))?;
+    let root = confinement(opts)?;
+    let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
+}
+
+/// The directory the chart's files must stay in ([`HelmOptions::root`]).
+fn confinement(opts: &HelmOptions) -> Result<Option<CheckoutRoot>, RenderError> {
+    match &opts.root {
+        Some(r) => CheckoutRoot::new(r)
+            .map(Some)
+            .map_err(|e| RenderError::Load(format!("{}: {e}", r.display()))),
+        None => Ok(None),
+    }
 }
 
 /// Where a chart's missing dependency can be loaded from (a chart directory or `.tgz`), as
@@ -300,7 +349,9 @@ pub fn render_chart_with_dependencies(
             .name("helm-render".into())
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
-                let mut chart = chart::load(chart_dir).map_err(|e| RenderError::Load(e.0))?;
+                let root = confinement(opts)?;
+                let mut chart =
+                    chart::load(chart_dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
                 let missing: Vec<Dependency> = chart
                     .deps
                     .iter()
@@ -309,7 +360,16 @@ pub fn render_chart_with_dependencies(
                     .collect();
                 for d in missing {
                     let Some(path) = fetch(&d) else { continue };
-                    let mut sub = chart::load(&path).map_err(|e| RenderError::Load(e.0))?;
+                    // A dependency from a chart folder outside the checkout stays in that
+                    // folder.
+                    let dep_root = match &root {
+                        Some(r) if r.check(&path).is_ok() => None,
+                        Some(_) => path.parent().and_then(|d| CheckoutRoot::new(d).ok()),
+                        None => None,
+                    };
+                    let confine = dep_root.as_ref().or(root.as_ref());
+                    let mut sub =
+                        chart::load(&path, confine).map_err(|e| RenderError::Load(e.0))?;
                     sub.dir = if path.is_dir() {
                         relative_dir(chart_dir, &path)
                     } else {
@@ -637,10 +697,8 @@ fn process_imports(c: &mut Chart, warn: &mut Warnings, depth: usize) {
                 Value::Map(m) => {
                     let m = m.borrow();
                     (
-                        crate::render::gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
-                        crate::render::gotmpl::funcs::strval(
-                            m.get("parent").unwrap_or(&Value::Nil),
-                        ),
+                        driftlens_gotmpl::funcs::strval(m.get("child").unwrap_or(&Value::Nil)),
+                        driftlens_gotmpl::funcs::strval(m.get("parent").unwrap_or(&Value::Nil)),
                     )
                 }
                 Value::Str(s) => (format!("exports.{s}"), ".".to_string()),
@@ -767,7 +825,7 @@ fn check_release_name(name: &str) -> Result<(), RenderError> {
     }
     Err(RenderError::ReleaseName(format!(
         "release name check failed: release name {}: {RELEASE_NAME_RULE}",
-        crate::render::gotmpl::fmt::go_quote(name)
+        driftlens_gotmpl::fmt::go_quote(name)
     )))
 }
 
@@ -993,4 +1051,45 @@ pub fn format_like_helm_template(r: &Rendered) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
+pub fn render_output(chart: &Path, opts: &HelmOptions) -> (String, String, i32) {
+    if !chart.exists() {
+        return (
+            String::new(),
+            format!("Error: chart path {} does not exist\n", chart.display()),
+            2,
+        );
+    }
+    match render_chart(chart, opts) {
+        Ok(r) => {
+            let mut err = if r.deprecated {
+                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
+            } else {
+                String::new()
+            };
+            for s in &r.skipped {
+                err.push_str(&format!("note: {s}\n"));
+            }
+            (format_like_helm_template(&r), err, 0)
+        }
+        Err(e) => (String::new(), helm_error_text(&e), 1),
+    }
+}
+
+/// What `helm template` writes to stderr for a failed render.
+pub fn helm_error_text(e: &RenderError) -> String {
+    match e {
+        RenderError::ReleaseName(m) => {
+            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
+            let logged = driftlens_gotmpl::fmt::go_quote(detail);
+            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
+        }
+        // Checked by helm's command before rendering starts: no rendering hint.
+        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
+            format!("Error: {e}\n")
+        }
+        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
+    }
 }

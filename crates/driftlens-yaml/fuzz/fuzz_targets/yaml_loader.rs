@@ -5,7 +5,7 @@
 //! the same value (the tree and its JSON agree).
 #![no_main]
 
-use driftlens::load::yaml::{escape_pointer_token, parse_stream_with, Limits, Node, Span};
+use driftlens_yaml::{escape_pointer_token, parse_stream_with, Limits, Node, Span};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

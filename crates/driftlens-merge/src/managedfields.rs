@@ -77,7 +77,7 @@ fn collect(
     depth: usize,
 ) {
     let Some(obj) = tree.as_object() else { return };
-    if depth > super::diff::MAX_DEPTH {
+    if depth > crate::MAX_DEPTH {
         return;
     }
     if obj.is_empty() {

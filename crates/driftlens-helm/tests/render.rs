@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use driftlens::render::helm::{format_like_helm_template, render_chart, HelmOptions, RenderError};
+use driftlens_helm::{format_like_helm_template, render_chart, HelmOptions, RenderError};
 
 fn chart(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/charts")
+        .join("../../testdata/charts")
         .join(name)
 }
 
@@ -460,11 +460,12 @@ fn template_errors_carry_positions() {
 fn schema_violations_are_reported_like_helm() {
     // Helm lists violations in map order, which varies run to run: compare as a set.
     let golden = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helm-golden/error-schema/stderr"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/helm-golden/error-schema/stderr"),
     )
     .expect("golden");
     let err = match render_chart(&chart("schema"), &opts()) {
-        Err(e @ RenderError::Schema(_)) => driftlens::render::helm::args::helm_error_text(&e),
+        Err(e @ RenderError::Schema(_)) => driftlens_helm::helm_error_text(&e),
         other => panic!("expected a schema error, got {other:?}"),
     };
     let mut want: Vec<&str> = golden.lines().collect();

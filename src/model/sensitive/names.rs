@@ -1,5 +1,5 @@
-//! Shared helper of the credential rules: whether a variable or key name looks like it holds a
-//! credential. Not a rule.
+//! Whether a variable or key name looks like it holds a credential, and whether a value is a
+//! literal worth hiding (the credential rules and the masking policy share these).
 
 /// Words that mark a credential wherever they appear in a name.
 const MARKERS: &[&str] = &[

@@ -2,8 +2,8 @@
 //! chart's, for a subchart), a value file of the Application, its inline values, or one of its
 //! Helm parameters.
 //!
-//! The render itself reads values with Helm's semantics ([`super::helm::values`]); this module
-//! only reads the same inputs again with the located YAML loader ([`crate::load::yaml`]) to find
+//! The render itself reads values with Helm's semantics ([`crate::values`]); this module
+//! only reads the same inputs again with the located YAML loader ([`driftlens_yaml`]) to find
 //! the line of a key, so positions never change what a chart renders. The input that set a key
 //! is the one of highest precedence that holds it with a non-null value: parameters, then
 //! inline values, then value files (last first), then chart defaults (the parent chart's before
@@ -12,10 +12,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::load::discover::rel_path;
-use crate::load::source::{read_text, DEFAULT_MAX_FILE_SIZE};
-use crate::load::yaml::{parse_stream, Node, NodeValue, Span};
-use crate::model::object::Location;
+use driftlens_yaml::{parse_stream, Location, Node, NodeValue, Span};
 
 /// One user-supplied values input of a render, as written in the checkout.
 #[derive(Debug, Clone)]
@@ -166,6 +163,8 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// Resolves values keys to the places that set them, reading each values file once.
 pub struct ValuesResolver<'a> {
     root: &'a Path,
+    /// Reads a values or `Chart.yaml` file; `None` when it cannot be read.
+    read: ReadText,
     /// `root`, normalized.
     norm_root: PathBuf,
     files: HashMap<PathBuf, Option<Node>>,
@@ -174,11 +173,16 @@ pub struct ValuesResolver<'a> {
     paths: HashMap<PathBuf, Option<String>>,
 }
 
+/// How a [`ValuesResolver`] reads a file: the caller's own bounded reader, so the file-size
+/// budget stays the caller's.
+pub type ReadText = fn(&Path) -> Option<String>;
+
 impl<'a> ValuesResolver<'a> {
-    /// A resolver for a checkout rooted at `root`.
-    pub fn new(root: &'a Path) -> Self {
+    /// A resolver for a checkout rooted at `root` that reads files with `read`.
+    pub fn new(root: &'a Path, read: ReadText) -> Self {
         ValuesResolver {
             root,
+            read,
             norm_root: normalize(root),
             files: HashMap::new(),
             texts: HashMap::new(),
@@ -188,7 +192,7 @@ impl<'a> ValuesResolver<'a> {
 
     fn file(&mut self, abs: &Path) -> Option<&Node> {
         if !self.files.contains_key(abs) {
-            let node = read_text(abs, DEFAULT_MAX_FILE_SIZE).ok().and_then(|text| {
+            let node = (self.read)(abs).and_then(|text| {
                 let (docs, _) = parse_stream(&text);
                 docs.into_iter().next().and_then(|d| d.root)
             });
@@ -257,9 +261,18 @@ impl<'a> ValuesResolver<'a> {
             return p.clone();
         }
         let norm = normalize(abs);
-        let rel = norm
-            .starts_with(&self.norm_root)
-            .then(|| rel_path(&self.norm_root, &norm));
+        let rel = norm.strip_prefix(&self.norm_root).ok().map(|rel| {
+            let s = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if s.is_empty() {
+                ".".to_string()
+            } else {
+                s
+            }
+        });
         self.paths.insert(abs.to_path_buf(), rel.clone());
         rel
     }
@@ -420,7 +433,7 @@ mod tests {
             user: vec![ValuesInput::File(root.join("c/../envs/prod.yaml"))],
             app: Some("a".into()),
         };
-        let mut r = ValuesResolver::new(root);
+        let mut r = ValuesResolver::new(root, |p| std::fs::read_to_string(p).ok());
         let at = |r: &mut ValuesResolver, vp: &str| {
             r.resolve("c", "c/charts/db/templates/x.yaml", vp, &inputs)
                 .map(|o| format!("{}:{}", o.location.path, o.location.line))
@@ -433,7 +446,7 @@ mod tests {
         );
         assert_eq!(at(&mut r, "nope"), None);
         w("c/charts/db/values.yaml", "port: 2\nonly: here\n");
-        let mut r = ValuesResolver::new(root);
+        let mut r = ValuesResolver::new(root, |p| std::fs::read_to_string(p).ok());
         assert_eq!(
             at(&mut r, "only").as_deref(),
             Some("c/charts/db/values.yaml:2")
@@ -466,7 +479,7 @@ mod tests {
         );
         w("c/charts/cache-2.0.1/values.yaml", "\nsize: 1Gi\n");
         let inputs = ValuesInputs::default();
-        let mut r = ValuesResolver::new(root);
+        let mut r = ValuesResolver::new(root, |p| std::fs::read_to_string(p).ok());
         let mut at = |template: &str, vp: &str| {
             r.resolve("c", template, vp, &inputs)
                 .map(|o| format!("{}:{}", o.location.path, o.location.line))

@@ -6,8 +6,8 @@
 //! removed only when live's `managedFields` say the `argocd-controller` Apply manager owns it
 //! (Argo CD applied it before and it has since been deleted from Git).
 
-use super::managedfields::{self, Loc};
-use super::patchmeta::{FieldMeta, Shape, TypeTable};
+use crate::managedfields::{self, Loc};
+use crate::patchmeta::{FieldMeta, Shape, TypeTable};
 use serde_json::{Map, Value};
 
 /// The field manager Argo CD applies with.
@@ -257,7 +257,7 @@ mod tests {
         });
         let config = json!({"metadata": {"finalizers": ["a"]}});
         let owned = owned_locations(&live);
-        let t = super::super::patchmeta::table();
+        let t = crate::patchmeta::table();
         let root = t.and_then(|t| t.root("v1", "ConfigMap"));
         let got = predict(t, root, &config, &live, &owned);
         // b was applied by Argo CD and is gone from Git; c belongs to someone else.
@@ -275,7 +275,7 @@ mod tests {
         });
         let config = json!({"spec": {"ports": [{"port": 80, "protocol": "TCP"}]}});
         let owned = owned_locations(&live);
-        let t = super::super::patchmeta::table();
+        let t = crate::patchmeta::table();
         let root = t.and_then(|t| t.root("v1", "Service"));
         let got = predict(t, root, &config, &live, &owned);
         assert_eq!(

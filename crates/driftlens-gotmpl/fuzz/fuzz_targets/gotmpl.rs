@@ -3,8 +3,8 @@
 //! (stable toolchains need `-s none`).
 #![no_main]
 
-use driftlens::render::gotmpl::eval::{ExecState, Limits};
-use driftlens::render::gotmpl::TemplateSet;
+use driftlens_gotmpl::{ExecState, Limits};
+use driftlens_gotmpl::TemplateSet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     if set.add("fuzz.yaml", text).is_err() {
         return;
     }
-    let dot = driftlens::render::yaml::load("Values: {a: {b: [1, 2]}, s: x}").unwrap_or_default();
+    let dot = driftlens_gotmpl::yaml::load("Values: {a: {b: [1, 2]}, s: x}").unwrap_or_default();
     let limits = Limits { max_steps: 100_000, max_depth: 50, max_output: 1 << 20 };
     let mut state = ExecState::new(limits, 0);
     let _ = set.execute("fuzz.yaml", dot, &mut state);

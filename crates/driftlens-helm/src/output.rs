@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
-use crate::render::gotmpl::value::Value;
-use crate::render::gotmpl::SourceMap;
-use crate::render::yaml;
+use driftlens_gotmpl::value::Value;
+use driftlens_gotmpl::yaml;
+use driftlens_gotmpl::SourceMap;
 
 /// Helm v4 install order of kinds.
 pub const INSTALL_ORDER: &[&str] = &[

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use crate::render::gotmpl::value::{Map, Value};
-use crate::render::yaml;
+use driftlens_gotmpl::value::{Map, Value};
+use driftlens_gotmpl::yaml;
+use driftlens_sandbox::CheckoutRoot;
 
 /// Maximum total bytes read for one chart (archives included).
 const MAX_CHART_BYTES: u64 = 200 << 20;
@@ -59,7 +60,7 @@ pub struct Chart {
     /// CRD files: path in chart (`crds/x.yaml`) → bytes.
     pub crds: std::sync::Arc<Vec<(String, Vec<u8>)>>,
     /// Every other file, for `.Files`.
-    pub files: crate::render::gotmpl::value::FileMap,
+    pub files: driftlens_gotmpl::value::FileMap,
     /// Subcharts found in `charts/`.
     pub subcharts: Vec<Chart>,
     /// The chart's directory relative to the root chart's (`""` for the root chart,
@@ -107,9 +108,9 @@ impl Ignore {
                 continue;
             }
             let m = if p.contains('/') {
-                crate::render::gotmpl::funcs::helm::glob_match(p.trim_start_matches('/'), path)
+                driftlens_gotmpl::funcs::helm::glob_match(p.trim_start_matches('/'), path)
             } else {
-                crate::render::gotmpl::funcs::helm::glob_match(p, base)
+                driftlens_gotmpl::funcs::helm::glob_match(p, base)
             };
             if m {
                 result = !neg;
@@ -119,10 +120,16 @@ impl Ignore {
     }
 }
 
-/// Loads a chart from a directory or a `.tgz` file.
-pub fn load(path: &Path) -> Result<Chart, LoadError> {
+/// Loads a chart from a directory or a `.tgz` file. With a `root`, a symbolic link of the
+/// chart that leads outside it is an error at the link (as in Argo CD); without one, links are
+/// followed like Helm does.
+pub fn load(path: &Path, root: Option<&CheckoutRoot>) -> Result<Chart, LoadError> {
+    if let Some(r) = root {
+        r.check(path)
+            .map_err(|why| LoadError(format!("{}: {why}", path.display())))?;
+    }
     let files = if path.is_dir() {
-        read_dir_files(path)?
+        read_dir_files(path, root)?
     } else {
         let bytes =
             std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
@@ -131,7 +138,19 @@ pub fn load(path: &Path) -> Result<Chart, LoadError> {
     from_files(files, &path.display().to_string())
 }
 
-fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+fn read_dir_files(
+    root: &Path,
+    checkout: Option<&CheckoutRoot>,
+) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    let refuse = |path: &Path, rel: &str| -> Result<(), LoadError> {
+        match checkout.map(|c| c.check_link(path)) {
+            Some(Err(why)) => Err(LoadError(format!(
+                "{rel}: this symbolic link is not followed: {why}"
+            ))),
+            _ => Ok(()),
+        }
+    };
+    refuse(&root.join(".helmignore"), ".helmignore")?;
     let ignore = match std::fs::read_to_string(root.join(".helmignore")) {
         Ok(t) => Ignore::parse(&t),
         Err(_) => Ignore::parse(""),
@@ -164,6 +183,7 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             if ignore.ignored(&rp, meta.is_dir()) {
                 continue;
             }
+            refuse(&e.path(), &rp)?;
             if meta.is_dir() {
                 stack.push((e.path(), rp, depth + 1));
             } else if meta.is_file() {
@@ -255,7 +275,7 @@ pub fn read_archive(bytes: &[u8], name: &str) -> Result<Vec<(String, Vec<u8>)>, 
 fn str_field(m: &Map, k: &str) -> String {
     match m.get(k) {
         Some(Value::Str(s)) => s.to_string(),
-        Some(Value::Float(f)) => crate::render::gotmpl::fmt::format_float_v(*f),
+        Some(Value::Float(f)) => driftlens_gotmpl::fmt::format_float_v(*f),
         Some(Value::Bool(b)) => b.to_string(),
         _ => String::new(),
     }
@@ -270,9 +290,7 @@ fn parse_deps(v: Option<&Value>) -> Vec<Dependency> {
                 let alias = str_field(&m, "alias");
                 let cond = str_field(&m, "condition");
                 let tags = match m.get("tags") {
-                    Some(Value::List(t)) => {
-                        t.iter().map(crate::render::gotmpl::funcs::strval).collect()
-                    }
+                    Some(Value::List(t)) => t.iter().map(driftlens_gotmpl::funcs::strval).collect(),
                     _ => Vec::new(),
                 };
                 let import_values = match m.get("import-values") {
