@@ -395,7 +395,27 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `v` is a Kubernetes version (`v1.31`, `1.31.4`, `v1.32.0-rc.1+k3s1`).
+fn is_kube_version(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn run_scan(args: ScanArgs) -> i32 {
+    if let Some(v) = &args.kube_version {
+        if !is_kube_version(v) {
+            diag!(
+                "error: --kube-version {v:?} is not a Kubernetes version; write it like v1.31 or \
+                 1.31.4"
+            );
+            return 2;
+        }
+    }
     if let Some(n) = args.jobs {
         if n == 0 {
             diag!("error: --jobs must be at least 1");

@@ -549,3 +549,20 @@ fn values_paths_follow_variables_with_range_and_dicts() {
     assert_eq!(vp("requests").as_deref(), Some("resources.requests"));
     assert_eq!(at("cpu").map(|w| w.1), Some(16));
 }
+
+#[test]
+fn huge_printf_widths_and_precisions_do_not_panic() {
+    for verb in ["f", "e", "g", "v", "x", "s", "q", "d"] {
+        for spec in [
+            ".100000",
+            ".65536",
+            "65536.65536",
+            ".1000000000",
+            "1000000000",
+        ] {
+            let tpl = format!("{{{{ printf \"%{spec}{verb}\" 1.5 }}}}");
+            let out = run(&tpl, "{}");
+            assert!(out.len() <= (1 << 21) + 64, "{tpl}: {} bytes", out.len());
+        }
+    }
+}
