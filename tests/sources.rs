@@ -689,3 +689,65 @@ fn objects_with_generate_name_are_named_after_their_prefix() {
         "{report:#}"
     );
 }
+
+#[test]
+fn unrelated_charts_do_not_cross_link() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Chart `scaler` autoscales, guards and routes to a `web` it does not have; chart `web`
+    // has one. Rendered with their defaults, neither is deployed with the other.
+    write(
+        tmp.path(),
+        "charts/scaler/Chart.yaml",
+        "apiVersion: v2\nname: scaler\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/scaler/templates/objects.yaml",
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  \
+         scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  \
+         maxReplicas: 4\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  \
+         name: web\nspec:\n  minAvailable: 100%\n  selector:\n    matchLabels: {app: web}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  rules:\n  \
+         - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          \
+         service: {name: web, port: {number: 9999}}\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/objects.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  \
+         selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: \
+         web}\n    spec:\n      containers:\n      - name: web\n        image: web:1.0\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  \
+         ports:\n  - port: 80\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    for f in report["findings"].as_array().unwrap() {
+        let file = f["file"].as_str().unwrap();
+        let related: Vec<&str> = f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["file"].as_str().unwrap())
+            .collect();
+        let unit = |path: &str| path.split('/').nth(1).map(str::to_string);
+        assert!(
+            related.iter().all(|r| unit(r) == unit(file)),
+            "a finding links the two charts: {f:#}"
+        );
+        let rule = f["rule"].as_str().unwrap();
+        assert!(
+            !matches!(rule, "hpa-replicas-not-ignored" | "pdb-blocks-eviction"),
+            "{rule} relates objects of two unrelated charts: {f:#}"
+        );
+        assert!(
+            !(rule == "ingress-backend-missing" && f["message"].as_str().unwrap().contains("9999")),
+            "the Ingress of one chart is compared with the Service of the other: {f:#}"
+        );
+    }
+}
