@@ -75,13 +75,19 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
-    apps["apps"]
+/// The entry named `name` of the list `list` of a JSON document (`apps` of `driftlens apps`,
+/// `applications` of `driftlens sources`).
+fn named<'a>(doc: &'a Value, list: &str, name: &str) -> &'a Value {
+    doc[list]
         .as_array()
-        .expect("apps")
+        .unwrap_or_else(|| panic!("no {list} in {doc}"))
         .iter()
         .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no app {name} in {apps}"))
+        .unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
+    named(apps, "apps", name)
 }
 
 #[test]
@@ -137,6 +143,22 @@ fn a_remote_chart_in_a_chart_folder_renders_and_its_drift_is_explained() {
         "cache",
     ]);
     assert!(diff.contains("-  replicas: 5\n+  replicas: 3\n"), "{diff}");
+
+    // `app` says where each source came from.
+    let (_, view, _) = run(&[
+        "app",
+        "cache",
+        p(&shop),
+        "--cluster",
+        p(&dump),
+        "--charts",
+        p(&charts),
+    ]);
+    assert!(
+        view.contains("Analysed:          yes: chart folder, ")
+            && view.contains("redis-17.3.1.tgz (version 17.3.1"),
+        "{view}"
+    );
 
     // `scan`: the drift finding points at the Application's `chart:` line and names the
     // template, the values line and the cause.
@@ -372,12 +394,7 @@ fn a_missing_dependency_is_a_warning_and_the_chart_folder_provides_it() {
         "json",
     ]);
     let doc = json(&out);
-    let orders = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "orders")
-        .expect("orders");
+    let orders = named(&doc, "applications", "orders");
     assert_eq!(orders["analysed"], true, "{orders:#}");
     // Chart.lock pins 12.1.6; a folder holding only 12.1.5 does not satisfy it.
     let other = tmp.path().join("other");
@@ -417,12 +434,7 @@ fn helm_cache_is_searched_and_its_index_decides_the_version() {
         Some(home.path()),
     );
     let doc = json(&out);
-    let cache_app = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "cache")
-        .expect("cache");
+    let cache_app = named(&doc, "applications", "cache");
     assert_eq!(
         cache_app["sources"][0]["place"]["origin"], "helm-cache",
         "{doc:#}"
