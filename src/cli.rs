@@ -264,8 +264,9 @@ struct CompareArgs {
     /// Root of the Git checkout.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// A cluster dump (file or folder); may be repeated.
-    #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
+    /// A cluster dump (file or folder); may be repeated. Required by `diff` and `app`; `apps`
+    /// without one lists each Application's desired state and sources.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
     clusters: Vec<PathBuf>,
     #[command(flatten)]
     sources: SourceArgs,
@@ -479,6 +480,13 @@ fn run_scan(args: ScanArgs) -> i32 {
 
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
 fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
+    if args.clusters.is_empty() {
+        diag!(
+            "error: the following required arguments were not provided:\n  --cluster \
+             <FILE_OR_DIR>\n\nA dump is `kubectl get … -o json` output (a file or a folder)."
+        );
+        return Err(2);
+    }
     let (cluster, warnings) = match crate::scan::load_cluster(&args.clusters) {
         Ok((Some(c), warnings)) => (c, warnings),
         Ok((None, _)) => return Err(2),
@@ -611,6 +619,9 @@ fn run_app(args: AppArgs) -> i32 {
 }
 
 fn run_apps(args: AppsArgs) -> i32 {
+    if args.common.clusters.is_empty() {
+        return run_apps_without_dump(&args);
+    }
     let (_, _, report) = match load_and_compare(&args.common) {
         Ok(x) => x,
         Err(code) => return code,
@@ -629,6 +640,44 @@ fn run_apps(args: AppsArgs) -> i32 {
             .iter()
             .any(|a| a.status != crate::compare::app::SyncStatus::Synced),
     )
+}
+
+/// `apps` without a dump: the desired state of each Application, not its sync status. Exits 1
+/// when one is not known.
+fn run_apps_without_dump(args: &AppsArgs) -> i32 {
+    let c = &args.common;
+    let options = match c.sources.options(&c.path, true) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut repo = match crate::scan::load_and_render(
+        &c.path,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+        None,
+        &options,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            diag!("error: {e}");
+            return 2;
+        }
+    };
+    repo.settings.apply(c.settings.overrides());
+    let opts = CompareOptions {
+        implicit_namespace: c.namespace.clone(),
+        ..Default::default()
+    };
+    let predictions = crate::compare::app::predict_all(&repo, &opts);
+    let coverage = crate::compare::app::coverage(&repo, &opts);
+    let text = match args.format {
+        RulesFormat::Table => report::apps::render_predictions_table(&predictions, &coverage),
+        RulesFormat::Json => report::apps::render_predictions_json(&predictions, &coverage),
+    };
+    if let Err(e) = write_out(None, &text) {
+        diag!("error: {e}");
+        return 2;
+    }
+    i32::from(predictions.iter().any(|p| p.objects.is_none()))
 }
 
 fn run_sources(args: SourcesArgs) -> i32 {

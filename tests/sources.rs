@@ -572,3 +572,120 @@ fn a_config_folder_outside_the_checkout_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn apps_without_a_dump_lists_each_desired_state() {
+    let (code, out, err) = run(&["apps", p(&root().join("testdata/demo/repo"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("shop         known                8"), "{out}");
+    assert!(
+        out.contains("analysed 2 of 2 Applications (11 objects)"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["apps", p(&fixture("shop")), "--format", "json"]);
+    assert_eq!(code, 1, "an Application whose desired state is unknown");
+    let doc = json(&out);
+    assert_eq!(doc["apps"][0]["name"], "cache");
+    assert_eq!(doc["apps"][0]["objects"], Value::Null);
+    assert_eq!(doc["coverage"]["notAnalysed"], 2);
+    // diff and app still need a dump.
+    let (code, _, err) = run(&["diff", p(&fixture("shop"))]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--cluster"), "{err}");
+}
+
+#[test]
+fn a_schema_that_refers_to_a_url_is_skipped_with_a_note() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let chart = tmp.path().join("charts/web");
+    write(
+        &chart,
+        "Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(&chart, "values.yaml", "port: 0\n");
+    write(
+        &chart,
+        "values.schema.json",
+        r#"{"type": "object", "properties": {"port": {"$ref": "https://schemas.example.com/port.json"}}}"#,
+    );
+    write(
+        &chart,
+        "templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  port: \"{{ .Values.port }}\"\n",
+    );
+    let (code, out, _) = run(&["scan", p(tmp.path())]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "note: charts/web: the values.schema.json of chart `web` refers to \
+             `https://schemas.example.com/port.json`, which driftlens does not fetch: its values \
+             are not validated"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 object"), "the chart rendered: {out}");
+    let (code, rendered, err) = run(&["render", p(&chart)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(rendered.contains("port: \"0\""), "{rendered}");
+    assert!(
+        err.contains("note: the values.schema.json of chart `web`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_values_file_is_reported_at_its_own_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/values.yaml",
+        "replicas: 1\nports: [\n  http: 80\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "invalid-manifest")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(f["file"], "charts/web/values.yaml", "{f:#}");
+    assert_eq!(f["line"], 3, "{f:#}");
+}
+
+#[test]
+fn objects_with_generate_name_are_named_after_their_prefix() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\nspec:\n  \
+         template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: \
+         migrate\n          image: registry.example.com/migrate:1.0\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let m = f["message"].as_str().unwrap();
+        assert!(!m.contains("``"), "an empty name: {m}");
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("`migrate-…`")),
+        "{report:#}"
+    );
+}

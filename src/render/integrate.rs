@@ -185,11 +185,14 @@ fn helm_options(
     })
 }
 
+/// A chart that does not render, as a problem at the line to fix: the template's line, the
+/// line of a values file that does not parse (`values_files`: the value files of the render,
+/// by absolute path and model path), else the chart's `Chart.yaml`.
 fn render_error_problem(
-    repo_root: &Path,
     chart_dir: &str,
     chart_name: &str,
     e: &RenderError,
+    values_files: &[(std::path::PathBuf, String)],
 ) -> Problem {
     let location = match e.position() {
         Some((file, line, col)) => {
@@ -206,13 +209,55 @@ fn render_error_problem(
             l.end_col = l.col;
             l
         }
-        None => Location::file_start(&format!("{chart_dir}/Chart.yaml")),
+        None => values_error_location(chart_dir, e, values_files).unwrap_or_else(|| {
+            Location::file_start(&if chart_dir == "." {
+                "Chart.yaml".to_string()
+            } else {
+                format!("{chart_dir}/Chart.yaml")
+            })
+        }),
     };
-    let _ = repo_root;
     Problem {
         location,
         message: format!("the Helm chart does not render: {e}"),
     }
+}
+
+/// Where a values file that does not parse is wrong: the chart's `values.yaml` or one of the
+/// value files, at the line go-yaml names.
+fn values_error_location(
+    chart_dir: &str,
+    e: &RenderError,
+    values_files: &[(std::path::PathBuf, String)],
+) -> Option<Location> {
+    let msg = e.to_string();
+    let file = if msg.contains("cannot load values.yaml") {
+        if chart_dir == "." {
+            "values.yaml".to_string()
+        } else {
+            format!("{chart_dir}/values.yaml")
+        }
+    } else {
+        values_files
+            .iter()
+            .find(|(abs, _)| {
+                msg.contains(&format!("{} ", abs.display()))
+                    || msg.contains(&format!("{}:", abs.display()))
+            })
+            .map(|(_, model)| model.clone())?
+    };
+    let line = msg
+        .split("line ")
+        .skip(1)
+        .find_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        })
+        .unwrap_or(1);
+    let mut l = Location::file_start(&file);
+    l.line = line.max(1);
+    l.end_line = l.line;
+    Some(l)
 }
 
 /// The values inputs of an Application's source, as written in the checkout (highest
@@ -351,6 +396,20 @@ fn chart_repo_root(chart: &Chart, root: &Path, resolver: &Resolver) -> std::path
         .iter()
         .find(|m| chart.path.starts_with(&m.abs))
         .map_or_else(|| root.to_path_buf(), |m| m.abs.clone())
+}
+
+/// The model path of a file on disk: relative to the scan root, or under a mapped checkout's
+/// prefix, else as it is.
+fn model_path_of(root: &Path, resolver: &Resolver, file: &Path) -> String {
+    if let Ok(rel) = file.strip_prefix(root) {
+        return rel_path(root, &root.join(rel));
+    }
+    for m in resolver.mapped() {
+        if let Ok(rel) = file.strip_prefix(&m.abs) {
+            return m.model_path(&rel_path(&m.abs, &m.abs.join(rel)));
+        }
+    }
+    file.display().to_string()
 }
 
 /// What of the mapped checkouts is in the model already.
@@ -530,6 +589,17 @@ fn render_job(
     let app = target.map(|t| t.app);
     let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
     let rendered = render_chart_with_dependencies(&chart.path, opts, &|d| fetch.fetch(d))?;
+    for note in &rendered.skipped {
+        match target {
+            Some(t) => {
+                let s = &mut repo.app_sources[t.app].sources[t.source];
+                if !s.notes.contains(note) {
+                    s.notes.push(note.clone());
+                }
+            }
+            None => repo.render_notes.push(format!("{dir}: {note}")),
+        }
+    }
     let external = match (&chart.external, target) {
         (Some(label), Some(t)) => Some(Arc::new(ExternalChart {
             anchor: source_anchor(repo, t),
@@ -888,7 +958,12 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 &repo_root,
             );
             if let Err(e) = render_job(repo, &charts[ci], target, &opts, values, &mut out, &fetch) {
-                record_failure(repo, &charts[ci], target, &e, &fetch);
+                let files: Vec<(std::path::PathBuf, String)> = opts
+                    .value_files
+                    .iter()
+                    .map(|f| (f.clone(), model_path_of(&root, resolver, f)))
+                    .collect();
+                record_failure(repo, &charts[ci], target, &e, &fetch, &files);
             }
         }
         let (apps_before, sets_before, projects_before) =
@@ -922,6 +997,8 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
     values_files.dedup();
     repo.values_files = values_files;
     repo.nondeterministic = nondeterministic;
+    repo.render_notes.sort();
+    repo.render_notes.dedup();
     repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
 }
 
@@ -969,6 +1046,7 @@ fn record_failure(
     target: Option<For>,
     e: &RenderError,
     fetch: &DependencyFetch<'_>,
+    values_files: &[(std::path::PathBuf, String)],
 ) {
     if let RenderError::Dependency(_) = e {
         let (reason, fixes) = fetch.missing();
@@ -982,8 +1060,7 @@ fn record_failure(
         }
         return;
     }
-    let root = repo.root.clone();
-    let mut problem = render_error_problem(&root, &chart.dir, &chart.name, e);
+    let mut problem = render_error_problem(&chart.dir, &chart.name, e, values_files);
     if let (Some(label), Some(t)) = (&chart.external, target) {
         // Its templates are not in the checkout: point at the Application's source.
         let at = e

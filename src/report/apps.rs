@@ -110,3 +110,67 @@ pub fn render_json(report: &DriftReport) -> String {
     s.push('\n');
     s
 }
+
+/// The table of `apps` without a dump: whether each Application's desired state is known,
+/// its objects, and its sources; then the coverage line.
+pub fn render_predictions_table(
+    predictions: &[crate::compare::app::Prediction],
+    coverage: &crate::compare::app::Coverage,
+) -> String {
+    let w = predictions
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(11)
+        .max(11);
+    let mut s = format!(
+        "{:<w$}  {:<13}  {:>7}  SOURCES\n",
+        "APPLICATION", "DESIRED STATE", "OBJECTS"
+    );
+    for p in predictions {
+        let (state, objects) = match p.objects {
+            Some(n) => ("known", n.to_string()),
+            None => ("Unknown", "-".to_string()),
+        };
+        let sources = match &p.not_analysed {
+            Some(r) => r.clone(),
+            None => p
+                .sources
+                .iter()
+                .map(|src| {
+                    src.place
+                        .as_ref()
+                        .map(crate::sources::Place::describe)
+                        .unwrap_or_else(|| src.describe())
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        s.push_str(&format!(
+            "{:<w$}  {state:<13}  {objects:>7}  {sources}\n",
+            p.name
+        ));
+    }
+    s.push_str(
+        "no dump given: sync status is not predicted (pass --cluster with `kubectl get -o json` \
+         output to compare)\n",
+    );
+    s.push_str(&coverage.line());
+    s.push('\n');
+    s
+}
+
+/// The JSON of `apps` without a dump.
+pub fn render_predictions_json(
+    predictions: &[crate::compare::app::Prediction],
+    coverage: &crate::compare::app::Coverage,
+) -> String {
+    let mut s = serde_json::to_string_pretty(&json!({
+        "schemaVersion": 1,
+        "apps": predictions,
+        "coverage": coverage,
+    }))
+    .unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
