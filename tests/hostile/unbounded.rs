@@ -24,3 +24,35 @@ fn objects_with_very_many_keys_are_linear() {
     o.expect(0);
     assert!(!o.stdout.contains("s3cret-00012345"), "a value was printed");
 }
+
+/// A chart that renders two Applications of itself: every generation doubles them.
+#[test]
+fn app_of_apps_cycles_stop_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    write(
+        &repo,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: loop\nversion: 1.0.0\n",
+    );
+    let app = |name: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  \
+             namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: x\n    \
+             server: https://kubernetes.default.svc\n  source:\n    repoURL: https://example.com/r.git\n    \
+             path: chart\n"
+        )
+    };
+    write(
+        &repo,
+        "chart/templates/apps.yaml",
+        &format!(
+            "{{{{- range $i := list \"a\" \"b\" }}}}\n---\n{}{{{{- end }}}}\n",
+            app("{{ $.Release.Name }}-{{ $i }}")
+        ),
+    );
+    write(&repo, "apps/root.yaml", &app("root"));
+    let o = run(&["scan", p(&repo), "--fail-on", "never", "--format", "json"]);
+    o.expect(0);
+    assert!(o.stdout.contains("app-of-apps cycle"), "{}", o.stdout);
+}
