@@ -1036,8 +1036,6 @@ impl Emitter {
     }
 }
 
-/// `toYaml`: sigs.k8s.io/yaml `Marshal` (JSON round trip, go-yaml v2 output) without the
-/// final newline.
 /// Refuses a value that prints to more than [`crate::value::MAX_PRINTED`] bytes.
 pub fn too_large(v: &Value) -> Result<(), String> {
     match v.printed_size_within(crate::value::MAX_PRINTED) {
@@ -1049,6 +1047,8 @@ pub fn too_large(v: &Value) -> Result<(), String> {
     }
 }
 
+/// `toYaml`: sigs.k8s.io/yaml `Marshal` (JSON round trip, go-yaml v2 output) without the
+/// final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
     emit(v, BEST_WIDTH, false, false).map(|r| r.0)
 }
