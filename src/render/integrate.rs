@@ -333,6 +333,34 @@ pub const MAX_APP_OF_APPS_DEPTH: usize = 64;
 /// Most chart renders of one scan (every chart once per Application that uses it, and once
 /// with its defaults when none does).
 pub const MAX_RENDERS: usize = 20_000;
+/// Most Applications that charts may render in one scan (app of apps): a chart that renders
+/// two Applications of itself would otherwise double them at every generation.
+pub const MAX_RENDERED_APPS: usize = 1_000;
+
+/// Whether rendering the chart at `chart_dir` for Application `app` closes a cycle: the
+/// Application was itself rendered (directly or through its ancestors) by that chart.
+fn renders_its_ancestor(repo: &Repo, app: usize, chart_dir: &str) -> bool {
+    let mut current = Some(app);
+    let mut steps = 0;
+    while let Some(a) = current {
+        let Some(r) = repo
+            .apps
+            .get(a)
+            .and_then(|a| repo.manifest(a.manifest).rendered.as_ref())
+        else {
+            return false;
+        };
+        if r.chart_dir == chart_dir {
+            return true;
+        }
+        current = r.app;
+        steps += 1;
+        if steps > MAX_APP_OF_APPS_DEPTH {
+            return false;
+        }
+    }
+    false
+}
 
 /// A Helm chart of the checkout and what has been rendered from it.
 struct Chart {
@@ -841,6 +869,49 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         }
         for (ai, si, reason) in failures {
             repo.app_sources[ai].sources[si].failed(reason);
+        }
+        // An Application rendered by the chart it names (a cycle: every generation renders
+        // more) and Applications beyond the cap of rendered ones are not rendered for.
+        let rendered_apps = repo
+            .apps
+            .iter()
+            .filter(|a| repo.manifest(a.manifest).rendered.is_some())
+            .count();
+        let mut cycles = Vec::new();
+        jobs.retain(|(ci, t, _, _)| {
+            let Some(t) = t else { return true };
+            let cycle = renders_its_ancestor(repo, t.app, &charts[*ci].dir);
+            let over = rendered_apps > MAX_RENDERED_APPS
+                && repo.manifest(repo.apps[t.app].manifest).rendered.is_some();
+            if cycle || over {
+                cycles.push((*t, charts[*ci].dir.clone(), cycle));
+            }
+            !(cycle || over)
+        });
+        for (t, chart, cycle) in cycles {
+            let why = if cycle {
+                format!(
+                    "the Application is rendered by the chart {chart} it names (an app-of-apps \
+                     cycle: each generation renders more Applications); driftlens does not \
+                     follow it"
+                )
+            } else {
+                format!(
+                    "charts rendered more than {MAX_RENDERED_APPS} Applications; driftlens \
+                     stops there"
+                )
+            };
+            if let Some(s) = repo.app_sources[t.app].sources.get_mut(t.source) {
+                s.failed(why.clone());
+            }
+            let m = repo.manifest(repo.apps[t.app].manifest);
+            repo.problems.push(Problem {
+                location: m.locate_kind(),
+                message: format!(
+                    "Application `{}`: {why}",
+                    repo.apps[t.app].value.metadata.name
+                ),
+            });
         }
         // Applications too deep in an app-of-apps tree are not rendered for.
         let mut too_deep = Vec::new();

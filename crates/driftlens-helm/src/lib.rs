@@ -316,6 +316,7 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
+    chart::reset_decompression_budget();
     let root = confinement(opts)?;
     let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
@@ -349,6 +350,7 @@ pub fn render_chart_with_dependencies(
             .name("helm-render".into())
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
+                chart::reset_decompression_budget();
                 let root = confinement(opts)?;
                 let mut chart =
                     chart::load(chart_dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
