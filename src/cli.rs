@@ -267,8 +267,9 @@ struct CompareArgs {
     /// Root of the Git checkout.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// A cluster dump (file or folder); may be repeated.
-    #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
+    /// A cluster dump (file or folder); may be repeated. Required by `diff` and `app`; `apps`
+    /// without one lists each Application's desired state and sources.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
     clusters: Vec<PathBuf>,
     #[command(flatten)]
     sources: SourceArgs,
@@ -397,7 +398,27 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `v` is a Kubernetes version (`v1.31`, `1.31.4`, `v1.32.0-rc.1+k3s1`).
+fn is_kube_version(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn run_scan(args: ScanArgs) -> i32 {
+    if let Some(v) = &args.kube_version {
+        if !is_kube_version(v) {
+            diag!(
+                "error: --kube-version {v:?} is not a Kubernetes version; write it like v1.31 or \
+                 1.31.4"
+            );
+            return 2;
+        }
+    }
     if let Some(n) = args.jobs {
         if n == 0 {
             diag!("error: --jobs must be at least 1");
@@ -462,6 +483,13 @@ fn run_scan(args: ScanArgs) -> i32 {
 
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
 fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
+    if args.clusters.is_empty() {
+        diag!(
+            "error: the following required arguments were not provided:\n  --cluster \
+             <FILE_OR_DIR>\n\nA dump is `kubectl get … -o json` output (a file or a folder)."
+        );
+        return Err(2);
+    }
     let (cluster, warnings) = match crate::scan::load_cluster(&args.clusters) {
         Ok((Some(c), warnings)) => (c, warnings),
         Ok((None, _)) => return Err(2),
@@ -594,6 +622,9 @@ fn run_app(args: AppArgs) -> i32 {
 }
 
 fn run_apps(args: AppsArgs) -> i32 {
+    if args.common.clusters.is_empty() {
+        return run_apps_without_dump(&args);
+    }
     let (_, _, report) = match load_and_compare(&args.common) {
         Ok(x) => x,
         Err(code) => return code,
@@ -614,24 +645,55 @@ fn run_apps(args: AppsArgs) -> i32 {
     )
 }
 
-fn run_sources(args: SourcesArgs) -> i32 {
-    let options = match args.sources.options(&args.path, true) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let repo = match crate::scan::load_and_render(
-        &args.path,
+/// Loads and renders a checkout for the commands that need no dump (`sources`, `apps`
+/// without `--cluster`), with its `.driftlens.yaml` folders; errors are printed (exit 2).
+fn load_without_dump(path: &std::path::Path, sources: &SourceArgs) -> Result<Repo, i32> {
+    let options = sources.options(path, true)?;
+    let repo = crate::scan::load_and_render(
+        path,
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         None,
         &options,
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            diag!("error: {e}");
-            return 2;
-        }
-    };
+    )
+    .map_err(|e| {
+        diag!("error: {e}");
+        2
+    })?;
     report::scrub::install(report::scrub::Scrubber::from_model(&repo, None));
+    Ok(repo)
+}
+
+/// `apps` without a dump: the desired state of each Application, not its sync status. Exits 1
+/// when one is not known.
+fn run_apps_without_dump(args: &AppsArgs) -> i32 {
+    let c = &args.common;
+    let mut repo = match load_without_dump(&c.path, &c.sources) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    repo.settings.apply(c.settings.overrides());
+    let opts = CompareOptions {
+        implicit_namespace: c.namespace.clone(),
+        ..Default::default()
+    };
+    let predictions = crate::compare::app::predict_all(&repo, &opts);
+    let coverage = crate::compare::app::coverage(&repo, &opts);
+    let text = match args.format {
+        RulesFormat::Table => report::apps::render_predictions_table(&predictions, &coverage),
+        RulesFormat::Json => report::apps::render_predictions_json(&predictions, &coverage),
+    };
+    if let Err(e) = write_out(None, &text) {
+        diag!("error: {e}");
+        return 2;
+    }
+    i32::from(predictions.iter().any(|p| p.objects.is_none()))
+}
+
+fn run_sources(args: SourcesArgs) -> i32 {
+    let repo = match load_without_dump(&args.path, &args.sources) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let coverage = crate::compare::app::coverage(&repo, &CompareOptions::default());
     let sel = if args.missing {
         report::sources::Selection::Missing

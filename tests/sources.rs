@@ -75,13 +75,19 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
-    apps["apps"]
+/// The entry named `name` of the list `list` of a JSON document (`apps` of `driftlens apps`,
+/// `applications` of `driftlens sources`).
+fn named<'a>(doc: &'a Value, list: &str, name: &str) -> &'a Value {
+    doc[list]
         .as_array()
-        .expect("apps")
+        .unwrap_or_else(|| panic!("no {list} in {doc}"))
         .iter()
         .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no app {name} in {apps}"))
+        .unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
+    named(apps, "apps", name)
 }
 
 #[test]
@@ -137,6 +143,22 @@ fn a_remote_chart_in_a_chart_folder_renders_and_its_drift_is_explained() {
         "cache",
     ]);
     assert!(diff.contains("-  replicas: 5\n+  replicas: 3\n"), "{diff}");
+
+    // `app` says where each source came from.
+    let (_, view, _) = run(&[
+        "app",
+        "cache",
+        p(&shop),
+        "--cluster",
+        p(&dump),
+        "--charts",
+        p(&charts),
+    ]);
+    assert!(
+        view.contains("Analysed:          yes: chart folder, ")
+            && view.contains("redis-17.3.1.tgz (version 17.3.1"),
+        "{view}"
+    );
 
     // `scan`: the drift finding points at the Application's `chart:` line and names the
     // template, the values line and the cause.
@@ -372,12 +394,7 @@ fn a_missing_dependency_is_a_warning_and_the_chart_folder_provides_it() {
         "json",
     ]);
     let doc = json(&out);
-    let orders = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "orders")
-        .expect("orders");
+    let orders = named(&doc, "applications", "orders");
     assert_eq!(orders["analysed"], true, "{orders:#}");
     // Chart.lock pins 12.1.6; a folder holding only 12.1.5 does not satisfy it.
     let other = tmp.path().join("other");
@@ -417,12 +434,7 @@ fn helm_cache_is_searched_and_its_index_decides_the_version() {
         Some(home.path()),
     );
     let doc = json(&out);
-    let cache_app = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "cache")
-        .expect("cache");
+    let cache_app = named(&doc, "applications", "cache");
     assert_eq!(
         cache_app["sources"][0]["place"]["origin"], "helm-cache",
         "{doc:#}"
@@ -571,4 +583,183 @@ fn a_config_folder_outside_the_checkout_is_refused() {
         err.contains(".driftlens.yaml:2: a chart folder `../elsewhere` is not inside the checkout"),
         "{err}"
     );
+}
+
+#[test]
+fn apps_without_a_dump_lists_each_desired_state() {
+    let (code, out, err) = run(&["apps", p(&root().join("testdata/demo/repo"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("shop         known                8"), "{out}");
+    assert!(
+        out.contains("analysed 2 of 2 Applications (11 objects)"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["apps", p(&fixture("shop")), "--format", "json"]);
+    assert_eq!(code, 1, "an Application whose desired state is unknown");
+    let doc = json(&out);
+    assert_eq!(doc["apps"][0]["name"], "cache");
+    assert_eq!(doc["apps"][0]["objects"], Value::Null);
+    assert_eq!(doc["coverage"]["notAnalysed"], 2);
+    // diff and app still need a dump.
+    let (code, _, err) = run(&["diff", p(&fixture("shop"))]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--cluster"), "{err}");
+}
+
+#[test]
+fn a_schema_that_refers_to_a_url_is_skipped_with_a_note() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let chart = tmp.path().join("charts/web");
+    write(
+        &chart,
+        "Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(&chart, "values.yaml", "port: 0\n");
+    write(
+        &chart,
+        "values.schema.json",
+        r#"{"type": "object", "properties": {"port": {"$ref": "https://schemas.example.com/port.json"}}}"#,
+    );
+    write(
+        &chart,
+        "templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  port: \"{{ .Values.port }}\"\n",
+    );
+    let (code, out, _) = run(&["scan", p(tmp.path())]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "note: charts/web: the values.schema.json of chart `web` refers to \
+             `https://schemas.example.com/port.json`, which driftlens does not fetch: its values \
+             are not validated"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 object"), "the chart rendered: {out}");
+    let (code, rendered, err) = run(&["render", p(&chart)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(rendered.contains("port: \"0\""), "{rendered}");
+    assert!(
+        err.contains("note: the values.schema.json of chart `web`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_values_file_is_reported_at_its_own_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/values.yaml",
+        "replicas: 1\nports: [\n  http: 80\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "invalid-manifest")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(f["file"], "charts/web/values.yaml", "{f:#}");
+    assert_eq!(f["line"], 3, "{f:#}");
+}
+
+#[test]
+fn objects_with_generate_name_are_named_after_their_prefix() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\nspec:\n  \
+         template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: \
+         migrate\n          image: registry.example.com/migrate:1.0\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        let m = f["message"].as_str().unwrap();
+        assert!(!m.contains("``"), "an empty name: {m}");
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("`migrate-…`")),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn unrelated_charts_do_not_cross_link() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Chart `scaler` autoscales, guards and routes to a `web` it does not have; chart `web`
+    // has one. Rendered with their defaults, neither is deployed with the other.
+    write(
+        tmp.path(),
+        "charts/scaler/Chart.yaml",
+        "apiVersion: v2\nname: scaler\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/scaler/templates/objects.yaml",
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  \
+         scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  \
+         maxReplicas: 4\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  \
+         name: web\nspec:\n  minAvailable: 100%\n  selector:\n    matchLabels: {app: web}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  rules:\n  \
+         - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          \
+         service: {name: web, port: {number: 9999}}\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/objects.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  \
+         selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: \
+         web}\n    spec:\n      containers:\n      - name: web\n        image: web:1.0\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  \
+         ports:\n  - port: 80\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    for f in report["findings"].as_array().unwrap() {
+        let file = f["file"].as_str().unwrap();
+        let related: Vec<&str> = f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["file"].as_str().unwrap())
+            .collect();
+        let unit = |path: &str| path.split('/').nth(1).map(str::to_string);
+        assert!(
+            related.iter().all(|r| unit(r) == unit(file)),
+            "a finding links the two charts: {f:#}"
+        );
+        let rule = f["rule"].as_str().unwrap();
+        assert!(
+            !matches!(rule, "hpa-replicas-not-ignored" | "pdb-blocks-eviction"),
+            "{rule} relates objects of two unrelated charts: {f:#}"
+        );
+        assert!(
+            !(rule == "ingress-backend-missing" && f["message"].as_str().unwrap().contains("9999")),
+            "the Ingress of one chart is compared with the Service of the other: {f:#}"
+        );
+    }
 }

@@ -342,17 +342,24 @@ pub struct Coverage {
     pub not_analysed: usize,
     /// Desired objects of the analysed Applications (of the implicit app when there is none).
     pub objects: usize,
+    /// Charts no Application uses that could not be rendered (a dependency is missing).
+    pub charts_not_analysed: usize,
 }
 
 impl Coverage {
     /// `analysed N of M Applications (K objects); L not analysed: see source-not-analysed`.
     pub fn line(&self) -> String {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        let charts = plural(self.charts_not_analysed, "chart");
         if self.applications == 0 {
-            return format!(
+            let mut s = format!(
                 "no Argo CD Application: the checkout is analysed as one implicit app ({})",
                 plural(self.objects, "object")
             );
+            if self.charts_not_analysed > 0 {
+                s.push_str(&format!("; {charts} not analysed: see source-not-analysed"));
+            }
+            return s;
         }
         let mut s = format!(
             "analysed {} of {} ({})",
@@ -360,49 +367,96 @@ impl Coverage {
             plural(self.applications, "Application"),
             plural(self.objects, "object")
         );
-        if self.not_analysed > 0 {
-            s.push_str(&format!(
-                "; {} not analysed: see source-not-analysed",
-                self.not_analysed
-            ));
+        match (self.not_analysed, self.charts_not_analysed) {
+            (0, 0) => {}
+            (n, 0) => s.push_str(&format!("; {n} not analysed: see source-not-analysed")),
+            (0, _) => s.push_str(&format!(
+                "; {charts} no Application uses not analysed: see source-not-analysed"
+            )),
+            (n, _) => s.push_str(&format!(
+                "; {n} not analysed: see source-not-analysed (and {charts} no Application uses)"
+            )),
         }
         s
     }
+}
+
+/// What driftlens can say about an Application without a dump: whether its desired state is
+/// known, and how many objects it holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    /// Application name (`(checkout)` for the implicit app).
+    pub name: String,
+    /// Index into `Repo::apps`; `None` for the implicit app.
+    #[serde(skip)]
+    pub app: Option<usize>,
+    /// Desired objects (namespaces defaulted, hooks and excluded kinds left out, duplicates
+    /// collapsed); `None` when the desired state is not known.
+    pub objects: Option<usize>,
+    /// Why the desired state is not known.
+    pub not_analysed: Option<String>,
+    /// Where each source came from.
+    pub sources: Vec<crate::sources::SourceInfo>,
+}
+
+/// The desired state of every Application (or of the implicit app), without a dump, sorted by
+/// name.
+pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
+    let scopes = Scopes::new(repo, None);
+    let projects = projects_by_name(repo);
+    let inputs = app_inputs(repo, opts, &projects);
+    let mut out: Vec<Prediction> = inputs
+        .par_iter()
+        .map(|input| {
+            let reason = match (input.app, input.sources) {
+                (None, _) => None,
+                (Some(_), Some(s)) => s.unknown_reason(),
+                (Some(_), None) => Some("its sources were not resolved".to_string()),
+            };
+            let objects = if reason.is_none() {
+                let (mut conditions, mut broken) = (Vec::new(), false);
+                let desired = desired_set(repo, input, &scopes, &mut conditions, &mut broken);
+                // The implicit app's objects are counted even when a file of the checkout does
+                // not parse (that file is reported on its own).
+                (!broken || input.app.is_none()).then_some(desired.len())
+            } else {
+                None
+            };
+            Prediction {
+                name: input.name.clone(),
+                app: input.app_index,
+                objects,
+                not_analysed: reason.or_else(|| {
+                    objects
+                        .is_none()
+                        .then(|| "a file of its sources cannot be used".to_string())
+                }),
+                sources: input.sources.map(|s| s.sources.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
+    out
 }
 
 /// Counts the Applications whose desired state driftlens could build, and their objects (as
 /// the drift engine would compare them: namespaces defaulted, hooks and excluded kinds left
 /// out, duplicates collapsed). Needs no dump.
 pub fn coverage(repo: &Repo, opts: &CompareOptions) -> Coverage {
-    let scopes = Scopes::new(repo, None);
-    let projects = projects_by_name(repo);
-    let inputs = app_inputs(repo, opts, &projects);
-    let counts: Vec<Option<usize>> = inputs
-        .par_iter()
-        .map(|input| {
-            let known = input.app.is_none()
-                || input
-                    .sources
-                    .is_some_and(crate::sources::AppSources::analysed);
-            if !known {
-                return None;
-            }
-            let (mut conditions, mut broken) = (Vec::new(), false);
-            let desired = desired_set(repo, input, &scopes, &mut conditions, &mut broken);
-            (!broken).then_some(desired.len())
-        })
-        .collect();
+    let predictions = predict_all(repo, opts);
     let applications = repo.apps.len();
     let analysed = if applications == 0 {
         0
     } else {
-        counts.iter().filter(|c| c.is_some()).count()
+        predictions.iter().filter(|p| p.objects.is_some()).count()
     };
     Coverage {
         applications,
         analysed,
         not_analysed: applications - analysed,
-        objects: counts.iter().flatten().sum(),
+        objects: predictions.iter().filter_map(|p| p.objects).sum(),
+        charts_not_analysed: repo.unit_failures.len(),
     }
 }
 
@@ -494,8 +548,8 @@ fn desired_set(
                     ),
                 });
             }
-            if key.name.is_empty() {
-                // generateName objects get a synthetic key.
+            if crate::model::object::meta_str(&m.obj, "name").is_empty() {
+                // generateName objects get a synthetic key, as Argo CD gives them.
                 let gen = crate::model::object::meta_str(&m.obj, "generateName");
                 key.name = format!("{gen}{mi}");
             }

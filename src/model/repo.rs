@@ -74,6 +74,8 @@ pub struct Repo {
     /// Charts of the checkout no Application uses that could not be rendered with their
     /// defaults because a dependency is missing.
     pub unit_failures: Vec<UnitFailure>,
+    /// What renders did not check (a schema referring to a URL), `chart: sentence`, sorted.
+    pub render_notes: Vec<String>,
 }
 
 /// A chart of the checkout that was not rendered.
@@ -86,6 +88,10 @@ pub struct UnitFailure {
     /// What would make it renderable.
     pub fixes: Vec<crate::sources::Fix>,
 }
+
+/// What follows the `generateName` prefix in the name driftlens gives such an object
+/// (`migrate-…`): the rest is chosen by the API server.
+pub const GENERATED_NAME_MARK: &str = "…";
 
 fn is_argocd_group(api_version: &str) -> bool {
     super::key::group_of(api_version) == "argoproj.io"
@@ -254,8 +260,9 @@ impl Repo {
             .and_then(Node::as_str);
         let name = match name.map(|n| &n.value) {
             Some(NodeValue::Str(s)) if !s.is_empty() => s.clone(),
+            // Named after its prefix in messages (`migrate-…`): the API server picks the rest.
             Some(NodeValue::Str(_)) | None if generate_name.is_some_and(|g| !g.is_empty()) => {
-                String::new()
+                format!("{}{GENERATED_NAME_MARK}", generate_name.unwrap_or_default())
             }
             Some(_) => {
                 self.problem(

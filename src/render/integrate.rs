@@ -185,11 +185,14 @@ fn helm_options(
     })
 }
 
+/// A chart that does not render, as a problem at the line to fix: the template's line, the
+/// line of a values file that does not parse (`values_files`: the value files of the render,
+/// by absolute path and model path), else the chart's `Chart.yaml`.
 fn render_error_problem(
-    repo_root: &Path,
     chart_dir: &str,
     chart_name: &str,
     e: &RenderError,
+    values_files: &[(std::path::PathBuf, String)],
 ) -> Problem {
     let location = match e.position() {
         Some((file, line, col)) => {
@@ -206,13 +209,55 @@ fn render_error_problem(
             l.end_col = l.col;
             l
         }
-        None => Location::file_start(&format!("{chart_dir}/Chart.yaml")),
+        None => values_error_location(chart_dir, e, values_files).unwrap_or_else(|| {
+            Location::file_start(&if chart_dir == "." {
+                "Chart.yaml".to_string()
+            } else {
+                format!("{chart_dir}/Chart.yaml")
+            })
+        }),
     };
-    let _ = repo_root;
     Problem {
         location,
         message: format!("the Helm chart does not render: {e}"),
     }
+}
+
+/// Where a values file that does not parse is wrong: the chart's `values.yaml` or one of the
+/// value files, at the line go-yaml names.
+fn values_error_location(
+    chart_dir: &str,
+    e: &RenderError,
+    values_files: &[(std::path::PathBuf, String)],
+) -> Option<Location> {
+    let msg = e.to_string();
+    let file = if msg.contains("cannot load values.yaml") {
+        if chart_dir == "." {
+            "values.yaml".to_string()
+        } else {
+            format!("{chart_dir}/values.yaml")
+        }
+    } else {
+        values_files
+            .iter()
+            .find(|(abs, _)| {
+                msg.contains(&format!("{} ", abs.display()))
+                    || msg.contains(&format!("{}:", abs.display()))
+            })
+            .map(|(_, model)| model.clone())?
+    };
+    let line = msg
+        .split("line ")
+        .skip(1)
+        .find_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        })
+        .unwrap_or(1);
+    let mut l = Location::file_start(&file);
+    l.line = line.max(1);
+    l.end_line = l.line;
+    Some(l)
 }
 
 /// The values inputs of an Application's source, as written in the checkout (highest
@@ -288,6 +333,34 @@ pub const MAX_APP_OF_APPS_DEPTH: usize = 64;
 /// Most chart renders of one scan (every chart once per Application that uses it, and once
 /// with its defaults when none does).
 pub const MAX_RENDERS: usize = 20_000;
+/// Most Applications that charts may render in one scan (app of apps): a chart that renders
+/// two Applications of itself would otherwise double them at every generation.
+pub const MAX_RENDERED_APPS: usize = 1_000;
+
+/// Whether rendering the chart at `chart_dir` for Application `app` closes a cycle: the
+/// Application was itself rendered (directly or through its ancestors) by that chart.
+fn renders_its_ancestor(repo: &Repo, app: usize, chart_dir: &str) -> bool {
+    let mut current = Some(app);
+    let mut steps = 0;
+    while let Some(a) = current {
+        let Some(r) = repo
+            .apps
+            .get(a)
+            .and_then(|a| repo.manifest(a.manifest).rendered.as_ref())
+        else {
+            return false;
+        };
+        if r.chart_dir == chart_dir {
+            return true;
+        }
+        current = r.app;
+        steps += 1;
+        if steps > MAX_APP_OF_APPS_DEPTH {
+            return false;
+        }
+    }
+    false
+}
 
 /// A Helm chart of the checkout and what has been rendered from it.
 struct Chart {
@@ -351,6 +424,20 @@ fn chart_repo_root(chart: &Chart, root: &Path, resolver: &Resolver) -> std::path
         .iter()
         .find(|m| chart.path.starts_with(&m.abs))
         .map_or_else(|| root.to_path_buf(), |m| m.abs.clone())
+}
+
+/// The model path of a file on disk: relative to the scan root, or under a mapped checkout's
+/// prefix, else as it is.
+fn model_path_of(root: &Path, resolver: &Resolver, file: &Path) -> String {
+    if let Ok(rel) = file.strip_prefix(root) {
+        return rel_path(root, &root.join(rel));
+    }
+    for m in resolver.mapped() {
+        if let Ok(rel) = file.strip_prefix(&m.abs) {
+            return m.model_path(&rel_path(&m.abs, &m.abs.join(rel)));
+        }
+    }
+    file.display().to_string()
 }
 
 /// What of the mapped checkouts is in the model already.
@@ -530,6 +617,17 @@ fn render_job(
     let app = target.map(|t| t.app);
     let app_name = app.map(|i| repo.apps[i].value.metadata.name.clone());
     let rendered = render_chart_with_dependencies(&chart.path, opts, &|d| fetch.fetch(d))?;
+    for note in &rendered.skipped {
+        match target {
+            Some(t) => {
+                let s = &mut repo.app_sources[t.app].sources[t.source];
+                if !s.notes.contains(note) {
+                    s.notes.push(note.clone());
+                }
+            }
+            None => repo.render_notes.push(format!("{dir}: {note}")),
+        }
+    }
     let external = match (&chart.external, target) {
         (Some(label), Some(t)) => Some(Arc::new(ExternalChart {
             anchor: source_anchor(repo, t),
@@ -772,6 +870,49 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         for (ai, si, reason) in failures {
             repo.app_sources[ai].sources[si].failed(reason);
         }
+        // An Application rendered by the chart it names (a cycle: every generation renders
+        // more) and Applications beyond the cap of rendered ones are not rendered for.
+        let rendered_apps = repo
+            .apps
+            .iter()
+            .filter(|a| repo.manifest(a.manifest).rendered.is_some())
+            .count();
+        let mut cycles = Vec::new();
+        jobs.retain(|(ci, t, _, _)| {
+            let Some(t) = t else { return true };
+            let cycle = renders_its_ancestor(repo, t.app, &charts[*ci].dir);
+            let over = rendered_apps > MAX_RENDERED_APPS
+                && repo.manifest(repo.apps[t.app].manifest).rendered.is_some();
+            if cycle || over {
+                cycles.push((*t, charts[*ci].dir.clone(), cycle));
+            }
+            !(cycle || over)
+        });
+        for (t, chart, cycle) in cycles {
+            let why = if cycle {
+                format!(
+                    "the Application is rendered by the chart {chart} it names (an app-of-apps \
+                     cycle: each generation renders more Applications); driftlens does not \
+                     follow it"
+                )
+            } else {
+                format!(
+                    "charts rendered more than {MAX_RENDERED_APPS} Applications; driftlens \
+                     stops there"
+                )
+            };
+            if let Some(s) = repo.app_sources[t.app].sources.get_mut(t.source) {
+                s.failed(why.clone());
+            }
+            let m = repo.manifest(repo.apps[t.app].manifest);
+            repo.problems.push(Problem {
+                location: m.locate_kind(),
+                message: format!(
+                    "Application `{}`: {why}",
+                    repo.apps[t.app].value.metadata.name
+                ),
+            });
+        }
         // Applications too deep in an app-of-apps tree are not rendered for.
         let mut too_deep = Vec::new();
         jobs.retain(|(_, t, _, _)| {
@@ -888,7 +1029,12 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 &repo_root,
             );
             if let Err(e) = render_job(repo, &charts[ci], target, &opts, values, &mut out, &fetch) {
-                record_failure(repo, &charts[ci], target, &e, &fetch);
+                let files: Vec<(std::path::PathBuf, String)> = opts
+                    .value_files
+                    .iter()
+                    .map(|f| (f.clone(), model_path_of(&root, resolver, f)))
+                    .collect();
+                record_failure(repo, &charts[ci], target, &e, &fetch, &files);
             }
         }
         let (apps_before, sets_before, projects_before) =
@@ -922,6 +1068,8 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
     values_files.dedup();
     repo.values_files = values_files;
     repo.nondeterministic = nondeterministic;
+    repo.render_notes.sort();
+    repo.render_notes.dedup();
     repo.problems.sort_by(|a, b| a.location.cmp(&b.location));
 }
 
@@ -969,6 +1117,7 @@ fn record_failure(
     target: Option<For>,
     e: &RenderError,
     fetch: &DependencyFetch<'_>,
+    values_files: &[(std::path::PathBuf, String)],
 ) {
     if let RenderError::Dependency(_) = e {
         let (reason, fixes) = fetch.missing();
@@ -982,8 +1131,7 @@ fn record_failure(
         }
         return;
     }
-    let root = repo.root.clone();
-    let mut problem = render_error_problem(&root, &chart.dir, &chart.name, e);
+    let mut problem = render_error_problem(&chart.dir, &chart.name, e, values_files);
     if let (Some(label), Some(t)) = (&chart.external, target) {
         // Its templates are not in the checkout: point at the Application's source.
         let at = e

@@ -111,6 +111,7 @@ pub fn render(result: &ScanResult) -> String {
             "analysedApplications": result.coverage.analysed,
             "notAnalysedApplications": result.coverage.not_analysed,
             "analysedObjects": result.coverage.objects,
+            "chartsNotAnalysed": result.coverage.charts_not_analysed,
             "coverage": result.coverage.line(),
         },
         "units": result.units,

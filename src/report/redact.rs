@@ -150,8 +150,9 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
         let from = document_start(&file.text, line);
         ranges.extend(value_runs(file.text.as_bytes(), from));
     }
+    let len = bytes.len();
     for (start, end) in ranges {
-        for b in bytes.iter_mut().take(end).skip(start) {
+        for b in &mut bytes[start.min(len)..end.min(len)] {
             if *b != b'\n' && *b != b'\r' {
                 *b = b'*';
             }

@@ -316,6 +316,9 @@ pub struct SourceInfo {
     pub reason: Option<String>,
     /// What would make it analysable (one command per missing piece).
     pub fixes: Vec<Fix>,
+    /// What was not checked while building it (a schema that refers to a URL).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Whether another rule already reports the reason (`broken-source-path` for a path that
     /// does not exist in this checkout), so that `source-not-analysed` does not repeat it.
     #[serde(skip)]
@@ -344,6 +347,7 @@ impl SourceInfo {
             revision: None,
             reason: None,
             fixes: Vec::new(),
+            notes: Vec::new(),
             reported_elsewhere: false,
         }
     }
@@ -371,10 +375,14 @@ impl SourceInfo {
                     .as_ref()
                     .map(Place::describe)
                     .unwrap_or_else(|| "nothing to build".to_string());
-                match &self.revision {
+                let mut s = match &self.revision {
                     Some(r) => format!("yes: {place} ({r})"),
                     None => format!("yes: {place}"),
+                };
+                for n in &self.notes {
+                    s.push_str(&format!("; note: {n}"));
                 }
+                s
             }
             SourceStatus::NotAnalysed => {
                 let mut s = format!("no: {}", self.reason.as_deref().unwrap_or("unknown reason"));

@@ -87,6 +87,17 @@ impl Mapped {
     }
 }
 
+/// Whether a `repoURL` is a template placeholder (`<GITOPS_REPO_URL>`, `${repoUrl}`,
+/// `{{ .url }}`) rather than a URL.
+fn is_placeholder(url: &str) -> bool {
+    let u = url.trim();
+    u.is_empty()
+        || u.contains("{{")
+        || u.contains("${")
+        || u.contains("$(")
+        || (u.contains('<') && u.contains('>'))
+}
+
 /// `to` relative to `from` when they share an ancestor (`../config`), else `to` itself.
 fn relative_to(from: &Path, to: &Path) -> String {
     let a: Vec<_> = from.components().collect();
@@ -333,6 +344,20 @@ impl Resolver {
             return info;
         }
         let (base, revision) = match here {
+            RepoLoc::Elsewhere if is_placeholder(&src.repo_url) => {
+                if !ref_only {
+                    info.kind = SourceKind::GitPath;
+                }
+                info.not_analysed(
+                    format!(
+                        "`{}` is a placeholder, not a repository URL: this Application is a \
+                         template that something else fills in",
+                        src.repo_url
+                    ),
+                    Vec::new(),
+                );
+                return info;
+            }
             RepoLoc::Elsewhere => {
                 if !ref_only {
                     info.kind = SourceKind::GitPath;
@@ -402,10 +427,19 @@ impl Resolver {
             None => repo.units.iter().find(|u| u.dir == dir).map(|u| u.kind),
             Some(m) => m.units().iter().find(|u| u.dir == dir).map(|u| u.kind),
         };
-        if src.plugin.is_some() {
+        if let Some(plugin) = &src.plugin {
             info.kind = SourceKind::Plugin;
+            let name = plugin
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" `{n}`"))
+                .unwrap_or_default();
             info.not_analysed(
-                "config management plugins run programs of their own, which driftlens does not",
+                format!(
+                    "the config management plugin{name} runs programs of its own, which \
+                     driftlens does not"
+                ),
                 Vec::new(),
             );
         } else if src.kustomize.is_some() || unit == Some(UnitKind::Kustomize) {

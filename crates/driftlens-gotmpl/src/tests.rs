@@ -549,3 +549,37 @@ fn values_paths_follow_variables_with_range_and_dicts() {
     assert_eq!(vp("requests").as_deref(), Some("resources.requests"));
     assert_eq!(at("cpu").map(|w| w.1), Some(16));
 }
+
+#[test]
+fn huge_printf_widths_and_precisions_do_not_panic() {
+    for verb in ["f", "e", "g", "v", "x", "s", "q", "d"] {
+        for spec in [
+            ".100000",
+            ".65536",
+            "65536.65536",
+            ".1000000000",
+            "1000000000",
+        ] {
+            let tpl = format!("{{{{ printf \"%{spec}{verb}\" 1.5 }}}}");
+            let out = run(&tpl, "{}");
+            assert!(out.len() <= (1 << 21) + 64, "{tpl}: {} bytes", out.len());
+        }
+    }
+}
+
+#[test]
+fn values_that_print_to_terabytes_are_refused() {
+    let grow = "{{- $d := dict \"a\" \"xxxxxxxx\" }}{{- range until 40 }}{{- $d = dict \"l\" $d \"r\" $d }}{{- end }}";
+    for print in [
+        "{{ $d }}",
+        "{{ toYaml $d }}",
+        "{{ toJson $d }}",
+        "{{ toPrettyJson $d }}",
+    ] {
+        let out = run(&format!("{grow}{print}"), "{}");
+        assert!(
+            out.starts_with("ERR") && out.contains("too large"),
+            "{print}: {out}"
+        );
+    }
+}

@@ -205,11 +205,33 @@ fn read_dir_files(
     Ok(out)
 }
 
+/// Helm's cap on what the archives of one chart (nested subchart archives included) decompress
+/// to, and its message.
+pub const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 << 20;
+
+thread_local! {
+    /// Bytes the archives of the chart being loaded on this thread have decompressed to.
+    static DECOMPRESSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts the decompression budget of a new chart load on this thread.
+pub fn reset_decompression_budget() {
+    DECOMPRESSED.with(|d| d.set(0));
+}
+
+fn decompressed_too_large() -> LoadError {
+    LoadError(format!(
+        "chart exceeds maximum decompressed size of {MAX_DECOMPRESSED_CHART_SIZE} bytes"
+    ))
+}
+
 /// Reads a gzipped tar chart archive; the first path component (the chart directory) is
-/// stripped.
+/// stripped. All the archives of one chart share Helm's decompressed-size budget.
 pub fn read_archive(bytes: &[u8], name: &str) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     let gz = flate2::read::GzDecoder::new(bytes);
-    let mut ar = tar::Archive::new(gz.take(MAX_CHART_BYTES));
+    let used = DECOMPRESSED.with(|d| d.get());
+    let left = MAX_DECOMPRESSED_CHART_SIZE.saturating_sub(used);
+    let mut ar = tar::Archive::new(gz.take(left.saturating_add(1 << 20).min(MAX_CHART_BYTES)));
     let mut out = Vec::new();
     let entries = ar
         .entries()
@@ -234,8 +256,18 @@ pub fn read_archive(bytes: &[u8], name: &str) -> Result<Vec<(String, Vec<u8>)>, 
             )));
         }
         let mut data = Vec::new();
-        ent.read_to_end(&mut data)
+        let left = MAX_DECOMPRESSED_CHART_SIZE.saturating_sub(DECOMPRESSED.with(|d| d.get()));
+        (&mut ent)
+            .take(left + 1)
+            .read_to_end(&mut data)
             .map_err(|e| LoadError(format!("{name}: {e}")))?;
+        let total = DECOMPRESSED.with(|d| {
+            d.set(d.get() + data.len() as u64);
+            d.get()
+        });
+        if total > MAX_DECOMPRESSED_CHART_SIZE {
+            return Err(decompressed_too_large());
+        }
         out.push((rel, data));
     }
     if out.is_empty() {
@@ -463,4 +495,47 @@ fn from_files_at(
     c.crds = std::sync::Arc::new(crds);
     c.files = std::sync::Arc::new(other_files);
     Ok(c)
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    /// A `.tgz` of `chart/<name>` holding `size` zero bytes (a few kilobytes compressed).
+    fn archive(name: &str, size: usize) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(size as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("chart/{name}"),
+            std::io::repeat(0).take(size as u64),
+        )
+        .expect("append");
+        let raw = tar.into_inner().expect("tar");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &raw).expect("gzip");
+        gz.finish().expect("gzip")
+    }
+
+    #[test]
+    fn the_archives_of_one_chart_share_helms_decompressed_size_cap() {
+        let part = archive("big.bin", 40 << 20);
+        reset_decompression_budget();
+        assert!(read_archive(&part, "a.tgz").is_ok());
+        assert!(read_archive(&part, "b.tgz").is_ok());
+        let e = read_archive(&part, "c.tgz").expect_err("over 100 MiB in total");
+        assert_eq!(
+            e.0,
+            "chart exceeds maximum decompressed size of 104857600 bytes"
+        );
+        // A new chart starts a new budget.
+        reset_decompression_budget();
+        assert!(read_archive(&part, "a.tgz").is_ok());
+        // One archive alone over the cap.
+        reset_decompression_budget();
+        assert!(read_archive(&archive("huge.bin", 101 << 20), "h.tgz").is_err());
+    }
 }

@@ -203,6 +203,9 @@ pub struct Rendered {
     pub nondeterministic: Vec<NondeterministicUse>,
     /// Informational warnings from values coalescing and dependency processing.
     pub warnings: Vec<String>,
+    /// Checks that were skipped because they would need the network (a `values.schema.json`
+    /// that refers to a schema by URL), one sentence each.
+    pub skipped: Vec<String>,
     /// The chart is marked `deprecated: true` (Helm warns on stderr).
     pub deprecated: bool,
     /// Where each chart of the render is: the prefix of its templates' names (`web`,
@@ -313,6 +316,7 @@ pub fn render_chart(chart_dir: &Path, opts: &HelmOptions) -> Result<Rendered, Re
 }
 
 fn render_in_thread(dir: &Path, opts: &HelmOptions) -> Result<Rendered, RenderError> {
+    chart::reset_decompression_budget();
     let root = confinement(opts)?;
     let chart = chart::load(dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
     render_loaded(chart, opts)
@@ -346,6 +350,7 @@ pub fn render_chart_with_dependencies(
             .name("helm-render".into())
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
+                chart::reset_decompression_budget();
                 let root = confinement(opts)?;
                 let mut chart =
                     chart::load(chart_dir, root.as_ref()).map_err(|e| RenderError::Load(e.0))?;
@@ -853,7 +858,8 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
     let mut vals = copy_map(&user);
     coalesce(&root, &mut vals, "", &mut warnings, 0);
     let vals = Value::map(vals);
-    schema::validate(&root, &vals).map_err(RenderError::Schema)?;
+    let mut skipped = Vec::new();
+    schema::validate(&root, &vals, &mut skipped).map_err(RenderError::Schema)?;
 
     let namespace = if opts.namespace.is_empty() {
         "default".to_string()
@@ -1001,6 +1007,7 @@ pub fn render_loaded(mut root: Chart, opts: &HelmOptions) -> Result<Rendered, Re
         crds,
         nondeterministic: state.nondet,
         warnings,
+        skipped,
         deprecated,
         chart_dirs,
     })
@@ -1059,11 +1066,14 @@ pub fn render_output(chart: &Path, opts: &HelmOptions) -> (String, String, i32) 
     }
     match render_chart(chart, opts) {
         Ok(r) => {
-            let err = if r.deprecated {
+            let mut err = if r.deprecated {
                 "level=WARN msg=\"this chart is deprecated\"\n".to_string()
             } else {
                 String::new()
             };
+            for s in &r.skipped {
+                err.push_str(&format!("note: {s}\n"));
+            }
             (format_like_helm_template(&r), err, 0)
         }
         Err(e) => (String::new(), helm_error_text(&e), 1),

@@ -114,10 +114,12 @@ fn message(e: &jsonschema::ValidationError<'_>) -> String {
 }
 
 /// Validates `values` (the chart's coalesced values) against the chart's schema and,
-/// recursively, each subchart's section against its schema. Returns Helm's error text.
-pub fn validate(chart: &Chart, values: &Value) -> Result<(), String> {
+/// recursively, each subchart's section against its schema. Returns Helm's error text. A
+/// schema that refers to another by URL is not validated (Helm would fetch it; driftlens
+/// never does): `skipped` says so.
+pub fn validate(chart: &Chart, values: &Value, skipped: &mut Vec<String>) -> Result<(), String> {
     let mut report = String::new();
-    collect(chart, values, &mut report, 0)?;
+    collect(chart, values, &mut report, skipped, 0)?;
     if report.is_empty() {
         Ok(())
     } else {
@@ -125,13 +127,54 @@ pub fn validate(chart: &Chart, values: &Value) -> Result<(), String> {
     }
 }
 
-fn collect(chart: &Chart, values: &Value, report: &mut String, depth: usize) -> Result<(), String> {
+/// The first `$ref` of a schema that leaves the document (`https://…`, `other.json#…`).
+fn remote_ref(schema: &J) -> Option<&str> {
+    match schema {
+        J::Object(m) => {
+            if let Some(J::String(r)) = m.get("$ref") {
+                if !r.starts_with('#') {
+                    return Some(r);
+                }
+            }
+            m.values().find_map(remote_ref)
+        }
+        J::Array(a) => a.iter().find_map(remote_ref),
+        _ => None,
+    }
+}
+
+fn collect(
+    chart: &Chart,
+    values: &Value,
+    report: &mut String,
+    skipped: &mut Vec<String>,
+    depth: usize,
+) -> Result<(), String> {
     if depth > 64 {
         return Ok(());
     }
-    if let Some(text) = &chart.schema {
-        let schema: J = serde_json::from_str(text)
-            .map_err(|e| format!("{}: unable to parse values.schema.json: {e}", chart.name))?;
+    let schema = match &chart.schema {
+        Some(text) => Some(
+            serde_json::from_str::<J>(text)
+                .map_err(|e| format!("{}: unable to parse values.schema.json: {e}", chart.name))?,
+        ),
+        None => None,
+    };
+    let schema = match schema {
+        Some(s) => match remote_ref(&s) {
+            Some(r) => {
+                skipped.push(format!(
+                    "the values.schema.json of chart `{}` refers to `{r}`, which driftlens does \
+                     not fetch: its values are not validated",
+                    chart.name
+                ));
+                None
+            }
+            None => Some(s),
+        },
+        None => None,
+    };
+    if let Some(schema) = schema {
         let validator = jsonschema::options()
             .build(&schema)
             .map_err(|e| format!("{}: invalid values.schema.json: {e}", chart.name))?;
@@ -170,7 +213,7 @@ fn collect(chart: &Chart, values: &Value, report: &mut String, depth: usize) -> 
             Value::Map(m) => m.borrow().get(&sub.name).cloned().unwrap_or(Value::Nil),
             _ => Value::Nil,
         };
-        collect(sub, &sv, report, depth + 1)?;
+        collect(sub, &sv, report, skipped, depth + 1)?;
     }
     Ok(())
 }

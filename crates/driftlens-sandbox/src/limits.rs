@@ -40,38 +40,6 @@ impl Limits {
         time: Duration::from_secs(1),
         memory: 256 << 20,
     };
-
-    /// The limits of one Lua health check (Argo CD's Lua timeout is 1 s).
-    pub const LUA: Limits = Limits {
-        depth: 200,
-        steps: 50_000_000,
-        time: Duration::from_secs(1),
-        memory: 64 << 20,
-    };
-
-    /// The limits of one chart render (all its templates).
-    pub const TEMPLATE: Limits = Limits {
-        depth: 1000,
-        steps: 20_000_000,
-        time: Duration::from_secs(30),
-        memory: 512 << 20,
-    };
-
-    /// These limits scaled by `factor` (time, steps and memory; depth stays), for the
-    /// `--budget-scale` option.
-    pub fn scaled(self, factor: f64) -> Limits {
-        let factor = if factor.is_finite() && factor > 0.0 {
-            factor
-        } else {
-            1.0
-        };
-        Limits {
-            depth: self.depth,
-            steps: ((self.steps as f64) * factor).min(u64::MAX as f64) as u64,
-            time: Duration::from_secs_f64((self.time.as_secs_f64() * factor).min(86_400.0)),
-            memory: ((self.memory as f64) * factor).min(usize::MAX as f64) as usize,
-        }
-    }
 }
 
 /// Which budget ran out.
@@ -265,15 +233,6 @@ mod tests {
         m.leave();
         m.leave();
         assert!(m.enter().is_ok());
-    }
-
-    #[test]
-    fn scaling_keeps_depth() {
-        let l = Limits::JQ.scaled(2.0);
-        assert_eq!(l.depth, Limits::JQ.depth);
-        assert_eq!(l.time, Duration::from_secs(2));
-        assert_eq!(l.steps, 2 * Limits::JQ.steps);
-        assert_eq!(Limits::JQ.scaled(f64::NAN), Limits::JQ);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod drift;
 pub mod drift_extraneous;
 pub mod drift_missing;
 pub mod drift_modified;
+pub mod duplicate_application;
 pub mod env_var_literal_credential;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
@@ -122,6 +123,7 @@ docs! {
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
     drift_modified => "drift-modified",
+    duplicate_application => "duplicate-application",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_metrics_order => "hpa-metrics-order",
