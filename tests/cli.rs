@@ -414,7 +414,11 @@ fn kustomize_build_prints_what_kustomize_prints() {
     );
     assert!(err.contains("'commonLabels' is deprecated"), "{err}");
 
-    std::fs::write(base.join("kustomization.yaml"), "resources: [missing.yaml]\n").expect("write");
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .expect("write");
     let (code, out, err) = run(&["kustomize", "build", p(&base)]);
     assert_eq!(code, 1);
     assert!(out.is_empty());

@@ -211,8 +211,13 @@ impl BuildArgs {
             None => DiskFs::unrestricted(),
         };
         let helm = InProcessHelm { root: sandbox };
-        let (result, warnings) =
-            driftlens_kustomize::build_with_warnings(&fs, &self.dir, &opts, Some(&repos), Some(&helm));
+        let (result, warnings) = driftlens_kustomize::build_with_warnings(
+            &fs,
+            &self.dir,
+            &opts,
+            Some(&repos),
+            Some(&helm),
+        );
         let mut stderr = std::io::stderr().lock();
         for w in &warnings {
             let _ = writeln!(stderr, "{w}");

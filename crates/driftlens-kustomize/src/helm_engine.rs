@@ -80,8 +80,8 @@ impl HelmRenderer for InProcessHelm {
             root: self.root.clone(),
             ..HelmOptions::default()
         };
-        let mut rendered = render_chart(std::path::Path::new(&req.chart_dir), &opts)
-            .map_err(|e| {
+        let mut rendered =
+            render_chart(std::path::Path::new(&req.chart_dir), &opts).map_err(|e| {
                 Error::new(format!(
                     "helm template of chart '{}' failed: {e}",
                     req.chart_name
@@ -90,7 +90,9 @@ impl HelmRenderer for InProcessHelm {
         if req.skip_hooks {
             rendered.docs.retain(|d| !d.is_hook);
         } else if req.skip_tests {
-            rendered.docs.retain(|d| !(d.is_hook && is_test_hook(&d.text)));
+            rendered
+                .docs
+                .retain(|d| !(d.is_hook && is_test_hook(&d.text)));
         }
         Ok(format_like_helm_template(&rendered))
     }

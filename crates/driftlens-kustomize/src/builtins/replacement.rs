@@ -268,8 +268,9 @@ fn apply_targets(
                 };
                 let opts = t.options.clone();
                 let mut set = |n: &mut Node| set_field_value(opts.as_ref(), n, value);
-                let count = crate::path::path_match(&mut m.list_mut()[i].node, &parts, create, &mut set)
-                    .map_err(|e| Error::new(format!("{what}: {e}")))?;
+                let count =
+                    crate::path::path_match(&mut m.list_mut()[i].node, &parts, create, &mut set)
+                        .map_err(|e| Error::new(format!("{what}: {e}")))?;
                 if count == 0 {
                     return Err(Error::new(what));
                 }

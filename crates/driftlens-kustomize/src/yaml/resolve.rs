@@ -538,10 +538,29 @@ mod tests {
 
     #[test]
     fn non_strings_like_kyaml() {
-        for v in ["1", "true", "~", "a: b", "[1]", "# only a comment", "!!int 1", "&x 1"] {
+        for v in [
+            "1",
+            "true",
+            "~",
+            "a: b",
+            "[1]",
+            "# only a comment",
+            "!!int 1",
+            "&x 1",
+        ] {
             assert!(is_yaml11_non_string(v), "{v}");
         }
-        for v in ["x", "", "a #b", "*x", "!!str 1", "!!binary aGk=", "&x z", "[1", "1\n"] {
+        for v in [
+            "x",
+            "",
+            "a #b",
+            "*x",
+            "!!str 1",
+            "!!binary aGk=",
+            "&x z",
+            "[1",
+            "1\n",
+        ] {
             assert!(!is_yaml11_non_string(v), "{v}");
         }
     }
