@@ -37,6 +37,7 @@ fn main() {
         &repo_dir,
         driftlens::load::source::DEFAULT_MAX_FILE_SIZE,
         None,
+        &Default::default(),
     ) {
         Ok(r) => r,
         Err(e) => {

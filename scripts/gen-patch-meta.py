@@ -32,7 +32,7 @@ repositories, e.g. `git -C api show HEAD:apps/v1/types.go`); they are only read,
 committed.
 
 Usage: scripts/gen-patch-meta.py openapiv2.bin [--go-types DIR --go-source TEXT] \
-         > src/compare/data/k8s-types.json
+         > crates/driftlens-merge/src/data/k8s-types.json
 """
 import hashlib
 import json

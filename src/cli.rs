@@ -38,6 +38,12 @@ enum Command {
     Render(crate::render::helm::args::RenderArgs),
     /// `helm template RELEASE CHART …` with helm's own command line, for drop-in use.
     Template(crate::render::helm::args::TemplateArgs),
+    /// `kustomize build DIR` with kustomize's command line, for drop-in use (in-process,
+    /// byte for byte like kustomize v5.6).
+    Kustomize(crate::render::kustomize::KustomizeArgs),
+    /// List every Application's sources: where each resolved, or why it is not analysed and
+    /// what would fetch it (`--missing --format script | sh` vendors what is missing).
+    Sources(SourcesArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -119,6 +125,93 @@ impl SettingsArgs {
     }
 }
 
+/// `URL=PATH` of `--repo` (the last `=` separates them: URLs may hold `=`, paths rarely do).
+fn parse_repo_mapping(s: &str) -> Result<(String, PathBuf), String> {
+    match s.rsplit_once('=') {
+        Some((url, path)) if !url.trim().is_empty() && !path.trim().is_empty() => {
+            Ok((url.trim().to_string(), PathBuf::from(path.trim())))
+        }
+        _ => Err(format!(
+            "`{s}`: expected URL=PATH, e.g. https://github.com/org/config.git=../config"
+        )),
+    }
+}
+
+/// Where the sources of Applications are, besides the checkout.
+#[derive(Debug, Clone, clap::Args)]
+struct SourceArgs {
+    /// The URL of the scanned checkout: only sources with this `repoURL` are taken from it
+    /// (default: the remotes of its Git config; without any, every URL whose paths exist
+    /// here).
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+    /// A folder of charts as `helm pull` writes them (`NAME-VERSION.tgz`, untarred `NAME/`,
+    /// `index.yaml`), for sources and dependencies from Helm and OCI repositories; repeatable.
+    /// Also `charts:` in `.driftlens.yaml`.
+    #[arg(long = "charts", value_name = "DIR")]
+    charts: Vec<PathBuf>,
+    /// A checkout of another repository, for the sources that name its URL (compared whatever
+    /// the protocol, case or `.git` suffix): `--repo https://github.com/org/config.git=../config`;
+    /// repeatable; `URL=.` names the scanned checkout itself. Also `repos:` in `.driftlens.yaml`.
+    #[arg(long = "repo", value_name = "URL=PATH", value_parser = parse_repo_mapping)]
+    repos: Vec<(String, PathBuf)>,
+    /// Do not search Helm's own cache (`$HELM_CACHE_HOME/repository`), so that the scan
+    /// depends only on the checkout and the folders given.
+    #[arg(long)]
+    no_helm_cache: bool,
+}
+
+impl SourceArgs {
+    /// The options of the command line; with `config`, also the folders of the checkout's
+    /// `.driftlens.yaml` (`scan` adds those itself, with its `--config`).
+    fn options(
+        &self,
+        root: &std::path::Path,
+        config: bool,
+    ) -> Result<crate::sources::SourceOptions, i32> {
+        for c in &self.charts {
+            if !c.is_dir() {
+                diag!(
+                    "error: --charts {}: not a folder; pass a folder of charts (`helm pull` \
+                     archives or untarred charts)",
+                    c.display()
+                );
+                return Err(2);
+            }
+        }
+        for (url, path) in &self.repos {
+            if !path.is_dir() {
+                diag!(
+                    "error: --repo {url}={}: not a folder; pass the root of a checkout of that \
+                     repository",
+                    path.display()
+                );
+                return Err(2);
+            }
+        }
+        let mut opts = crate::sources::SourceOptions {
+            repo_url: self.repo_url.clone(),
+            charts: self.charts.clone(),
+            repos: self.repos.clone(),
+            helm_cache: if self.no_helm_cache {
+                None
+            } else {
+                crate::sources::charts::HelmCache::from_env()
+            },
+        };
+        if config {
+            let cfg = crate::config::Config::load(root, None).map_err(|e| {
+                diag!("error: {e}");
+                2
+            })?;
+            for w in opts.add_config(&cfg, root) {
+                diag!("warning: {w}");
+            }
+        }
+        Ok(opts)
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct ScanArgs {
     /// Root of the Git checkout to scan.
@@ -149,6 +242,8 @@ struct ScanArgs {
     kube_version: Option<String>,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Policy file (default: `.driftlens.yaml` at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -172,13 +267,12 @@ struct CompareArgs {
     /// Root of the Git checkout.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// A cluster dump (file or folder); may be repeated.
-    #[arg(long = "cluster", value_name = "FILE_OR_DIR", required = true)]
+    /// A cluster dump (file or folder); may be repeated. Required by `diff` and `app`; `apps`
+    /// without one lists each Application's desired state and sources.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
     clusters: Vec<PathBuf>,
-    /// Only Applications whose `repoURL` is this URL are taken from the checkout (default: any
-    /// Application whose source path exists in it).
-    #[arg(long, value_name = "URL")]
-    repo_url: Option<String>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Destination namespace of the implicit Application used when the checkout has none.
     #[arg(long, value_name = "NS", default_value = "default")]
     namespace: String,
@@ -221,6 +315,28 @@ struct DiffArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SourcesFormat {
+    Table,
+    Json,
+    Script,
+}
+
+#[derive(Debug, clap::Args)]
+struct SourcesArgs {
+    /// Root of the Git checkout.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Output format (`script`: a shell script fetching what is missing).
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Table)]
+    format: SourcesFormat,
+    /// Only the Applications (and charts) with a source that is not analysed.
+    #[arg(long)]
+    missing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum RulesFormat {
     Table,
     Json,
@@ -243,7 +359,20 @@ struct RulesArgs {
     rule_dirs: Vec<PathBuf>,
 }
 
+/// Prints a diagnostic on standard error, scrubbed of known secret values
+/// ([`crate::report::scrub`]).
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::report::scrub::scrub(&text));
+    }};
+}
+use diag;
+
+/// Writes a report to `output` or standard output, scrubbed of known secret values.
 fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    let text = crate::report::scrub::scrub(text);
+    let text: &str = &text;
     match output {
         Some(p) => std::fs::write(p, text).map_err(|e| {
             format!(
@@ -269,17 +398,37 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `v` is a Kubernetes version (`v1.31`, `1.31.4`, `v1.32.0-rc.1+k3s1`).
+fn is_kube_version(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn run_scan(args: ScanArgs) -> i32 {
+    if let Some(v) = &args.kube_version {
+        if !is_kube_version(v) {
+            diag!(
+                "error: --kube-version {v:?} is not a Kubernetes version; write it like v1.31 or \
+                 1.31.4"
+            );
+            return 2;
+        }
+    }
     if let Some(n) = args.jobs {
         if n == 0 {
-            eprintln!("error: --jobs must be at least 1");
+            diag!("error: --jobs must be at least 1");
             return 2;
         }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
         {
-            eprintln!("error: cannot start {n} worker threads: {e}");
+            diag!("error: cannot start {n} worker threads: {e}");
             return 2;
         }
     }
@@ -290,6 +439,10 @@ fn run_scan(args: ScanArgs) -> i32 {
         kube_version: args.kube_version.clone(),
         compare: Default::default(),
         settings: args.settings.overrides(),
+        sources: match args.sources.options(&args.path, false) {
+            Ok(o) => o,
+            Err(code) => return code,
+        },
         policy: crate::config::PolicyOptions {
             config: args.config.clone(),
             rule_dirs: args.rule_dirs.clone(),
@@ -300,16 +453,23 @@ fn run_scan(args: ScanArgs) -> i32 {
     let result = match scan(&opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return 2;
         }
     };
+    report::scrub::install(report::scrub::Scrubber::from_model(
+        &result.repo,
+        result.cluster.as_ref(),
+    ));
+    for w in &result.dump_problems {
+        diag!("warning: {w}");
+    }
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = report::render(args.format, &result, Style { color });
     if let Err(e) = write_out(args.output.as_ref(), &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
     let failing = args.fail_on.threshold().is_some_and(|t| {
@@ -323,16 +483,18 @@ fn run_scan(args: ScanArgs) -> i32 {
 
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
 fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), i32> {
-    let cluster = match crate::scan::load_cluster(&args.clusters) {
-        Ok((Some(c), warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            c
-        }
+    if args.clusters.is_empty() {
+        diag!(
+            "error: the following required arguments were not provided:\n  --cluster \
+             <FILE_OR_DIR>\n\nA dump is `kubectl get … -o json` output (a file or a folder)."
+        );
+        return Err(2);
+    }
+    let (cluster, warnings) = match crate::scan::load_cluster(&args.clusters) {
+        Ok((Some(c), warnings)) => (c, warnings),
         Ok((None, _)) => return Err(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             return Err(2);
         }
     };
@@ -340,14 +502,18 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
         &args.path,
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         cluster.kube_version(),
+        &args.sources.options(&args.path, true)?,
     )
     .map_err(|e| {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         2
     })?;
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, Some(&cluster)));
+    for w in warnings {
+        diag!("warning: {w}");
+    }
     repo.settings.apply(args.settings.overrides());
     let opts = CompareOptions {
-        repo_url: args.repo_url.clone(),
         implicit_namespace: args.namespace.clone(),
         ..Default::default()
     };
@@ -362,9 +528,7 @@ fn run_diff(args: DiffArgs) -> i32 {
     };
     if let Some(name) = &args.app {
         if !report.apps.iter().any(|a| &a.name == name) {
-            eprintln!(
-                "error: no Application `{name}` in the checkout; `driftlens apps` lists them"
-            );
+            diag!("error: no Application `{name}` in the checkout; `driftlens apps` lists them");
             return 2;
         }
     }
@@ -386,10 +550,35 @@ fn run_diff(args: DiffArgs) -> i32 {
         text.push('\n');
     }
     if let Err(e) = write_out(None, &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
-    i32::from(!diffs.is_empty())
+    // An Application that could not be compared has no diff to show: say so, never exit 0.
+    let mut unknown = 0;
+    for a in &report.apps {
+        if args.app.as_deref().is_some_and(|n| n != a.name)
+            || a.status != crate::compare::app::SyncStatus::Unknown
+        {
+            continue;
+        }
+        unknown += 1;
+        let why: Vec<String> = a
+            .conditions
+            .iter()
+            .map(|c| format!("{}: {}", c.kind, c.message))
+            .chain(a.not_analysed.iter().cloned())
+            .collect();
+        diag!(
+            "error: Application `{}` cannot be compared, so its diff is unknown: {}",
+            a.name,
+            if why.is_empty() {
+                "no reason recorded".to_string()
+            } else {
+                why.join("; ")
+            }
+        );
+    }
+    i32::from(!diffs.is_empty() || unknown > 0)
 }
 
 fn run_app(args: AppArgs) -> i32 {
@@ -397,7 +586,7 @@ fn run_app(args: AppArgs) -> i32 {
         None => None,
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => {
-            eprintln!("error: --at: {e}; use RFC 3339 such as 2026-11-25T09:00:00Z");
+            diag!("error: --at: {e}; use RFC 3339 such as 2026-11-25T09:00:00Z");
             return 2;
         }
     };
@@ -408,14 +597,14 @@ fn run_app(args: AppArgs) -> i32 {
     let mut overrides = crate::compare::health::HealthOverrides::from_settings(&repo.settings);
     if let Some(dir) = &args.lua_health {
         if let Err(e) = overrides.add_directory(dir) {
-            eprintln!("error: --lua-health: {e}");
+            diag!("error: --lua-health: {e}");
             return 2;
         }
     }
     let Some(view) =
         crate::compare::appview::app_view(&repo, &cluster, &report, &args.name, &overrides, at)
     else {
-        eprintln!(
+        diag!(
             "error: no Application `{}` in the checkout; `driftlens apps` lists them",
             args.name
         );
@@ -426,13 +615,16 @@ fn run_app(args: AppArgs) -> i32 {
     match write_out(None, &report::appview::render(&view, color)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             2
         }
     }
 }
 
 fn run_apps(args: AppsArgs) -> i32 {
+    if args.common.clusters.is_empty() {
+        return run_apps_without_dump(&args);
+    }
     let (_, _, report) = match load_and_compare(&args.common) {
         Ok(x) => x,
         Err(code) => return code,
@@ -442,7 +634,7 @@ fn run_apps(args: AppsArgs) -> i32 {
         RulesFormat::Json => report::apps::render_json(&report),
     };
     if let Err(e) = write_out(None, &text) {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         return 2;
     }
     i32::from(
@@ -453,11 +645,82 @@ fn run_apps(args: AppsArgs) -> i32 {
     )
 }
 
+/// Loads and renders a checkout for the commands that need no dump (`sources`, `apps`
+/// without `--cluster`), with its `.driftlens.yaml` folders; errors are printed (exit 2).
+fn load_without_dump(path: &std::path::Path, sources: &SourceArgs) -> Result<Repo, i32> {
+    let options = sources.options(path, true)?;
+    let repo = crate::scan::load_and_render(
+        path,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+        None,
+        &options,
+    )
+    .map_err(|e| {
+        diag!("error: {e}");
+        2
+    })?;
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, None));
+    Ok(repo)
+}
+
+/// `apps` without a dump: the desired state of each Application, not its sync status. Exits 1
+/// when one is not known.
+fn run_apps_without_dump(args: &AppsArgs) -> i32 {
+    let c = &args.common;
+    let mut repo = match load_without_dump(&c.path, &c.sources) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    repo.settings.apply(c.settings.overrides());
+    let opts = CompareOptions {
+        implicit_namespace: c.namespace.clone(),
+        ..Default::default()
+    };
+    let predictions = crate::compare::app::predict_all(&repo, &opts);
+    let coverage = crate::compare::app::coverage(&repo, &opts);
+    let text = match args.format {
+        RulesFormat::Table => report::apps::render_predictions_table(&predictions, &coverage),
+        RulesFormat::Json => report::apps::render_predictions_json(&predictions, &coverage),
+    };
+    if let Err(e) = write_out(None, &text) {
+        diag!("error: {e}");
+        return 2;
+    }
+    i32::from(predictions.iter().any(|p| p.objects.is_none()))
+}
+
+fn run_sources(args: SourcesArgs) -> i32 {
+    let repo = match load_without_dump(&args.path, &args.sources) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let coverage = crate::compare::app::coverage(&repo, &CompareOptions::default());
+    let sel = if args.missing {
+        report::sources::Selection::Missing
+    } else {
+        report::sources::Selection::All
+    };
+    let text = match args.format {
+        SourcesFormat::Table => report::sources::render_table(&repo, &coverage, sel),
+        SourcesFormat::Json => report::sources::render_json(&repo, &coverage, sel),
+        SourcesFormat::Script => {
+            report::sources::render_script(&repo, &args.path.display().to_string())
+        }
+    };
+    match write_out(None, &text) {
+        Ok(()) => 0,
+        Err(e) => {
+            diag!("error: {e}");
+            2
+        }
+    }
+}
+
 /// The catalog with the user rules of `dirs` and of `.driftlens/rules/` in the current
 /// directory, or the exit code 2 after printing why not.
 fn catalog_for(dirs: &[PathBuf]) -> Result<Vec<Box<dyn rules::Rule>>, i32> {
     rules::data::catalog_with_user_rules(Some(std::path::Path::new(".")), dirs).map_err(|e| {
-        eprintln!("error: {e}");
+        diag!("error: {e}");
         2
     })
 }
@@ -518,7 +781,7 @@ fn run_rules(args: RulesArgs) -> i32 {
     match write_out(None, &text) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            diag!("error: {e}");
             2
         }
     }
@@ -546,13 +809,13 @@ fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
             match write_out(None, &text) {
                 Ok(()) => 0,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    diag!("error: {e}");
                     2
                 }
             }
         }
         None => {
-            eprintln!("error: no rule `{id}`; `driftlens rules` lists them");
+            diag!("error: no rule `{id}`; `driftlens rules` lists them");
             2
         }
     }
@@ -560,6 +823,11 @@ fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    // A panic message may quote a value: it goes through the scrubber like any output.
+    std::panic::set_hook(Box::new(|info| {
+        let text = format!("driftlens: internal error: {info}");
+        let _ = writeln!(std::io::stderr(), "{}", report::scrub::scrub(&text));
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -573,8 +841,10 @@ pub fn main() -> i32 {
         Command::Apps(args) => run_apps(args),
         Command::Render(args) => args.run(),
         Command::Template(args) => args.run(),
+        Command::Kustomize(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
+        Command::Sources(args) => run_sources(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),
     }

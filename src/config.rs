@@ -14,6 +14,10 @@
 //!   - rule: secret-mutable     # a rule id, or "*" for every rule
 //!     paths: ["apps/legacy/**"]
 //!     reason: "rotated by the vault operator, tracked in OPS-123"
+//! charts:                      # chart folders, like --charts (inside the checkout)
+//!   - .driftlens/charts
+//! repos:                       # checkouts of other repositories, like --repo URL=PATH
+//!   https://github.com/org/app-config.git: .driftlens/repos/app-config
 //! ```
 //!
 //! Unquoted `off`/`on` are YAML 1.1 booleans (the way Kubernetes reads YAML); both spellings are
@@ -26,7 +30,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::load::yaml::{self, Node, NodeValue};
-use crate::rules::Severity;
+use crate::severity::Severity;
 
 /// The file name looked up at the scan root.
 pub const FILE_NAME: &str = ".driftlens.yaml";
@@ -137,6 +141,11 @@ pub struct Config {
     pub overrides: Vec<Override>,
     /// Suppressions with reasons.
     pub suppressions: Vec<ConfigSuppression>,
+    /// Chart folders (`charts:`), relative to the scan root, inside the checkout.
+    pub charts: Vec<String>,
+    /// Checkouts of other repositories (`repos:`): URL → folder relative to the scan root,
+    /// inside the checkout.
+    pub repos: Vec<(String, String)>,
 }
 
 /// What the policy layer needs from the command line.
@@ -285,6 +294,32 @@ fn check_fields(file: &str, node: &Node, what: &str, allowed: &[&str]) -> Result
     Ok(())
 }
 
+/// A folder named in the config: a relative path that stays inside the checkout (folders
+/// elsewhere are given on the command line, so that a checkout never makes driftlens read
+/// outside of it).
+fn inside_checkout(file: &str, node: &Node, what: &str) -> Result<String, PolicyError> {
+    let Some(p) = node.as_str().filter(|p| !p.trim().is_empty()) else {
+        return Err(PolicyError::at(
+            file,
+            line_of(node),
+            format!("{what} must be a folder path, found {}", kind_name(node)),
+        ));
+    };
+    let escapes =
+        p.starts_with('/') || p.contains('\\') || crate::sources::lexical_dir(p).is_none();
+    if escapes {
+        return Err(PolicyError::at(
+            file,
+            line_of(node),
+            format!(
+                "{what} `{p}` is not inside the checkout; give folders elsewhere on the command \
+                 line (--charts, --repo)"
+            ),
+        ));
+    }
+    Ok(crate::sources::lexical_dir(p).unwrap_or_default())
+}
+
 impl Config {
     /// Parses a config file's text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Config, PolicyError> {
@@ -310,7 +345,14 @@ impl Config {
             file,
             &root,
             "the config",
-            &["rules", "exclude", "overrides", "suppressions"],
+            &[
+                "rules",
+                "exclude",
+                "overrides",
+                "suppressions",
+                "charts",
+                "repos",
+            ],
         )?;
         let mut cfg = Config {
             file: file.to_string(),
@@ -338,6 +380,37 @@ impl Config {
                     paths: compile_paths(file, paths)?,
                     rules: rule_settings(file, rules)?,
                 });
+            }
+        }
+        if let Some(n) = root.get("charts") {
+            let items: Vec<&Node> = match &n.value {
+                NodeValue::Seq(items) => items.iter().collect(),
+                NodeValue::Str(_) => vec![n],
+                _ => {
+                    return Err(PolicyError::at(
+                        file,
+                        line_of(n),
+                        "`charts` must be a list of folders, e.g. [\".driftlens/charts\"]",
+                    ))
+                }
+            };
+            for item in items {
+                cfg.charts
+                    .push(inside_checkout(file, item, "a chart folder")?);
+            }
+        }
+        if let Some(n) = root.get("repos") {
+            let entries = n.entries().ok_or_else(|| {
+                PolicyError::at(
+                    file,
+                    line_of(n),
+                    "`repos` must map repository URLs to checkouts, e.g. \
+                     {https://github.com/org/app.git: .driftlens/repos/app}",
+                )
+            })?;
+            for e in entries {
+                let dir = inside_checkout(file, &e.value, "a checkout")?;
+                cfg.repos.push((e.key.clone(), dir));
             }
         }
         if let Some(n) = root.get("suppressions") {

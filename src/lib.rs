@@ -13,6 +13,7 @@
 //! | stage | owns |
 //! |---|---|
 //! | [`load`] | every file access: the repository walk, YAML with source positions, cluster dumps |
+//! | [`sources`] | where each Application source comes from, or why it is not analysed |
 //! | [`render`] | turning Helm charts into manifests (Kustomize is reported as not rendered) |
 //! | [`model`] | Kubernetes objects, their identities and the typed Argo CD models |
 //! | [`compare`] | desired vs live: normalization, ignore rules, diff modes, status, health |
@@ -22,18 +23,31 @@
 //! [`civil`] is the calendar arithmetic that sync windows share with the template engine's date
 //! functions (`driftlens-gotmpl`).
 //!
+//! [`jq`] is the sandboxed jq engine of ignore rules and data rules; [`limits`] (from
+//! `driftlens-sandbox`) holds the budgets every engine that runs code from a checkout works
+//! under.
+//!
 //! [`config`] reads `.driftlens.yaml` (rule settings, exclusions, suppressions).
+//!
+//! [`severity`] is the severity scale that configuration, rules and reports share, and
+//! [`glob`] the glob matching of Argo CD's patterns that drift comparison and rules share.
 //!
 //! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
 
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod glob;
+pub mod jq;
+/// The budgets of the engines that run checkout code (the `driftlens-sandbox` crate).
+pub use driftlens_sandbox::limits;
 pub mod load;
 pub mod model;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod severity;
+pub mod sources;
 
 pub use driftlens_gotmpl::civil;

@@ -33,6 +33,8 @@ pub struct ScanOptions {
     pub policy: PolicyOptions,
     /// Argo CD settings given on the command line (they win over `argocd-cm`).
     pub settings: crate::model::settings::SettingsOverrides,
+    /// Where sources outside the checkout are (chart folders, other checkouts).
+    pub sources: crate::sources::SourceOptions,
 }
 
 impl ScanOptions {
@@ -46,6 +48,7 @@ impl ScanOptions {
             compare: CompareOptions::default(),
             policy: PolicyOptions::default(),
             settings: Default::default(),
+            sources: Default::default(),
         }
     }
 }
@@ -118,26 +121,33 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The predicted Argo CD state per Application, when dumps were given.
     pub drift: Option<DriftReport>,
-    /// Dump entries that were skipped (the rest of the dump was used).
+    /// Dump entries that were skipped (the rest of the dump was used), and folders of
+    /// `.driftlens.yaml` that do not exist: warnings for standard error.
     pub dump_problems: Vec<String>,
     /// The comparison with `--baseline`, when one was given.
     pub baseline: Option<BaselineOutcome>,
+    /// How many Applications could be analysed.
+    pub coverage: crate::compare::app::Coverage,
 }
 
-/// Loads a checkout into the model and renders its Helm charts (with `kube_version` for
-/// `.Capabilities`, and a fixed seed so that random functions give the same output every run).
+/// Loads a checkout into the model, resolves the sources of its Applications and renders its
+/// Helm charts (with `kube_version` for `.Capabilities`, and a fixed seed so that random
+/// functions give the same output every run).
 pub fn load_and_render(
     path: &Path,
     max_file_size: u64,
     kube_version: Option<String>,
+    sources: &crate::sources::SourceOptions,
 ) -> Result<Repo, ScanError> {
     let mut repo = load_repo(path, max_file_size)?;
+    let mut resolver = crate::sources::Resolver::new(path, sources);
     crate::render::integrate::render_repo(
         &mut repo,
         &crate::render::integrate::RenderSettings {
             kube_version,
             seed: 0,
         },
+        &mut resolver,
     );
     Ok(repo)
 }
@@ -163,6 +173,12 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
             message: format!("cannot read this path: {reason}; check its permissions"),
         });
     }
+    for (p, reason) in d.escapes {
+        repo.problems.push(crate::model::repo::Problem {
+            location: crate::model::object::Location::file_start(&p),
+            message: format!("this symbolic link is not followed: {reason}"),
+        });
+    }
     Ok(repo)
 }
 
@@ -173,12 +189,19 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         .kube_version
         .clone()
         .or_else(|| cluster.as_ref().and_then(Cluster::kube_version));
-    let mut repo = load_and_render(&opts.path, opts.max_file_size, kube_version.clone())?;
+    let config = Config::load(&opts.path, opts.policy.config.as_deref())?;
+    let mut sources = opts.sources.clone();
+    let source_warnings = sources.add_config(&config, &opts.path);
+    let mut repo = load_and_render(
+        &opts.path,
+        opts.max_file_size,
+        kube_version.clone(),
+        &sources,
+    )?;
     repo.settings.apply(opts.settings);
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
-    let config = Config::load(&opts.path, opts.policy.config.as_deref())?;
     let catalog = rules::data::catalog_with_user_rules(Some(&opts.path), &opts.policy.rule_dirs)?;
     let ids: Vec<&str> = catalog.iter().map(|r| r.meta().id.as_str()).collect();
     config.check_rule_ids(&ids)?;
@@ -191,6 +214,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let drift = cluster
         .as_ref()
         .map(|c| compare_all(&repo, c, &opts.compare));
+    let coverage = crate::compare::app::coverage(&repo, &opts.compare);
     let mut ctx = Context::new(&repo, cluster.as_ref());
     ctx.drift = drift.as_ref();
     ctx.kube_version = kube_version;
@@ -229,8 +253,9 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         units,
         stats,
         drift,
-        dump_problems,
+        dump_problems: dump_problems.into_iter().chain(source_warnings).collect(),
         baseline,
+        coverage,
     })
 }
 
@@ -250,7 +275,9 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
     if by_key.is_empty() {
         return;
     }
-    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root);
+    let mut resolver = crate::render::values_origin::ValuesResolver::new(&repo.root, |path| {
+        crate::load::source::read_text(path, DEFAULT_MAX_FILE_SIZE).ok()
+    });
     // The same object rendered for several Applications yields one finding per rendering, in
     // manifest order: the n-th finding of a kind goes with the n-th rendering.
     let mut seen: HashMap<(String, crate::model::key::ObjectKey, Option<String>), usize> =
@@ -259,7 +286,13 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
         let Some(key) = &f.object else {
             continue;
         };
-        let Some(candidates) = by_key.get(key) else {
+        // Drift findings name the object with its namespace defaulted; a rendered object
+        // usually has none.
+        let unset_ns = crate::model::key::ObjectKey {
+            namespace: String::new(),
+            ..key.clone()
+        };
+        let Some(candidates) = by_key.get(key).or_else(|| by_key.get(&unset_ns)) else {
             continue;
         };
         let pointer = f.pointer.clone().unwrap_or_else(|| "/kind".to_string());
@@ -293,6 +326,15 @@ fn name_values_origins(repo: &Repo, findings: &mut [rules::Finding]) {
             continue;
         };
         let m = &repo.manifests[mi];
+        // A chart outside the checkout: the finding points at the Application's source, and
+        // says where in the chart the field is written.
+        if let Some(pos) = m
+            .rendered
+            .as_ref()
+            .and_then(|r| r.external_position(m.node.closest_span(&pointer)))
+        {
+            f.message.push_str(&format!(" (rendered from {pos})"));
+        }
         let Some(trace) = m.render_trace(&pointer) else {
             continue;
         };

@@ -211,25 +211,26 @@ fn empty_files_are_fatal() {
     assert!(dump_messages(&l).contains("no objects"));
 }
 
+/// A file whose entries are all skipped is not a dump of an empty cluster (that would report
+/// every object of the checkout missing): it is fatal, with the first reason and its line.
 #[test]
-fn shapes_that_are_not_objects_are_problems() {
+fn files_with_no_kubernetes_object_are_fatal() {
     for f in [
         "bad/not-object.json",
         "bad/scalar.yaml",
         "bad/items-not-array.json",
     ] {
         let l = load(&[f]);
-        assert!(!l.is_fatal(), "{f}: {}", dump_messages(&l));
+        assert!(l.is_fatal(), "{f}: {}", dump_messages(&l));
         assert!(l.objects.is_empty(), "{f}");
-        assert_eq!(l.problems.len(), 1, "{f}");
+        assert_eq!(l.fatal.len(), 1, "{f}");
+        let m = &l.fatal[0].message;
         assert!(
-            l.problems[0]
-                .message
-                .contains("not a Kubernetes object or List"),
+            m.contains("no Kubernetes object") && m.contains("not a Kubernetes object or List"),
             "{f}: {}",
-            l.problems[0]
+            l.fatal[0]
         );
-        assert_eq!(l.problems[0].line, Some(1), "{f}");
+        assert_eq!(l.fatal[0].line, Some(1), "{f}");
     }
 }
 

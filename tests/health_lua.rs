@@ -384,3 +384,29 @@ fn runaway_recursion_and_huge_strings_are_errors() {
         Err(HealthError::Lua(_))
     ));
 }
+
+/// A script cannot catch its own budget: `pcall` and `xpcall` raise it again, and an `xpcall`
+/// handler that loops (Lua runs handlers with hooks off) is never reached.
+#[test]
+fn budgets_escape_neither_pcall_nor_xpcall() {
+    for (src, open) in [
+        ("xpcall(function() while true do end end, function() while true do end end)", false),
+        ("while true do pcall(function() while true do end end) end", false),
+        ("local ok = pcall(function() while true do end end) while not ok do end", false),
+        ("xpcall(function() local t = {} while true do t[#t+1] = string.rep('x', 1000) end end, function() while true do end end)", true),
+        ("local function f() xpcall(function() while true do end end, f) end f()", false),
+    ] {
+        let started = Instant::now();
+        let r = run(src, open);
+        assert!(started.elapsed().as_secs() < 10, "{src}: {:?}", started.elapsed());
+        assert!(
+            matches!(&r, Err(HealthError::Lua(m)) if m.contains("budget") || m.contains("deadline") || m.contains("memory")),
+            "{src}: {r:?}"
+        );
+    }
+    // Ordinary errors are still caught.
+    assert!(is_healthy(run(
+        "local ok, e = pcall(error, 'x') local ok2, h = xpcall(function() error('y') end, function(m) return 'handled ' .. m end) if not ok and not ok2 and h:find('handled') then return {status='Healthy'} end",
+        true
+    )));
+}

@@ -18,14 +18,14 @@ use super::cause::{self, Cause, Evidence};
 use super::engine::{app_diff_settings, compare_pair, AppDiffSettings, PairDiff};
 use super::hooks::{self, HookRole};
 use super::tracking;
-use crate::model::argocd::{normalize_source_path, DirectoryFilter};
-use crate::model::argocd::{AppProject, Application, ApplicationSource};
+use crate::glob::glob_match;
+use crate::model::argocd::DirectoryFilter;
+use crate::model::argocd::{AppProject, Application};
 use crate::model::cluster::Cluster;
 use crate::model::key::{is_builtin_cluster_scoped, ObjectKey};
 use crate::model::object::{csv, Annotated, LiveObject};
 use crate::model::repo::Repo;
 use crate::model::settings::{ArgoSettings, FilteredResource};
-use crate::rules::context::glob_match;
 
 /// Options that Argo CD takes from its own deployment rather than from Git.
 #[derive(Debug, Clone)]
@@ -35,9 +35,6 @@ pub struct CompareOptions {
     pub control_plane_namespace: String,
     /// Destination namespace of the implicit app used when the repository has no Application.
     pub implicit_namespace: String,
-    /// When set, only Applications whose `repoURL` equals this are taken as local; otherwise any
-    /// Application whose `path` exists in the checkout is.
-    pub repo_url: Option<String>,
 }
 
 impl Default for CompareOptions {
@@ -45,7 +42,6 @@ impl Default for CompareOptions {
         CompareOptions {
             control_plane_namespace: "argocd".into(),
             implicit_namespace: "default".into(),
-            repo_url: None,
         }
     }
 }
@@ -130,36 +126,6 @@ pub struct Condition {
     pub message: String,
 }
 
-/// Where an Application's source comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "state")]
-pub enum SourceState {
-    /// A directory of this checkout.
-    Local {
-        /// Path relative to the checkout root.
-        path: String,
-    },
-    /// A Helm chart of this checkout, rendered with the Application's Helm settings.
-    Rendered {
-        /// Chart path relative to the checkout root.
-        path: String,
-    },
-    /// A Helm chart or Kustomize directory of this checkout that is not rendered.
-    NotRendered {
-        /// Path relative to the checkout root.
-        path: String,
-        /// `helm` or `kustomize`.
-        tool: String,
-    },
-    /// Another repository, a chart repository, or a path missing from this checkout.
-    NotInCheckout {
-        /// `repoURL`.
-        repo_url: String,
-        /// `path` or `chart`.
-        path: String,
-    },
-}
-
 /// The comparison of one Application.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppResult {
@@ -178,8 +144,11 @@ pub struct AppResult {
     pub resources: Vec<ResourceResult>,
     /// Conditions, sorted.
     pub conditions: Vec<Condition>,
-    /// Sources.
-    pub sources: Vec<SourceState>,
+    /// Sources: where each came from, or why it is not analysed.
+    pub sources: Vec<crate::sources::SourceInfo>,
+    /// Why the desired state is unknown, when a source is not analysed or failed (the
+    /// Application is then Unknown and its resources are not compared).
+    pub not_analysed: Option<String>,
 }
 
 /// Everything the compare stage found.
@@ -277,47 +246,6 @@ fn project_permits(project: Option<&AppProject>, key: &ObjectKey, cluster_scoped
     }
 }
 
-fn source_state(repo: &Repo, src: &ApplicationSource, opts: &CompareOptions) -> SourceState {
-    let not_in = || SourceState::NotInCheckout {
-        repo_url: src.repo_url.clone(),
-        path: src
-            .path
-            .clone()
-            .or_else(|| src.chart.clone())
-            .unwrap_or_default(),
-    };
-    if src.chart.is_some() {
-        return not_in();
-    }
-    if let Some(url) = &opts.repo_url {
-        if url.trim_end_matches(".git") != src.repo_url.trim_end_matches(".git") {
-            return not_in();
-        }
-    }
-    let Some(path) = src.path.as_deref() else {
-        return not_in();
-    };
-    let dir = normalize_source_path(path);
-    if !repo.root.join(&dir).is_dir() {
-        return not_in();
-    }
-    let unit = repo.units.iter().find(|u| u.dir == dir);
-    if let Some(u) = unit {
-        if u.kind == crate::load::discover::UnitKind::Helm && repo.rendered_units.contains(&dir) {
-            return SourceState::Rendered { path: dir };
-        }
-        let tool = match u.kind {
-            crate::load::discover::UnitKind::Helm => "helm",
-            crate::load::discover::UnitKind::Kustomize => "kustomize",
-        };
-        return SourceState::NotRendered {
-            path: dir,
-            tool: tool.into(),
-        };
-    }
-    SourceState::Local { path: dir }
-}
-
 struct Desired {
     manifest: usize,
     key: ObjectKey,
@@ -333,18 +261,38 @@ struct AppInput<'a> {
     instance: String,
     namespace: String,
     project: Option<&'a AppProject>,
-    sources: Vec<SourceState>,
+    /// The resolved sources (`None` for the implicit app, or when the checkout was not
+    /// rendered: then nothing is known and the app is not analysed).
+    sources: Option<&'a crate::sources::AppSources>,
 }
 
 /// Computes the drift report for every Application of the checkout.
 pub fn compare_all(repo: &Repo, cluster: &Cluster, opts: &CompareOptions) -> DriftReport {
     let scopes = Scopes::new(repo, Some(cluster));
     let evidence = EvidenceIndex::new(repo, cluster);
-    let projects: HashMap<&str, &AppProject> = repo
-        .projects
+    let projects = projects_by_name(repo);
+    let inputs = app_inputs(repo, opts, &projects);
+    let mut apps: Vec<AppResult> = inputs
+        .par_iter()
+        .map(|input| compare_app(repo, cluster, &scopes, &evidence, input))
+        .collect();
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
+    DriftReport { apps }
+}
+
+fn projects_by_name(repo: &Repo) -> HashMap<&str, &AppProject> {
+    repo.projects
         .iter()
         .map(|p| (p.value.metadata.name.as_str(), &p.value))
-        .collect();
+        .collect()
+}
+
+/// One input per Application (or the implicit app when the checkout has none).
+fn app_inputs<'a>(
+    repo: &'a Repo,
+    opts: &CompareOptions,
+    projects: &HashMap<&str, &'a AppProject>,
+) -> Vec<AppInput<'a>> {
     let mut inputs: Vec<AppInput<'_>> = Vec::new();
     if repo.apps.is_empty() {
         inputs.push(AppInput {
@@ -354,7 +302,7 @@ pub fn compare_all(repo: &Repo, cluster: &Cluster, opts: &CompareOptions) -> Dri
             instance: String::new(),
             namespace: opts.implicit_namespace.clone(),
             project: None,
-            sources: vec![SourceState::Local { path: ".".into() }],
+            sources: None,
         });
     }
     for (i, a) in repo.apps.iter().enumerate() {
@@ -375,20 +323,141 @@ pub fn compare_all(repo: &Repo, cluster: &Cluster, opts: &CompareOptions) -> Dri
             ),
             namespace: app.spec.destination.namespace.clone(),
             project: projects.get(project_name).copied(),
-            sources: app
-                .spec
-                .all_sources()
-                .into_iter()
-                .map(|s| source_state(repo, s, opts))
-                .collect(),
+            sources: repo.sources_of(i),
         });
     }
-    let mut apps: Vec<AppResult> = inputs
+    inputs
+}
+
+/// How much of the checkout's Applications driftlens could build.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    /// Applications of the checkout (0 when it has none: then the checkout is analysed as one
+    /// implicit app).
+    pub applications: usize,
+    /// Applications whose every source was built.
+    pub analysed: usize,
+    /// Applications with a source not analysed or failed.
+    pub not_analysed: usize,
+    /// Desired objects of the analysed Applications (of the implicit app when there is none).
+    pub objects: usize,
+    /// Charts no Application uses that could not be rendered (a dependency is missing).
+    pub charts_not_analysed: usize,
+}
+
+impl Coverage {
+    /// `analysed N of M Applications (K objects); L not analysed: see source-not-analysed`.
+    pub fn line(&self) -> String {
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        let charts = plural(self.charts_not_analysed, "chart");
+        if self.applications == 0 {
+            let mut s = format!(
+                "no Argo CD Application: the checkout is analysed as one implicit app ({})",
+                plural(self.objects, "object")
+            );
+            if self.charts_not_analysed > 0 {
+                s.push_str(&format!("; {charts} not analysed: see source-not-analysed"));
+            }
+            return s;
+        }
+        let mut s = format!(
+            "analysed {} of {} ({})",
+            self.analysed,
+            plural(self.applications, "Application"),
+            plural(self.objects, "object")
+        );
+        match (self.not_analysed, self.charts_not_analysed) {
+            (0, 0) => {}
+            (n, 0) => s.push_str(&format!("; {n} not analysed: see source-not-analysed")),
+            (0, _) => s.push_str(&format!(
+                "; {charts} no Application uses not analysed: see source-not-analysed"
+            )),
+            (n, _) => s.push_str(&format!(
+                "; {n} not analysed: see source-not-analysed (and {charts} no Application uses)"
+            )),
+        }
+        s
+    }
+}
+
+/// What driftlens can say about an Application without a dump: whether its desired state is
+/// known, and how many objects it holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    /// Application name (`(checkout)` for the implicit app).
+    pub name: String,
+    /// Index into `Repo::apps`; `None` for the implicit app.
+    #[serde(skip)]
+    pub app: Option<usize>,
+    /// Desired objects (namespaces defaulted, hooks and excluded kinds left out, duplicates
+    /// collapsed); `None` when the desired state is not known.
+    pub objects: Option<usize>,
+    /// Why the desired state is not known.
+    pub not_analysed: Option<String>,
+    /// Where each source came from.
+    pub sources: Vec<crate::sources::SourceInfo>,
+}
+
+/// The desired state of every Application (or of the implicit app), without a dump, sorted by
+/// name.
+pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
+    let scopes = Scopes::new(repo, None);
+    let projects = projects_by_name(repo);
+    let inputs = app_inputs(repo, opts, &projects);
+    let mut out: Vec<Prediction> = inputs
         .par_iter()
-        .map(|input| compare_app(repo, cluster, &scopes, &evidence, input))
+        .map(|input| {
+            let reason = match (input.app, input.sources) {
+                (None, _) => None,
+                (Some(_), Some(s)) => s.unknown_reason(),
+                (Some(_), None) => Some("its sources were not resolved".to_string()),
+            };
+            let objects = if reason.is_none() {
+                let (mut conditions, mut broken) = (Vec::new(), false);
+                let desired = desired_set(repo, input, &scopes, &mut conditions, &mut broken);
+                // The implicit app's objects are counted even when a file of the checkout does
+                // not parse (that file is reported on its own).
+                (!broken || input.app.is_none()).then_some(desired.len())
+            } else {
+                None
+            };
+            Prediction {
+                name: input.name.clone(),
+                app: input.app_index,
+                objects,
+                not_analysed: reason.or_else(|| {
+                    objects
+                        .is_none()
+                        .then(|| "a file of its sources cannot be used".to_string())
+                }),
+                sources: input.sources.map(|s| s.sources.clone()).unwrap_or_default(),
+            }
+        })
         .collect();
-    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
-    DriftReport { apps }
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.app.cmp(&b.app)));
+    out
+}
+
+/// Counts the Applications whose desired state driftlens could build, and their objects (as
+/// the drift engine would compare them: namespaces defaulted, hooks and excluded kinds left
+/// out, duplicates collapsed). Needs no dump.
+pub fn coverage(repo: &Repo, opts: &CompareOptions) -> Coverage {
+    let predictions = predict_all(repo, opts);
+    let applications = repo.apps.len();
+    let analysed = if applications == 0 {
+        0
+    } else {
+        predictions.iter().filter(|p| p.objects.is_some()).count()
+    };
+    Coverage {
+        applications,
+        analysed,
+        not_analysed: applications - analysed,
+        objects: predictions.iter().filter_map(|p| p.objects).sum(),
+        charts_not_analysed: repo.unit_failures.len(),
+    }
 }
 
 fn desired_set(
@@ -400,28 +469,39 @@ fn desired_set(
 ) -> Vec<Desired> {
     let settings = &repo.settings;
     let mut out: Vec<Desired> = Vec::new();
-    // (which files, rendered chart)
-    let sources: Vec<(DirectoryFilter, bool)> = match input.app {
-        None => vec![(DirectoryFilter::everything_under("."), false)],
-        Some(app) => app
-            .spec
-            .all_sources()
-            .into_iter()
-            .zip(&input.sources)
-            .filter_map(|(src, state)| match state {
-                SourceState::Local { path } => {
-                    Some((DirectoryFilter::new(path, src.directory.as_ref()), false))
-                }
-                SourceState::Rendered { path } => {
-                    Some((DirectoryFilter::everything_under(path), true))
-                }
-                _ => None,
-            })
-            .collect(),
+    // (which files, the source index when it is a rendered chart)
+    let sources: Vec<(DirectoryFilter, Option<usize>)> = match (input.app, input.sources) {
+        (None, _) => vec![(DirectoryFilter::everything_under("."), None)],
+        (Some(app), Some(resolved)) => {
+            let specs = app.spec.all_sources();
+            resolved
+                .sources
+                .iter()
+                .filter_map(|info| {
+                    let place = info.place.as_ref()?;
+                    match info.kind {
+                        crate::sources::SourceKind::Directory => Some((
+                            DirectoryFilter::new(
+                                place.dir(),
+                                specs.get(info.index).and_then(|s| s.directory.as_ref()),
+                            ),
+                            None,
+                        )),
+                        crate::sources::SourceKind::HelmChart
+                        | crate::sources::SourceKind::HelmRepository
+                        | crate::sources::SourceKind::HelmOci => Some((
+                            DirectoryFilter::everything_under(place.dir()),
+                            Some(info.index),
+                        )),
+                        _ => None,
+                    }
+                })
+                .collect()
+        }
+        (Some(_), None) => Vec::new(),
     };
     for (filter, rendered_src) in &sources {
         let in_source = |path: &str| filter.contains(path);
-        let dir = filter.dir();
         for p in &repo.problems {
             if in_source(&p.location.path) {
                 *broken = true;
@@ -432,12 +512,13 @@ fn desired_set(
             }
         }
         for (mi, m) in repo.manifests.iter().enumerate() {
-            let included = match &m.rendered {
-                // Objects of a chart rendered for this Application.
-                Some(r) if *rendered_src => r.chart_dir == dir && r.app == input.app_index,
+            let included = match (&m.rendered, rendered_src) {
+                // Objects of a chart rendered for this source of this Application.
+                (Some(r), Some(si)) => r.app == input.app_index && r.source == *si,
                 // The implicit app takes the charts rendered with their defaults.
-                Some(_) => input.app.is_none() && in_source(&m.file.path),
-                None => !*rendered_src && in_source(&m.file.path),
+                (Some(_), None) => input.app.is_none() && in_source(&m.file.path),
+                (None, Some(_)) => false,
+                (None, None) => in_source(&m.file.path),
             };
             if !included {
                 continue;
@@ -467,8 +548,8 @@ fn desired_set(
                     ),
                 });
             }
-            if key.name.is_empty() {
-                // generateName objects get a synthetic key.
+            if crate::model::object::meta_str(&m.obj, "name").is_empty() {
+                // generateName objects get a synthetic key, as Argo CD gives them.
                 let gen = crate::model::object::meta_str(&m.obj, "generateName");
                 key.name = format!("{gen}{mi}");
             }
@@ -555,11 +636,31 @@ fn compare_app(
     let settings = &repo.settings;
     let mut conditions = Vec::new();
     let mut broken = false;
-    let not_rendered = input
-        .sources
-        .iter()
-        .any(|s| matches!(s, SourceState::NotRendered { .. }));
-    let desired = desired_set(repo, input, scopes, &mut conditions, &mut broken);
+    let not_analysed = match (input.app, input.sources) {
+        (None, _) => None,
+        (Some(_), Some(s)) => s.unknown_reason(),
+        (Some(_), None) => Some("its sources were not resolved".to_string()),
+    };
+    if let Some(reason) = &not_analysed {
+        // Nothing is known of what the Application deploys: no resource is compared, so no
+        // live object is taken for extraneous (or pruned).
+        return AppResult {
+            name: input.name.clone(),
+            app: input.app_index,
+            instance: input.instance.clone(),
+            namespace: input.namespace.clone(),
+            status: SyncStatus::Unknown,
+            resources: Vec::new(),
+            conditions: vec![Condition {
+                kind: "ComparisonError".into(),
+                message: format!("the desired state is not known: {reason}"),
+            }],
+            sources: input.sources.map(|s| s.sources.clone()).unwrap_or_default(),
+            not_analysed,
+        };
+    }
+    let mut source_broken = false;
+    let desired = desired_set(repo, input, scopes, &mut conditions, &mut source_broken);
     let diff_settings = match app_diff_settings(input.app, settings) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -697,15 +798,12 @@ fn compare_app(
             });
         }
     }
-    let status = if broken || not_rendered {
-        if not_rendered {
-            conditions.push(Condition {
-                kind: "ComparisonError".into(),
-                message: "a source of this Application is a Helm chart or Kustomize directory, \
-                          which is not rendered yet"
-                    .into(),
-            });
-        }
+    if source_broken {
+        // A source could not be built (a file that does not parse): Argo CD cannot generate
+        // manifests, so nothing is compared.
+        resources.clear();
+    }
+    let status = if broken || source_broken {
         SyncStatus::Unknown
     } else if resources.iter().any(|r| {
         r.status == Some(SyncStatus::OutOfSync)
@@ -725,7 +823,8 @@ fn compare_app(
         status,
         resources,
         conditions,
-        sources: input.sources.clone(),
+        sources: input.sources.map(|s| s.sources.clone()).unwrap_or_default(),
+        not_analysed,
     }
 }
 

@@ -93,7 +93,7 @@ pub struct AppView {
     /// Destination namespace.
     pub namespace: String,
     /// `repoURL`, `path` or `chart`, `targetRevision` of each source.
-    pub sources: Vec<(String, String, String)>,
+    pub sources: Vec<(String, String, String, String)>,
     /// `Automated (Prune)`, `Manual`, …
     pub sync_policy: String,
     /// Predicted sync status.
@@ -403,11 +403,13 @@ pub fn app_view(
         })
         .unwrap_or_default();
     let spec = app.map(|a| &a.value.spec);
+    let resolved = &result.sources;
     let sources = spec
         .map(|s| {
             s.all_sources()
                 .iter()
-                .map(|src| {
+                .enumerate()
+                .map(|(i, src)| {
                     (
                         src.repo_url.clone(),
                         src.path
@@ -415,6 +417,10 @@ pub fn app_view(
                             .or_else(|| src.chart.clone())
                             .unwrap_or_default(),
                         src.target_revision.clone(),
+                        resolved
+                            .get(i)
+                            .map(crate::sources::SourceInfo::outcome)
+                            .unwrap_or_default(),
                     )
                 })
                 .collect()

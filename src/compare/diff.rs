@@ -26,15 +26,10 @@
 use super::ignore::{self, CompiledIgnoreRule, KnownTypeField};
 use super::normalize::{self, KindOptions, StatusIgnore};
 use super::patchmeta::{split_api_version, table};
-use super::{defaults, jsonmerge, smd, smp};
+use super::{defaults, jsonmerge, secrets, smd, smp};
 use serde_json::{Map, Value};
-use std::time::Duration;
 
-/// Maximum nesting depth of an input document.
-pub const MAX_DEPTH: usize = 128;
-
-/// Annotation kubectl and Argo CD write with the last applied configuration.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub use driftlens_merge::{LAST_APPLIED, MAX_DEPTH};
 
 /// Settings of a diff; build once and share across threads (the type is `Sync`).
 #[derive(Debug, Clone)]
@@ -52,12 +47,12 @@ pub struct DiffSettings {
     /// Applications that use server-side diff: offline, the structured-merge prediction is
     /// the approximation of the API server's dry-run (§2.5).
     pub server_side_apply: bool,
-    /// Deadline of each jq expression (Argo CD default 1 s).
-    pub jq_timeout: Duration,
+    /// Budget of each jq expression on each object (Argo CD's timeout is 1 s).
+    pub jq_limits: crate::limits::Limits,
     /// Tracking normalization; `Some` for the annotation-based tracking methods
     /// (`annotation`, the default, and `annotation+label`), `None` for `label`.
     pub tracking: Option<TrackingNormalization>,
-    /// Mask Secret `data` values in the result ([`super::secrets::hide_secret_data`]);
+    /// Mask Secret `data` values in the result ([`super::secrets`]);
     /// default true. `modified` and the set of differing pointers are unaffected.
     pub mask_secrets: bool,
 }
@@ -88,7 +83,7 @@ impl Default for DiffSettings {
             status_ignore: StatusIgnore::All,
             ignore_aggregated_roles: false,
             server_side_apply: false,
-            jq_timeout: Duration::from_secs(1),
+            jq_limits: crate::limits::Limits::JQ,
             tracking: Some(TrackingNormalization::default()),
             mask_secrets: true,
         }
@@ -165,6 +160,9 @@ pub enum DiffError {
         /// `desired` or `live`.
         which: &'static str,
     },
+    /// An ignoreDifferences rule could not be evaluated within its budget.
+    #[error("{0}")]
+    Ignore(String),
 }
 
 /// Iterative depth check (no recursion on untrusted input).
@@ -287,7 +285,7 @@ fn normalize_side(
     settings: &DiffSettings,
     remarshal: bool,
     warnings: &mut Vec<String>,
-) {
+) -> Result<(), DiffError> {
     if remarshal {
         *obj = normalize::remarshal(obj);
     }
@@ -302,12 +300,12 @@ fn normalize_side(
             o.remove("status");
         }
     }
-    warnings.extend(ignore::apply_rules(
-        obj,
-        &settings.ignore_rules,
-        settings.jq_timeout,
-    ));
+    warnings.extend(
+        ignore::apply_rules(obj, &settings.ignore_rules, &settings.jq_limits)
+            .map_err(DiffError::Ignore)?,
+    );
     ignore::apply_known_types(obj, &settings.known_type_fields);
+    Ok(())
 }
 
 /// Deletes `metadata.namespace` and an empty `metadata.annotations` (Argo CD's
@@ -333,7 +331,7 @@ pub fn diff(
     check(desired, "desired")?;
     check(live, "live")?;
     let ssa = settings.server_side_apply || wants_server_side_apply(desired);
-    let compared = compute(desired, live, settings, ssa);
+    let compared = compute(desired, live, settings, ssa)?;
     let modified = compared.predicted != compared.live;
     let mut differences = Vec::new();
     leaf_diffs(
@@ -351,9 +349,29 @@ pub fn diff(
         warnings: compared.warnings,
     };
     if settings.mask_secrets {
-        super::secrets::hide_secret_data(&mut result);
+        hide_secret_data(&mut result);
     }
     Ok(result)
+}
+
+/// Masks the secret values of a diff result in place (no-op without any): the documents
+/// first ([`secrets::mask_documents`]), then each difference takes its values from them.
+fn hide_secret_data(result: &mut DiffResult) {
+    let masked = secrets::mask_documents(&mut result.predicted_live, &mut result.normalized_live);
+    if masked.is_empty() {
+        return;
+    }
+    for d in &mut result.differences {
+        if !secrets::is_sensitive_pointer(&masked, &d.pointer) {
+            continue;
+        }
+        if d.desired.is_some() {
+            d.desired = Some(secrets::masked_value(&result.predicted_live, &d.pointer));
+        }
+        if d.live.is_some() {
+            d.live = Some(secrets::masked_value(&result.normalized_live, &d.pointer));
+        }
+    }
 }
 
 /// Like [`diff`], but either side may be missing: desired-only is modified (the object will be
@@ -370,7 +388,7 @@ pub fn diff_optional(
         let mut v = obj.clone();
         canonical_numbers(&mut v);
         let mut warnings = Vec::new();
-        normalize_side(&mut v, settings, true, &mut warnings);
+        normalize_side(&mut v, settings, true, &mut warnings)?;
         warnings.sort();
         warnings.dedup();
         Ok((v, warnings))
@@ -417,7 +435,7 @@ pub fn diff_optional(
         }
     };
     if settings.mask_secrets {
-        super::secrets::hide_secret_data(&mut result);
+        hide_secret_data(&mut result);
         if let Some(d) = result.differences.first_mut() {
             if d.pointer.is_empty() && d.desired.is_some() {
                 d.desired = Some(result.predicted_live.clone());
@@ -434,7 +452,12 @@ struct Computed {
     live: Value,
 }
 
-fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) -> Computed {
+fn compute(
+    desired: &Value,
+    live: &Value,
+    settings: &DiffSettings,
+    ssa: bool,
+) -> Result<Computed, DiffError> {
     let mut config = desired.clone();
     let mut live_n = live.clone();
     let mut orig = if ssa { None } else { last_applied(live) };
@@ -458,10 +481,10 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
         &settings.ignore_rules,
     );
     let mut warnings = Vec::new();
-    normalize_side(&mut config, settings, true, &mut warnings);
-    normalize_side(&mut live_n, settings, true, &mut warnings);
+    normalize_side(&mut config, settings, true, &mut warnings)?;
+    normalize_side(&mut live_n, settings, true, &mut warnings)?;
     if let Some(o) = orig.as_mut() {
-        normalize_side(o, settings, false, &mut warnings);
+        normalize_side(o, settings, false, &mut warnings)?;
     }
     warnings.sort();
     warnings.dedup();
@@ -493,12 +516,12 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             }
             defaults::apply(v);
         }
-        return Computed {
+        return Ok(Computed {
             mode: DiffMode::StructuredMerge,
             warnings,
             predicted,
             live: live_out,
-        };
+        });
     }
 
     let three_way = orig.is_some();
@@ -520,7 +543,7 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
             defaults::apply(&mut predicted);
             let mut live_out = live_for_patch;
             defaults::apply(&mut live_out);
-            Computed {
+            Ok(Computed {
                 warnings,
                 mode: if three_way {
                     DiffMode::Legacy3Way
@@ -529,16 +552,16 @@ fn compute(desired: &Value, live: &Value, settings: &DiffSettings, ssa: bool) ->
                 },
                 predicted,
                 live: live_out,
-            }
+            })
         }
         _ => {
             let predicted = jsonmerge::predict(&orig_v, &config, &live_n);
-            Computed {
+            Ok(Computed {
                 mode: DiffMode::JsonMerge,
                 warnings,
                 predicted,
                 live: live_n,
-            }
+            })
         }
     }
 }
@@ -955,5 +978,47 @@ mod tests {
             r,
             diff(&desired, &live, &DiffSettings::default()).expect("diff")
         );
+    }
+
+    #[test]
+    fn secret_values_are_masked_consistently() {
+        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"same": "c2FtZQ==", "changed": "bmV3", "added": "YWRk"}});
+        let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s",
+                "annotations": {LAST_APPLIED: "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"data\":{\"same\":\"c2FtZQ==\",\"changed\":\"b2xk\",\"added\":\"YWRk\"}}"}},
+            "data": {"same": "c2FtZQ==", "changed": "b2xk"}});
+        let raw = DiffSettings {
+            mask_secrets: false,
+            ..Default::default()
+        };
+        let mut r = diff(&desired, &live, &raw).expect("diff");
+        assert!(r.modified);
+        assert!(format!("{r:?}").contains("bmV3"));
+        hide_secret_data(&mut r);
+        // The default settings mask too.
+        let default = diff(&desired, &live, &DiffSettings::default()).expect("diff");
+        assert_eq!(default, r);
+        let text = format!("{:?}", r);
+        for secret in ["c2FtZQ==", "bmV3", "b2xk", "YWRk"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+        assert_eq!(r.predicted_live["data"]["same"], json!("++++++++"));
+        assert_eq!(r.normalized_live["data"]["same"], json!("++++++++"));
+        assert_eq!(r.predicted_live["data"]["changed"], json!("++++++++"));
+        assert_eq!(r.normalized_live["data"]["changed"], json!("++++++++++++"));
+        let changed = r
+            .differences
+            .iter()
+            .find(|d| d.pointer == "/data/changed")
+            .expect("changed key differs");
+        assert_ne!(changed.desired, changed.live);
+    }
+
+    #[test]
+    fn other_kinds_are_untouched() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
+        let mut r = diff(&cm, &cm, &DiffSettings::default()).expect("diff");
+        hide_secret_data(&mut r);
+        assert_eq!(r.predicted_live["data"]["a"], json!("1"));
     }
 }

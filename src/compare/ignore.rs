@@ -11,9 +11,9 @@ use super::managedfields::{self, FieldSeg, Loc};
 use super::normalize;
 use super::patchmeta::{split_api_version, table};
 use super::quantity;
+use crate::limits::Limits;
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
-use std::time::Duration;
 
 /// One ignoreDifferences entry (Application `spec.ignoreDifferences[]` or an argocd-cm
 /// resource override; the system-wide `*/*` override is `group: "*", kind: "*"`).
@@ -211,13 +211,15 @@ fn parse_index(t: &str) -> Result<usize, PointerMissing> {
 }
 
 /// Applies the JSON-pointer and jq parts of every matching rule to `obj` (in rule order:
-/// pointers, then jq expressions). Failing pointers and expressions are skipped; skipped jq
-/// expressions are described in the returned warnings (never quoting object values).
+/// pointers, then jq expressions). Failing pointers and expressions are skipped as in Argo CD;
+/// skipped jq expressions are described in the returned warnings (never quoting object
+/// values). A jq expression that exceeds its budget is an error: its outcome in Argo CD cannot
+/// be predicted.
 pub fn apply_rules(
     obj: &mut Value,
     rules: &[CompiledIgnoreRule],
-    jq_timeout: Duration,
-) -> Vec<String> {
+    jq_limits: &Limits,
+) -> Result<Vec<String>, String> {
     let mut warnings = Vec::new();
     let id = ObjectId::of(obj);
     for r in rules {
@@ -228,8 +230,19 @@ pub fn apply_rules(
             let _ = remove_pointer(obj, p);
         }
         for jq in &r.jq {
-            match jq.apply(obj, jq_timeout) {
+            match jq.apply(obj, jq_limits) {
                 Ok(v) => *obj = v,
+                Err(JqSkip::Exceeded(e)) => {
+                    return Err(format!(
+                        "jqPathExpression {:?} could not be evaluated for {}/{} {}: it exceeded \
+                         driftlens's budget ({e}), so whether Argo CD applies it is unknown; \
+                         simplify the expression",
+                        jq.source(),
+                        id.group,
+                        id.kind,
+                        id.name
+                    ))
+                }
                 Err(skip) => warnings.push(format!(
                     "jqPathExpression {:?} skipped for {}/{} {}: {}",
                     jq.source(),
@@ -241,7 +254,7 @@ pub fn apply_rules(
             }
         }
     }
-    warnings
+    Ok(warnings)
 }
 
 fn describe(skip: &JqSkip) -> String {
@@ -249,10 +262,7 @@ fn describe(skip: &JqSkip) -> String {
         JqSkip::Error => "evaluation error".to_string(),
         JqSkip::NoOutput => "JQ patch did not return any data".to_string(),
         JqSkip::MultipleOutputs => "JQ patch returned multiple objects".to_string(),
-        JqSkip::Timeout => "timed out".to_string(),
-        JqSkip::Unsupported(what) => {
-            format!("`{what}` may not terminate and is not evaluated by driftlens")
-        }
+        JqSkip::Exceeded(e) => format!("exceeded its budget ({e})"),
     }
 }
 
@@ -358,7 +368,7 @@ pub fn apply_known_types(obj: &mut Value, fields: &[KnownTypeField]) {
 }
 
 fn visit_path(v: &mut Value, path: &[&str], f: &dyn Fn(&mut Value), depth: usize) {
-    if depth > super::diff::MAX_DEPTH {
+    if depth > driftlens_merge::MAX_DEPTH {
         return;
     }
     if let Value::Array(items) = v {
@@ -493,12 +503,12 @@ mod tests {
         let rules = vec![CompiledIgnoreRule::compile(r).expect("compiles")];
         let mut obj = json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "spec": {"replicas": 1, "paused": true, "x": 1}});
-        let warnings = apply_rules(&mut obj, &rules, Duration::from_secs(5));
+        let warnings = apply_rules(&mut obj, &rules, &Limits::JQ).expect("within budget");
         assert_eq!(obj["spec"], json!({"x": 1}));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(".spec.missing[]"));
         let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "spec": {"replicas": 1}});
-        apply_rules(&mut cm, &rules, Duration::from_secs(5));
+        apply_rules(&mut cm, &rules, &Limits::JQ).expect("within budget");
         assert_eq!(cm["spec"], json!({"replicas": 1}));
     }
 

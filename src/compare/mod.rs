@@ -18,10 +18,11 @@
 //!
 //! Modules: [`normalize`] and [`quantity`] / [`duration`] (typed round-trip), [`ignore`] and
 //! [`jq`] (ignore rules), [`engine`] (the diff settings of an Application),
-//! [`secrets`] (masking Secret values in results), [`managedfields`] (`fieldsV1`),
-//! [`patchmeta`] (the Kubernetes type table generated from the OpenAPI document and the Go
-//! types), [`smp`], [`jsonmerge`], [`smd`] (the three predictions), [`defaults`] (scheme
-//! defaulting), [`mod@diff`] (entry point and result).
+//! [`secrets`] (masking Secret values in results), [`defaults`] (scheme defaulting),
+//! [`mod@diff`] (entry point and result). The merge semantics underneath are the
+//! `driftlens-merge` engine: [`managedfields`] (`fieldsV1`), [`patchmeta`] (the Kubernetes
+//! type table generated from the OpenAPI document and the Go types), [`smp`], [`jsonmerge`],
+//! [`smd`] (the three predictions).
 
 pub mod app;
 pub mod appview;
@@ -35,17 +36,14 @@ pub mod engine;
 pub mod hooks;
 pub mod ignore;
 pub mod jq;
-pub mod jsonmerge;
-pub mod managedfields;
 pub mod normalize;
-pub mod patchmeta;
 pub mod quantity;
 #[cfg(test)]
 mod robustness_tests;
 pub mod secrets;
-pub mod smd;
-pub mod smp;
 pub mod tracking;
+
+pub use driftlens_merge::{jsonmerge, managedfields, patchmeta, smd, smp};
 
 pub use diff::{diff, diff_optional, DiffError, DiffMode, DiffResult, DiffSettings, FieldDiff};
 pub use ignore::{CompiledIgnoreRule, IgnoreRule, KnownTypeField};

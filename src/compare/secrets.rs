@@ -1,34 +1,27 @@
-//! Masking of Secret values in diff output (Argo CD's `HideSecretData`, §2.6).
+//! Masking of secret values in diff output (Argo CD's `HideSecretData`, §2.6, applied to every
+//! value of the masking policy, [`crate::model::sensitive`]).
 //!
-//! For a core `Secret`, every `data` value in the predicted and live documents (and in their
-//! last-applied annotations) is replaced by a run of `+`: per key, each distinct value gets
-//! its own mask (`++++++++`, then 12, 16, … characters) in the order predicted, live,
-//! predicted last-applied, live last-applied. Equal values get equal masks, so "differs" stays
-//! visible without revealing anything. A `stringData` left over by normalization (only when it
-//! is not a map) and an unparseable last-applied annotation are masked whole.
+//! Every secret value of the predicted and live documents (and of their last-applied
+//! annotations) is replaced by a run of `+`: per pointer, each distinct value gets its own mask
+//! (`++++++++`, then 12, 16, … characters) in the order predicted, live, predicted
+//! last-applied, live last-applied. Equal values get equal masks, so "differs" stays visible
+//! without revealing anything. For a Secret this is Argo CD's masking of `data` (per key);
+//! the policy extends it to any kind named `Secret`, SealedSecrets, and credentials in pod
+//! templates and ConfigMaps. An unparseable last-applied annotation is masked whole.
 
-use super::diff::{DiffResult, LAST_APPLIED};
+use crate::model::sensitive::{last_applied_pointer, overlaps, sensitive_pointers, MASK};
+use driftlens_merge::LAST_APPLIED;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const WHOLE: &str = "++++++++";
-const LAST_APPLIED_POINTER: &str =
-    "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
-
-/// Whether a document is a core Secret.
-pub fn is_secret(v: &Value) -> bool {
-    v.get("apiVersion").and_then(Value::as_str) == Some("v1")
-        && v.get("kind").and_then(Value::as_str) == Some("Secret")
-}
-
 #[derive(Default)]
 struct Masks {
-    per_key: BTreeMap<String, Vec<Value>>,
+    per_pointer: BTreeMap<String, Vec<Value>>,
 }
 
 impl Masks {
-    fn mask(&mut self, key: &str, value: &Value) -> Value {
-        let seen = self.per_key.entry(key.to_string()).or_default();
+    fn mask(&mut self, pointer: &str, value: &Value) -> Value {
+        let seen = self.per_pointer.entry(pointer.to_string()).or_default();
         let idx = match seen.iter().position(|v| v == value) {
             Some(i) => i,
             None => {
@@ -39,17 +32,12 @@ impl Masks {
         Value::String("+".repeat(8 + 4 * idx.min(1000)))
     }
 
-    fn mask_doc(&mut self, doc: &mut Value) {
-        let Some(obj) = doc.as_object_mut() else {
-            return;
-        };
-        if let Some(Value::Object(data)) = obj.get_mut("data") {
-            for (k, v) in data.iter_mut() {
-                *v = self.mask(k, v);
+    fn mask_doc(&mut self, doc: &mut Value, pointers: &[String]) {
+        let la = last_applied_pointer();
+        for p in pointers.iter().filter(|p| **p != la) {
+            if let Some(v) = doc.pointer_mut(p) {
+                *v = self.mask(p, v);
             }
-        }
-        if let Some(sd) = obj.get_mut("stringData") {
-            *sd = Value::String(WHOLE.to_string());
         }
     }
 }
@@ -66,10 +54,15 @@ fn mask_last_applied(doc: &mut Value, masks: &mut Masks) {
     };
     let masked = match serde_json::from_str::<Value>(text) {
         Ok(mut la @ Value::Object(_)) => {
-            masks.mask_doc(&mut la);
+            let inner = sensitive_pointers(&la);
+            masks.mask_doc(&mut la, &inner);
+            // A last-applied inside the last-applied is not worth keeping.
+            if let Some(v) = la.pointer_mut(&last_applied_pointer()) {
+                *v = Value::String(MASK.to_string());
+            }
             la.to_string()
         }
-        _ => WHOLE.to_string(),
+        _ => MASK.to_string(),
     };
     if let Some(a) = doc
         .pointer_mut("/metadata/annotations")
@@ -79,80 +72,82 @@ fn mask_last_applied(doc: &mut Value, masks: &mut Masks) {
     }
 }
 
-/// Masks the Secret values of a diff result in place (no-op for other kinds).
-pub fn hide_secret_data(result: &mut DiffResult) {
-    if !is_secret(&result.predicted_live) && !is_secret(&result.normalized_live) {
-        return;
+/// Masks the secret values of a predicted and a live document in place, consistently across
+/// both documents and their last-applied annotations; returns the masked pointers (empty, and
+/// nothing changed, when neither document holds a secret value).
+pub fn mask_documents(predicted: &mut Value, live: &mut Value) -> Vec<String> {
+    let mut pointers = sensitive_pointers(predicted);
+    pointers.extend(sensitive_pointers(live));
+    pointers.sort();
+    pointers.dedup();
+    if pointers.is_empty() {
+        return pointers;
     }
     let mut masks = Masks::default();
-    masks.mask_doc(&mut result.predicted_live);
-    masks.mask_doc(&mut result.normalized_live);
-    mask_last_applied(&mut result.predicted_live, &mut masks);
-    mask_last_applied(&mut result.normalized_live, &mut masks);
-    // Each difference takes its value from the masked documents.
-    for d in &mut result.differences {
-        let sensitive = d.pointer == "/data"
-            || d.pointer.starts_with("/data/")
-            || d.pointer.starts_with("/stringData")
-            || d.pointer == LAST_APPLIED_POINTER;
-        if !sensitive {
-            continue;
-        }
-        let from = |doc: &Value| doc.pointer(&d.pointer).cloned();
-        if d.desired.is_some() {
-            d.desired = Some(from(&result.predicted_live).unwrap_or(Value::String(WHOLE.into())));
-        }
-        if d.live.is_some() {
-            d.live = Some(from(&result.normalized_live).unwrap_or(Value::String(WHOLE.into())));
-        }
+    masks.mask_doc(predicted, &pointers);
+    masks.mask_doc(live, &pointers);
+    if pointers.contains(&last_applied_pointer()) {
+        mask_last_applied(predicted, &mut masks);
+        mask_last_applied(live, &mut masks);
     }
+    pointers
+}
+
+/// Whether a JSON pointer leads to, into or above one of the masked `pointers`.
+pub fn is_sensitive_pointer(pointers: &[String], pointer: &str) -> bool {
+    pointers.iter().any(|p| overlaps(p, pointer))
+}
+
+/// The value at `pointer` of a masked document, or a whole mask when it has none there.
+pub fn masked_value(doc: &Value, pointer: &str) -> Value {
+    doc.pointer(pointer)
+        .cloned()
+        .unwrap_or(Value::String(MASK.into()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::diff::{diff, DiffSettings};
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn secret_values_are_masked_consistently() {
-        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
-            "data": {"same": "c2FtZQ==", "changed": "bmV3", "added": "YWRk"}});
-        let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s",
-                "annotations": {LAST_APPLIED: "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"data\":{\"same\":\"c2FtZQ==\",\"changed\":\"b2xk\",\"added\":\"YWRk\"}}"}},
-            "data": {"same": "c2FtZQ==", "changed": "b2xk"}});
-        let raw = DiffSettings {
-            mask_secrets: false,
-            ..Default::default()
-        };
-        let mut r = diff(&desired, &live, &raw).expect("diff");
-        assert!(r.modified);
-        assert!(format!("{r:?}").contains("bmV3"));
-        hide_secret_data(&mut r);
-        // The default settings mask too.
-        let default = diff(&desired, &live, &DiffSettings::default()).expect("diff");
-        assert_eq!(default, r);
-        let text = format!("{:?}", r);
-        for secret in ["c2FtZQ==", "bmV3", "b2xk", "YWRk"] {
-            assert!(!text.contains(secret), "{secret} leaked");
-        }
-        assert_eq!(r.predicted_live["data"]["same"], json!("++++++++"));
-        assert_eq!(r.normalized_live["data"]["same"], json!("++++++++"));
-        assert_eq!(r.predicted_live["data"]["changed"], json!("++++++++"));
-        assert_eq!(r.normalized_live["data"]["changed"], json!("++++++++++++"));
-        let changed = r
-            .differences
-            .iter()
-            .find(|d| d.pointer == "/data/changed")
-            .expect("changed key differs");
-        assert_ne!(changed.desired, changed.live);
+    fn masks_are_per_key_and_value_and_leave_other_kinds_alone() {
+        let mut predicted = json!({"apiVersion": "v1", "kind": "Secret",
+            "data": {"a": "b25l", "b": "dHdv"}});
+        let mut live = json!({"apiVersion": "v1", "kind": "Secret",
+            "data": {"a": "b25l", "b": "b3RoZXI="}, "stringData": "x"});
+        let masked = mask_documents(&mut predicted, &mut live);
+        assert!(!masked.is_empty());
+        assert_eq!(predicted["data"], json!({"a": "++++++++", "b": "++++++++"}));
+        assert_eq!(live["data"], json!({"a": "++++++++", "b": "++++++++++++"}));
+        assert_eq!(live["stringData"], json!("++++++++"));
+        assert!(is_sensitive_pointer(&masked, "/data/a"));
+        assert!(is_sensitive_pointer(&masked, "/data"));
+        assert!(!is_sensitive_pointer(&masked, "/metadata/name"));
+        assert_eq!(masked_value(&live, "/data/b"), json!("++++++++++++"));
+        assert_eq!(masked_value(&live, "/data/gone"), json!("++++++++"));
+        let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
+        let mut cm2 = cm.clone();
+        assert!(mask_documents(&mut cm, &mut cm2).is_empty());
+        assert_eq!(cm["data"]["a"], json!("1"));
     }
 
     #[test]
-    fn other_kinds_are_untouched() {
-        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}});
-        let mut r = diff(&cm, &cm, &DiffSettings::default()).expect("diff");
-        hide_secret_data(&mut r);
-        assert_eq!(r.predicted_live["data"]["a"], json!("1"));
+    fn any_spelling_of_secret_and_credentials_are_masked() {
+        for api in ["v2", "/v1", "example.com/v1"] {
+            let mut a = json!({"apiVersion": api, "kind": "Secret", "data": {"k": "c2VjcmV0"}});
+            let mut b = a.clone();
+            assert!(!mask_documents(&mut a, &mut b).is_empty(), "{api}");
+            assert_eq!(a["data"]["k"], json!("++++++++"), "{api}");
+        }
+        let mut d = json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "DB_PASSWORD", "value": "hunter2-git"}]}]}}}});
+        let mut l = json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "DB_PASSWORD", "value": "hunter2-live"}]}]}}}});
+        let masked = mask_documents(&mut d, &mut l);
+        let p = "/spec/template/spec/containers/0/env/0/value";
+        assert!(is_sensitive_pointer(&masked, p));
+        assert_eq!(d.pointer(p), Some(&json!("++++++++")));
+        assert_eq!(l.pointer(p), Some(&json!("++++++++++++")));
     }
 }

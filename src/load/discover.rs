@@ -4,7 +4,8 @@
 //! The walk uses the `ignore` crate, so `.gitignore`d files (absent from the clone Argo CD sees),
 //! hidden entries and `.git` are skipped. Files under a chart or Kustomize directory belong to
 //! that unit and are never read as plain manifests (values files, templates and patches are not
-//! Kubernetes objects).
+//! Kubernetes objects). Symbolic links are followed while they stay inside the checkout
+//! ([`super::root`]); the others are listed in [`Discovery::escapes`] and not followed.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,9 @@ pub struct Discovery {
     pub units: Vec<Unit>,
     /// Paths that could not be walked, with the reason.
     pub walk_errors: Vec<(String, String)>,
+    /// Symbolic links that were not followed because they lead outside the checkout (or do not
+    /// resolve), with the reason.
+    pub escapes: Vec<(String, String)>,
 }
 
 /// Whether a file name looks like a manifest.
@@ -67,28 +71,77 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The path an error of the walk is about.
+fn error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
 /// Walks `root` and classifies what it finds.
 pub fn discover(root: &Path) -> Discovery {
     let mut all_files: Vec<PathBuf> = Vec::new();
     let mut unit_dirs: BTreeSet<(PathBuf, UnitKind)> = BTreeSet::new();
     let mut walk_errors = Vec::new();
+    let escapes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let checkout = match super::root::CheckoutRoot::new(root) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(e) => {
+            return Discovery {
+                walk_errors: vec![(".".to_string(), e.to_string())],
+                ..Discovery::default()
+            }
+        }
+    };
     let walker = WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .git_global(false)
         .git_exclude(true)
         .require_git(false)
-        .follow_links(false)
+        .follow_links(true)
+        .filter_entry({
+            let (checkout, escapes) = (checkout.clone(), escapes.clone());
+            let root = root.to_path_buf();
+            move |e| {
+                if !e.path_is_symlink() {
+                    return true;
+                }
+                match checkout.check(e.path()) {
+                    Ok(_) => true,
+                    Err(why) => {
+                        if let Ok(mut v) = escapes.lock() {
+                            v.push((rel_path(&root, e.path()), why.to_string()));
+                        }
+                        false
+                    }
+                }
+            }
+        })
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = match &e {
-                    ignore::Error::WithPath { path, .. } => rel_path(root, path),
-                    _ => ".".to_string(),
-                };
+                let at = error_path(&e);
+                // A link to an ancestor outside the checkout (`/`) shows up as a loop, a
+                // dangling one as an error: both are links that are not followed.
+                if let Some(p) = &at {
+                    if let Err(why) = checkout.check_link(p) {
+                        if let Ok(mut v) = escapes.lock() {
+                            v.push((rel_path(root, p), why.to_string()));
+                        }
+                        continue;
+                    }
+                }
+                let path = at.map_or_else(|| ".".to_string(), |p| rel_path(root, &p));
                 walk_errors.push((path, e.to_string()));
                 continue;
             }
@@ -136,10 +189,13 @@ pub fn discover(root: &Path) -> Discovery {
         })
         .collect();
     units.sort();
+    let mut escapes = escapes.lock().map(|v| v.clone()).unwrap_or_default();
+    escapes.sort();
     Discovery {
         files,
         units,
         walk_errors,
+        escapes,
     }
 }
 
@@ -206,6 +262,7 @@ mod tests {
         let d = discover(root);
         let files: Vec<String> = d.files.iter().map(|f| rel_path(root, f)).collect();
         assert_eq!(files, vec!["apps/web/deploy.yaml"]);
+        assert!(d.escapes.is_empty());
         assert_eq!(
             d.units,
             vec![
@@ -219,5 +276,44 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_inside_are_followed_and_links_outside_are_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        let w = |p: &Path, s: &str| {
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, s).expect("write");
+        };
+        w(&root.join("base/cm.yaml"), "kind: ConfigMap\n");
+        w(&dir.path().join("elsewhere/secret.yaml"), "kind: Secret\n");
+        let ln = |target: &Path, link: &str| {
+            std::os::unix::fs::symlink(target, root.join(link)).expect("symlink");
+        };
+        ln(&root.join("base"), "linked-dir");
+        ln(&root.join("base/cm.yaml"), "linked.yaml");
+        ln(Path::new("/"), "slash");
+        ln(Path::new("/etc"), "etc");
+        ln(&dir.path().join("elsewhere"), "outside");
+        ln(&dir.path().join("elsewhere/secret.yaml"), "outside.yaml");
+        ln(&root.join("missing.yaml"), "dangling.yaml");
+        let d = discover(&root);
+        let files: Vec<String> = d.files.iter().map(|f| rel_path(&root, f)).collect();
+        assert_eq!(
+            files,
+            vec!["base/cm.yaml", "linked-dir/cm.yaml", "linked.yaml"]
+        );
+        let escaped: Vec<&str> = d.escapes.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            escaped,
+            vec!["dangling.yaml", "etc", "outside", "outside.yaml", "slash"]
+        );
+        assert!(d
+            .escapes
+            .iter()
+            .all(|(_, why)| why.contains("outside the checkout")
+                || why.contains("cannot be resolved")));
     }
 }

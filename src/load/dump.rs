@@ -229,7 +229,28 @@ fn dump_files_in(dir: &Path) -> (Vec<PathBuf>, Vec<DumpProblem>) {
 fn load_dump_file(path: &Path, limit: u64) -> DumpLoad {
     let shown = path.display().to_string();
     match read_limited(path, limit) {
-        Ok(bytes) => parse_dump(&shown, bytes),
+        Ok(bytes) => {
+            let mut l = parse_dump(&shown, bytes);
+            // Entries were skipped and none was a Kubernetes object: this is not a dump, and
+            // reading it as an empty cluster would report every object missing.
+            if l.objects.is_empty() && l.fatal.is_empty() && !l.problems.is_empty() {
+                let skipped = std::mem::take(&mut l.problems);
+                let first = &skipped[0];
+                l.fatal.push(DumpProblem::new(
+                    &shown,
+                    first.line,
+                    first.col,
+                    format!(
+                        "no Kubernetes object in this dump ({} entr{} skipped, the first: {}); \
+                         point --cluster at the output of `kubectl get -o json|yaml`",
+                        skipped.len(),
+                        if skipped.len() == 1 { "y" } else { "ies" },
+                        first.message
+                    ),
+                ));
+            }
+            l
+        }
         Err(e) => DumpLoad {
             sources: vec![shown.clone()],
             fatal: vec![file_error(&shown, &e)],

@@ -6,6 +6,8 @@
 
 pub mod discover;
 pub mod dump;
+/// The checkout root: what may be read from a checkout (the `driftlens-sandbox` crate).
+pub use driftlens_sandbox::root;
 pub mod source;
 
 /// YAML with exact source positions (the `driftlens-yaml` engine).

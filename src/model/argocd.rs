@@ -10,8 +10,23 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Deserializes `T` from a JSON value, naming the path of the first wrong field.
+/// Deserializes `T` from a JSON value, naming the path of the first wrong field. A `null`
+/// field is read as absent, as Go's JSON decoding leaves the zero value (`destination.server:
+/// null` is `""`, not an error).
 pub fn from_json<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, String> {
+    fn without_nulls(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(_, x)| !x.is_null())
+                    .map(|(k, x)| (k.clone(), without_nulls(x)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+            x => x.clone(),
+        }
+    }
+    let v = &without_nulls(v);
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         format!("{} (at `{}`)", e.into_inner(), path)

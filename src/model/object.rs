@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
 pub use super::live::{LiveHead, LiveObject, OwnerRef};
@@ -13,58 +12,8 @@ use super::key::ObjectKey;
 use crate::load::source::SourceFile;
 use crate::load::yaml::{Node, Span};
 
-/// A place in a file of the checkout.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Location {
-    /// Path relative to the scan root, `/`-separated.
-    pub path: String,
-    /// Start line (1-based).
-    pub line: u32,
-    /// Start column (1-based, in characters).
-    pub col: u32,
-    /// End line.
-    pub end_line: u32,
-    /// End column (exclusive).
-    pub end_col: u32,
-    /// Byte offset of the start, for snippets.
-    #[serde(skip)]
-    pub offset: usize,
-    /// Length in bytes, for snippets.
-    #[serde(skip)]
-    pub len: usize,
-}
-
-impl Location {
-    /// A location covering `span` of `path`.
-    pub fn new(path: &str, span: Span) -> Self {
-        Location {
-            path: path.to_string(),
-            line: span.start.line.max(1),
-            col: span.start.col.max(1),
-            end_line: span.end.line.max(span.start.line).max(1),
-            end_col: if span.end.line > span.start.line {
-                span.end.col.max(1)
-            } else {
-                span.end.col.max(span.start.col).max(1)
-            },
-            offset: span.start.offset,
-            len: span.len(),
-        }
-    }
-
-    /// The start of a file, for problems that concern the file as a whole.
-    pub fn file_start(path: &str) -> Self {
-        Location {
-            path: path.to_string(),
-            line: 1,
-            col: 1,
-            end_line: 1,
-            end_col: 1,
-            offset: 0,
-            len: 0,
-        }
-    }
-}
+/// A place in a file of the checkout (defined with the located YAML it points into).
+pub use driftlens_yaml::Location;
 
 /// The byte offset of every line start of `text` (0 first).
 pub fn line_starts(text: &str) -> Vec<usize> {
@@ -89,16 +38,30 @@ pub struct RenderOrigin {
     /// Index into `Repo::apps` of the Application it was rendered for (`None`: rendered with
     /// default values because no Application of the checkout uses the chart).
     pub app: Option<usize>,
+    /// Index of the Application's source it was rendered for (0 with `spec.source`).
+    pub source: usize,
     /// The rendered document.
-    pub doc: crate::render::helm::RenderedDoc,
+    pub doc: driftlens_helm::RenderedDoc,
     /// The chart's template files by path relative to the scan root, for positions.
     pub templates: std::sync::Arc<std::collections::BTreeMap<String, Arc<SourceFile>>>,
     /// The byte offset of every line start of each template file, by the same paths.
     pub line_starts: std::sync::Arc<std::collections::BTreeMap<String, Vec<usize>>>,
     /// The values inputs of the render, to tell where a values key was set.
-    pub values: Arc<crate::render::values_origin::ValuesInputs>,
-    /// Where each chart of the render is ([`crate::render::helm::Rendered::chart_dirs`]).
+    pub values: Arc<driftlens_helm::values_origin::ValuesInputs>,
+    /// Where each chart of the render is ([`driftlens_helm::Rendered::chart_dirs`]).
     pub chart_dirs: Arc<Vec<(String, Option<String>)>>,
+    /// For a chart outside the checkout (a chart folder, Helm's cache): where findings about
+    /// its objects point instead of its templates.
+    pub external: Option<Arc<ExternalChart>>,
+}
+
+/// A chart rendered from outside the checkout.
+#[derive(Debug)]
+pub struct ExternalChart {
+    /// The Application source that names the chart (its `chart:` line).
+    pub anchor: Location,
+    /// `chart `redis` 17.0.0 (.driftlens/charts/redis-17.0.0.tgz)`.
+    pub label: String,
 }
 
 /// The path relative to the scan root of a template (parse name, `web/templates/x.yaml`) of the
@@ -111,17 +74,23 @@ pub fn template_repo_path(
     chart_dirs: &[(String, Option<String>)],
     name: &str,
 ) -> String {
-    let rest =
-        crate::render::helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
-            name.strip_prefix(chart_name)
-                .map_or(name, |r| r.trim_start_matches('/'))
-                .to_string()
-        });
-    if chart_dir == "." {
+    let rest = driftlens_helm::Rendered::template_dir_path(chart_dirs, name).unwrap_or_else(|| {
+        name.strip_prefix(chart_name)
+            .map_or(name, |r| r.trim_start_matches('/'))
+            .to_string()
+    });
+    let joined = if chart_dir == "." {
         rest
     } else {
         format!("{chart_dir}/{rest}")
+    };
+    // A dependency loaded from a directory next to the chart (`file://../common`).
+    if joined.split('/').any(|p| p == "..") {
+        if let Some(n) = crate::sources::lexical_dir(&joined) {
+            return n;
+        }
     }
+    joined
 }
 
 /// How a field of a rendered object came to be written.
@@ -146,8 +115,12 @@ impl RenderOrigin {
         template_repo_path(&self.chart_dir, &self.chart_name, &self.chart_dirs, source)
     }
 
-    /// The template location of a span of the rendered document.
+    /// The template location of a span of the rendered document (the Application's source
+    /// for a chart outside the checkout).
     pub fn location(&self, span: Span) -> Location {
+        if let Some(e) = &self.external {
+            return e.anchor.clone();
+        }
         let start = self.doc.locate(span.start.offset);
         let Some(start) = start else {
             return Location::file_start(&self.repo_path(&self.doc.source));
@@ -158,6 +131,9 @@ impl RenderOrigin {
     /// The `include`/`template` call sites through which the byte at `offset` of the rendered
     /// document was produced, innermost first.
     pub fn call_sites(&self, offset: usize) -> Vec<(Location, String)> {
+        if self.external.is_some() {
+            return Vec::new();
+        }
         let Some(via) = self.doc.locate(offset).and_then(|l| l.via) else {
             return Vec::new();
         };
@@ -170,6 +146,18 @@ impl RenderOrigin {
                 )
             })
             .collect()
+    }
+
+    /// For a chart outside the checkout: `template `templates/x.yaml` line 12 of chart `redis`
+    /// 17.0.0 (…)`, the template position of a span that findings cannot point at.
+    pub fn external_position(&self, span: Span) -> Option<String> {
+        let e = self.external.as_ref()?;
+        let at = self.doc.locate(span.start.offset)?;
+        let file = at
+            .file
+            .strip_prefix(&format!("{}/", self.chart_name))
+            .unwrap_or(&at.file);
+        Some(format!("template `{file}` line {} of {}", at.line, e.label))
     }
 
     /// The location of `line:col` of a template (parse name), `len` bytes long at most (clipped
@@ -285,6 +273,23 @@ impl Manifest {
             values_path,
             calls: r.call_sites(self.node.closest_span(pointer).start.offset),
         })
+    }
+
+    /// The chart unit of an object rendered from a chart with its defaults (no Application
+    /// uses the chart): its directory. `None` for everything an Application deploys and for
+    /// plain files.
+    pub fn default_render_unit(&self) -> Option<&str> {
+        self.rendered
+            .as_ref()
+            .filter(|r| r.app.is_none())
+            .map(|r| r.chart_dir.as_str())
+    }
+
+    /// Whether two objects can refer to each other: objects Argo CD deploys meet in their
+    /// namespaces as in the cluster, but a chart rendered with its defaults is a world of its
+    /// own (its namespace and values are not real), so two unrelated charts never link.
+    pub fn same_unit(&self, other: &Manifest) -> bool {
+        self.default_render_unit() == other.default_render_unit()
     }
 
     /// Where the object's `kind:` line is, the anchor for findings about the whole object.

@@ -46,6 +46,9 @@ pub struct Repo {
     pub units: Vec<Unit>,
     /// Files or documents that could not be used.
     pub problems: Vec<Problem>,
+    /// Files whose YAML could not be parsed to the end, with the line where parsing stopped:
+    /// nothing is known of the documents from there on (reports mask their values).
+    pub parse_failures: Vec<(String, u32)>,
     /// Argo CD Applications.
     pub apps: Vec<Typed<Application>>,
     /// Argo CD ApplicationSets.
@@ -56,14 +59,39 @@ pub struct Repo {
     pub settings: ArgoSettings,
     /// The manifest holding `argocd-cm`, if found.
     pub settings_manifest: Option<usize>,
-    /// Chart directories rendered by [`crate::render::integrate::render_repo`].
+    /// Chart directories rendered by the render stage (`render::integrate::render_repo`).
     pub rendered_units: Vec<String>,
     /// Calls of non-deterministic template functions found while rendering.
-    pub nondeterministic: Vec<crate::render::integrate::NondeterministicCall>,
+    pub nondeterministic: Vec<NondeterministicCall>,
     /// Value files of the checkout that renders read (sorted). Reports never quote them: a
     /// value there may end up in a Secret.
     pub values_files: Vec<String>,
+    /// Where the sources of each Application come from, by index of `apps` (filled by
+    /// [`crate::render::integrate::render_repo`]; empty when the checkout was not rendered).
+    pub app_sources: Vec<crate::sources::AppSources>,
+    /// What is known about the checkout itself (remotes, revision).
+    pub checkout: crate::sources::CheckoutFacts,
+    /// Charts of the checkout no Application uses that could not be rendered with their
+    /// defaults because a dependency is missing.
+    pub unit_failures: Vec<UnitFailure>,
+    /// What renders did not check (a schema referring to a URL), `chart: sentence`, sorted.
+    pub render_notes: Vec<String>,
 }
+
+/// A chart of the checkout that was not rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFailure {
+    /// The chart directory.
+    pub dir: String,
+    /// Why.
+    pub reason: String,
+    /// What would make it renderable.
+    pub fixes: Vec<crate::sources::Fix>,
+}
+
+/// What follows the `generateName` prefix in the name driftlens gives such an object
+/// (`migrate-…`): the rest is chosen by the API server.
+pub const GENERATED_NAME_MARK: &str = "…";
 
 fn is_argocd_group(api_version: &str) -> bool {
     super::key::group_of(api_version) == "argoproj.io"
@@ -113,6 +141,7 @@ impl Repo {
                 start: e.at,
                 end: e.at,
             };
+            self.parse_failures.push((file.path.clone(), e.at.line));
             self.problems.push(Problem {
                 location: Location::new(&file.path, span),
                 message: format!(
@@ -231,8 +260,9 @@ impl Repo {
             .and_then(Node::as_str);
         let name = match name.map(|n| &n.value) {
             Some(NodeValue::Str(s)) if !s.is_empty() => s.clone(),
+            // Named after its prefix in messages (`migrate-…`): the API server picks the rest.
             Some(NodeValue::Str(_)) | None if generate_name.is_some_and(|g| !g.is_empty()) => {
-                String::new()
+                format!("{}{GENERATED_NAME_MARK}", generate_name.unwrap_or_default())
             }
             Some(_) => {
                 self.problem(
@@ -323,7 +353,7 @@ impl Repo {
         self.problems.extend(problems);
     }
 
-    /// Adds an object rendered from a Helm chart (see [`crate::render::integrate`]); invalid
+    /// Adds an object rendered from a Helm chart (by `render::integrate`); invalid
     /// documents become problems at their template line.
     pub fn add_rendered(
         &mut self,
@@ -369,6 +399,11 @@ impl Repo {
         &self.manifests[index]
     }
 
+    /// Where the sources of the Application at `ai` come from, when resolved.
+    pub fn sources_of(&self, ai: usize) -> Option<&crate::sources::AppSources> {
+        self.app_sources.get(ai)
+    }
+
     /// The file with this relative path.
     pub fn file(&self, path: &str) -> Option<&Arc<SourceFile>> {
         self.files
@@ -376,4 +411,17 @@ impl Repo {
             .ok()
             .map(|i| &self.files[i])
     }
+}
+
+/// A call of a function whose result changes on every render.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NondeterministicCall {
+    /// Where, in the template.
+    pub location: Location,
+    /// The function (`randAlphaNum`, `genCA`, `now`, …).
+    pub function: String,
+    /// The chart directory.
+    pub chart_dir: String,
+    /// The Application it was rendered for, if any.
+    pub app: Option<String>,
 }

@@ -37,15 +37,18 @@ pub fn top_cause(app: &AppResult) -> Option<String> {
     Some(format!("{what} ({example})"))
 }
 
+/// The width of the APPLICATION column.
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+        .max("APPLICATION".len())
+}
+
 /// Renders the table.
 pub fn render_table(report: &DriftReport) -> String {
-    let w = report
-        .apps
-        .iter()
-        .map(|a| a.name.len())
-        .max()
-        .unwrap_or(11)
-        .max(11);
+    let w = name_width(report.apps.iter().map(|a| a.name.as_str()));
     let mut s = format!(
         "{:<w$}  {:<9}  {:>8}  {:>7}  {:>10}  TOP CAUSE\n",
         "APPLICATION", "SYNC", "MODIFIED", "MISSING", "EXTRANEOUS"
@@ -62,21 +65,6 @@ pub fn render_table(report: &DriftReport) -> String {
         ));
     }
     for a in &report.apps {
-        for src in &a.sources {
-            match src {
-                crate::compare::app::SourceState::NotInCheckout { repo_url, path } => {
-                    s.push_str(&format!(
-                        "{}: source {repo_url} {path} is not in this checkout\n",
-                        a.name
-                    ))
-                }
-                crate::compare::app::SourceState::NotRendered { path, tool } => s.push_str(
-                    &format!("{}: source {path} ({tool}) is not rendered\n", a.name),
-                ),
-                crate::compare::app::SourceState::Local { .. }
-                | crate::compare::app::SourceState::Rendered { .. } => {}
-            }
-        }
         for c in &a.conditions {
             s.push_str(&format!("{}: {}: {}\n", a.name, c.kind, c.message));
         }
@@ -113,6 +101,7 @@ pub fn render_json(report: &DriftReport) -> String {
                 "missing": count(a, Reason::Missing),
                 "extraneous": count(a, Reason::Extraneous),
                 "topCause": top_cause(a),
+                "notAnalysed": a.not_analysed,
                 "conditions": a.conditions,
                 "sources": a.sources,
                 "resources": resources,
@@ -121,6 +110,65 @@ pub fn render_json(report: &DriftReport) -> String {
         .collect();
     let mut s = serde_json::to_string_pretty(&json!({"schemaVersion": 1, "apps": apps}))
         .unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// The table of `apps` without a dump: whether each Application's desired state is known,
+/// its objects, and its sources; then the coverage line.
+pub fn render_predictions_table(
+    predictions: &[crate::compare::app::Prediction],
+    coverage: &crate::compare::app::Coverage,
+) -> String {
+    let w = name_width(predictions.iter().map(|a| a.name.as_str()));
+    let mut s = format!(
+        "{:<w$}  {:<13}  {:>7}  SOURCES\n",
+        "APPLICATION", "DESIRED STATE", "OBJECTS"
+    );
+    for p in predictions {
+        let (state, objects) = match p.objects {
+            Some(n) => ("known", n.to_string()),
+            None => ("Unknown", "-".to_string()),
+        };
+        let sources = match &p.not_analysed {
+            Some(r) => r.clone(),
+            None => p
+                .sources
+                .iter()
+                .map(|src| {
+                    src.place
+                        .as_ref()
+                        .map(crate::sources::Place::describe)
+                        .unwrap_or_else(|| src.describe())
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        s.push_str(&format!(
+            "{:<w$}  {state:<13}  {objects:>7}  {sources}\n",
+            p.name
+        ));
+    }
+    s.push_str(
+        "no dump given: sync status is not predicted (pass --cluster with `kubectl get -o json` \
+         output to compare)\n",
+    );
+    s.push_str(&coverage.line());
+    s.push('\n');
+    s
+}
+
+/// The JSON of `apps` without a dump.
+pub fn render_predictions_json(
+    predictions: &[crate::compare::app::Prediction],
+    coverage: &crate::compare::app::Coverage,
+) -> String {
+    let mut s = serde_json::to_string_pretty(&json!({
+        "schemaVersion": 1,
+        "apps": predictions,
+        "coverage": coverage,
+    }))
+    .unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }

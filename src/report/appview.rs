@@ -92,10 +92,13 @@ pub fn render(v: &AppView, color: bool) -> String {
     row(&mut o, "Project:", &v.project);
     row(&mut o, "Server:", &v.server);
     row(&mut o, "Namespace:", &v.namespace);
-    for (url, path, rev) in &v.sources {
+    for (url, path, rev, analysed) in &v.sources {
         row(&mut o, "Repo:", url);
         row(&mut o, "Target:", rev);
         row(&mut o, "Path:", path);
+        if !analysed.is_empty() {
+            row(&mut o, "Analysed:", analysed);
+        }
     }
     row(&mut o, "Sync Policy:", &v.sync_policy);
     let argo = v

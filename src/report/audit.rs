@@ -192,6 +192,8 @@ pub struct Audit {
     pub absent: Vec<AbsentRow>,
     /// Charts and Kustomize directories not rendered (`dir (kind)`).
     pub not_rendered: Vec<String>,
+    /// The coverage line (`analysed N of M Applications (K objects)…`).
+    pub coverage: String,
 }
 
 fn object_label(k: &ObjectKey) -> String {
@@ -381,6 +383,7 @@ impl Audit {
                     )
                 })
                 .collect(),
+            coverage: result.coverage.line(),
         }
     }
 }

@@ -188,6 +188,19 @@ pub fn render(result: &ScanResult, style: Style) -> String {
             u.unit.dir
         ));
     }
+    for n in &result.repo.render_notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for a in &result.repo.app_sources {
+        for s in &a.sources {
+            for n in &s.notes {
+                out.push_str(&format!(
+                    "note: Application `{}`: {n}\n",
+                    result.repo.apps[a.app].value.metadata.name
+                ));
+            }
+        }
+    }
     let active: Vec<&Finding> = result.findings.iter().filter(|f| f.is_active()).collect();
     let count = |s: Severity| active.iter().filter(|f| f.severity == s).count();
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
@@ -229,5 +242,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
             String::new()
         }
     ));
+    out.push_str(&result.coverage.line());
+    out.push('\n');
     out
 }

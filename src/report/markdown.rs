@@ -190,6 +190,7 @@ pub fn render(result: &ScanResult) -> String {
             String::new()
         }
     ));
+    out.push_str(&format!("Coverage: {}.\n\n", escape(&a.coverage, false)));
     if let Some(b) = &a.baseline {
         out.push_str(&format!(
             "Baseline {}: {} new, {} unchanged, {} fixed.\n\n",

@@ -28,6 +28,8 @@ pub mod json;
 pub mod markdown;
 pub mod redact;
 pub mod sarif;
+pub mod scrub;
+pub mod sources;
 pub mod yaml;
 
 use crate::scan::ScanResult;

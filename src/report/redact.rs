@@ -1,19 +1,16 @@
-//! Masks Secret values in source text before any of it is shown.
+//! Masks secret values in source text before any of it is shown.
 //!
-//! For every core `Secret` of a file, the bytes of each `data` and `stringData` value and of the
-//! `kubectl.kubernetes.io/last-applied-configuration` annotation are replaced by `*`, keeping
-//! line breaks, so offsets and line numbers stay valid for snippets. A file that could not be
-//! parsed completely and mentions `Secret` is not shown at all: its values cannot be located.
-//! Literal credentials outside Secrets that the rules report (environment values flagged by
-//! `env-var-literal-credential`, ConfigMap values flagged by `configmap-sensitive-data`) are
-//! masked too, line by line so that indentation survives. Helm values files that renders read
-//! are never shown (findings only name their lines).
+//! The values are those of the one masking policy ([`crate::model::sensitive`]), found on the
+//! parsed objects — so a `kind` written with an escape (`"Secr\x65t"`) is a Secret like any
+//! other — and their bytes are replaced by `*`, line by line so that line breaks and indentation
+//! survive and offsets and line numbers stay valid for snippets. In a file that could not be
+//! parsed completely, nothing tells what the unparsed documents are: from the document that
+//! failed to the end of the file, every value (what follows a key, a list marker or starts a
+//! line) is masked, keeping the keys and the layout that a syntax error is about. Helm values
+//! files that renders read are never shown (findings only name their lines).
 
-use crate::load::yaml::{escape_pointer_token, Node};
 use crate::model::repo::Repo;
-
-/// The annotation kubectl writes with the whole applied object, Secret values included.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+use crate::model::sensitive::sensitive_pointers;
 
 /// The parts of `text[start..end]` between each line's indentation and its trailing blanks, so
 /// that masking a block value keeps the file's layout (and the next key's indentation).
@@ -38,7 +35,72 @@ fn non_blank_runs(text: &[u8], start: usize, end: usize) -> Vec<(usize, usize)> 
     out
 }
 
-/// The text of a checkout file with Secret values masked, or `None` when the file must not be
+/// The byte offset of the start of the YAML document that holds `line` (1-based): the line
+/// after the last `---` before it, or the start of the file.
+fn document_start(text: &str, line: u32) -> usize {
+    let mut start = 0;
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i as u32 + 1 >= line {
+            break;
+        }
+        offset += l.len();
+        if l.starts_with("---") {
+            start = offset;
+        }
+    }
+    start
+}
+
+/// The value parts of every line from `from` on: what follows the first key separator (`: `
+/// outside quotes), the items after list markers, and whole lines without a key (block
+/// scalars, flow collections, comments are kept only up to their `#`).
+fn value_runs(text: &[u8], from: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = from.min(text.len());
+    while start < text.len() {
+        let end = text[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| start + i);
+        let line = &text[start..end];
+        let mut i = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        let rest = &line[i..];
+        if !(rest.starts_with(b"---") || rest.starts_with(b"...") || rest.is_empty()) {
+            // List markers.
+            while line[i..].starts_with(b"- ") || &line[i..] == b"-" {
+                i += 2.min(line.len() - i);
+            }
+            // A key (outside quotes) keeps its name.
+            let mut quote: Option<u8> = None;
+            let mut value_from = i;
+            for (j, &b) in line.iter().enumerate().skip(i) {
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) => {}
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    None if b == b'#' && (j == i || line[j - 1].is_ascii_whitespace()) => break,
+                    None if b == b':'
+                        && line.get(j + 1).is_none_or(|c| c.is_ascii_whitespace()) =>
+                    {
+                        value_from = j + 1;
+                        break;
+                    }
+                    None if matches!(b, b'{' | b'[') && j == i => break,
+                    None => {}
+                }
+            }
+            out.extend(non_blank_runs(text, start + value_from, end));
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// The text of a checkout file with secret values masked, or `None` when the file must not be
 /// shown.
 pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
     // Values files are never shown: a value there may be a Secret's, through any template.
@@ -51,10 +113,6 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
     }
     let file = repo.file(path)?;
     let mut bytes = file.text.as_bytes().to_vec();
-    let broken = repo.problems.iter().any(|p| p.location.path == path);
-    if broken && file.text.contains("Secret") {
-        return None;
-    }
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     // Rendered objects count for every template of their chart: a value written by a helper
     // (`include`, `template`) maps into the helper's file.
@@ -75,36 +133,26 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
                 Some((span.start.offset, span.end.offset))
             }
         };
-        let is_secret = m.key.group.is_empty() && m.key.kind == "Secret";
-        if is_secret {
-            for field in ["/data", "/stringData"] {
-                if let Some(entries) = m.node.pointer(field).and_then(Node::entries) {
-                    ranges.extend(entries.iter().filter_map(|e| range(e.value.span)));
-                }
-            }
-        }
-        // Literal credentials that the rules find outside Secrets (env values, ConfigMap data).
-        let flagged = crate::rules::builtin::env_var_literal_credential::literals(m)
-            .into_iter()
-            .map(|l| l.pointer)
-            .chain(crate::rules::builtin::configmap_sensitive_data::sensitive_pointers(m));
-        for p in flagged {
+        for p in sensitive_pointers(&m.obj) {
             if let Some((start, end)) = m.node.pointer(&p).and_then(|n| range(n.span)) {
                 ranges.extend(non_blank_runs(file.text.as_bytes(), start, end));
             }
         }
-        let la = format!(
-            "/metadata/annotations/{}",
-            escape_pointer_token(LAST_APPLIED)
-        );
-        if let Some(n) = m.node.pointer(&la) {
-            if is_secret || n.as_str().is_some_and(|s| s.contains("\"Secret\"")) {
-                ranges.extend(range(n.span));
-            }
-        }
     }
+    // A file that failed to parse: every value from the failing document on.
+    let failed_at = repo
+        .parse_failures
+        .iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, line)| *line)
+        .min();
+    if let Some(line) = failed_at {
+        let from = document_start(&file.text, line);
+        ranges.extend(value_runs(file.text.as_bytes(), from));
+    }
+    let len = bytes.len();
     for (start, end) in ranges {
-        for b in bytes.iter_mut().take(end).skip(start) {
+        for b in &mut bytes[start.min(len)..end.min(len)] {
             if *b != b'\n' && *b != b'\r' {
                 *b = b'*';
             }

@@ -260,11 +260,34 @@ pub fn render(result: &ScanResult) -> String {
         .execution_successful(true)
         .tool_execution_notifications(notifications)
         .build();
+    let mut run_props = BTreeMap::new();
+    run_props.insert("coverage".to_string(), json!(result.coverage.line()));
+    run_props.insert(
+        "applications".to_string(),
+        json!(result.coverage.applications),
+    );
+    run_props.insert(
+        "analysedApplications".to_string(),
+        json!(result.coverage.analysed),
+    );
+    run_props.insert(
+        "notAnalysedApplications".to_string(),
+        json!(result.coverage.not_analysed),
+    );
+    run_props.insert(
+        "analysedObjects".to_string(),
+        json!(result.coverage.objects),
+    );
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(run_props)
+                .build(),
+        )
         .build();
     let log = Sarif::builder()
         .schema(SCHEMA_URI.to_string())

@@ -4,11 +4,14 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+pub use crate::glob::{glob_match, glob_match_sep};
+
 use crate::model::argocd::{normalize_source_path, Application, DirectoryFilter, IgnoreDifference};
 use crate::model::cluster::Cluster;
 use crate::model::key::{group_of, ObjectKey};
 use crate::model::object::Manifest;
 use crate::model::repo::Repo;
+use crate::sources::SourceKind;
 
 /// A workload targeted by an autoscaler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +41,7 @@ pub struct Context<'a> {
     pub cluster_scoped_crds: Vec<(String, String)>,
     /// Each manifest as a jq value for the rules written as data, converted once, on first use,
     /// so that only the objects some data rule selects are converted.
-    jq_values: Vec<std::sync::OnceLock<jaq_json::Val>>,
+    jq_values: Vec<std::sync::OnceLock<crate::jq::Jv>>,
     /// Objects of the checkout and of the dump by name, built on first use for all the
     /// reference rules.
     objects: std::sync::OnceLock<crate::rules::builtin::index::Index<'a>>,
@@ -76,10 +79,15 @@ impl<'a> Context<'a> {
             .get_or_init(|| crate::rules::builtin::index::Index::new(self))
     }
 
-    /// The manifest at `i` of `repo.manifests` as a jq value. It is converted the first time a
-    /// rule asks for it; values share their nodes, so cloning one is cheap.
-    pub fn jq_value(&self, i: usize) -> &jaq_json::Val {
-        self.jq_values[i].get_or_init(|| super::data::to_val(&self.repo.manifests[i].obj))
+    /// The manifest at `i` of `repo.manifests` as a jq value, its secret values masked (rules
+    /// written as data come from the checkout). It is converted the first time a rule asks for
+    /// it; values share their nodes, so cloning one is cheap.
+    pub fn jq_value(&self, i: usize) -> &crate::jq::Jv {
+        self.jq_values[i].get_or_init(|| {
+            super::data::to_val(&crate::model::sensitive::masked(
+                &self.repo.manifests[i].obj,
+            ))
+        })
     }
 
     /// The Applications that deploy a manifest.
@@ -258,7 +266,7 @@ impl<'a> Context<'a> {
             return std::borrow::Cow::Borrowed(obj);
         }
         let mut probe = obj.clone();
-        let _ = apply_rules(&mut probe, &rules, std::time::Duration::from_secs(1));
+        let _ = apply_rules(&mut probe, &rules, &crate::limits::Limits::JQ);
         std::borrow::Cow::Owned(probe)
     }
 
@@ -325,34 +333,6 @@ fn index_cluster_scoped_crds(repo: &Repo) -> Vec<(String, String)> {
     out
 }
 
-/// Glob matching as Argo CD does it with separators (gobwas/glob): `*` matches any run of
-/// characters except `sep`, `**` any run at all, `?` one character other than `sep`.
-pub fn glob_match_sep(pattern: &str, text: &str, sep: char) -> bool {
-    fn go(p: &[char], t: &[char], sep: char) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('*') if p.get(1) == Some(&'*') => (0..=t.len()).any(|i| go(&p[2..], &t[i..], sep)),
-            Some('*') => {
-                let mut i = 0;
-                loop {
-                    if go(&p[1..], &t[i..], sep) {
-                        return true;
-                    }
-                    if i == t.len() || t[i] == sep {
-                        return false;
-                    }
-                    i += 1;
-                }
-            }
-            Some('?') => !t.is_empty() && t[0] != sep && go(&p[1..], &t[1..], sep),
-            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..], sep),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    go(&p, &t, sep)
-}
-
 /// Whether an ignoreDifferences entry applies to an object (group and kind are globs, an empty
 /// group matches only the core group; name and namespace are exact, empty = any).
 pub fn ignore_rule_matches(rule: &IgnoreDifference, key: &ObjectKey) -> bool {
@@ -362,35 +342,6 @@ pub fn ignore_rule_matches(rule: &IgnoreDifference, key: &ObjectKey) -> bool {
         && (rule.namespace.is_empty()
             || key.namespace.is_empty()
             || rule.namespace == key.namespace)
-}
-
-/// Glob matching without separators: `*` matches any run of characters, `?` one character.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Iterative wildcard matching with backtracking to the last star.
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let (mut star, mut mark) = (None::<usize>, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 fn is_workload(m: &Manifest) -> bool {
@@ -459,7 +410,7 @@ fn index_autoscalers(repo: &Repo) -> HashMap<usize, Vec<AutoscalerRef>> {
             let same_ns = wm.key.namespace == m.key.namespace
                 || wm.key.namespace.is_empty()
                 || m.key.namespace.is_empty();
-            if same_ns && wm.key.group == group {
+            if same_ns && wm.key.group == group && wm.same_unit(m) {
                 out.entry(w).or_default().push(AutoscalerRef {
                     manifest: i,
                     target: w,
@@ -479,14 +430,43 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
         }
     }
     for (ai, app) in repo.apps.iter().enumerate() {
-        for src in app.value.spec.all_sources() {
-            let Some(path) = src.path.as_deref() else {
-                continue;
-            };
-            if src.chart.is_some() {
-                continue;
-            }
-            let filter = DirectoryFilter::new(&normalize_source_path(path), src.directory.as_ref());
+        let specs = app.value.spec.all_sources();
+        // The directories each source deploys, where the sources were resolved (a mapped
+        // checkout's under its model path); else as written.
+        let filters: Vec<DirectoryFilter> = match repo.sources_of(ai) {
+            Some(resolved) => resolved
+                .sources
+                .iter()
+                .filter(|s| {
+                    !matches!(
+                        s.kind,
+                        SourceKind::HelmChart
+                            | SourceKind::HelmRepository
+                            | SourceKind::HelmOci
+                            | SourceKind::Ref
+                    )
+                })
+                .filter_map(|s| {
+                    let dir = s.place.as_ref()?.dir();
+                    Some(DirectoryFilter::new(
+                        dir,
+                        specs.get(s.index).and_then(|x| x.directory.as_ref()),
+                    ))
+                })
+                .collect(),
+            None => specs
+                .iter()
+                .filter(|src| src.chart.is_none())
+                .filter_map(|src| {
+                    let path = src.path.as_deref()?;
+                    Some(DirectoryFilter::new(
+                        &normalize_source_path(path),
+                        src.directory.as_ref(),
+                    ))
+                })
+                .collect(),
+        };
+        for filter in filters {
             for (mi, m) in repo.manifests.iter().enumerate() {
                 if m.rendered.is_none() && filter.contains(&m.file.path) {
                     let v = out.entry(mi).or_default();
@@ -601,36 +581,4 @@ pub fn ignore_sites(repo: &Repo) -> Vec<IgnoreSite> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_and_source_paths() {
-        assert!(glob_match("*", ""));
-        assert!(glob_match("", ""));
-        assert!(!glob_match("", "apps"));
-        assert!(glob_match("apps", "apps"));
-        assert!(glob_match("*.k8s.io", "networking.k8s.io"));
-        assert!(glob_match("Deploy*", "Deployment"));
-        assert!(!glob_match("Deploy?", "Deployment"));
-        assert!(glob_match_sep(
-            "https://git.example.com/team/*",
-            "https://git.example.com/team/a",
-            '/'
-        ));
-        assert!(!glob_match_sep(
-            "https://git.example.com/*",
-            "https://git.example.com/team/a",
-            '/'
-        ));
-        assert!(glob_match_sep(
-            "https://git.example.com/**",
-            "https://git.example.com/team/a",
-            '/'
-        ));
-        assert!(glob_match_sep("*", "", '/'));
-    }
 }

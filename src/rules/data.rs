@@ -23,52 +23,45 @@
 //! The jq `condition` runs once per matching object (the object is the input `.`) and sees two
 //! variables: `$index`, the repository's objects grouped by kind (`$index.HorizontalPodAutoscaler`
 //! is a list of HPA objects, empty kinds are absent), and `$apps`, the Argo CD Application
-//! objects whose source path holds the object's file. It is compiled once per rule; each object
-//! gets a budget of [`EVAL_TIMEOUT`] and at most [`MAX_OUTPUTS`] outputs are read. The
-//! condition runs on a worker thread; jaq cannot be interrupted, so a condition over budget is
-//! abandoned (the scan fails with 2 and the thread ends with the process).
+//! objects whose source path holds the object's file. It is compiled once per rule and runs in
+//! the sandboxed [`crate::jq`] engine: each object gets the budget [`Limits::JQ`] (1 s, steps,
+//! memory, nesting) and at most [`MAX_OUTPUTS`] outputs are read.
 //!
 //! The `message` template sees `object` (the whole object), `apiVersion`, `kind`, `name`,
 //! `namespace` (empty when unset), `file` and `apps` (names of the deploying Applications);
 //! a reference to an undefined value is an error, and rendering is fuel-limited.
 //!
-//! Any error in a rule — invalid YAML, a missing or unknown field, jq that does not compile, a
-//! template that does not parse, or a condition or template that fails on an object — names the
-//! rule file and line and makes the scan exit with 2.
+//! A rule that cannot be loaded — invalid YAML, a missing or unknown field, jq that does not
+//! compile, a template that does not parse — names the rule file and line and makes the scan
+//! exit with 2. A condition or template that fails on an object (a jq error, `halt`, a budget
+//! that runs out) is a `rule-error` finding at the rule's line instead: the rest of the scan
+//! and the rule's results on the other objects are still reported.
 //!
 //! Built-in data rules live in `rules/<id>.yaml` next to their `rules/<id>.md` document, and are
 //! part of the binary. User rules are read from `--rules DIR` and `.driftlens/rules/` at the
 //! scan root (`*.yaml` and `*.yml`, sorted by path).
 
+use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
-use jaq_json::Val;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
 use rayon::prelude::*;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::context::glob_match;
 use super::meta::{RuleMeta, RuleOrigin};
 use super::{Context, Finding, Rule};
 use crate::config::PolicyError;
+use crate::jq::{Jv, Program, RunError};
+use crate::limits::Limits;
 use crate::load::yaml::{self, Node, NodeValue};
 use crate::model::object::meta_str;
 
-/// Time one object may take in a rule's jq condition.
-pub const EVAL_TIMEOUT: Duration = Duration::from_secs(1);
 /// Outputs of a condition read per object; the rule fires if one of them is `true`.
 pub const MAX_OUTPUTS: usize = 1000;
 /// Fuel of a message template (minijinja instructions).
 pub const TEMPLATE_FUEL: u64 = 50_000;
-
-type JqFilter = jaq_core::Filter<data::JustLut<Val>>;
 
 /// The fields a rule file may have.
 const FIELDS: &[&str] = &[
@@ -133,7 +126,7 @@ pub struct DataRule {
     file: String,
     id_line: u32,
     matcher: Matcher,
-    condition: Arc<JqFilter>,
+    condition: Program,
     condition_line: u32,
     /// The condition reads `$index` / `$apps`: only then are they built (both cost a copy of
     /// the objects they hold).
@@ -142,7 +135,6 @@ pub struct DataRule {
     env: Environment<'static>,
     message_line: u32,
     pointer: Option<String>,
-    errors: Mutex<Vec<PolicyError>>,
 }
 
 impl std::fmt::Debug for DataRule {
@@ -230,65 +222,12 @@ fn parse_matcher(file: &str, n: &Node) -> Result<Matcher, PolicyError> {
     Ok(m)
 }
 
-/// Compiles a jq program with the variables data rules provide.
-fn compile_jq(code: &str) -> Result<JqFilter, String> {
-    let snippet = |s: &str| {
-        let s: String = s.chars().take(24).collect();
-        if s.is_empty() {
-            "the end".to_string()
-        } else {
-            format!("`{s}`")
-        }
-    };
-    let loader = Loader::new(
-        jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs()),
-    );
-    let arena = Arena::default();
-    let modules = loader
-        .load(&arena, File { code, path: () })
-        .map_err(|errs| {
-            let mut msgs = Vec::new();
-            for (_, e) in errs {
-                match e {
-                    jaq_core::load::Error::Io(v) => msgs.extend(
-                        v.into_iter()
-                            .map(|(p, e)| format!("cannot import {p}: {e}")),
-                    ),
-                    jaq_core::load::Error::Lex(v) => {
-                        msgs.extend(v.into_iter().map(|(exp, at)| {
-                            format!("expected {} at {}", exp.as_str(), snippet(at))
-                        }))
-                    }
-                    jaq_core::load::Error::Parse(v) => {
-                        msgs.extend(v.into_iter().map(|(exp, at)| {
-                            format!("expected {} at {}", exp.as_str(), snippet(at))
-                        }))
-                    }
-                }
-            }
-            msgs.join("; ")
-        })?;
-    Compiler::default()
-        .with_funs(
-            jaq_core::funs()
-                .chain(jaq_std::funs())
-                .chain(jaq_json::funs()),
-        )
-        .with_global_vars(["$index", "$apps"])
-        .compile(modules)
-        .map_err(|errs| {
-            errs.into_iter()
-                .flat_map(|(_, v)| v)
-                .map(|(name, u)| format!("undefined {} `{name}`", u.as_str()))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-}
+/// The variables data-rule conditions see.
+const GLOBALS: &[&str] = &["$index", "$apps"];
 
-pub(super) fn to_val(v: &Value) -> Val {
-    Val::deserialize(v).unwrap_or(Val::Null)
+/// An object as a jq value (`null` when it is nested too deeply for jq).
+pub(super) fn to_val(v: &Value) -> Jv {
+    Jv::from_json(v, Limits::JQ.depth).unwrap_or(Jv::Null)
 }
 
 impl DataRule {
@@ -390,7 +329,7 @@ impl DataRule {
             Some(n) => parse_matcher(file, n)?,
             None => Matcher::default(),
         };
-        let filter = compile_jq(&condition).map_err(|e| {
+        let filter = Program::compile(&condition, GLOBALS).map_err(|e| {
             PolicyError::at(
                 file,
                 condition_line,
@@ -427,14 +366,13 @@ impl DataRule {
             file: file.to_string(),
             id_line,
             matcher,
-            condition: Arc::new(filter),
+            condition: filter,
             condition_line,
             uses_index: condition.contains("$index"),
             uses_apps: condition.contains("$apps"),
             env,
             message_line,
             pointer,
-            errors: Mutex::new(Vec::new()),
         })
     }
 
@@ -444,105 +382,115 @@ impl DataRule {
         self
     }
 
-    fn error(&self, line: u32, message: String) {
-        if let Ok(mut v) = self.errors.lock() {
-            v.push(PolicyError::at(&self.file, line, message));
-        }
+    /// Runs the condition on each input (in parallel), each object under [`Limits::JQ`].
+    fn evaluate(&self, inputs: Vec<(Jv, Jv)>, index: Jv) -> Vec<Result<bool, String>> {
+        inputs
+            .into_par_iter()
+            .map(|(obj, apps)| run_condition(&self.condition, &index, obj, apps))
+            .collect()
     }
 
-    /// Runs the condition on each input, on worker threads (one per core for large inputs),
-    /// each object with [`EVAL_TIMEOUT`]. Workers are plain threads rather than the rayon pool
-    /// because a jq evaluation cannot be cancelled: one that runs away is abandoned.
-    fn evaluate(&self, inputs: Vec<(Val, Val)>, index: Val) -> Result<Vec<bool>, String> {
-        let n = inputs.len();
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        let workers = cores.min(n.div_ceil(OBJECTS_PER_WORKER)).max(1);
-        let per_worker = n.div_ceil(workers).max(1);
-        let (tx, rx) = mpsc::channel::<(usize, Result<bool, String>)>();
-        let mut inputs = inputs.into_iter().enumerate();
-        for _ in 0..workers {
-            let chunk: Vec<(usize, (Val, Val))> = inputs.by_ref().take(per_worker).collect();
-            let filter = Arc::clone(&self.condition);
-            let index = index.clone();
-            let tx = tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("rule {}", self.meta.id))
-                .stack_size(64 << 20)
-                .spawn(move || {
-                    for (i, (obj, apps)) in chunk {
-                        if tx
-                            .send((i, run_condition(&filter, &index, obj, apps)))
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                return Err(format!("cannot start a worker thread: {e}"));
-            }
-        }
-        drop(tx);
-        let mut out: Vec<Option<bool>> = vec![None; n];
-        // The error of the first object in order, whichever worker found it first.
-        let mut first_error: Option<(usize, String)> = None;
-        for _ in 0..n {
-            let started = Instant::now();
-            match rx.recv_timeout(EVAL_TIMEOUT) {
-                Ok((i, Ok(fired))) => out[i] = Some(fired),
-                Ok((i, Err(e))) => {
-                    if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first_error = Some((i, e));
-                    }
-                }
-                Err(_) => {
-                    return Err(format!(
-                        "the jq `condition` took more than {} ms on one object (after {} ms); \
-                         simplify it (avoid unbounded `repeat`, `range` or recursion)",
-                        EVAL_TIMEOUT.as_millis(),
-                        started.elapsed().as_millis()
-                    ))
-                }
-            }
-        }
-        if let Some((_, e)) = first_error {
-            return Err(e);
-        }
-        Ok(out.into_iter().map(|f| f.unwrap_or(false)).collect())
+    /// Reports that the rule's `what` (at `line`) failed on `failures` objects, the first
+    /// being the manifest `first` (a `rule-error` finding at the rule's line, related to the
+    /// object).
+    fn report_failure(&self, ctx: &Context<'_>, failure: Failure<'_>, out: &mut Vec<Finding>) {
+        let Failure {
+            line,
+            first,
+            failures,
+            what,
+            error,
+        } = failure;
+        let Some(meta) = super::builtin::rule_error::meta() else {
+            return;
+        };
+        let m = &ctx.repo.manifests[first];
+        let at = m.locate_kind();
+        let others = match failures {
+            0 | 1 => String::new(),
+            n => format!(
+                " (and on {} other object{})",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
+        };
+        let mut location = crate::model::object::Location::file_start(&self.file);
+        location.line = line.max(1);
+        location.end_line = location.line;
+        out.push(
+            Finding::new(
+                meta,
+                format!(
+                    "rule `{}`: the {what} fails on {} `{}` ({}:{}){others}, so the rule did not \
+                     check it: {error}",
+                    self.meta.id, m.key.kind, m.key.name, at.path, at.line
+                ),
+                location,
+            )
+            .with_related(
+                at,
+                format!("rule `{}` could not check this object", self.meta.id),
+            )
+            .with_property("failedRule", Value::String(self.meta.id.clone())),
+        );
     }
 }
 
-/// Below this many objects per worker, one more thread costs more than it saves.
-const OBJECTS_PER_WORKER: usize = 512;
+/// A part of a rule that failed on objects.
+struct Failure<'a> {
+    /// The rule line of that part.
+    line: u32,
+    /// The manifest it failed on first.
+    first: usize,
+    /// On how many objects it failed.
+    failures: usize,
+    /// `jq `condition`` or `` `message` template ``.
+    what: &'a str,
+    /// Why.
+    error: &'a str,
+}
 
 /// Whether the condition yields `true` for one object.
-fn run_condition(filter: &JqFilter, index: &Val, obj: Val, apps: Val) -> Result<bool, String> {
-    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([index.clone(), apps]));
-    for out in filter.id.run((ctx, obj)).map(unwrap_valr).take(MAX_OUTPUTS) {
-        match out {
-            Ok(Val::Bool(true)) => return Ok(true),
-            Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
+fn run_condition(program: &Program, index: &Jv, obj: Jv, apps: Jv) -> Result<bool, String> {
+    let mut fired = false;
+    let mut outputs = 0usize;
+    let r = program.run(obj, vec![index.clone(), apps], Limits::JQ, |out| {
+        outputs += 1;
+        if matches!(out, Jv::Bool(true)) {
+            fired = true;
+            return ControlFlow::Break(());
         }
+        if outputs >= MAX_OUTPUTS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    match r {
+        Ok(()) => Ok(fired),
+        Err(RunError::Exceeded(e)) => Err(format!(
+            "it exceeded its budget ({e}); simplify it (avoid unbounded `repeat`, `range` or \
+             `recurse`)"
+        )),
+        Err(e) => Err(e.to_string()),
     }
-    Ok(false)
 }
 
 /// Builds `$index`: the repository's objects grouped by kind.
-fn index_of(ctx: &Context<'_>) -> Val {
-    let values: Vec<Val> = (0..ctx.repo.manifests.len())
+fn index_of(ctx: &Context<'_>) -> Jv {
+    let values: Vec<Jv> = (0..ctx.repo.manifests.len())
         .into_par_iter()
         .map(|i| ctx.jq_value(i).clone())
         .collect();
-    let mut by_kind: std::collections::BTreeMap<&str, Vec<Val>> = Default::default();
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<Jv>> = Default::default();
     for (m, v) in ctx.repo.manifests.iter().zip(values) {
         by_kind.entry(m.key.kind.as_str()).or_default().push(v);
     }
-    let mut index = jaq_json::Map::default();
+    let mut index = crate::jq::Map::new();
     for (kind, objects) in by_kind {
-        index.insert(Val::from(kind.to_string()), objects.into_iter().collect());
+        index.insert(std::sync::Arc::from(kind), Jv::array(objects));
     }
-    Val::obj(index)
+    Jv::object(index)
 }
 
 impl Rule for DataRule {
@@ -575,7 +523,10 @@ impl Rule for DataRule {
             .par_iter()
             .map(|&i| {
                 let apps = if self.uses_apps {
-                    let apps: Vec<&Value> = apps_of(i).iter().map(|m| &m.obj).collect();
+                    let apps: Vec<_> = apps_of(i)
+                        .iter()
+                        .map(|m| crate::model::sensitive::masked(&m.obj))
+                        .collect();
                     to_val(&json!(apps))
                 } else {
                     no_apps.clone()
@@ -586,23 +537,34 @@ impl Rule for DataRule {
         let index = if self.uses_index {
             index_of(ctx)
         } else {
-            Val::Null
+            Jv::Null
         };
-        let fired = match self.evaluate(inputs, index) {
-            Ok(f) => f,
-            Err(e) => {
-                self.error(self.condition_line, e);
-                return;
-            }
-        };
+        let results = self.evaluate(inputs, index);
+        let failed: Vec<(usize, &String)> = selected
+            .iter()
+            .zip(&results)
+            .filter_map(|(&i, r)| r.as_ref().err().map(|e| (i, e)))
+            .collect();
+        if let Some((first, e)) = failed.first() {
+            let failure = Failure {
+                line: self.condition_line,
+                first: *first,
+                failures: failed.len(),
+                what: "jq `condition`",
+                error: e,
+            };
+            self.report_failure(ctx, failure, out);
+        }
+        let fired = results.iter().map(|r| matches!(r, Ok(true)));
         let Ok(template) = self.env.get_template("message") else {
             return;
         };
+        let mut template_failures: Vec<(usize, u32, String)> = Vec::new();
         for (&i, _) in selected.iter().zip(fired).filter(|(_, f)| *f) {
             let m = &ctx.repo.manifests[i];
             let apps: Vec<&str> = apps_of(i).iter().map(|a| a.key.name.as_str()).collect();
             let vars = json!({
-                "object": m.obj,
+                "object": crate::model::sensitive::masked(&m.obj),
                 "apiVersion": m.api_version,
                 "kind": m.key.kind,
                 "name": m.key.name,
@@ -613,18 +575,11 @@ impl Rule for DataRule {
             let message = match template.render(Serde(&vars)) {
                 Ok(s) => s.trim().to_string(),
                 Err(e) => {
-                    let at = m.locate_kind();
-                    self.error(
+                    template_failures.push((
+                        i,
                         self.message_line + e.line().map_or(0, |l| l.saturating_sub(1) as u32),
-                        format!(
-                            "the `message` template fails on {} `{}` ({}:{}): {}",
-                            m.key.kind,
-                            m.key.name,
-                            at.path,
-                            at.line,
-                            e.detail().map_or_else(|| e.to_string(), str::to_string)
-                        ),
-                    );
+                        e.detail().map_or_else(|| e.to_string(), str::to_string),
+                    ));
                     continue;
                 }
             };
@@ -638,13 +593,16 @@ impl Rule for DataRule {
                     .with_pointer(pointer),
             );
         }
-    }
-
-    fn take_errors(&self) -> Vec<PolicyError> {
-        self.errors
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
+        if let Some((first, line, e)) = template_failures.first() {
+            let failure = Failure {
+                line: *line,
+                first: *first,
+                failures: template_failures.len(),
+                what: "`message` template",
+                error: e,
+            };
+            self.report_failure(ctx, failure, out);
+        }
     }
 }
 
@@ -778,7 +736,7 @@ mod tests {
     }
 
     #[test]
-    fn conditions_split_over_workers_keep_each_result_with_its_object() {
+    fn conditions_keep_each_result_with_its_object() {
         let rule = DataRule::parse_file(
             "r.yaml",
             "id: x\nseverity: note\ncategory: security\nsummary: s\nmessage: m\n\
@@ -787,15 +745,19 @@ mod tests {
         )
         .expect("rule")
         .remove(0);
-        let n = 5 * OBJECTS_PER_WORKER + 17;
-        let inputs: Vec<(Val, Val)> = (0..n)
-            .map(|i| (to_val(&json!({ "n": i })), Val::Null))
+        let n = 5 * 512 + 17;
+        let inputs: Vec<(Jv, Jv)> = (0..n)
+            .map(|i| (to_val(&json!({ "n": i })), Jv::Null))
             .collect();
-        let fired = rule.evaluate(inputs, Val::Null).expect("evaluates");
+        let fired: Vec<bool> = rule
+            .evaluate(inputs, Jv::Null)
+            .into_iter()
+            .map(|r| r.expect("evaluates"))
+            .collect();
         let want: Vec<bool> = (0..n).map(|i| i % 7 == 3).collect();
         assert_eq!(fired, want);
 
-        // An error is the one of the first failing object, whichever worker meets it first.
+        // Each failing object has its error.
         let rule = DataRule::parse_file(
             "r.yaml",
             concat!(
@@ -807,11 +769,15 @@ mod tests {
         )
         .expect("rule")
         .remove(0);
-        let inputs: Vec<(Val, Val)> = (0..n)
-            .map(|i| (to_val(&json!({ "n": i })), Val::Null))
+        let inputs: Vec<(Jv, Jv)> = (0..n)
+            .map(|i| (to_val(&json!({ "n": i })), Jv::Null))
             .collect();
-        let e = rule.evaluate(inputs, Val::Null).expect_err("fails");
+        let results = rule.evaluate(inputs, Jv::Null);
+        let first = results.iter().position(Result::is_err).expect("fails");
+        assert_eq!(first, 1000);
+        let e = results[first].as_ref().expect_err("fails");
         assert!(e.contains("at 1000"), "{e}");
+        assert_eq!(results.iter().filter(|r| r.is_err()).count(), n - 1000);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 
 use super::value::{Object, Value, MAX_DEPTH};
 
+/// Largest precision honoured (Rust's formatting refuses more than `u16::MAX`; no real
+/// template needs more digits).
+const MAX_PREC: usize = 1 << 14;
+
 /// Splits a finite float into shortest round-trip decimal digits and a decimal exponent
 /// such that `value = 0.d1d2d3… × 10^dp`. Returns (negative, digits, dp).
 fn shortest_digits(f: f64) -> (bool, String, i32) {
@@ -117,6 +121,10 @@ pub fn format_float_json(f: f64) -> String {
 
 /// `%v` of a value, as `fmt.Sprint` prints one operand.
 pub fn sprint_value(v: &Value) -> String {
+    if v.printed_size_within(crate::value::MAX_PRINTED).is_none() {
+        // Go would print terabytes; the evaluator refuses `{{ . }}` of such a value before.
+        return "%!v(TOO LARGE)".to_string();
+    }
     let mut out = String::new();
     write_v(&mut out, v, 0);
     out
@@ -307,7 +315,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 chars.next();
                 if let Some(p) = args.get(argi).and_then(|a| a.as_int()) {
                     argi += 1;
-                    spec.prec = Some(p.clamp(0, 1 << 16) as usize);
+                    spec.prec = Some(p.clamp(0, MAX_PREC as i64) as usize);
                 } else {
                     argi += 1;
                     out.push_str("%!(BADPREC)");
@@ -322,7 +330,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                         break;
                     }
                 }
-                spec.prec = Some(p.parse::<usize>().unwrap_or(0).min(1 << 16));
+                spec.prec = Some(p.parse::<usize>().unwrap_or(MAX_PREC).min(MAX_PREC));
             }
         }
         let Some((_, verb)) = chars.next() else {

@@ -4,7 +4,7 @@
 //! Execution marks a [`Segment`] wherever output starts to come from a new place. Output of a
 //! named template (`template`, `include`) maps to the lines of the `define` block and keeps the
 //! chain of [`CallSite`]s it was called through. `include` returns a string, so its map travels
-//! with the string as a [`TextMap`] through the functions that keep text line by line
+//! with the string as a `TextMap` through the functions that keep text line by line
 //! (`indent`, `nindent`, `trim`, `trimPrefix`, `trimSuffix`) until an action prints it; any
 //! other function drops it, and the printed text then maps to the action (the call site).
 //! `toYaml` of a value read from `.Values` gets a map too, that names the values key of every

@@ -594,3 +594,37 @@ fn duration_round() {
     assert_eq!(run("{{ durationRound \"800h\" }}", ""), "1mo");
     assert_eq!(run("{{ durationRound \"nonsense\" }}", ""), "0s");
 }
+
+#[test]
+fn huge_printf_widths_and_precisions_do_not_panic() {
+    for verb in ["f", "e", "g", "v", "x", "s", "q", "d"] {
+        for spec in [
+            ".100000",
+            ".65536",
+            "65536.65536",
+            ".1000000000",
+            "1000000000",
+        ] {
+            let tpl = format!("{{{{ printf \"%{spec}{verb}\" 1.5 }}}}");
+            let out = run(&tpl, "{}");
+            assert!(out.len() <= (1 << 21) + 64, "{tpl}: {} bytes", out.len());
+        }
+    }
+}
+
+#[test]
+fn values_that_print_to_terabytes_are_refused() {
+    let grow = "{{- $d := dict \"a\" \"xxxxxxxx\" }}{{- range until 40 }}{{- $d = dict \"l\" $d \"r\" $d }}{{- end }}";
+    for print in [
+        "{{ $d }}",
+        "{{ toYaml $d }}",
+        "{{ toJson $d }}",
+        "{{ toPrettyJson $d }}",
+    ] {
+        let out = run(&format!("{grow}{print}"), "{}");
+        assert!(
+            out.starts_with("ERR") && out.contains("too large"),
+            "{print}: {out}"
+        );
+    }
+}

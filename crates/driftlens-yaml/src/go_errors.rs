@@ -16,7 +16,8 @@
 //! - input characters libyaml's reader rejects report `control characters are not allowed`.
 //!
 //! Errors found by the decoder rather than the parser (unknown anchors, anchors containing
-//! themselves, tags that do not fit their value) are worded in [`super::yaml`].
+//! themselves, tags that do not fit their value) are worded by the template engine's YAML
+//! codec (`driftlens_gotmpl::yaml`).
 
 use granit_parser::{ErrorKind, ScanError};
 

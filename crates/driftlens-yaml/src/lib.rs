@@ -30,9 +30,11 @@
 
 pub mod go_errors;
 pub mod located;
+pub mod location;
 pub mod scalar;
 
 pub use located::{
     escape_pointer_token, parse_stream, parse_stream_with, parse_value, unescape_pointer_token,
     Document, Entry, Limits, Node, NodeValue, Pos, Span, YamlError,
 };
+pub use location::Location;

@@ -75,7 +75,74 @@ pub enum NodeValue {
     Seq(Vec<Node>),
     /// A mapping in source order. Keys are already turned into strings the way Kubernetes
     /// does (`yes:` becomes `"true"`); when a key repeats, the last entry wins.
-    Map(Vec<Entry>),
+    Map(Entries),
+}
+
+/// Mappings with more entries than this are looked up through an index built on first use, so
+/// that looking up each key of a map of 300,000 keys stays linear overall.
+const INDEX_FROM: usize = 16;
+
+/// The entries of a mapping in source order, looked up by key through an index once the mapping
+/// is large.
+#[derive(Debug, Clone, Default)]
+pub struct Entries {
+    items: Vec<Entry>,
+    index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
+}
+
+impl Entries {
+    /// The entry for `key` (the last one when a key repeats).
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        if self.items.len() <= INDEX_FROM {
+            return self.items.iter().rev().find(|e| e.key == key);
+        }
+        let index = self.index.get_or_init(|| {
+            let mut m = std::collections::HashMap::with_capacity(self.items.len());
+            for (i, e) in self.items.iter().enumerate() {
+                m.insert(e.key.clone(), i);
+            }
+            m
+        });
+        index.get(key).map(|&i| &self.items[i])
+    }
+}
+
+impl From<Vec<Entry>> for Entries {
+    fn from(items: Vec<Entry>) -> Self {
+        Entries {
+            items,
+            index: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Entries {
+    type Target = [Entry];
+    fn deref(&self) -> &[Entry] {
+        &self.items
+    }
+}
+
+impl PartialEq for Entries {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+    }
+}
+
+impl IntoIterator for Entries {
+    type Item = Entry;
+    type IntoIter = std::vec::IntoIter<Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a Entry;
+    type IntoIter = std::slice::Iter<'a, Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
 }
 
 /// A mapping entry: its key (with the key's own span) and its value.
@@ -358,7 +425,7 @@ impl<'a> Builder<'a> {
                 };
                 let value = match frame.kind {
                     FrameKind::Seq(items) => NodeValue::Seq(items),
-                    FrameKind::Map(entries, _) => NodeValue::Map(entries),
+                    FrameKind::Map(entries, _) => NodeValue::Map(entries.into()),
                 };
                 let node = Node {
                     span: Span {
@@ -553,7 +620,10 @@ impl Node {
 
     /// The entry for `key` (the last one when a key repeats).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries()?.iter().rev().find(|e| e.key == key)
+        match &self.value {
+            NodeValue::Map(e) => e.get(key),
+            _ => None,
+        }
     }
 
     /// The value for `key`.

@@ -382,6 +382,16 @@ pub(crate) fn with_thread_engine<R>(f: impl FnOnce(&mut LuaEngine) -> R) -> R {
     })
 }
 
+/// Whether an error means the run's budget is spent (time, instructions, memory): such an
+/// error is raised again by `pcall`/`xpcall` instead of being handed to the script.
+fn budget_spent(lua: &Lua, e: &mlua::Error) -> bool {
+    if matches!(e, mlua::Error::MemoryError(_)) {
+        return true;
+    }
+    lua.app_data_ref::<Budget>()
+        .is_some_and(|b| b.remaining == 0 || Instant::now() > b.deadline)
+}
+
 fn lua_err(e: mlua::Error) -> HealthError {
     HealthError::Lua(lua_message(&e))
 }
@@ -466,6 +476,56 @@ impl Sandbox {
             let v: mlua::Value = g.raw_get(name)?;
             template.raw_set(name, v)?;
         }
+        // pcall and xpcall must not swallow a budget that ran out: the hook raises it as a Lua
+        // error, and Lua runs an xpcall handler with hooks off, so a handler that loops would
+        // never stop. These run the call protected from Rust and raise again once the budget
+        // is spent (the handler, if any, runs after the hook, with hooks on).
+        template.raw_set(
+            "pcall",
+            lua.create_function(|lua, (f, args): (mlua::Function, mlua::MultiValue)| {
+                match f.call::<mlua::MultiValue>(args) {
+                    Ok(values) => {
+                        let mut out = mlua::MultiValue::new();
+                        out.push_back(mlua::Value::Boolean(true));
+                        out.extend(values);
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        if budget_spent(lua, &e) {
+                            return Err(e);
+                        }
+                        let msg = lua.create_string(lua_message(&e))?;
+                        Ok(mlua::MultiValue::from_iter([
+                            mlua::Value::Boolean(false),
+                            mlua::Value::String(msg),
+                        ]))
+                    }
+                }
+            })?,
+        )?;
+        template.raw_set(
+            "xpcall",
+            lua.create_function(|lua, (f, handler): (mlua::Function, mlua::Function)| {
+                match f.call::<mlua::MultiValue>(()) {
+                    Ok(values) => {
+                        let mut out = mlua::MultiValue::new();
+                        out.push_back(mlua::Value::Boolean(true));
+                        out.extend(values);
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        if budget_spent(lua, &e) {
+                            return Err(e);
+                        }
+                        let handled = handler.call::<mlua::Value>(lua_message(&e))?;
+                        Ok(mlua::MultiValue::from_iter([
+                            mlua::Value::Boolean(false),
+                            handled,
+                        ]))
+                    }
+                }
+            })?,
+        )?;
         template.raw_set(
             "print",
             lua.create_function(|_, _: mlua::MultiValue| Ok(()))?,
@@ -595,7 +655,9 @@ impl Sandbox {
             .serialize_none_to_null(false)
             .serialize_unit_to_null(false)
             .set_array_metatable(false);
-        let lua_obj = self.lua.to_value_with(obj, opts).map_err(lua_err)?;
+        // Scripts come from the checkout: they see secret values masked, like every output.
+        let obj = crate::model::sensitive::masked(obj);
+        let lua_obj = self.lua.to_value_with(&*obj, opts).map_err(lua_err)?;
         env.raw_set("obj", lua_obj).map_err(lua_err)?;
         env.raw_set("actionParams", self.lua.create_table().map_err(lua_err)?)
             .map_err(lua_err)?;

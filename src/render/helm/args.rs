@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{format_like_helm_template, render_chart, HelmOptions, RenderError};
+use super::HelmOptions;
+pub use super::{helm_error_text, render_output};
 
 /// Flags shared by `render` and `template` (the `helm template` flags driftlens supports).
 #[derive(Debug, Clone, Args, Default)]
@@ -55,6 +56,7 @@ impl RenderFlags {
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
             seed: self.seed,
+            root: None,
         }
     }
 }
@@ -84,51 +86,38 @@ pub struct TemplateArgs {
     pub flags: RenderFlags,
 }
 
-/// Renders and returns what `helm template` would print: (stdout, stderr, exit code).
-pub fn render_output(chart: &std::path::Path, opts: &HelmOptions) -> (String, String, i32) {
-    if !chart.exists() {
-        return (
-            String::new(),
-            format!("Error: chart path {} does not exist\n", chart.display()),
-            2,
-        );
-    }
-    match render_chart(chart, opts) {
-        Ok(r) => {
-            let err = if r.deprecated {
-                "level=WARN msg=\"this chart is deprecated\"\n".to_string()
-            } else {
-                String::new()
-            };
-            (format_like_helm_template(&r), err, 0)
-        }
-        Err(e) => (String::new(), helm_error_text(&e), 1),
-    }
+/// The directory a chart rendered from the command line must stay in: the Git checkout that
+/// holds it (the nearest directory with `.git`), else the chart's own directory.
+pub fn confinement(chart: &std::path::Path) -> Option<PathBuf> {
+    let chart = chart.canonicalize().ok()?;
+    let dir = if chart.is_dir() {
+        chart.clone()
+    } else {
+        chart.parent()?.to_path_buf()
+    };
+    let git = dir.ancestors().find(|d| d.join(".git").exists());
+    Some(git.unwrap_or(&dir).to_path_buf())
 }
 
 fn run_render(chart: &std::path::Path, opts: &HelmOptions) -> i32 {
-    let (out, err, rc) = render_output(chart, opts);
-    if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
-        return 1;
+    let mut opts = opts.clone();
+    if opts.root.is_none() {
+        opts.root = confinement(chart);
+    }
+    let (out, err, rc) = render_output(chart, &opts);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        // A closed pipe (`| head`) is the reader's choice; anything else (a full disk) is not.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "Error: cannot write the output: {e}");
+            return 1;
+        }
     }
     let _ = std::io::stderr().write_all(err.as_bytes());
     rc
-}
-
-/// What `helm template` writes to stderr for a failed render.
-pub fn helm_error_text(e: &RenderError) -> String {
-    match e {
-        RenderError::ReleaseName(m) => {
-            let detail = m.strip_prefix("release name check failed: ").unwrap_or(m);
-            let logged = super::super::gotmpl::fmt::go_quote(detail);
-            format!("level=ERROR msg=\"release name check failed\" error={logged}\nError: {m}\n")
-        }
-        // Checked by helm's command before rendering starts: no rendering hint.
-        RenderError::Dependency(_) | RenderError::Values(_) | RenderError::Schema(_) => {
-            format!("Error: {e}\n")
-        }
-        _ => format!("Error: {e}\n\nUse --debug flag to render out invalid YAML\n"),
-    }
 }
 
 impl RenderArgs {

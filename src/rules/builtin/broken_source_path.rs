@@ -12,11 +12,9 @@ use crate::model::argocd::{
 use crate::model::object::Manifest;
 use crate::rules::{Context, Finding, RuleMeta, Severity};
 
-/// A repository URL as Argo CD compares them (lower case, no trailing `/` or `.git`).
+/// A repository URL as it identifies a checkout ([`crate::sources::url::repo_key`]).
 pub fn normalize_repo(url: &str) -> String {
-    let u = url.trim().to_ascii_lowercase();
-    let u = u.trim_end_matches('/');
-    u.strip_suffix(".git").unwrap_or(u).to_string()
+    crate::sources::url::repo_key(url)
 }
 
 /// Whether a directory (normalized, `.` for the root) exists as far as the checkout shows:
@@ -84,9 +82,20 @@ fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The (normalized) repository URLs that are this checkout: those for which at least one
-/// Application source has a path that exists here.
+/// The (normalized) repository URLs that are this checkout, as the source resolution decided
+/// ([`crate::sources`]: the checkout's remotes, `--repo-url`, or the URLs whose paths exist
+/// here); for a checkout that was not rendered, those for which at least one Application source
+/// has a path that exists here.
 pub fn local_repos(ctx: &Context<'_>) -> BTreeSet<String> {
+    if !ctx.repo.apps.is_empty() && ctx.repo.app_sources.len() == ctx.repo.apps.len() {
+        return ctx
+            .repo
+            .checkout
+            .urls
+            .iter()
+            .map(|u| normalize_repo(u))
+            .collect();
+    }
     let mut local: BTreeSet<String> = BTreeSet::new();
     for app in &ctx.repo.apps {
         for s in sources(ctx.repo.manifest(app.manifest)) {

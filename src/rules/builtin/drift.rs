@@ -84,9 +84,15 @@ pub fn locate(m: &Manifest, predicted: &Value, pointer: &str) -> Location {
     }
 }
 
-/// Whether a resource is a core Secret (its values are never described).
+/// Whether a resource holds secret values by kind (its values are never described).
 pub fn is_secret(r: &ResourceResult) -> bool {
-    r.key.group.is_empty() && r.key.kind == "Secret"
+    crate::model::sensitive::is_secret_kind(&r.key.kind)
+}
+
+/// Whether a value is a mask of the masking policy (a run of `+`).
+pub fn is_mask(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str)
+        .is_some_and(|s| s.len() >= 8 && s.bytes().all(|b| b == b'+'))
 }
 
 /// A short rendering of a value for a message, or `None` when it is too long to be useful.

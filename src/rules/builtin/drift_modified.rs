@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::drift::{is_secret, locate, resources, short};
+use super::drift::{is_mask, is_secret, locate, resources, short};
 use crate::compare::app::Reason;
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -32,7 +32,9 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .iter()
                 .find(|(p, _)| p == &d.pointer)
                 .map(|(_, c)| c);
-            let values = if secret {
+            // Secret values (by kind, or masked by the policy in the diff) are never described.
+            let hidden = secret || is_mask(d.desired.as_ref()) || is_mask(d.live.as_ref());
+            let values = if hidden {
                 "changed (values hidden)".to_string()
             } else {
                 format!(

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::podspec::pod_of;
-use super::sensitive_name::{is_literal_value, is_sensitive_name};
 use crate::model::object::Manifest;
+use crate::model::sensitive::names::{is_literal_value, is_sensitive_name};
 use crate::rules::{Context, Finding, RuleMeta};
 
 /// A literal credential in an environment variable.

@@ -3,10 +3,6 @@
 //! expression that does not compile, a `group` holding an API version, or a `kind` that is not
 //! spelt like a Kind. Documentation: `rules/ignore-differences-malformed.md`.
 
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data, Compiler};
-use jaq_json::Val;
-
 use crate::rules::context::{ignore_sites, IgnoreOrigin, IgnoreSite};
 use crate::rules::{Context, Finding, RuleMeta};
 
@@ -18,37 +14,18 @@ fn templated(s: &str) -> bool {
 /// Compiles `del(<expr>)` as Argo CD does; returns the reason when it does not compile.
 pub fn jq_compile_error(expr: &str) -> Option<String> {
     let code = format!("del({expr})");
-    let arena = Arena::default();
-    let defs = jaq_core::defs()
-        .chain(jaq_std::defs())
-        .chain(jaq_json::defs());
-    let loader = Loader::new(defs);
-    let modules = match loader.load(
-        &arena,
-        File {
-            code: &code,
-            path: (),
-        },
-    ) {
-        Ok(m) => m,
-        Err(_) => return Some("it is not valid jq syntax".to_string()),
-    };
-    let funs = jaq_core::funs()
-        .chain(jaq_std::funs())
-        .chain(jaq_json::funs());
-    match Compiler::<_, data::JustLut<Val>>::default()
-        .with_funs(funs)
-        .compile(modules)
-    {
-        Ok(_) => None,
-        Err(errs) => {
-            let names: Vec<String> = errs
-                .iter()
-                .flat_map(|(_, es)| es.iter().map(|(name, _)| format!("`{name}`")))
-                .collect();
-            Some(format!("it uses undefined {}", names.join(", ")))
-        }
-    }
+    crate::jq::Program::compile(&code, &[])
+        .err()
+        .and_then(|e| match e {
+            crate::jq::CompileError::Syntax(_) => Some("it is not valid jq syntax".to_string()),
+            crate::jq::CompileError::Undefined(names) => {
+                let names: Vec<String> = names.iter().map(|(_, n)| format!("`{n}`")).collect();
+                Some(format!("it uses undefined {}", names.join(", ")))
+            }
+            crate::jq::CompileError::TooLarge(m) => Some(m),
+            // Valid jq that driftlens does not evaluate: the comparison reports it.
+            crate::jq::CompileError::Recursive(_) => None,
+        })
 }
 
 /// Checks one JSON pointer; returns the problem and the corrected pointer when known.

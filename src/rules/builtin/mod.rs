@@ -30,6 +30,7 @@ pub mod drift;
 pub mod drift_extraneous;
 pub mod drift_missing;
 pub mod drift_modified;
+pub mod duplicate_application;
 pub mod env_var_literal_credential;
 pub mod floating_target_revision;
 pub mod helm_hook_under_argocd;
@@ -65,13 +66,14 @@ pub mod rbac_wildcard;
 pub mod reference_missing;
 pub mod resource_in_multiple_apps;
 pub mod restarted_at_not_ignored;
+pub mod rule_error;
 pub mod scale_target_missing;
 pub mod secret_in_env_var;
 pub mod secret_managed_by_controller;
 pub mod secret_plaintext_in_git;
-pub mod sensitive_name;
 pub mod server_fields_in_git;
 pub mod service_selector_dangling;
+pub mod source_not_analysed;
 pub mod suppression_without_reason;
 pub mod sync_window_invalid;
 pub mod unknown_sync_option;
@@ -116,10 +118,12 @@ docs! {
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
     broken_source_path => "broken-source-path",
+    source_not_analysed => "source-not-analysed",
     crd_default_not_in_git => "crd-default-not-in-git",
     drift_extraneous => "drift-extraneous",
     drift_missing => "drift-missing",
     drift_modified => "drift-modified",
+    duplicate_application => "duplicate-application",
     floating_target_revision => "floating-target-revision",
     helm_hook_under_argocd => "helm-hook-under-argocd",
     hpa_metrics_order => "hpa-metrics-order",
@@ -133,6 +137,7 @@ docs! {
     permissive_app_project => "permissive-app-project",
     prune_unprotected_stateful => "prune-unprotected-stateful",
     resource_in_multiple_apps => "resource-in-multiple-apps",
+    rule_error => "rule-error",
     restarted_at_not_ignored => "restarted-at-not-ignored",
     secret_managed_by_controller => "secret-managed-by-controller",
     secret_plaintext_in_git => "secret-plaintext-in-git",

@@ -19,7 +19,7 @@ fn is_sops(obj: &Value) -> bool {
 
 /// The keys of `data` and `stringData` that hold a non-empty, non-encrypted value.
 fn plaintext_keys(obj: &Value) -> Vec<String> {
-    let mut keys = Vec::new();
+    let mut keys = std::collections::BTreeSet::new();
     for field in ["data", "stringData"] {
         if let Some(Value::Object(map)) = obj.get(field) {
             for (k, v) in map {
@@ -28,14 +28,13 @@ fn plaintext_keys(obj: &Value) -> Vec<String> {
                     Value::Null => false,
                     _ => true,
                 };
-                if plain && !keys.contains(k) {
-                    keys.push(k.clone());
+                if plain {
+                    keys.insert(k.clone());
                 }
             }
         }
     }
-    keys.sort();
-    keys
+    keys.into_iter().collect()
 }
 
 /// Runs the rule.
