@@ -38,6 +38,7 @@ fn main() {
         driftlens::load::source::DEFAULT_MAX_FILE_SIZE,
         None,
         &Default::default(),
+        None,
     ) {
         Ok(r) => r,
         Err(e) => {

@@ -44,6 +44,9 @@ enum Command {
     /// List every Application's sources: where each resolved, or why it is not analysed and
     /// what would fetch it (`--missing --format script | sh` vendors what is missing).
     Sources(SourcesArgs),
+    /// ApplicationSets: `appset generate FILE [PATH]` prints the Applications an ApplicationSet
+    /// generates, like `argocd appset generate -o yaml`, offline.
+    Appset(AppsetArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show the full documentation of a rule.
@@ -336,6 +339,44 @@ struct SourcesArgs {
     missing: bool,
 }
 
+#[derive(Debug, clap::Args)]
+struct AppsetArgs {
+    #[command(subcommand)]
+    command: AppsetCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AppsetCommand {
+    /// Print the Applications the ApplicationSets of FILE generate from the checkout at PATH
+    /// (git generators read it or a `--repo` checkout; clusters generators its cluster Secrets
+    /// and those of `--cluster` dumps), as `argocd appset generate -o yaml|json` prints them.
+    /// Exits 1 when a generator cannot be expanded.
+    Generate(AppsetGenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AppsetFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct AppsetGenerateArgs {
+    /// The file holding the ApplicationSet.
+    file: PathBuf,
+    /// Root of the Git checkout the generators read.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// A cluster dump whose cluster Secrets the clusters generators read (repeatable).
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
+    clusters: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = AppsetFormat::Yaml)]
+    output: AppsetFormat,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum RulesFormat {
     Table,
@@ -503,6 +544,7 @@ fn load_and_compare(args: &CompareArgs) -> Result<(Repo, Cluster, DriftReport), 
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         cluster.kube_version(),
         &args.sources.options(&args.path, true)?,
+        Some(&cluster),
     )
     .map_err(|e| {
         diag!("error: {e}");
@@ -654,6 +696,7 @@ fn load_without_dump(path: &std::path::Path, sources: &SourceArgs) -> Result<Rep
         crate::load::source::DEFAULT_MAX_FILE_SIZE,
         None,
         &options,
+        None,
     )
     .map_err(|e| {
         diag!("error: {e}");
@@ -821,6 +864,110 @@ fn run_explain(id: &str, dirs: &[PathBuf]) -> i32 {
     }
 }
 
+/// `appset generate FILE [PATH]`.
+fn run_appset_generate(args: AppsetGenerateArgs) -> i32 {
+    let cluster = if args.clusters.is_empty() {
+        None
+    } else {
+        match crate::scan::load_cluster(&args.clusters) {
+            Ok((c, _)) => c,
+            Err(e) => {
+                diag!("error: {e}");
+                return 2;
+            }
+        }
+    };
+    let text = match crate::load::source::read_text(
+        &args.file,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            diag!("error: {}: {e}", args.file.display());
+            return 2;
+        }
+    };
+    let (docs, err) = crate::load::yaml::parse_stream(&text);
+    if let Some(e) = err {
+        diag!(
+            "error: {}:{}: {}",
+            args.file.display(),
+            e.at.line,
+            e.message
+        );
+        return 2;
+    }
+    let appsets: Vec<serde_json::Value> = docs
+        .iter()
+        .filter_map(|d| d.root.as_ref().map(|n| n.to_json()))
+        .filter(|v| {
+            v.get("kind").and_then(serde_json::Value::as_str) == Some("ApplicationSet")
+                && v.get("apiVersion")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|a| a.starts_with("argoproj.io/"))
+        })
+        .collect();
+    if appsets.is_empty() {
+        diag!(
+            "error: {}: no ApplicationSet (`apiVersion: argoproj.io/v1alpha1`, `kind: \
+             ApplicationSet`) in this file",
+            args.file.display()
+        );
+        return 2;
+    }
+    let repo = match crate::scan::load_repo(&args.path, crate::load::source::DEFAULT_MAX_FILE_SIZE)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            diag!("error: {e}");
+            return 2;
+        }
+    };
+    let options = match args.sources.options(&args.path, true) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut resolver = crate::sources::Resolver::new(&args.path, &options);
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, cluster.as_ref()));
+    let generations = crate::render::appsets::generate_standalone(
+        &appsets,
+        &repo,
+        &mut resolver,
+        cluster.as_ref(),
+    );
+    let mut failed = false;
+    let mut apps = Vec::new();
+    for g in generations {
+        if let Some(e) = g.errors.first() {
+            diag!(
+                "error: ApplicationSet `{}`: {} (at {})",
+                g.name,
+                e.message,
+                e.pointer
+            );
+            failed = true;
+            continue;
+        }
+        for n in &g.not_expanded {
+            diag!(
+                "error: ApplicationSet `{}`: the {} generator at {} is not expanded: {}",
+                g.name,
+                n.kind,
+                n.pointer,
+                n.reason
+            );
+            failed = true;
+        }
+        apps.extend(g.applications);
+    }
+    let out = match args.output {
+        AppsetFormat::Yaml => driftlens_appset::output::oracle_yaml(&apps),
+        AppsetFormat::Json => driftlens_appset::output::oracle_json(&apps),
+    };
+    let _ = std::io::stdout().write_all(report::scrub::scrub(&out).as_bytes());
+    i32::from(failed)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     // A panic message may quote a value: it goes through the scrubber like any output.
@@ -845,6 +992,9 @@ pub fn main() -> i32 {
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
         Command::Sources(args) => run_sources(args),
+        Command::Appset(args) => match args.command {
+            AppsetCommand::Generate(a) => run_appset_generate(a),
+        },
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),
     }

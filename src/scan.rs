@@ -138,6 +138,7 @@ pub fn load_and_render(
     max_file_size: u64,
     kube_version: Option<String>,
     sources: &crate::sources::SourceOptions,
+    cluster: Option<&Cluster>,
 ) -> Result<Repo, ScanError> {
     let mut repo = load_repo(path, max_file_size)?;
     let mut resolver = crate::sources::Resolver::new(path, sources);
@@ -146,6 +147,12 @@ pub fn load_and_render(
         &crate::render::integrate::RenderSettings {
             kube_version,
             seed: 0,
+            cluster_secrets: cluster
+                .map(crate::render::appsets::dump_cluster_secrets)
+                .unwrap_or_default(),
+            live_apps: cluster
+                .map(crate::render::appsets::live_applications)
+                .unwrap_or_default(),
         },
         &mut resolver,
     );
@@ -197,6 +204,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         opts.max_file_size,
         kube_version.clone(),
         &sources,
+        cluster.as_ref(),
     )?;
     repo.settings.apply(opts.settings);
     if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {

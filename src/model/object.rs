@@ -224,6 +224,9 @@ pub struct Manifest {
     /// For objects rendered from a Helm chart: where they come from. `file` then holds the
     /// rendered document under its template's path, and locations map to the template lines.
     pub rendered: Option<Arc<RenderOrigin>>,
+    /// For Applications an ApplicationSet generates: where from. `file` and `node` then
+    /// point into the ApplicationSet's template.
+    pub generated: Option<Arc<crate::render::appsets::GeneratedFrom>>,
 }
 
 impl Manifest {

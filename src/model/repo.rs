@@ -53,6 +53,8 @@ pub struct Repo {
     pub apps: Vec<Typed<Application>>,
     /// Argo CD ApplicationSets.
     pub appsets: Vec<Typed<ApplicationSet>>,
+    /// What expanding each ApplicationSet gave, in the order expanded.
+    pub appset_expansions: Vec<crate::render::appsets::Expansion>,
     /// Argo CD AppProjects.
     pub projects: Vec<Typed<AppProject>>,
     /// Settings from `argocd-cm` (defaults when absent).
@@ -306,6 +308,7 @@ impl Repo {
             doc_index,
             list_index,
             rendered: None,
+            generated: None,
         })
     }
 

@@ -40,6 +40,12 @@ pub struct RenderSettings {
     pub kube_version: Option<String>,
     /// Seed of the random functions, so that scans are reproducible.
     pub seed: u64,
+    /// The cluster Secrets of the dumps, for ApplicationSet clusters generators (those of
+    /// the checkout are added).
+    pub cluster_secrets: Vec<driftlens_appset::ClusterSecret>,
+    /// The Applications of the dumps by (namespace, name): an ApplicationSet whose
+    /// `applicationsSync` policy forbids updates leaves an existing one as it is.
+    pub live_apps: BTreeMap<(String, String), serde_json::Value>,
 }
 
 /// The template files of the chart at `chart_dir`, by model path (`model_dir/templates/…`).
@@ -763,7 +769,16 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
     let mut out = RenderOutput::default();
     let mut typed = repo.manifests.len();
     let mut renders = 0usize;
+    let (mut secrets, secret_locations) = super::appsets::checkout_cluster_secrets(repo);
+    secrets.extend(settings.cluster_secrets.iter().cloned());
+    let mut repositories =
+        super::appsets::Repositories::new(&root, resolver, secrets, secret_locations);
+    repositories.live_apps = settings.live_apps.clone();
+    let mut expanded_sets = 0usize;
     loop {
+        // ApplicationSets (of the checkout, then those charts render) generate Applications.
+        expanded_sets = super::appsets::expand_new(repo, resolver, &repositories, expanded_sets);
+        typed = typed.max(repo.manifests.len());
         crate::sources::resolve_new(resolver, repo);
         load_mapped(
             repo,

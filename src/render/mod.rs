@@ -17,6 +17,7 @@ pub mod helm {
 
     pub mod args;
 }
+pub mod appsets;
 pub mod integrate;
 pub mod kustomize;
 

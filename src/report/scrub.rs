@@ -83,11 +83,11 @@ impl Scrubber {
     pub fn from_model(repo: &Repo, cluster: Option<&Cluster>) -> Scrubber {
         let mut values = Vec::new();
         for m in &repo.manifests {
-            secret_strings(&m.obj, &mut values);
+            secret_strings(&without_cluster_identity(&m.obj), &mut values);
         }
         if let Some(c) = cluster {
             for o in c.objects.iter().filter(|o| is_secret_kind(&o.key.kind)) {
-                secret_strings(o.obj(), &mut values);
+                secret_strings(&without_cluster_identity(o.obj()), &mut values);
             }
         }
         Scrubber::new(values)
@@ -115,6 +115,29 @@ impl Scrubber {
         }
         Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// An Argo CD cluster Secret without its `name`, `server` and `project` keys, which Argo CD
+/// itself shows (`argocd cluster list`) and ApplicationSet clusters generators put into
+/// Application names and destinations; its credentials (`config`) stay secret. Other objects
+/// as they are.
+fn without_cluster_identity(obj: &serde_json::Value) -> std::borrow::Cow<'_, serde_json::Value> {
+    let cluster = obj
+        .pointer("/metadata/labels/argocd.argoproj.io~1secret-type")
+        .and_then(serde_json::Value::as_str)
+        == Some("cluster");
+    if !cluster || obj.get("kind").and_then(serde_json::Value::as_str) != Some("Secret") {
+        return std::borrow::Cow::Borrowed(obj);
+    }
+    let mut o = obj.clone();
+    for field in ["data", "stringData"] {
+        if let Some(m) = o.get_mut(field).and_then(serde_json::Value::as_object_mut) {
+            for k in ["name", "server", "project"] {
+                m.remove(k);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(o)
 }
 
 static INSTALLED: OnceLock<Scrubber> = OnceLock::new();

@@ -84,6 +84,10 @@ pub fn render_table(repo: &Repo, coverage: &Coverage, sel: Selection) -> String 
         }
         out.push('\n');
     }
+    for line in appset_lines(repo, sel) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     let c = &repo.checkout;
     let remotes: Vec<String> = c
         .remotes
@@ -105,6 +109,65 @@ pub fn render_table(repo: &Repo, coverage: &Coverage, sel: Selection) -> String 
     out.push_str(&coverage.line());
     out.push('\n');
     out
+}
+
+/// One line per ApplicationSet (with `Missing`, only those not completely expanded): how many
+/// Applications it generates, and each generator not expanded or failing, with the reason.
+fn appset_lines(repo: &Repo, sel: Selection) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in &repo.appset_expansions {
+        if sel == Selection::Missing && e.complete() {
+            continue;
+        }
+        let m = repo.manifest(e.manifest);
+        let at = m.locate_kind();
+        let head = format!("applicationset {} ({}:{})", e.name, at.path, at.line);
+        if let Some(err) = e.errors.first() {
+            out.push(format!(
+                "{head}: no: cannot be expanded: {} (at {})",
+                err.message, err.pointer
+            ));
+            continue;
+        }
+        let mut line = format!("{head}: generates {} Application(s)", e.generated);
+        if !e.kept_live.is_empty() {
+            line.push_str(&format!(
+                "; {} exist in the dump and keep their live spec (its applicationsSync policy \
+                 does not update them): {}",
+                e.kept_live.len(),
+                e.kept_live.join(", ")
+            ));
+        }
+        for n in &e.not_expanded {
+            line.push_str(&format!(
+                "; generator {} at {} not expanded: {}",
+                n.kind, n.pointer, n.reason
+            ));
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn appsets_json(repo: &Repo, sel: Selection) -> Vec<serde_json::Value> {
+    repo.appset_expansions
+        .iter()
+        .filter(|e| sel == Selection::All || !e.complete())
+        .map(|e| {
+            let m = repo.manifest(e.manifest);
+            let at = m.locate_kind();
+            json!({
+                "name": e.name,
+                "path": at.path,
+                "line": at.line,
+                "generated": e.generated,
+                "complete": e.complete(),
+                "keptLiveSpec": e.kept_live,
+                "errors": e.errors.iter().map(|x| json!({"pointer": x.pointer, "message": x.message})).collect::<Vec<_>>(),
+                "notExpanded": e.not_expanded.iter().map(|n| json!({"pointer": n.pointer, "kind": n.kind, "reason": n.reason})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 /// The JSON document (schema version 1).
@@ -133,6 +196,7 @@ pub fn render_json(repo: &Repo, coverage: &Coverage, sel: Selection) -> String {
         "checkout": repo.checkout,
         "applications": apps,
         "charts": charts,
+        "applicationSets": appsets_json(repo, sel),
         "coverage": coverage,
     }))
     .unwrap_or_else(|_| "{}".into());

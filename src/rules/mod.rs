@@ -46,6 +46,98 @@ pub fn run(rules: &[Box<dyn Rule>], ctx: &Context<'_>) -> Vec<Finding> {
             out
         })
         .collect();
+    fold_generated(&mut findings, ctx);
     finding::finalize(&mut findings);
     findings
+}
+
+/// Generator elements named as related locations of one folded finding, at most.
+const MAX_RELATED_ELEMENTS: usize = 20;
+
+/// Findings about Applications an ApplicationSet generates point at the ApplicationSet's
+/// template line: where the ApplicationSet's own finding of the same rule is at that line, the
+/// generated ones add nothing; otherwise those of one rule at one line are one finding, which
+/// names every Application concerned.
+fn fold_generated(findings: &mut Vec<Finding>, ctx: &Context<'_>) {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    let generated: HashMap<&crate::model::key::ObjectKey, &crate::render::appsets::GeneratedFrom> =
+        ctx.repo
+            .manifests
+            .iter()
+            .filter_map(|m| m.generated.as_deref().map(|g| (&m.key, g)))
+            .collect();
+    if generated.is_empty() {
+        return;
+    }
+    let is_generated = |f: &Finding| f.object.as_ref().is_some_and(|k| generated.contains_key(k));
+    let place = |f: &Finding| {
+        (
+            f.rule.clone(),
+            f.location.path.clone(),
+            f.location.line,
+            f.location.col,
+        )
+    };
+    let own: HashSet<(String, String, u32, u32)> = findings
+        .iter()
+        .filter(|f| !is_generated(f))
+        .map(place)
+        .collect();
+    let mut groups: BTreeMap<(String, String, u32, u32), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if is_generated(f) {
+            groups.entry(place(f)).or_default().push(i);
+        }
+    }
+    let mut drop: HashSet<usize> = HashSet::new();
+    for (key, idx) in groups {
+        if own.contains(&key) {
+            drop.extend(idx);
+            continue;
+        }
+        let names: Vec<String> = idx
+            .iter()
+            .filter_map(|&i| findings[i].object.as_ref().map(|k| k.name.clone()))
+            .collect();
+        let first = idx[0];
+        let froms: Vec<&crate::render::appsets::GeneratedFrom> = idx
+            .iter()
+            .filter_map(|&i| findings[i].object.as_ref().and_then(|k| generated.get(k)))
+            .copied()
+            .collect();
+        let appset = froms
+            .first()
+            .map(|g| g.appset_name.clone())
+            .unwrap_or_default();
+        let f = &mut findings[first];
+        for (g, name) in froms.iter().zip(&names).take(MAX_RELATED_ELEMENTS) {
+            for (loc, what) in &g.elements {
+                f.related.push(finding::Related {
+                    location: loc.clone(),
+                    message: format!("Application `{name}` comes from {what}"),
+                });
+            }
+        }
+        if names.len() > 1 {
+            f.message.push_str(&format!(
+                " (also in {} more of the Applications ApplicationSet `{appset}` generates: {})",
+                names.len() - 1,
+                names[1..].join(", ")
+            ));
+        }
+        f.properties
+            .insert("applicationSet".into(), serde_json::json!(appset));
+        f.properties
+            .insert("applications".into(), serde_json::json!(names));
+        drop.extend(idx[1..].iter().copied());
+    }
+    if drop.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
 }

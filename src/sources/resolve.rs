@@ -249,12 +249,16 @@ impl Resolver {
     pub fn resolve_app(&self, repo: &Repo, ai: usize) -> AppSources {
         let a = &repo.apps[ai];
         let m = repo.manifest(a.manifest);
-        let origin = match &m.rendered {
-            Some(r) => AppOrigin::Chart {
+        let origin = match (&m.generated, &m.rendered) {
+            (Some(g), _) => AppOrigin::ApplicationSet {
+                appset: g.appset_name.clone(),
+                path: m.file.path.clone(),
+            },
+            (None, Some(r)) => AppOrigin::Chart {
                 chart: r.chart_dir.clone(),
                 app: r.app.map(|i| repo.apps[i].value.metadata.name.clone()),
             },
-            None => AppOrigin::File {
+            (None, None) => AppOrigin::File {
                 path: m.file.path.clone(),
             },
         };
@@ -472,6 +476,35 @@ impl Resolver {
             return RepoLoc::Checkout;
         }
         RepoLoc::Elsewhere
+    }
+
+    /// Where the files of `repo_url` are: `Some(None)` this checkout, `Some(Some(i))` the
+    /// mapped checkout `i` of [`Resolver::mapped`], `None` not here.
+    pub fn repository_of(&self, repo_url: &str) -> Option<Option<usize>> {
+        match self.locate_repo(repo_url) {
+            RepoLoc::Checkout => Some(None),
+            RepoLoc::Mapped(i) => Some(Some(i)),
+            RepoLoc::Elsewhere => None,
+        }
+    }
+
+    /// Why `repo_url` is not here, and what would make it so.
+    pub fn not_here(&self, repo_url: &str) -> String {
+        self.not_here_reason(repo_url)
+    }
+
+    /// Whether the checkout's URLs are taken from the paths that exist here (no remote and
+    /// no `--repo-url`).
+    pub fn guesses_from_paths(&self) -> bool {
+        self.own_urls == OwnUrls::PathsExist
+    }
+
+    /// Takes `repo_url` as this checkout (when its paths exist here).
+    pub fn take_as_checkout(&mut self, repo_url: &str) {
+        let key = url::repo_key(repo_url);
+        if !key.is_empty() && self.guesses_from_paths() {
+            self.guessed.insert(key);
+        }
     }
 
     /// The mapped checkouts.

@@ -87,17 +87,21 @@ pub use params::{Origin, ParamSet};
 /// The finalizer the controller adds to generated Applications.
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 
+/// The shared engine budget of one ApplicationSet's generation (`driftlens-sandbox`): `depth`
+/// bounds nested template calls, `steps` the template work, `time` the wall-clock time of the
+/// whole generation and `memory` the bytes of parameters, files and Applications held.
+pub const BUDGET: driftlens_sandbox::Limits = driftlens_sandbox::Limits {
+    depth: 100,
+    steps: 20_000_000,
+    time: Duration::from_secs(10),
+    memory: 256 << 20,
+};
+
 /// The budget of one ApplicationSet's generation. The data cannot change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest nesting of template calls (`template` of a `define`).
-    pub depth: usize,
-    /// Work units of all template executions (nodes evaluated, function calls).
-    pub steps: u64,
-    /// Wall-clock time.
-    pub time: Duration,
-    /// Bytes of parameters, files read and Applications held.
-    pub memory: usize,
+    /// The shared engine budget (see [`BUDGET`]).
+    pub budget: driftlens_sandbox::Limits,
     /// Parameter sets one generator may yield, and Applications one ApplicationSet may
     /// generate.
     pub applications: usize,
@@ -108,10 +112,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            depth: 100,
-            steps: 20_000_000,
-            time: Duration::from_secs(10),
-            memory: 256 << 20,
+            budget: BUDGET,
             applications: 20_000,
             files: 10_000,
         }
@@ -312,8 +313,8 @@ impl<'a> Cx<'a> {
     /// The context of a generation in the given template mode and options.
     pub fn new(inputs: &'a dyn Inputs, opts: &'a Options, go: bool, options: &[String]) -> Cx<'a> {
         let template_limits = driftlens_gotmpl::Limits {
-            max_depth: opts.limits.depth,
-            max_steps: opts.limits.steps,
+            max_depth: opts.limits.budget.depth,
+            max_steps: opts.limits.budget.steps,
             max_output: 1 << 20,
         };
         Cx {
@@ -322,7 +323,7 @@ impl<'a> Cx<'a> {
             render: render::Renderer::new(go, options, template_limits),
             dropped: RefCell::new(Vec::new()),
             template_project: String::new(),
-            deadline: Instant::now() + opts.limits.time,
+            deadline: Instant::now() + opts.limits.budget.time,
             produced: Cell::new(0),
             memory: Cell::new(0),
         }
@@ -355,7 +356,7 @@ impl<'a> Cx<'a> {
                 pointer,
                 format!(
                     "generating this ApplicationSet takes more than {} ms (the limit)",
-                    self.opts.limits.time.as_millis()
+                    self.opts.limits.budget.time.as_millis()
                 ),
             ));
         }
@@ -386,12 +387,12 @@ impl<'a> Cx<'a> {
     pub fn charge(&self, pointer: &str, bytes: usize) -> Result<(), Failure> {
         let total = self.memory.get().saturating_add(bytes);
         self.memory.set(total);
-        if total > self.opts.limits.memory {
+        if total > self.opts.limits.budget.memory {
             return Err(self.limit(
                 pointer,
                 format!(
                     "the parameters and files of this ApplicationSet hold more than {} MiB (the limit)",
-                    self.opts.limits.memory >> 20
+                    self.opts.limits.budget.memory >> 20
                 ),
             ));
         }

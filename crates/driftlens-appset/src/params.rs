@@ -152,64 +152,18 @@ fn flatten_value(
 /// `json.Marshal` of a value (sorted keys, `<`, `>` and `&` escaped), as the merge generator
 /// builds its keys.
 pub fn json_marshal(v: &Value) -> String {
-    let mut out = String::new();
-    write_json(&mut out, v, 0);
-    out
+    driftlens_gotmpl::funcs::encoding::to_json(v, true, None).unwrap_or_else(|_| "null".into())
 }
 
-fn write_json(out: &mut String, v: &Value, depth: usize) {
-    if depth > 100 {
-        out.push_str("null");
-        return;
-    }
+/// The JSON type name of a value, as Go's `encoding/json` errors name it.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
-        Value::Nil | Value::Object(_) => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&driftlens_gotmpl::fmt::format_float_json(*f)),
-        Value::Str(s) => write_json_str(out, s),
-        Value::List(l) => {
-            out.push('[');
-            for (i, e) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, e, depth + 1);
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            out.push('{');
-            for (i, (k, e)) in m.borrow().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_str(out, k);
-                out.push(':');
-                write_json(out, e, depth + 1);
-            }
-            out.push('}');
-        }
+        Value::Str(_) => "string",
+        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::List(_) => "array",
+        _ => "object",
     }
-}
-
-fn write_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A JSON value as the controller decodes it into `interface{}` (numbers are `float64`).

@@ -287,16 +287,6 @@ fn is_function(name: &str) -> bool {
     FUNCTIONS.contains(&name)
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Str(_) => "string",
-        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
-        Value::Bool(_) => "bool",
-        Value::List(_) => "array",
-        _ => "object",
-    }
-}
-
 fn text_arg(v: &Value) -> String {
     driftlens_gotmpl::funcs::strval(v)
 }
@@ -353,7 +343,7 @@ fn function(name: &str) -> Option<Func> {
                 Ok(Value::Nil) => Ok(Value::map(Map::new())),
                 Ok(other) => Err(FnErr::Call(format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
+                    crate::params::json_kind(&other)
                 ))),
                 Err(e) => Err(FnErr::Call(e.0)),
             }
@@ -366,7 +356,7 @@ fn function(name: &str) -> Option<Func> {
                 Ok(Value::Nil) => Ok(Value::list(Vec::new())),
                 Ok(other) => Err(FnErr::Call(format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
-                    json_kind(&other)
+                    crate::params::json_kind(&other)
                 ))),
                 Err(e) => Err(FnErr::Call(e.0)),
             }

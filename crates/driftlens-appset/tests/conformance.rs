@@ -176,7 +176,10 @@ fn same_list(got: &[J], want: &[J], any_order: bool) -> bool {
         return false;
     }
     let (got, want): (Vec<J>, Vec<J>) = if any_order {
-        (got.iter().map(sort_clusters).collect(), want.iter().map(sort_clusters).collect())
+        (
+            got.iter().map(sort_clusters).collect(),
+            want.iter().map(sort_clusters).collect(),
+        )
     } else {
         (got.to_vec(), want.to_vec())
     };
@@ -309,7 +312,9 @@ fn run(case: &J) -> Result<(), String> {
         } else if let Some(n) = g.not_expanded.first() {
             Err(format!("not expanded: {}", n.reason))
         } else {
-            Ok(J::Array(g.applications.into_iter().map(|a| a.application).collect()))
+            Ok(J::Array(
+                g.applications.into_iter().map(|a| a.application).collect(),
+            ))
         }
     } else if let Some(a) = case.get("appendValues") {
         let mut p = params_of(&a["params"]);
@@ -318,10 +323,17 @@ fn run(case: &J) -> Result<(), String> {
     } else if let Some(c) = case.get("combine") {
         let a = params_of(&c[0]);
         let b = params_of(&c[1]);
-        generators::matrix::combine_string_maps(&a.values, &b.values)
-            .map(|m| ParamSet { values: m, origins: Vec::new() }.to_json())
+        generators::matrix::combine_string_maps(&a.values, &b.values).map(|m| {
+            ParamSet {
+                values: m,
+                origins: Vec::new(),
+            }
+            .to_json()
+        })
     } else if let Some(n) = case.get("normalize") {
-        Ok(J::String(driftlens_appset::names::normalize(n.as_str().unwrap_or(""))))
+        Ok(J::String(driftlens_appset::names::normalize(
+            n.as_str().unwrap_or(""),
+        )))
     } else if let Some(s) = case.get("slugify") {
         Ok(J::String(driftlens_appset::names::slugify(
             s["name"].as_str().unwrap_or(""),
@@ -393,7 +405,11 @@ fn argo_cd_applicationset_tests() {
         let doc = driftlens_yaml::parse_value(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let defaults = doc.get("defaults").cloned().unwrap_or(J::Null);
-        let fname = file.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let fname = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         for case in doc["cases"].as_array().expect("a `cases` list") {
             let mut case = case.clone();
             if let (Some(c), Some(d)) = (case.as_object_mut(), defaults.as_object()) {
@@ -407,9 +423,9 @@ fn argo_cd_applicationset_tests() {
             let difference = case.get("knownDifference").and_then(J::as_str);
             match (result, difference) {
                 (Ok(()), None) => passed += 1,
-                (Ok(()), Some(_)) => {
-                    problems.push(format!("{name}: passes but is listed as a known difference"))
-                }
+                (Ok(()), Some(_)) => problems.push(format!(
+                    "{name}: passes but is listed as a known difference"
+                )),
                 (Err(_), Some(reason)) => known.push(format!("{name}: {reason}")),
                 (Err(e), None) => problems.push(format!("{name}: {e}")),
             }
@@ -420,7 +436,12 @@ fn argo_cd_applicationset_tests() {
     for k in &known {
         println!("  {k}");
     }
-    assert!(problems.is_empty(), "{} case(s) fail:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} case(s) fail:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert!(total > 0);
     assert!(rate >= 95.0, "pass rate {rate:.1} % is below 95 %");
 }

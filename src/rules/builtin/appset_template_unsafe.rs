@@ -1,6 +1,7 @@
 //! `appset-template-unsafe`: an ApplicationSet with `goTemplate: true` but without
 //! `missingkey=error` in `goTemplateOptions`, so a missing parameter renders as `<no value>`
-//! instead of failing; and (as notes) generators whose parameters cannot be known offline.
+//! instead of failing; and (as one note per ApplicationSet) generators whose parameters come
+//! from outside the checkout.
 //! Documentation: `rules/appset-template-unsafe.md`.
 
 use serde_json::Value;
@@ -23,43 +24,59 @@ const REMOTE: &[(&str, &str)] = &[
     ("plugin", "an HTTP plugin service"),
 ];
 
-fn walk_generators(
-    meta: &RuleMeta,
-    m: &Manifest,
-    base: &str,
-    items: &[Value],
-    out: &mut Vec<Finding>,
-) {
+/// Every generator of `items` (inside `matrix` and `merge` too) whose parameters come from
+/// outside the checkout: (pointer, kind, where from).
+fn remote_generators(base: &str, items: &[Value], out: &mut Vec<(String, String, &'static str)>) {
     for (i, g) in items.iter().enumerate() {
         let Some(obj) = g.as_object() else { continue };
         for (kind, v) in obj {
             let ptr = format!("{base}/{i}/{kind}");
             if matches!(kind.as_str(), "matrix" | "merge") {
                 if let Some(Value::Array(inner)) = v.get("generators") {
-                    walk_generators(meta, m, &format!("{ptr}/generators"), inner, out);
+                    remote_generators(&format!("{ptr}/generators"), inner, out);
                 }
                 continue;
             }
-            let Some((_, source)) = REMOTE.iter().find(|(k, _)| k == kind) else {
-                continue;
-            };
-            let mut f = Finding::new(
-                meta,
-                format!(
-                    "the `{kind}` generator of ApplicationSet `{}` takes its parameters from \
-                     {source}, which driftlens cannot read offline: the Applications it \
-                     generates are not checked. Check them in the cluster (`argocd appset \
-                     generate`), or use a `list` or `git` generator where the set is known",
-                    m.key.name
-                ),
-                m.locate(&ptr),
-            )
-            .with_object(&m.key)
-            .with_pointer(ptr);
-            f.severity = Severity::Note;
-            out.push(f);
+            if let Some((_, source)) = REMOTE.iter().find(|(k, _)| k == kind) {
+                out.push((ptr, kind.clone(), source));
+            }
         }
     }
+}
+
+/// One note per ApplicationSet naming every generator whose parameters come from outside the
+/// checkout.
+fn offline_note(meta: &RuleMeta, m: &Manifest, items: &[Value], out: &mut Vec<Finding>) {
+    let mut remote = Vec::new();
+    remote_generators("/spec/generators", items, &mut remote);
+    let Some((first, _, _)) = remote.first() else {
+        return;
+    };
+    let parts: Vec<String> = remote
+        .iter()
+        .map(|(ptr, kind, source)| format!("`{kind}` (line {}) from {source}", m.locate(ptr).line))
+        .collect();
+    let mut f = Finding::new(
+        meta,
+        format!(
+            "ApplicationSet `{}` takes parameters from outside the checkout: {}. driftlens \
+             generates only what the checkout and the dumps hold (cluster Secrets of both plus \
+             `in-cluster`; nothing from SCM, pull-request, plugin or cluster-decision \
+             services), so the Applications the cluster gets may differ. Check them in the \
+             cluster (`argocd appset generate`), or use a `list` or `git` generator where the \
+             set is known",
+            m.key.name,
+            parts.join("; ")
+        ),
+        m.locate(first),
+    )
+    .with_object(&m.key)
+    .with_pointer(first.clone());
+    for (ptr, kind, _) in &remote[1..] {
+        f = f.with_related(m.locate(ptr), format!("the `{kind}` generator"));
+    }
+    f.severity = Severity::Note;
+    out.push(f);
 }
 
 /// Runs the rule.
@@ -103,7 +120,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         if let Some(Value::Array(items)) = m.obj.pointer("/spec/generators") {
-            walk_generators(meta, m, "/spec/generators", items, out);
+            offline_note(meta, m, items, out);
         }
     }
 }

@@ -23,7 +23,12 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         by_id.entry((ns, m.name.as_str())).or_default().push(i);
     }
     for ((ns, name), apps) in by_id {
-        if apps.len() < 2 {
+        // Names an ApplicationSet generates are `appset-duplicate-application`'s.
+        if apps.len() < 2
+            || apps
+                .iter()
+                .any(|&i| super::appset_duplicate_application::is_generated(ctx, i))
+        {
             continue;
         }
         for &i in &apps {

@@ -8,6 +8,8 @@ use super::{Context, Finding, Rule, RuleMeta};
 pub mod aggregated_clusterrole_rules;
 pub mod api_version_removed;
 pub mod app_project_violation;
+pub mod appset_duplicate_application;
+pub mod appset_git_generator_no_match;
 pub mod appset_template_unsafe;
 pub mod argocd_status_mismatch;
 pub mod broken_source_path;
@@ -117,6 +119,8 @@ docs! {
     aggregated_clusterrole_rules => "aggregated-clusterrole-rules",
     app_project_violation => "app-project-violation",
     appset_template_unsafe => "appset-template-unsafe",
+    appset_duplicate_application => "appset-duplicate-application",
+    appset_git_generator_no_match => "appset-git-generator-no-match",
     broken_source_path => "broken-source-path",
     source_not_analysed => "source-not-analysed",
     crd_default_not_in_git => "crd-default-not-in-git",

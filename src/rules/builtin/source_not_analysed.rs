@@ -53,6 +53,46 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
+    for e in &ctx.repo.appset_expansions {
+        let m = ctx.repo.manifest(e.manifest);
+        for n in &e.not_expanded {
+            let mut fixes = Vec::new();
+            if n.kind == "git" {
+                let url = m
+                    .obj
+                    .pointer(&format!("{}/repoURL", n.pointer))
+                    .and_then(|v| v.as_str());
+                let revision = m
+                    .obj
+                    .pointer(&format!("{}/revision", n.pointer))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                if let Some(url) = url.filter(|u| !u.contains("{{")) {
+                    fixes.push(Fix::GitClone {
+                        url: url.to_string(),
+                        revision: revision.to_string(),
+                    });
+                }
+            }
+            let mut message = format!(
+                "ApplicationSet `{}`: its `{}` generator is not expanded: {}. The Applications \
+                 it generates are not analysed (those of its other generators are)",
+                e.name, n.kind, n.reason
+            );
+            message.push_str(&to_fix(&fixes));
+            let mut f = Finding::new(meta, message, m.locate(&n.pointer))
+                .with_object(&m.key)
+                .with_pointer(n.pointer.clone())
+                .with_property("applicationSet", json!(e.name))
+                .with_property("generator", json!(n.kind));
+            if !fixes.is_empty() {
+                f = f
+                    .with_property("fixes", json!(fixes))
+                    .with_property("commands", json!(commands(&fixes)));
+            }
+            out.push(f);
+        }
+    }
     for u in &ctx.repo.unit_failures {
         let chart_yaml = format!(
             "{}Chart.yaml",

@@ -71,7 +71,9 @@ fn repository<'a>(
             pointer,
             format!("error generating params from git: error getting directories from repo: {msg}"),
         ),
-        RepoError::Failed(msg) => cx.error(pointer, format!("error generating params from git: {msg}")),
+        RepoError::Failed(msg) => {
+            cx.error(pointer, format!("error generating params from git: {msg}"))
+        }
     })
 }
 
@@ -398,16 +400,6 @@ fn flatten_leaf(out: &mut BTreeMap<String, String>, v: &Value, key: String, dept
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Str(_) => "string",
-        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
-        Value::Bool(_) => "bool",
-        Value::List(_) => "array",
-        _ => "object",
-    }
-}
-
 /// A parameter file: one object (an empty file is one empty object) or a list of objects.
 pub fn parse_file(bytes: &[u8]) -> Result<Vec<Map>, String> {
     let text = String::from_utf8_lossy(bytes);
@@ -421,13 +413,13 @@ pub fn parse_file(bytes: &[u8]) -> Result<Vec<Map>, String> {
                 Value::Nil => Ok(Map::new()),
                 other => Err(format!(
                     "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(other)
+                    crate::params::json_kind(other)
                 )),
             })
             .collect(),
         Ok(other) => Err(format!(
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []map[string]interface {{}}",
-            json_kind(&other)
+            crate::params::json_kind(&other)
         )),
         Err(e) => Err(e.0),
     }
