@@ -178,7 +178,7 @@ spec:
         .filter(|f| f.rule == "invalid-manifest")
         .collect();
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert_eq!(f[0].location.line, 9);
+    assert_eq!(f[0].location.line, 10);
     assert!(
         f[0].message.contains("map has no entry for key \"clustr\""),
         "{}",
