@@ -41,6 +41,9 @@ enum Command {
     /// What a change does to every Application, from two Git revisions: per-Application
     /// manifest diffs, objects pruned, renderings that broke, and only the new findings.
     Review(ReviewArgs),
+    /// `kustomize build DIR` with kustomize's command line, for drop-in use (in-process,
+    /// byte for byte like kustomize v5.6).
+    Kustomize(crate::render::kustomize::KustomizeArgs),
     /// List every Application's sources: where each resolved, or why it is not analysed and
     /// what would fetch it (`--missing --format script | sh` vendors what is missing).
     Sources(SourcesArgs),
@@ -771,25 +774,31 @@ fn run_apps(args: AppsArgs) -> i32 {
     )
 }
 
+/// Loads and renders a checkout for the commands that need no dump (`sources`, `apps`
+/// without `--cluster`), with its `.driftlens.yaml` folders; errors are printed (exit 2).
+fn load_without_dump(path: &std::path::Path, sources: &SourceArgs) -> Result<Repo, i32> {
+    let options = sources.options(path, true)?;
+    let repo = crate::scan::load_and_render(
+        path,
+        crate::load::source::DEFAULT_MAX_FILE_SIZE,
+        None,
+        &options,
+    )
+    .map_err(|e| {
+        diag!("error: {e}");
+        2
+    })?;
+    report::scrub::install(report::scrub::Scrubber::from_model(&repo, None));
+    Ok(repo)
+}
+
 /// `apps` without a dump: the desired state of each Application, not its sync status. Exits 1
 /// when one is not known.
 fn run_apps_without_dump(args: &AppsArgs) -> i32 {
     let c = &args.common;
-    let options = match c.sources.options(&c.path, true) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let mut repo = match crate::scan::load_and_render(
-        &c.path,
-        crate::load::source::DEFAULT_MAX_FILE_SIZE,
-        None,
-        &options,
-    ) {
+    let mut repo = match load_without_dump(&c.path, &c.sources) {
         Ok(r) => r,
-        Err(e) => {
-            diag!("error: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     repo.settings.apply(c.settings.overrides());
     let opts = CompareOptions {
@@ -810,23 +819,10 @@ fn run_apps_without_dump(args: &AppsArgs) -> i32 {
 }
 
 fn run_sources(args: SourcesArgs) -> i32 {
-    let options = match args.sources.options(&args.path, true) {
-        Ok(o) => o,
+    let repo = match load_without_dump(&args.path, &args.sources) {
+        Ok(r) => r,
         Err(code) => return code,
     };
-    let repo = match crate::scan::load_and_render(
-        &args.path,
-        crate::load::source::DEFAULT_MAX_FILE_SIZE,
-        None,
-        &options,
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            diag!("error: {e}");
-            return 2;
-        }
-    };
-    report::scrub::install(report::scrub::Scrubber::from_model(&repo, None));
     let coverage = crate::compare::app::coverage(&repo, &CompareOptions::default());
     let sel = if args.missing {
         report::sources::Selection::Missing
@@ -974,6 +970,7 @@ pub fn main() -> i32 {
         Command::Apps(args) => run_apps(args),
         Command::Render(args) => args.run(),
         Command::Template(args) => args.run(),
+        Command::Kustomize(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
         Command::Review(args) => run_review(args),

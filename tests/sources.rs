@@ -75,13 +75,19 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
-    apps["apps"]
+/// The entry named `name` of the list `list` of a JSON document (`apps` of `driftlens apps`,
+/// `applications` of `driftlens sources`).
+fn named<'a>(doc: &'a Value, list: &str, name: &str) -> &'a Value {
+    doc[list]
         .as_array()
-        .expect("apps")
+        .unwrap_or_else(|| panic!("no {list} in {doc}"))
         .iter()
         .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no app {name} in {apps}"))
+        .unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+fn app<'a>(apps: &'a Value, name: &str) -> &'a Value {
+    named(apps, "apps", name)
 }
 
 #[test]
@@ -137,6 +143,22 @@ fn a_remote_chart_in_a_chart_folder_renders_and_its_drift_is_explained() {
         "cache",
     ]);
     assert!(diff.contains("-  replicas: 5\n+  replicas: 3\n"), "{diff}");
+
+    // `app` says where each source came from.
+    let (_, view, _) = run(&[
+        "app",
+        "cache",
+        p(&shop),
+        "--cluster",
+        p(&dump),
+        "--charts",
+        p(&charts),
+    ]);
+    assert!(
+        view.contains("Analysed:          yes: chart folder, ")
+            && view.contains("redis-17.3.1.tgz (version 17.3.1"),
+        "{view}"
+    );
 
     // `scan`: the drift finding points at the Application's `chart:` line and names the
     // template, the values line and the cause.
@@ -372,12 +394,7 @@ fn a_missing_dependency_is_a_warning_and_the_chart_folder_provides_it() {
         "json",
     ]);
     let doc = json(&out);
-    let orders = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "orders")
-        .expect("orders");
+    let orders = named(&doc, "applications", "orders");
     assert_eq!(orders["analysed"], true, "{orders:#}");
     // Chart.lock pins 12.1.6; a folder holding only 12.1.5 does not satisfy it.
     let other = tmp.path().join("other");
@@ -417,12 +434,7 @@ fn helm_cache_is_searched_and_its_index_decides_the_version() {
         Some(home.path()),
     );
     let doc = json(&out);
-    let cache_app = doc["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "cache")
-        .expect("cache");
+    let cache_app = named(&doc, "applications", "cache");
     assert_eq!(
         cache_app["sources"][0]["place"]["origin"], "helm-cache",
         "{doc:#}"
@@ -688,4 +700,66 @@ fn objects_with_generate_name_are_named_after_their_prefix() {
             .any(|f| f["message"].as_str().unwrap().contains("`migrate-…`")),
         "{report:#}"
     );
+}
+
+#[test]
+fn unrelated_charts_do_not_cross_link() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Chart `scaler` autoscales, guards and routes to a `web` it does not have; chart `web`
+    // has one. Rendered with their defaults, neither is deployed with the other.
+    write(
+        tmp.path(),
+        "charts/scaler/Chart.yaml",
+        "apiVersion: v2\nname: scaler\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/scaler/templates/objects.yaml",
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  \
+         scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  \
+         maxReplicas: 4\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  \
+         name: web\nspec:\n  minAvailable: 100%\n  selector:\n    matchLabels: {app: web}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  rules:\n  \
+         - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          \
+         service: {name: web, port: {number: 9999}}\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/objects.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  \
+         selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: \
+         web}\n    spec:\n      containers:\n      - name: web\n        image: web:1.0\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  \
+         ports:\n  - port: 80\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    for f in report["findings"].as_array().unwrap() {
+        let file = f["file"].as_str().unwrap();
+        let related: Vec<&str> = f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["file"].as_str().unwrap())
+            .collect();
+        let unit = |path: &str| path.split('/').nth(1).map(str::to_string);
+        assert!(
+            related.iter().all(|r| unit(r) == unit(file)),
+            "a finding links the two charts: {f:#}"
+        );
+        let rule = f["rule"].as_str().unwrap();
+        assert!(
+            !matches!(rule, "hpa-replicas-not-ignored" | "pdb-blocks-eviction"),
+            "{rule} relates objects of two unrelated charts: {f:#}"
+        );
+        assert!(
+            !(rule == "ingress-backend-missing" && f["message"].as_str().unwrap().contains("9999")),
+            "the Ingress of one chart is compared with the Service of the other: {f:#}"
+        );
+    }
 }

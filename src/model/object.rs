@@ -275,6 +275,23 @@ impl Manifest {
         })
     }
 
+    /// The chart unit of an object rendered from a chart with its defaults (no Application
+    /// uses the chart): its directory. `None` for everything an Application deploys and for
+    /// plain files.
+    pub fn default_render_unit(&self) -> Option<&str> {
+        self.rendered
+            .as_ref()
+            .filter(|r| r.app.is_none())
+            .map(|r| r.chart_dir.as_str())
+    }
+
+    /// Whether two objects can refer to each other: objects Argo CD deploys meet in their
+    /// namespaces as in the cluster, but a chart rendered with its defaults is a world of its
+    /// own (its namespace and values are not real), so two unrelated charts never link.
+    pub fn same_unit(&self, other: &Manifest) -> bool {
+        self.default_render_unit() == other.default_render_unit()
+    }
+
     /// Where the object's `kind:` line is, the anchor for findings about the whole object.
     pub fn locate_kind(&self) -> Location {
         self.locate("/kind")

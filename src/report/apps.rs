@@ -37,15 +37,18 @@ pub fn top_cause(app: &AppResult) -> Option<String> {
     Some(format!("{what} ({example})"))
 }
 
+/// The width of the APPLICATION column.
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+        .max("APPLICATION".len())
+}
+
 /// Renders the table.
 pub fn render_table(report: &DriftReport) -> String {
-    let w = report
-        .apps
-        .iter()
-        .map(|a| a.name.len())
-        .max()
-        .unwrap_or(11)
-        .max(11);
+    let w = name_width(report.apps.iter().map(|a| a.name.as_str()));
     let mut s = format!(
         "{:<w$}  {:<9}  {:>8}  {:>7}  {:>10}  TOP CAUSE\n",
         "APPLICATION", "SYNC", "MODIFIED", "MISSING", "EXTRANEOUS"
@@ -117,12 +120,7 @@ pub fn render_predictions_table(
     predictions: &[crate::compare::app::Prediction],
     coverage: &crate::compare::app::Coverage,
 ) -> String {
-    let w = predictions
-        .iter()
-        .map(|a| a.name.len())
-        .max()
-        .unwrap_or(11)
-        .max(11);
+    let w = name_width(predictions.iter().map(|a| a.name.as_str()));
     let mut s = format!(
         "{:<w$}  {:<13}  {:>7}  SOURCES\n",
         "APPLICATION", "DESIRED STATE", "OBJECTS"

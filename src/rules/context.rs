@@ -410,7 +410,7 @@ fn index_autoscalers(repo: &Repo) -> HashMap<usize, Vec<AutoscalerRef>> {
             let same_ns = wm.key.namespace == m.key.namespace
                 || wm.key.namespace.is_empty()
                 || m.key.namespace.is_empty();
-            if same_ns && wm.key.group == group {
+            if same_ns && wm.key.group == group && wm.same_unit(m) {
                 out.entry(w).or_default().push(AutoscalerRef {
                     manifest: i,
                     target: w,

@@ -231,48 +231,35 @@ impl ChartIndex {
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
             };
-            if meta.is_dir() {
-                if path.join("Chart.yaml").is_file() {
-                    if let Some((n, v)) = chart_yaml_of_dir(&path) {
-                        self.entries.push(Entry {
-                            name: n,
-                            version: v,
-                            path,
-                            origin,
-                            repos: Vec::new(),
-                            checked: true,
-                        });
+            let found = if meta.is_dir() {
+                if !path.join("Chart.yaml").is_file() {
+                    if !name.starts_with('.') {
+                        self.walk(&path, origin, depth + 1, budget);
                     }
-                } else if !name.starts_with('.') {
-                    self.walk(&path, origin, depth + 1, budget);
+                    continue;
                 }
-            } else if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
-                let stem = name
-                    .strip_suffix(".tgz")
-                    .or_else(|| name.strip_suffix(".tar.gz"))
-                    .unwrap_or(&name);
-                match split_name_version(stem) {
-                    Some((n, v)) => self.entries.push(Entry {
-                        name: n,
-                        version: v,
-                        path,
-                        origin,
-                        repos: Vec::new(),
-                        checked: false,
-                    }),
-                    None => {
-                        if let Some((n, v)) = chart_yaml_of_archive(&path) {
-                            self.entries.push(Entry {
-                                name: n,
-                                version: v,
-                                path,
-                                origin,
-                                repos: Vec::new(),
-                                checked: true,
-                            });
-                        }
-                    }
-                }
+                chart_yaml_of_dir(&path).map(|nv| (nv, true))
+            } else if let Some(stem) = name
+                .strip_suffix(".tgz")
+                .or_else(|| name.strip_suffix(".tar.gz"))
+            {
+                // Name and version from the file name, checked against `Chart.yaml` when the
+                // archive is chosen; read now only when the name does not say.
+                split_name_version(stem)
+                    .map(|nv| (nv, false))
+                    .or_else(|| chart_yaml_of_archive(&path).map(|nv| (nv, true)))
+            } else {
+                None
+            };
+            if let Some(((name, version), checked)) = found {
+                self.entries.push(Entry {
+                    name,
+                    version,
+                    path,
+                    origin,
+                    repos: Vec::new(),
+                    checked,
+                });
             } else if name == "index.yaml" || name.ends_with("-index.yaml") {
                 self.indexes.push(RepoIndex {
                     repo: None,

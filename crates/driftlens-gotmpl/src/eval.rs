@@ -598,7 +598,18 @@ impl Exec<'_, '_> {
                             {
                                 out.splice(s, tm)
                             }
-                            (v, _) => out.buf.push_str(&sprint_value(v)),
+                            (v, _) => {
+                                if let Err(m) = crate::yaml::too_large(v) {
+                                    return Err(self.err(
+                                        &c,
+                                        pipe.pos,
+                                        pipe.pos,
+                                        ErrorKind::Limit,
+                                        m,
+                                    ));
+                                }
+                                out.buf.push_str(&sprint_value(v))
+                            }
                         }
                         vars.truncate(mark);
                     }

@@ -121,6 +121,10 @@ pub fn format_float_json(f: f64) -> String {
 
 /// `%v` of a value, as `fmt.Sprint` prints one operand.
 pub fn sprint_value(v: &Value) -> String {
+    if v.printed_size_within(crate::value::MAX_PRINTED).is_none() {
+        // Go would print terabytes; the evaluator refuses `{{ . }}` of such a value before.
+        return "%!v(TOO LARGE)".to_string();
+    }
     let mut out = String::new();
     write_v(&mut out, v, 0);
     out

@@ -566,3 +566,20 @@ fn huge_printf_widths_and_precisions_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn values_that_print_to_terabytes_are_refused() {
+    let grow = "{{- $d := dict \"a\" \"xxxxxxxx\" }}{{- range until 40 }}{{- $d = dict \"l\" $d \"r\" $d }}{{- end }}";
+    for print in [
+        "{{ $d }}",
+        "{{ toYaml $d }}",
+        "{{ toJson $d }}",
+        "{{ toPrettyJson $d }}",
+    ] {
+        let out = run(&format!("{grow}{print}"), "{}");
+        assert!(
+            out.starts_with("ERR") && out.contains("too large"),
+            "{print}: {out}"
+        );
+    }
+}

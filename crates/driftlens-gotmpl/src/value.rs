@@ -39,6 +39,42 @@ pub enum Value {
     Object(Rc<Object>),
 }
 
+/// Most bytes a value may print to (`{{ . }}`, `toYaml`, `toJson`, `printf "%v"`): values share
+/// their parts, so a dict doubled 40 times is small in memory but prints to terabytes.
+pub const MAX_PRINTED: u64 = 64 << 20;
+
+impl Value {
+    /// About how many bytes the value prints to, or `None` once that is more than `limit`. The
+    /// walk stops there too, so shared parts cannot make it explode.
+    pub fn printed_size_within(&self, limit: u64) -> Option<u64> {
+        let mut total: u64 = 0;
+        let mut todo: Vec<Value> = vec![self.clone()];
+        while let Some(v) = todo.pop() {
+            total += match &v {
+                Value::Str(s) => s.len() as u64 + 2,
+                Value::List(l) => {
+                    todo.extend(l.iter().cloned());
+                    2 + l.len() as u64
+                }
+                Value::Map(m) => {
+                    let m = m.borrow();
+                    let mut n = 2;
+                    for (k, v) in m.iter() {
+                        n += k.len() as u64 + 4;
+                        todo.push(v.clone());
+                    }
+                    n
+                }
+                _ => 8,
+            };
+            if total > limit {
+                return None;
+            }
+        }
+        Some(total)
+    }
+}
+
 /// A chart's files for `.Files`, shared (not copied) by every context that sees them.
 pub type FileMap = std::sync::Arc<BTreeMap<String, Vec<u8>>>;
 

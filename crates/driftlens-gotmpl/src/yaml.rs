@@ -1036,6 +1036,17 @@ impl Emitter {
     }
 }
 
+/// Refuses a value that prints to more than [`crate::value::MAX_PRINTED`] bytes.
+pub fn too_large(v: &Value) -> Result<(), String> {
+    match v.printed_size_within(crate::value::MAX_PRINTED) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "the value is too large to print (more than {} MiB)",
+            crate::value::MAX_PRINTED >> 20
+        )),
+    }
+}
+
 /// `toYaml`: sigs.k8s.io/yaml `Marshal` (JSON round trip, go-yaml v2 output) without the
 /// final newline.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
@@ -1057,6 +1068,7 @@ pub fn to_yaml_pretty(v: &Value) -> Result<String, String> {
 type Emitted = (String, Vec<(usize, String)>);
 
 fn emit(v: &Value, width: usize, indent_seqs: bool, lines: bool) -> Result<Emitted, String> {
+    too_large(v)?;
     let node = to_node(v, 0, !indent_seqs)?;
     let mut e = Emitter {
         width,

@@ -47,6 +47,7 @@ fn has_rollout_trigger(pod: &Pod<'_>) -> bool {
 /// The object of the checkout a reference names, if it is a mutable ConfigMap or Secret.
 fn mutable_source<'a>(
     index: &Index<'a>,
+    from: &Manifest,
     kind: &str,
     namespace: &str,
     name: &str,
@@ -55,7 +56,7 @@ fn mutable_source<'a>(
         return None;
     }
     index
-        .git("", kind, namespace, name)
+        .git(from, "", kind, namespace, name)
         .into_iter()
         .find(|c| !is_true(c.obj.get("immutable")))
 }
@@ -135,7 +136,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             if seen.contains(&(kind, name)) {
                 continue;
             }
-            let Some(src) = mutable_source(index, kind, &m.key.namespace, name) else {
+            let Some(src) = mutable_source(index, m, kind, &m.key.namespace, name) else {
                 continue;
             };
             seen.push((kind, name));

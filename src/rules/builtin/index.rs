@@ -86,13 +86,21 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// The manifests with this group, kind and name in a namespace that may be `namespace`.
-    pub fn git(&self, group: &str, kind: &str, namespace: &str, name: &str) -> Vec<&'a Manifest> {
+    /// The manifests with this group, kind and name in a namespace that may be `namespace`,
+    /// that `from` can refer to ([`Manifest::same_unit`]).
+    pub fn git(
+        &self,
+        from: &Manifest,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Vec<&'a Manifest> {
         self.git
             .get(&(group, kind, name))
             .into_iter()
             .flatten()
-            .filter(|m| same_namespace(&m.key.namespace, namespace))
+            .filter(|m| same_namespace(&m.key.namespace, namespace) && from.same_unit(m))
             .copied()
             .collect()
     }
@@ -114,10 +122,19 @@ impl<'a> Index<'a> {
             .collect()
     }
 
-    /// Whether such an object is in the checkout or in the dump.
-    pub fn exists(&self, group: &str, kind: &str, namespace: &str, name: &str) -> bool {
-        !self.git(group, kind, namespace, name).is_empty()
-            || !self.live(group, kind, namespace, name).is_empty()
+    /// Whether such an object is in the checkout (where `from` can see it) or in the dump
+    /// (unless `from` is a chart rendered with its defaults, whose namespace is not real).
+    pub fn exists(
+        &self,
+        from: &Manifest,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> bool {
+        !self.git(from, group, kind, namespace, name).is_empty()
+            || (from.default_render_unit().is_none()
+                && !self.live(group, kind, namespace, name).is_empty())
     }
 
     /// The HPA or ScaledObject that targets a workload, if any.
@@ -126,22 +143,35 @@ impl<'a> Index<'a> {
             .get(&(w.key.kind.as_str(), w.key.name.as_str()))
             .into_iter()
             .flatten()
-            .find(|a| same_namespace(&a.key.namespace, &w.key.namespace))
+            .find(|a| same_namespace(&a.key.namespace, &w.key.namespace) && w.same_unit(a))
             .copied()
     }
 
-    /// Whether a SealedSecret or ExternalSecret of the checkout produces this Secret.
-    pub fn generated_secret(&self, namespace: &str, name: &str) -> bool {
+    /// Whether a SealedSecret or ExternalSecret of the checkout that `from` can see produces
+    /// this Secret.
+    pub fn generated_secret(&self, from: &Manifest, namespace: &str, name: &str) -> bool {
         self.generated
             .get(name)
             .into_iter()
             .flatten()
-            .any(|m| same_namespace(&m.key.namespace, namespace))
+            .any(|m| same_namespace(&m.key.namespace, namespace) && from.same_unit(m))
     }
 
     /// The manifests of a group and kind in a namespace that may be `namespace` (all of them for
-    /// an empty namespace).
-    pub fn in_namespace(&self, group: &str, kind: &str, namespace: &str) -> Vec<&'a Manifest> {
+    /// an empty namespace) that `from` can refer to.
+    pub fn in_namespace(
+        &self,
+        from: &Manifest,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+    ) -> Vec<&'a Manifest> {
+        let mut out = self.in_namespace_any(group, kind, namespace);
+        out.retain(|m| from.same_unit(m));
+        out
+    }
+
+    fn in_namespace_any(&self, group: &str, kind: &str, namespace: &str) -> Vec<&'a Manifest> {
         if namespace.is_empty() {
             return self
                 .by_namespace

@@ -72,15 +72,20 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     && s.key.kind == "Service"
                     && s.key.name == name
                     && same_namespace(&s.key.namespace, &m.key.namespace)
+                    && m.same_unit(s)
             });
-            let live = ctx.cluster.and_then(|c| {
-                c.objects.iter().find(|o| {
-                    o.key.group.is_empty()
-                        && o.key.kind == "Service"
-                        && o.key.name == name
-                        && same_namespace(&o.key.namespace, &m.key.namespace)
-                })
-            });
+            // A chart rendered with its defaults has no real namespace to look at live.
+            let live = ctx
+                .cluster
+                .filter(|_| m.default_render_unit().is_none())
+                .and_then(|c| {
+                    c.objects.iter().find(|o| {
+                        o.key.group.is_empty()
+                            && o.key.kind == "Service"
+                            && o.key.name == name
+                            && same_namespace(&o.key.namespace, &m.key.namespace)
+                    })
+                });
             let svc = git.map(|s| &s.obj).or(live.map(|o| o.obj()));
             let message = match (svc, &port) {
                 (None, _) => {

@@ -66,6 +66,7 @@ pub fn is_pdb(m: &Manifest) -> bool {
 pub fn pdbs_of<'a>(index: &Index<'a>, w: &Replicated<'_>) -> Vec<&'a Manifest> {
     index
         .in_namespace(
+            w.pod.manifest,
             "policy",
             "PodDisruptionBudget",
             &w.pod.manifest.key.namespace,

@@ -129,7 +129,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "/serviceAccount"
         };
         if let Some(sa) = pod.field(sa_field).and_then(Value::as_str) {
-            if !sa.is_empty() && sa != "default" && !index.exists("", "ServiceAccount", ns, sa) {
+            if !sa.is_empty() && sa != "default" && !index.exists(m, "", "ServiceAccount", ns, sa) {
                 let (location, pointer) = pod.locate(sa_field);
                 let message = format!(
                     "{} runs as ServiceAccount `{sa}`, which is {where_}: its pods cannot be \
@@ -145,13 +145,14 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
         // Secrets and ConfigMaps are often created outside Git (operators, CI, other
-        // Applications): without a dump there is no way to tell.
-        if ctx.cluster.is_none() {
+        // Applications): without a dump there is no way to tell, nor for a chart rendered
+        // with its defaults (its namespace is not real).
+        if ctx.cluster.is_none() || m.default_render_unit().is_some() {
             continue;
         }
         for (kind, name, pointer, usage) in references(&pod) {
-            if index.exists("", kind, ns, &name)
-                || (kind == "Secret" && index.generated_secret(ns, &name))
+            if index.exists(m, "", kind, ns, &name)
+                || (kind == "Secret" && index.generated_secret(m, ns, &name))
             {
                 continue;
             }

@@ -34,7 +34,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or("apps/v1");
-        if index.exists(group_of(api), kind, &m.key.namespace, name) {
+        if index.exists(m, group_of(api), kind, &m.key.namespace, name) {
             continue;
         }
         let where_ = if ctx.cluster.is_some() {

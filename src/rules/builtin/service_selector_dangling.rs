@@ -28,12 +28,17 @@ impl<'a> PodLabels<'a> {
 
 /// Runs the rule.
 pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    // Pod labels by namespace, so that each Service looks only at its candidates.
-    let mut by_ns: HashMap<&str, Vec<PodLabels<'_>>> = HashMap::new();
+    // Pod labels by unit and namespace, so that each Service looks only at its candidates:
+    // a chart rendered with its defaults sees only its own pods ([`Manifest::same_unit`]).
+    type Slot<'a> = (Option<&'a str>, &'a str);
+    let mut by_ns: HashMap<Slot<'_>, Vec<PodLabels<'_>>> = HashMap::new();
     let all = pods(ctx);
     for p in &all {
         by_ns
-            .entry(p.manifest.key.namespace.as_str())
+            .entry((
+                p.manifest.default_render_unit(),
+                p.manifest.key.namespace.as_str(),
+            ))
             .or_default()
             .push(PodLabels::Git(p.labels()));
     }
@@ -41,18 +46,22 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for o in ctx.cluster.iter().flat_map(|c| c.objects.iter()) {
         if o.key.group.is_empty() && o.key.kind == "Pod" && o.head().has_labels() {
             by_ns
-                .entry(o.key.namespace.as_str())
+                .entry((None, o.key.namespace.as_str()))
                 .or_default()
                 .push(PodLabels::Live(o.head()));
         }
     }
-    let candidates = |ns: &str| -> Vec<PodLabels<'_>> {
+    let candidates = |unit: Option<&str>, ns: &str| -> Vec<PodLabels<'_>> {
         if ns.is_empty() {
-            by_ns.values().flatten().copied().collect()
+            by_ns
+                .iter()
+                .filter(|((u, _), _)| *u == unit)
+                .flat_map(|(_, v)| v.iter().copied())
+                .collect()
         } else {
             [ns, ""]
                 .iter()
-                .flat_map(|n| by_ns.get(n).into_iter().flatten().copied())
+                .flat_map(|n| by_ns.get(&(unit, *n)).into_iter().flatten().copied())
                 .collect()
         }
     };
@@ -69,7 +78,7 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if selector.is_empty() {
             continue;
         }
-        if candidates(&m.key.namespace)
+        if candidates(m.default_render_unit(), &m.key.namespace)
             .into_iter()
             .any(|l| map_selector_matches(selector, |k| l.get(k)))
         {

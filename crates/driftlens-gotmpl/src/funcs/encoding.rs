@@ -38,12 +38,14 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "toJson" | "mustToJson" => |_, a| {
             arity("toJson", a, 1)?;
+            crate::yaml::too_large(&a[0]).map_err(FnErr::Limit)?;
             Ok(Value::from(
                 to_json(&a[0], true, None).map_err(FnErr::Call)?,
             ))
         },
         "toPrettyJson" | "mustToPrettyJson" => |_, a| {
             arity("toPrettyJson", a, 1)?;
+            crate::yaml::too_large(&a[0]).map_err(FnErr::Limit)?;
             Ok(Value::from(
                 to_json(&a[0], true, Some("  ")).map_err(FnErr::Call)?,
             ))
@@ -239,6 +241,7 @@ pub fn json_string(s: &str, html: bool, out: &mut String) {
 
 /// Encodes a value like `json.Marshal` (or `MarshalIndent` with `indent`).
 pub fn to_json(v: &Value, html: bool, indent: Option<&str>) -> Result<String, String> {
+    crate::yaml::too_large(v)?;
     let mut out = String::new();
     write_json(v, html, indent, 0, &mut out)?;
     Ok(out)

@@ -16,11 +16,14 @@ pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         "toYaml" | "mustToYaml" => |_, a| {
             arity("toYaml", a, 1)?;
+            // The print budget is driftlens's, not a marshalling error: it is not swallowed.
+            yaml::too_large(&a[0]).map_err(FnErr::Limit)?;
             // Helm's toYaml swallows marshalling errors and returns "".
             Ok(Value::from(yaml::to_yaml(&a[0]).unwrap_or_default()))
         },
         "toYamlPretty" => |_, a| {
             arity("toYamlPretty", a, 1)?;
+            yaml::too_large(&a[0]).map_err(FnErr::Limit)?;
             Ok(Value::from(yaml::to_yaml_pretty(&a[0]).unwrap_or_default()))
         },
         "fromYaml" => |_, a| {
