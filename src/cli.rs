@@ -604,9 +604,10 @@ fn run_review(args: ReviewArgs) -> i32 {
         diag!("error: {e}");
         return 2;
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| {
-        review.new_findings().any(|f| f.severity >= t)
-    });
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| review.new_findings().any(|f| f.severity >= t));
     i32::from(failing || review.changed_apps().next().is_some())
 }
 

@@ -120,7 +120,7 @@ pub(crate) fn fill(apps: &mut [AppChange], base: &ScanResult, head: &ScanResult)
             }),
         };
         if live.unknown.is_none() {
-            for (k, _) in &base_oos {
+            for k in base_oos.keys() {
                 match head_res.get(k) {
                     Some(r) if out_of_sync(r) => live.left.push((*k).clone()),
                     _ => live.resolved.push((*k).clone()),

@@ -331,7 +331,10 @@ fn compare_app(base: Option<&Version<'_>>, head: Option<&Version<'_>>) -> AppCha
     };
     // Objects are compared when both sides are known (an added or removed Application
     // counts as an empty side).
-    if matches!(out.change, Change::Added | Change::Removed | Change::Unchanged) {
+    if matches!(
+        out.change,
+        Change::Added | Change::Removed | Change::Unchanged
+    ) {
         if let (Some(b), Some(h)) = (objects_of(base, &empty), objects_of(head, &empty)) {
             out.objects = diff_objects(base, head, b, h);
         }
@@ -372,7 +375,7 @@ fn masked_diff(mut base: Value, mut head: Value) -> (String, bool) {
             to_yaml(v)
         }
     };
-    let diff = TextDiff::from_lines(&text(&base), &text(&head))
+    let diff = TextDiff::from_lines(text(&base), text(&head))
         .unified_diff()
         .context_radius(3)
         .header("base", "head")
@@ -443,14 +446,22 @@ fn diff_objects(
 }
 
 /// What a sync does about an object that left the desired state.
-fn prune_outcome(d: &DesiredObject, base: Option<&Version<'_>>, head: Option<&Version<'_>>) -> String {
+fn prune_outcome(
+    d: &DesiredObject,
+    base: Option<&Version<'_>>,
+    head: Option<&Version<'_>>,
+) -> String {
     let option = |key: &str| -> Option<String> {
         let prefix = format!("{key}=");
         let on_object = d
             .obj
             .pointer("/metadata/annotations/argocd.argoproj.io~1sync-options")
             .and_then(Value::as_str)
-            .and_then(|v| csv(v).find_map(|o| o.strip_prefix(prefix.as_str())).map(str::to_string));
+            .and_then(|v| {
+                csv(v)
+                    .find_map(|o| o.strip_prefix(prefix.as_str()))
+                    .map(str::to_string)
+            });
         on_object.or_else(|| {
             head.or(base)?
                 .app()?

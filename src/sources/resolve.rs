@@ -136,7 +136,10 @@ impl Resolver {
         } else {
             (BTreeSet::new(), OwnUrls::PathsExist)
         };
-        let location = opts.stand_in.as_ref().map_or(root, |s| s.location.as_path());
+        let location = opts
+            .stand_in
+            .as_ref()
+            .map_or(root, |s| s.location.as_path());
         let canonical_root = location
             .canonicalize()
             .unwrap_or_else(|_| location.to_path_buf());

@@ -104,7 +104,10 @@ pub fn render(review: &Review, style: Style) -> String {
     }
     let unknown = not_analysed(review);
     if !unknown.is_empty() {
-        let _ = writeln!(out, "\nnot analysed at head (what the change does to them is unknown):");
+        let _ = writeln!(
+            out,
+            "\nnot analysed at head (what the change does to them is unknown):"
+        );
         for (n, r) in unknown {
             let _ = writeln!(out, "  {n}: {r}");
         }

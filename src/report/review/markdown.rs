@@ -216,9 +216,8 @@ fn build(review: &Review, omit: &Omit) -> String {
             });
         }
         let shown = left.len().min(20);
-        let mut note = format!(
-            "> [!NOTE]\n> This comment stays within GitHub's {LIMIT}-character limit: "
-        );
+        let mut note =
+            format!("> [!NOTE]\n> This comment stays within GitHub's {LIMIT}-character limit: ");
         if !left.is_empty() {
             let _ = write!(
                 note,
@@ -249,7 +248,9 @@ fn build(review: &Review, omit: &Omit) -> String {
             "No Application changes: every desired state renders the same at both revisions.\n"
         );
     } else {
-        out.push_str("| Application | Change | Objects + / − / ~ | New findings |\n|---|---|---|---|\n");
+        out.push_str(
+            "| Application | Change | Objects + / − / ~ | New findings |\n|---|---|---|---|\n",
+        );
         let rows = omit.rows.unwrap_or(usize::MAX);
         for a in apps.iter().take(rows) {
             let _ = writeln!(
@@ -426,9 +427,7 @@ fn details(out: &mut String, review: &Review, ai: usize, a: &AppChange, omit: &O
             line.push_str(" · values masked");
         }
         if o.ignored_fields_only {
-            line.push_str(
-                " · only in fields Argo CD ignores when comparing (shown as written)",
-            );
+            line.push_str(" · only in fields Argo CD ignores when comparing (shown as written)");
         }
         let _ = writeln!(out, "{line}\n");
         if o.change == ObjectChangeKind::Removed {
@@ -469,7 +468,11 @@ fn live_section(out: &mut String, live: &crate::review::live::LiveChange) {
         status(live.head_status)
     );
     if let Some(u) = &live.unknown {
-        let _ = writeln!(out, "The head cannot be compared with the cluster: {}\n", cell(u));
+        let _ = writeln!(
+            out,
+            "The head cannot be compared with the cluster: {}\n",
+            cell(u)
+        );
         return;
     }
     if live.sync.is_empty() {
