@@ -38,6 +38,9 @@ enum Command {
     Render(crate::render::helm::args::RenderArgs),
     /// `helm template RELEASE CHART …` with helm's own command line, for drop-in use.
     Template(crate::render::helm::args::TemplateArgs),
+    /// `kustomize build DIR` with kustomize's command line, for drop-in use (in-process,
+    /// byte for byte like kustomize v5.6).
+    Kustomize(crate::render::kustomize::KustomizeArgs),
     /// List every Application's sources: where each resolved, or why it is not analysed and
     /// what would fetch it (`--missing --format script | sh` vendors what is missing).
     Sources(SourcesArgs),
@@ -843,6 +846,7 @@ pub fn main() -> i32 {
         Command::Apps(args) => run_apps(args),
         Command::Render(args) => args.run(),
         Command::Template(args) => args.run(),
+        Command::Kustomize(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
         Command::Sources(args) => run_sources(args),

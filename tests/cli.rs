@@ -386,3 +386,54 @@ fn secret_canary_never_appears_in_any_output() {
         }
     }
 }
+
+#[test]
+fn kustomize_build_prints_what_kustomize_prints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().join("base");
+    std::fs::create_dir_all(&base).expect("mkdir");
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "commonLabels:\n  app: web\nnamePrefix: p-\nresources: [cm.yaml]\n\
+         configMapGenerator:\n- name: gen\n  literals: [a=1]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        base.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: yes\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&["kustomize", "build", p(&base)]);
+    assert_eq!(code, 0, "{err}");
+    // Recorded from `kubectl kustomize` (kustomize v5.6).
+    assert_eq!(
+        out,
+        "apiVersion: v1\ndata:\n  \"on\": \"yes\"\nkind: ConfigMap\nmetadata:\n  labels:\n    app: web\n  \
+         name: p-c\n---\napiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nmetadata:\n  labels:\n    \
+         app: web\n  name: p-gen-h29d89cmmt\n"
+    );
+    assert!(err.contains("'commonLabels' is deprecated"), "{err}");
+
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&["kustomize", "build", p(&base)]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("Error: accumulating resources: accumulation err='accumulating resources from 'missing.yaml'"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(&[
+        "kustomize",
+        "build",
+        p(&base),
+        "--load-restrictor",
+        "Sometimes",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("legal values"), "{err}");
+}

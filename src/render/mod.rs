@@ -2,7 +2,8 @@
 //!
 //! Helm charts are rendered in-process by an engine of our own (no helm binary); every
 //! rendered byte can be traced back to the template line that produced it. Kustomize
-//! directories are recognised but not rendered yet: they are reported as "not rendered".
+//! directories are built in-process by the `driftlens-kustomize` engine ([`kustomize`] holds
+//! its command-line front end).
 //!
 //! - [`gotmpl`]: the Go `text/template` engine with Sprig and Helm functions (the
 //!   `driftlens-gotmpl` crate).
@@ -17,6 +18,7 @@ pub mod helm {
     pub mod args;
 }
 pub mod integrate;
+pub mod kustomize;
 
 pub use driftlens_gotmpl as gotmpl;
 pub use driftlens_gotmpl::yaml;
