@@ -227,7 +227,7 @@ pub fn render(result: &ScanResult) -> String {
             Notification::builder()
                 .level(json!("note"))
                 .message(text(format!(
-                    "{} ({}) was not rendered: its objects are not analysed yet",
+                    "{} ({}) was not rendered, so its objects are not analysed",
                     u.unit.dir,
                     match u.unit.kind {
                         crate::load::discover::UnitKind::Helm => "Helm chart",
