@@ -826,3 +826,41 @@ fn a_file_dependency_is_rendered_with_the_chart_that_depends_on_it_only() {
         "the library is reported as outside every Application: {report:#}"
     );
 }
+
+#[test]
+fn a_kustomize_directory_that_is_not_built_is_counted_in_the_coverage_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: web\n",
+    );
+    // A remote base is never fetched: this kustomization cannot be built here, and the
+    // Applications it may hold are unknown.
+    write(
+        tmp.path(),
+        "bootstrap/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - \
+         https://github.com/example/platform//apps?ref=v1.0.0\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    assert_eq!(report["summary"]["kustomizeNotBuilt"], 1, "{report:#}");
+    let line = report["summary"]["coverage"].as_str().unwrap();
+    assert!(
+        line.ends_with(
+            "; 1 Kustomize directory not built: its objects (Applications included) are not \
+             analysed"
+        ),
+        "{line}"
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "sarif"]);
+    let sarif = json(&out);
+    let props = &sarif["runs"][0]["properties"];
+    assert_eq!(props["coverage"], line, "{props:#}");
+    assert_eq!(props["kustomizeNotBuilt"], 1, "{props:#}");
+    let (_, out, _) = run(&["scan", p(tmp.path())]);
+    assert!(out.contains(line), "{out}");
+    let (_, out, _) = run(&["sources", p(tmp.path())]);
+    assert!(out.trim_end().ends_with(line), "{out}");
+}

@@ -278,6 +278,14 @@ pub fn render(result: &ScanResult) -> String {
         "analysedObjects".to_string(),
         json!(result.coverage.objects),
     );
+    run_props.insert(
+        "chartsNotAnalysed".to_string(),
+        json!(result.coverage.charts_not_analysed),
+    );
+    run_props.insert(
+        "kustomizeNotBuilt".to_string(),
+        json!(result.coverage.kustomize_not_built),
+    );
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
