@@ -753,9 +753,9 @@ fn with_file_dependencies(
     let mut line_starts = (*chart.line_starts).clone();
     for dir in outside {
         for (p, f) in chart_templates(&root.join(&dir), &dir) {
-            if !templates.contains_key(&p) {
-                line_starts.insert(p.clone(), crate::model::object::line_starts(&f.text));
-                templates.insert(p, f);
+            if let std::collections::btree_map::Entry::Vacant(e) = templates.entry(p.clone()) {
+                line_starts.insert(p, crate::model::object::line_starts(&f.text));
+                e.insert(f);
             }
         }
     }
