@@ -344,6 +344,9 @@ pub struct Coverage {
     pub objects: usize,
     /// Charts no Application uses that could not be rendered (a dependency is missing).
     pub charts_not_analysed: usize,
+    /// Kustomize directories of the checkout that were not built: their objects, Applications
+    /// included, are not analysed.
+    pub kustomize_not_built: usize,
 }
 
 impl Coverage {
@@ -359,6 +362,7 @@ impl Coverage {
             if self.charts_not_analysed > 0 {
                 s.push_str(&format!("; {charts} not analysed: see source-not-analysed"));
             }
+            s.push_str(&self.kustomize_part());
             return s;
         }
         let mut s = format!(
@@ -377,7 +381,22 @@ impl Coverage {
                 "; {n} not analysed: see source-not-analysed (and {charts} no Application uses)"
             )),
         }
+        s.push_str(&self.kustomize_part());
         s
+    }
+
+    /// `; K Kustomize directories not built…`, or nothing.
+    fn kustomize_part(&self) -> String {
+        match self.kustomize_not_built {
+            0 => String::new(),
+            1 => "; 1 Kustomize directory not built: its objects (Applications included) are \
+                  not analysed"
+                .to_string(),
+            n => format!(
+                "; {n} Kustomize directories not built: their objects (Applications included) \
+                 are not analysed"
+            ),
+        }
     }
 }
 
@@ -520,6 +539,14 @@ pub fn coverage(repo: &Repo, opts: &CompareOptions) -> Coverage {
         not_analysed: applications - analysed,
         objects: predictions.iter().filter_map(|p| p.objects).sum(),
         charts_not_analysed: repo.unit_failures.len(),
+        kustomize_not_built: repo
+            .units
+            .iter()
+            .filter(|u| {
+                u.kind == crate::load::discover::UnitKind::Kustomize
+                    && !repo.rendered_units.contains(&u.dir)
+            })
+            .count(),
     }
 }
 

@@ -111,6 +111,7 @@ pub fn render(result: &ScanResult) -> String {
             "notAnalysedApplications": result.coverage.not_analysed,
             "analysedObjects": result.coverage.objects,
             "chartsNotAnalysed": result.coverage.charts_not_analysed,
+            "kustomizeNotBuilt": result.coverage.kustomize_not_built,
             "coverage": result.coverage.line(),
         },
         "units": result.units,
