@@ -459,7 +459,7 @@ fn a_chart_that_breaks_is_reported_at_its_line() {
     assert!(
         errors
             .iter()
-            .any(|e| e["location"]["path"] == "chart/templates/deploy.yaml"
+            .any(|e| e["location"]["file"] == "chart/templates/deploy.yaml"
                 && e["location"]["line"] == 15
                 && e["message"].as_str().unwrap().contains("nosuchfunction")),
         "{web:#}"

@@ -477,3 +477,251 @@ impl Writer<'_> {
             .map_err(|e| self.fail(path, e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gix::objs::tree::{Entry, EntryKind as Kind};
+
+    /// A repository in a temporary folder whose commits are built from objects directly, so
+    /// that trees Git itself would never check out can be tried.
+    struct Fixture {
+        dir: tempfile::TempDir,
+        git: gix::Repository,
+    }
+
+    enum Node<'a> {
+        File(&'a [u8]),
+        Link(&'a str),
+        Dir(Vec<(&'a str, Node<'a>)>),
+        Submodule,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let dir = tempfile::tempdir().unwrap();
+            let git = gix::init(dir.path().join("repo")).unwrap();
+            Fixture { dir, git }
+        }
+
+        fn workdir(&self) -> PathBuf {
+            self.dir.path().join("repo")
+        }
+
+        fn tree(&self, entries: &[(&str, Node<'_>)]) -> gix::ObjectId {
+            let mut out: Vec<Entry> = entries
+                .iter()
+                .map(|(name, node)| {
+                    let (mode, oid) = match node {
+                        Node::File(b) => (Kind::Blob, self.git.write_blob(b).unwrap().detach()),
+                        Node::Link(t) => (
+                            Kind::Link,
+                            self.git.write_blob(t.as_bytes()).unwrap().detach(),
+                        ),
+                        Node::Dir(sub) => (Kind::Tree, self.tree(sub)),
+                        // Any id: a submodule's commit is not in this repository.
+                        Node::Submodule => {
+                            (Kind::Commit, self.git.write_blob(b"x").unwrap().detach())
+                        }
+                    };
+                    Entry {
+                        mode: mode.into(),
+                        filename: (*name).into(),
+                        oid,
+                    }
+                })
+                .collect();
+            out.sort();
+            self.git
+                .write_object(gix::objs::Tree { entries: out })
+                .unwrap()
+                .detach()
+        }
+
+        fn commit(&self, entries: &[(&str, Node<'_>)]) -> Commit {
+            let tree = self.tree(entries);
+            let sig = gix::actor::SignatureRef {
+                name: "t".into(),
+                email: "t@example.com".into(),
+                time: "1765000000 +0000",
+            };
+            let id = self
+                .git
+                .commit_as(
+                    sig,
+                    sig,
+                    "HEAD",
+                    "m",
+                    tree,
+                    std::iter::empty::<gix::ObjectId>(),
+                )
+                .unwrap();
+            Commit {
+                spec: "HEAD".into(),
+                id: id.to_string(),
+            }
+        }
+
+        fn open(&self, sub: &str) -> Repository {
+            let p = self.workdir().join(sub);
+            std::fs::create_dir_all(&p).unwrap();
+            Repository::open(&p).unwrap()
+        }
+    }
+
+    #[test]
+    fn files_directories_and_links_are_written_and_links_stay_links() {
+        let f = Fixture::new();
+        let c = f.commit(&[
+            ("a.yaml", Node::File(b"kind: ConfigMap\n")),
+            (
+                "deploy",
+                Node::Dir(vec![
+                    ("b.yaml", Node::File(b"b\n")),
+                    ("out.yaml", Node::Link("/etc/passwd")),
+                    ("up.yaml", Node::Link("../../../../secret.yaml")),
+                ]),
+            ),
+            ("vendor", Node::Submodule),
+        ]);
+        let repo = f.open("");
+        assert_eq!(repo.resolve("HEAD").unwrap().id, c.id);
+        let m = repo.materialise(&c, TreeBudget::DEFAULT).unwrap();
+        let root = m.root();
+        assert_eq!(
+            std::fs::read(root.join("a.yaml")).unwrap(),
+            b"kind: ConfigMap\n"
+        );
+        assert_eq!(std::fs::read(root.join("deploy/b.yaml")).unwrap(), b"b\n");
+        // Links are links (the loader's checkout root confines them), never followed here.
+        for (link, target) in [
+            ("deploy/out.yaml", "/etc/passwd"),
+            ("deploy/up.yaml", "../../../../secret.yaml"),
+        ] {
+            let meta = std::fs::symlink_metadata(root.join(link)).unwrap();
+            assert!(meta.file_type().is_symlink(), "{link}");
+            assert_eq!(
+                std::fs::read_link(root.join(link)).unwrap(),
+                Path::new(target)
+            );
+        }
+        assert!(root.join("vendor").is_dir());
+        assert_eq!(m.submodules, vec!["vendor".to_string()]);
+        assert_eq!(m.files, 4);
+        assert!(!m.missing);
+        // The private directory goes away with the value.
+        let private = m.private_dir().to_path_buf();
+        drop(m);
+        assert!(!private.exists());
+    }
+
+    #[test]
+    fn a_subdirectory_is_written_alone_and_may_be_missing() {
+        let f = Fixture::new();
+        let c = f.commit(&[
+            ("top.yaml", Node::File(b"t\n")),
+            ("deploy", Node::Dir(vec![("b.yaml", Node::File(b"b\n"))])),
+        ]);
+        let repo = f.open("deploy");
+        assert_eq!(repo.prefix(), "deploy");
+        let m = repo.materialise(&c, TreeBudget::DEFAULT).unwrap();
+        assert!(m.root().ends_with("deploy"));
+        assert!(m.root().join("b.yaml").is_file());
+        assert!(!m.root().join("top.yaml").exists());
+        let other = f.open("later");
+        let m = other.materialise(&c, TreeBudget::DEFAULT).unwrap();
+        assert!(m.missing);
+        assert_eq!(std::fs::read_dir(m.root()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn names_git_refuses_are_errors_naming_the_path() {
+        for bad in ["..", ".git", ".GIT", "."] {
+            let f = Fixture::new();
+            let c = f.commit(&[(
+                "deploy",
+                Node::Dir(vec![(bad, Node::Dir(vec![("x.yaml", Node::File(b"x\n"))]))]),
+            )]);
+            let e = f
+                .open("")
+                .materialise(&c, TreeBudget::DEFAULT)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("deploy/{bad}")) && e.contains("refuses"),
+                "{bad}: {e}"
+            );
+        }
+        // A name given twice.
+        let f = Fixture::new();
+        let c = f.commit(&[("a", Node::File(b"1")), ("a", Node::File(b"2"))]);
+        assert!(f.open("").materialise(&c, TreeBudget::DEFAULT).is_err());
+    }
+
+    #[test]
+    fn budgets_hold_whatever_the_tree() {
+        let f = Fixture::new();
+        let big = vec![b'x'; 4096];
+        let c = f.commit(&[
+            ("a", Node::File(&big)),
+            ("b", Node::File(&big)),
+            (
+                "c",
+                Node::Dir(vec![("d", Node::Dir(vec![("e", Node::File(b"e"))]))]),
+            ),
+            (
+                "l",
+                Node::Link("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ),
+        ]);
+        let repo = f.open("");
+        let with = |b: TreeBudget| repo.materialise(&c, b).map(|_| ()).map_err(|e| e.0);
+        assert_eq!(with(TreeBudget::DEFAULT), Ok(()));
+        let e = with(TreeBudget {
+            entries: 3,
+            ..TreeBudget::DEFAULT
+        })
+        .unwrap_err();
+        assert!(e.contains("more than 3 entries"), "{e}");
+        let e = with(TreeBudget {
+            bytes: 6000,
+            ..TreeBudget::DEFAULT
+        })
+        .unwrap_err();
+        assert!(
+            e.contains(": b:") && e.contains("add up to more than"),
+            "{e}"
+        );
+        let e = with(TreeBudget {
+            depth: 1,
+            ..TreeBudget::DEFAULT
+        })
+        .unwrap_err();
+        assert!(
+            e.contains("c/d") && e.contains("nested more than 1 deep"),
+            "{e}"
+        );
+        let e = with(TreeBudget {
+            link_target: 10,
+            ..TreeBudget::DEFAULT
+        })
+        .unwrap_err();
+        assert!(
+            e.contains(": l:") && e.contains("longer than 10 bytes"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn revisions_resolve_as_git_names_them() {
+        let f = Fixture::new();
+        let first = f.commit(&[("a", Node::File(b"1"))]);
+        let repo = f.open("");
+        assert!(repo.resolve("HEAD~1").is_err());
+        let e = repo.resolve("nope").unwrap_err().0;
+        assert!(e.contains("`nope`") && e.contains("fetch"), "{e}");
+        assert_eq!(repo.head().unwrap().id, first.id);
+        assert!(repo.head_branch().is_some());
+        assert_eq!(repo.merge_base(&first, &first).unwrap().id, first.id);
+    }
+}

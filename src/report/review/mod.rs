@@ -22,7 +22,8 @@
 //!               "objectsAdded": 4, "objectsRemoved": 1, "objectsModified": 2,
 //!               "newFindings": 2, "unchangedFindings": 10, "resolvedFindings": 1},
 //!   "applications": [{                      // every Application but the unchanged ones
-//!     "name": "shop", "change": "changed", "location": {…}, "baseObjects": 5, "headObjects": 5,
+//!     "name": "shop", "change": "changed",
+//!     "location": {"file": "apps/shop.yaml", "line": 1, "column": 1, "endLine": 1, "endColumn": 12}, "baseObjects": 5, "headObjects": 5,
 //!     "added": 1, "removed": 1, "modified": 2, "newFindings": 1,
 //!     "objects": [{"key": {"group": "apps", "kind": "Deployment", "namespace": "shop", "name": "web"},
 //!                  "change": "modified", "diff": "--- base\n+++ head\n…", "diffLines": 12,
@@ -134,7 +135,40 @@ pub fn render_json(review: &Review) -> String {
             .collect::<Vec<_>>(),
         "warnings": review.warnings,
     });
+    let mut doc = doc;
+    locations_as_in_scan(&mut doc);
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
+}
+
+/// Writes every `location` the way `scan --format json` writes places: `file`, `line`,
+/// `column`, `endLine`, `endColumn`.
+fn locations_as_in_scan(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                if k == "location" {
+                    if let Value::Object(l) = x.clone() {
+                        if !l.contains_key("end_line") {
+                            continue;
+                        }
+                        let get = |k: &str| l.get(k).cloned().unwrap_or(Value::Null);
+                        *x = json!({
+                            "file": get("path"),
+                            "line": get("line"),
+                            "column": get("col"),
+                            "endLine": get("end_line"),
+                            "endColumn": get("end_col"),
+                        });
+                        continue;
+                    }
+                    continue;
+                }
+                locations_as_in_scan(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(locations_as_in_scan),
+        _ => {}
+    }
 }
