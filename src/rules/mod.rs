@@ -85,7 +85,8 @@ fn fold_generated(findings: &mut Vec<Finding>, ctx: &Context<'_>) {
         .collect();
     let mut groups: BTreeMap<(String, String, u32, u32), Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        if is_generated(f) {
+        // That rule already reports per ApplicationSet and name.
+        if is_generated(f) && f.rule != "appset-duplicate-application" {
             groups.entry(place(f)).or_default().push(i);
         }
     }

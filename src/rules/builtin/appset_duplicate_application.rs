@@ -27,12 +27,18 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if apps.len() < 2 || !apps.iter().any(|&i| is_generated(ctx, i)) {
             continue;
         }
-        // One finding per generated copy; plain Applications are named as related places.
+        // One finding per ApplicationSet generating the name; plain Applications are named
+        // as related places.
+        let mut seen_sets = Vec::new();
         for &i in apps.iter().filter(|&&i| is_generated(ctx, i)) {
             let m = ctx.repo.manifest(ctx.repo.apps[i].manifest);
             let Some(from) = m.generated.as_deref() else {
                 continue;
             };
+            if seen_sets.contains(&from.appset) {
+                continue;
+            }
+            seen_sets.push(from.appset);
             let same_set = apps
                 .iter()
                 .filter(|&&j| {
@@ -66,8 +72,17 @@ pub fn check(meta: &RuleMeta, ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .with_pointer("/metadata/name")
                 .with_property("application", json!(name))
                 .with_property("applicationSet", json!(from.appset_name));
-            for (loc, what) in &from.elements {
-                f = f.with_related(loc.clone(), format!("generated from {what}"));
+            for &j in &apps {
+                let other = ctx.repo.manifest(ctx.repo.apps[j].manifest);
+                if let Some(g) = other
+                    .generated
+                    .as_deref()
+                    .filter(|g| g.appset == from.appset)
+                {
+                    for (loc, what) in &g.elements {
+                        f = f.with_related(loc.clone(), format!("generated from {what}"));
+                    }
+                }
             }
             for &j in apps.iter().filter(|&&j| j != i) {
                 let other = ctx.repo.manifest(ctx.repo.apps[j].manifest);
