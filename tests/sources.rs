@@ -864,3 +864,32 @@ fn a_kustomize_directory_that_is_not_built_is_counted_in_the_coverage_line() {
     let (_, out, _) = run(&["sources", p(tmp.path())]);
     assert!(out.trim_end().ends_with(line), "{out}");
 }
+
+#[test]
+fn hooks_are_not_counted_among_the_objects_of_an_application() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/platform.git\n    path: web\n  destination:\n    server: \
+         https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "web/objects.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n\
+         ---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    \
+         argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n---\n\
+         apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: seed\n  annotations:\n    \
+         helm.sh/hook: post-install\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n",
+    );
+    let (code, out, err) = run(&["apps", p(tmp.path()), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    assert_eq!(app(&doc, "web")["objects"], 1, "{doc:#}");
+    assert_eq!(doc["coverage"]["objects"], 1, "{doc:#}");
+}

@@ -438,7 +438,9 @@ pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
                 let desired = desired_set(repo, input, &scopes, &mut conditions, &mut broken);
                 // The implicit app's objects are counted even when a file of the checkout does
                 // not parse (that file is reported on its own).
-                (!broken || input.app.is_none()).then_some(desired.len())
+                // Hooks are run at a sync, not kept in sync: they are not counted.
+                let kept = desired.iter().filter(|d| d.role != HookRole::Hook).count();
+                (!broken || input.app.is_none()).then_some(kept)
             } else {
                 None
             };
