@@ -231,6 +231,41 @@ pub fn build_with_warnings(
     )
 }
 
+/// Everything a build leaves behind, also when it fails.
+pub struct Report {
+    /// The output, or the error that stopped the build.
+    pub result: Result<Output, Error>,
+    /// What kustomize would print to stderr.
+    pub warnings: Vec<String>,
+    /// Every file the build read before it finished or failed (kustomization files,
+    /// resources, patches, generator sources …), by their paths in the build's file system;
+    /// a chart inflated through the [`HelmRenderer`] is listed as `DIR (helm template)`.
+    pub files: Vec<String>,
+}
+
+/// [`build`], reporting the files read and the warnings whatever the outcome.
+pub fn build_report(
+    fs: &dyn fs::FileSystem,
+    dir: &str,
+    opts: &BuildOptions,
+    remote: Option<&dyn Remote>,
+    helm: Option<&dyn HelmRenderer>,
+) -> Report {
+    let mut b = target::Build::new(fs, opts, remote, helm);
+    let r = run(&mut b, dir);
+    let files: Vec<String> = b.files.iter().skip(1).cloned().collect();
+    let warnings = b.warnings.clone();
+    Report {
+        result: r.map(|resources| Output {
+            resources,
+            files: b.files,
+            warnings: warnings.clone(),
+        }),
+        warnings,
+        files,
+    }
+}
+
 fn run(b: &mut target::Build, dir: &str) -> Result<Vec<Resource>, Error> {
     let (fs, opts, remote) = (b.fs, b.opts, b.remote);
     let ldr = loader::Loader::new_root(fs, dir, opts.load_restrictor, remote)?;
