@@ -566,8 +566,13 @@ fn run_diff(args: DiffArgs) -> i32 {
             .conditions
             .iter()
             .map(|c| format!("{}: {}", c.kind, c.message))
-            .chain(a.not_analysed.iter().cloned())
             .collect();
+        // The conditions of an Application whose sources are not analysed already hold why.
+        let why = if why.is_empty() {
+            a.not_analysed.iter().cloned().collect()
+        } else {
+            why
+        };
         diag!(
             "error: Application `{}` cannot be compared, so its diff is unknown: {}",
             a.name,
