@@ -149,10 +149,13 @@ fn a_root_kustomization_emits_applications_whose_overlays_are_built() {
         .expect("probes finding on the overlay's Deployment");
     assert_eq!(f["file"], "base/deploy.yaml", "{f}");
     // No file of a kustomization is read as a plain manifest: the patch is not an object.
+    assert!(findings(&v, "invalid-manifest").is_empty(), "{v}");
+    // The patch set the replicas: a finding on them points at the patch.
+    let pdb = findings(&v, "pdb-missing");
     assert!(
-        !v.to_string()
-            .contains("\"file\":\"overlays/prod/replicas.yaml\",\"fingerprint\""),
-        "{v}"
+        pdb.iter()
+            .any(|f| f["file"] == "overlays/prod/replicas.yaml"),
+        "{pdb:?}"
     );
 }
 
@@ -264,4 +267,121 @@ fn a_kustomization_that_does_not_build_is_a_finding_and_leaves_the_application_u
     let text = v.to_string();
     assert!(text.contains("\"Unknown\""), "{text}");
     assert!(!text.to_lowercase().contains("prune"), "{text}");
+}
+
+#[test]
+fn argo_cd_kustomize_settings_are_applied_like_kustomize_edit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = repo(dir.path());
+    // The Application edits the overlay: prefix (replacing the overlay's), image, replicas, a
+    // label (into commonLabels,
+    // hence selectors), an annotation with its name, an extra patch; argocd-cm asks for
+    // LoadRestrictionsNone.
+    write(
+        &r,
+        "apps/prod.yaml",
+        &APP.replace(
+            "    targetRevision: HEAD\n",
+            "    targetRevision: HEAD\n    kustomize:\n      namePrefix: eu-\n      images:\n      \
+             - nginx:1.28.0\n      replicas:\n      - name: web\n        count: \"5\"\n      \
+             commonLabels:\n        team: shop\n      commonAnnotations:\n        app: $ARGOCD_APP_NAME\n      \
+             commonAnnotationsEnvsubst: true\n      patches:\n      - target:\n          kind: ConfigMap\n        \
+             patch: |-\n          - op: add\n            path: /data/c\n            value: d\n",
+        ),
+    );
+    write(
+        &r,
+        "argocd/argocd-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\n\
+         data:\n  kustomize.buildOptions: --load-restrictor LoadRestrictionsNone\n",
+    );
+    write(
+        &r,
+        "kustomization.yaml",
+        "resources:\n- apps/prod.yaml\n- argocd/argocd-cm.yaml\n",
+    );
+    let labels = serde_json::json!({"app": "web", "team": "shop"});
+    let annotations = |kind: &str, group: &str, name: &str| {
+        serde_json::json!({"app": "prod",
+            "argocd.argoproj.io/tracking-id": format!("prod:{group}/{kind}:prod/{name}")})
+    };
+    let cm_name = "eu-cfg-fh478f99mk";
+    let dump = |image: &str| {
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "apps/v1", "kind": "Deployment",
+             "metadata": {"name": "eu-web", "namespace": "prod", "labels": {"team": "shop"},
+                "annotations": annotations("Deployment", "apps", "eu-web")},
+             "spec": {"replicas": 5, "selector": {"matchLabels": labels.clone()},
+                "template": {"metadata": {"labels": labels.clone(), "annotations": {"app": "prod"}},
+                    "spec": {"containers": [{"name": "web", "image": image,
+                        "envFrom": [{"configMapRef": {"name": cm_name}}]}]}}}},
+            {"apiVersion": "v1", "kind": "ConfigMap",
+             "metadata": {"name": cm_name, "namespace": "prod", "labels": {"team": "shop"},
+                "annotations": annotations("ConfigMap", "", cm_name)},
+             "data": {"a": "b", "c": "d"}}]})
+    };
+    let (code, out, err) = run(&["kustomize", "build", p(&r.join("overlays/prod"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("prod-cfg-"), "{out}");
+    let status = |image: &str| -> (String, String) {
+        let f = dir.path().join("dump.json");
+        std::fs::write(&f, dump(image).to_string()).expect("dump");
+        let (code, out, err) = run(&[
+            "diff",
+            p(&r),
+            "--cluster",
+            p(&f),
+            "--repo-url",
+            "https://example.com/r.git",
+        ]);
+        assert!(code == 0 || code == 1, "{err}");
+        let (_, apps, _) = run(&[
+            "apps",
+            p(&r),
+            "--cluster",
+            p(&f),
+            "--format",
+            "json",
+            "--repo-url",
+            "https://example.com/r.git",
+        ]);
+        (apps, out)
+    };
+    let (apps, diff) = status("nginx:1.28.0");
+    assert!(apps.contains("\"Synced\""), "{apps}\n{diff}");
+    let (apps, diff) = status("nginx:1.27.0");
+    assert!(apps.contains("\"OutOfSync\""), "{apps}\n{diff}");
+    assert!(diff.contains("nginx:1.28.0"), "{diff}");
+}
+
+#[test]
+fn argo_cd_settings_that_kustomize_refuses_fail_the_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = repo(dir.path());
+    write(
+        &r,
+        "apps/prod.yaml",
+        &APP.replace(
+            "    targetRevision: HEAD\n",
+            "    targetRevision: HEAD\n    kustomize:\n      replicas:\n      - name: web\n        \
+             count: three\n",
+        ),
+    );
+    let v = scan_json(&r);
+    let na = findings(&v, "source-not-analysed");
+    assert!(
+        na.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not build")),
+        "{na:?}"
+    );
+    let bad = findings(&v, "invalid-manifest");
+    assert!(
+        bad.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expected integer value for count. Received: three")),
+        "{bad:?}"
+    );
 }

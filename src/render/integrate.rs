@@ -769,7 +769,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         .iter()
         .map(|m| (m.abs.clone(), m.prefix.clone()))
         .collect();
-    let mut krounds = super::kustomized::Rounds::new(repo, mapped);
+    let mut krounds = super::kustomized::Rounds::new(repo, mapped, settings.kube_version.clone());
     let inflated = |c: &Chart, k: &super::kustomized::Rounds| {
         let p = c.path.canonicalize().unwrap_or_else(|_| c.path.clone());
         k.inflated_charts.contains(&p)

@@ -568,12 +568,19 @@ pub struct Rounds {
     pub built_dirs: Vec<String>,
     /// Chart directories a kustomization inflated (not rendered again with their defaults).
     pub inflated_charts: Vec<PathBuf>,
+    /// The cluster's Kubernetes version, when known (for `--enable-helm` builds).
+    pub kube_version: Option<String>,
 }
 
 impl Rounds {
     /// For the repository `repo`, whose other checkouts are `mapped` (root, model prefix).
-    pub fn new(repo: &Repo, mapped: Vec<(PathBuf, String)>) -> Rounds {
+    pub fn new(
+        repo: &Repo,
+        mapped: Vec<(PathBuf, String)>,
+        kube_version: Option<String>,
+    ) -> Rounds {
         Rounds {
+            kube_version,
             done: HashSet::new(),
             paths: Paths::new(&repo.root, mapped),
             built_dirs: Vec::new(),
@@ -588,10 +595,124 @@ impl Rounds {
     }
 }
 
-/// The options of a build Argo CD runs (argocd-cm `kustomize.buildOptions`); `None` for
-/// kustomize's defaults.
-fn build_options(_repo: &Repo) -> Option<BuildOptions> {
-    None
+/// The options of a build Argo CD runs (argocd-cm `kustomize.buildOptions`, split on
+/// whitespace as Argo CD splits it); `None` for kustomize's defaults. Flags that change no
+/// output (`--enable-alpha-plugins`, `--helm-command …`) are accepted; an unknown one is an
+/// error naming it.
+pub fn build_options(repo: &Repo) -> Result<Option<BuildOptions>, String> {
+    parse_build_options(&repo.settings.kustomize_build_options)
+}
+
+/// [`build_options`] of an options string.
+pub fn parse_build_options(text: &str) -> Result<Option<BuildOptions>, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let mut o = BuildOptions::default();
+    let mut i = 0;
+    while i < words.len() {
+        let (flag, inline) = match words[i].split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (words[i], None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = &inline {
+                return Ok(v.clone());
+            }
+            i += 1;
+            words
+                .get(i)
+                .map(|s| s.to_string())
+                .ok_or_else(|| format!("kustomize.buildOptions: {flag} needs a value"))
+        };
+        match flag {
+            "--enable-helm" => o.enable_helm = inline.as_deref() != Some("false"),
+            "--load-restrictor" | "--load_restrictor" => {
+                o.load_restrictor = match value()?.as_str() {
+                    "LoadRestrictionsRootOnly" => driftlens_kustomize::LoadRestrictor::RootOnly,
+                    "LoadRestrictionsNone" => driftlens_kustomize::LoadRestrictor::None,
+                    other => {
+                        return Err(format!(
+                            "kustomize.buildOptions: illegal flag value --load-restrictor \
+                             {other}; legal values: [LoadRestrictionsNone \
+                             LoadRestrictionsRootOnly]"
+                        ))
+                    }
+                }
+            }
+            "--reorder" => {
+                o.reorder = match value()?.as_str() {
+                    "legacy" => driftlens_kustomize::Reorder::Legacy,
+                    "none" => driftlens_kustomize::Reorder::None,
+                    other => {
+                        return Err(format!(
+                            "kustomize.buildOptions: illegal flag value --reorder {other}; \
+                             legal values: [legacy none]"
+                        ))
+                    }
+                }
+            }
+            "--enable-managedby-label" => o.managed_by_label = true,
+            "--helm-kube-version" => o.helm_kube_version = value()?,
+            "--helm-api-versions" => o
+                .helm_api_versions
+                .extend(value()?.split(',').map(str::to_string)),
+            "--helm-command" => {
+                value()?;
+            }
+            "--enable-alpha-plugins" | "--enable-exec" | "--helm-debug" => {}
+            other => {
+                return Err(format!(
+                    "kustomize.buildOptions: unknown flag {other} (driftlens knows \
+                     --enable-helm, --load-restrictor, --reorder, --enable-managedby-label, \
+                     --helm-kube-version, --helm-api-versions)"
+                ))
+            }
+        }
+        i += 1;
+    }
+    Ok(Some(o))
+}
+
+/// Go's `os.Expand` over the Argo CD build environment: `$NAME` and `${NAME}`; unknown
+/// names expand to nothing.
+fn envsubst(text: &str, env: &BTreeMap<&str, String>) -> String {
+    let mut out = String::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' || i + 1 >= b.len() {
+            let ch = text[i..].chars().next().unwrap_or('$');
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let (name, used) = if let Some(inner) = rest.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", rest.len()),
+            }
+        } else if rest.starts_with(|c: char| "*#$@!?-0123456789".contains(c)) {
+            (&rest[..1], 1)
+        } else {
+            let n = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if n == 0 {
+                out.push('$');
+                i += 1;
+                continue;
+            }
+            (&rest[..n], n)
+        };
+        if let Some(v) = env.get(name) {
+            out.push_str(v);
+        }
+        i += 1 + used;
+    }
+    out
 }
 
 /// Notes the kustomization directories a build read (the built one and its bases).
@@ -655,7 +776,58 @@ pub fn build_for_apps(repo: &mut Repo, rounds: &mut Rounds) -> usize {
     let n = jobs.len();
     for (ai, si, dir, abs, root) in jobs {
         rounds.done.insert((ai, si));
-        let opts = build_options(repo).unwrap_or_default();
+        let mut opts = match build_options(repo) {
+            Ok(o) => o.unwrap_or_default(),
+            Err(why) => {
+                let location = repo
+                    .settings_manifest
+                    .map(|m| repo.manifest(m).locate("/data/kustomize.buildOptions"))
+                    .unwrap_or_else(|| Location::file_start(&dir));
+                record_app_failure_at(repo, ai, si, why, location);
+                continue;
+            }
+        };
+        match app_edits(repo, ai, si, &abs) {
+            Ok(edits) => opts.edits = edits,
+            Err(EditError::NotAnalysed(why)) => {
+                repo.app_sources[ai].sources[si].not_analysed(why, Vec::new());
+                continue;
+            }
+            Err(EditError::Fails(why)) => {
+                let location = app_kustomize_location(repo, ai, si);
+                record_app_failure_at(repo, ai, si, why, location);
+                continue;
+            }
+        }
+        // With `--enable-helm`, Argo CD passes the Kubernetes version and API versions.
+        if opts.enable_helm {
+            let k = repo.apps[ai]
+                .value
+                .spec
+                .all_sources()
+                .get(si)
+                .and_then(|s| s.kustomize.clone());
+            let kv = k
+                .as_ref()
+                .and_then(|k| k.get("kubeVersion"))
+                .and_then(serde_json::Value::as_str)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .or_else(|| rounds.kube_version.clone());
+            if let Some(kv) = kv {
+                opts.helm_kube_version = kv;
+            }
+            if let Some(list) = k
+                .as_ref()
+                .and_then(|k| k.get("apiVersions"))
+                .and_then(serde_json::Value::as_array)
+            {
+                opts.helm_api_versions = list
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+            }
+        }
         let (outcome, files, charts) = build_dir(&root, &abs, &opts);
         rounds.inflated_charts.extend(charts);
         let target = Target {
@@ -672,6 +844,32 @@ pub fn build_for_apps(repo: &mut Repo, rounds: &mut Rounds) -> usize {
         }
     }
     n
+}
+
+/// Where an Application's Kustomize settings are (`spec.source.kustomize`).
+fn app_kustomize_location(repo: &Repo, ai: usize, si: usize) -> Location {
+    let m = repo.manifest(repo.apps[ai].manifest);
+    let pointer = match repo.app_sources.get(ai).and_then(|a| a.sources.get(si)) {
+        Some(s) => format!("{}/kustomize", s.pointer),
+        None => "/spec/source/kustomize".to_string(),
+    };
+    m.locate(&pointer)
+}
+
+/// A source that fails for a reason found at `location`: a problem there, and the source
+/// failed.
+fn record_app_failure_at(repo: &mut Repo, ai: usize, si: usize, why: String, location: Location) {
+    let at = format!("{}:{}", location.path, location.line);
+    let problem = Problem {
+        location,
+        message: format!("the kustomization is not built: {why}"),
+    };
+    if let Some(info) = repo.app_sources[ai].sources.get_mut(si) {
+        info.failed(format!(
+            "the kustomization does not build ({at}: see invalid-manifest)"
+        ));
+    }
+    repo.problems.push(problem);
 }
 
 fn record_app_failure(
@@ -703,7 +901,7 @@ fn record_app_failure(
 
 /// Records a build problem once, with its file (for the snippet) when it is a YAML file of
 /// the checkout.
-fn push_problem(repo: &mut Repo, problem: Problem) {
+fn push_problem(repo: &mut Repo, mut problem: Problem) {
     let path = problem.location.path.clone();
     if repo.file(&path).is_none() && is_yaml_name(&path) {
         let abs = repo.root.join(&path);
@@ -714,10 +912,24 @@ fn push_problem(repo: &mut Repo, problem: Problem) {
             .filter(|t| quotable(t))
         {
             repo.add_file(Arc::new(SourceFile {
-                path,
+                path: path.clone(),
                 abs,
                 text: text.into(),
             }));
+        }
+    }
+    // The span of the whole line, for snippets.
+    if let Some(f) = repo.file(&path) {
+        let starts = crate::model::object::line_starts(&f.text);
+        let l = &mut problem.location;
+        if let Some(&start) = starts.get(l.line.max(1) as usize - 1) {
+            let end = starts
+                .get(l.line as usize)
+                .map_or(f.text.len(), |e| e.saturating_sub(1));
+            l.offset = start;
+            l.len = end.saturating_sub(start);
+            l.col = 1;
+            l.end_col = 1 + l.len as u32;
         }
     }
     if !repo.problems.contains(&problem) {
@@ -759,7 +971,8 @@ pub fn build_defaults(repo: &mut Repo, rounds: &mut Rounds) -> bool {
     if next.is_empty() {
         return false;
     }
-    let opts = build_options(repo);
+    // Bad options fail every build that uses them (reported with the Applications).
+    let opts = build_options(repo).unwrap_or(None);
     for i in next {
         let builds = std::mem::take(&mut repo.kustomize_builds);
         let u = &builds.units[i];
@@ -795,6 +1008,198 @@ pub fn build_defaults(repo: &mut Repo, rounds: &mut Rounds) -> bool {
         }
     }
     true
+}
+
+/// Why an Application's Kustomize settings cannot be applied.
+pub enum EditError {
+    /// Argo CD would fail too (the build error it reports).
+    Fails(String),
+    /// driftlens cannot know the result offline.
+    NotAnalysed(String),
+}
+
+/// Component paths of `spec.source.kustomize.components`, glob-expanded relative to the app
+/// directory as `kustomize edit add component` does (with `ignoreMissingComponents`, paths
+/// that do not exist are dropped first).
+fn expand_components(app_dir: &Path, paths: &[String], ignore_missing: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.contains(['*', '?', '[']) {
+            if !ignore_missing || app_dir.join(p).exists() {
+                out.push(p.clone());
+            }
+            continue;
+        }
+        // A glob in the last segment.
+        let (dir, pat) = p.rsplit_once('/').unwrap_or((".", p.as_str()));
+        let mut found: Vec<String> = std::fs::read_dir(app_dir.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| crate::glob::glob_match(pat, n))
+            .map(|n| if dir == "." { n } else { format!("{dir}/{n}") })
+            .collect();
+        found.sort();
+        if found.is_empty() && !ignore_missing {
+            out.push(p.clone());
+        }
+        out.extend(found);
+    }
+    out
+}
+
+/// The `kustomize edit` commands Argo CD runs for the Application at `ai`, source `si`
+/// (`spec.source.kustomize`), with its build environment for `$ARGOCD_APP_*`.
+pub fn app_edits(
+    repo: &Repo,
+    ai: usize,
+    si: usize,
+    app_dir: &Path,
+) -> Result<Option<driftlens_kustomize::edit::Edits>, EditError> {
+    use serde_json::Value;
+    let app = &repo.apps[ai].value;
+    let Some(src) = app.spec.all_sources().get(si).copied() else {
+        return Ok(None);
+    };
+    let Some(k) = src.kustomize.as_ref().and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let str_of = |key: &str| k.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    let bool_of = |key: &str| k.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let mut env: BTreeMap<&str, String> = BTreeMap::new();
+    env.insert("ARGOCD_APP_NAME", app.metadata.name.clone());
+    env.insert(
+        "ARGOCD_APP_NAMESPACE",
+        app.spec.destination.namespace.clone(),
+    );
+    env.insert("ARGOCD_APP_PROJECT_NAME", app.spec.project.clone());
+    env.insert("ARGOCD_APP_SOURCE_REPO_URL", src.repo_url.clone());
+    env.insert(
+        "ARGOCD_APP_SOURCE_PATH",
+        src.path.clone().unwrap_or_default(),
+    );
+    env.insert(
+        "ARGOCD_APP_SOURCE_TARGET_REVISION",
+        src.target_revision.clone(),
+    );
+    let uses_revision = |s: &str| s.contains("ARGOCD_APP_REVISION");
+    let subst = |s: &str| -> Result<String, EditError> {
+        if uses_revision(s) {
+            return Err(EditError::NotAnalysed(format!(
+                "`{s}` uses the revision Argo CD resolves at sync time \
+                 ($ARGOCD_APP_REVISION), which is not known offline"
+            )));
+        }
+        Ok(envsubst(s, &env))
+    };
+    let mut e = driftlens_kustomize::edit::Edits {
+        name_prefix: Some(str_of("namePrefix")).filter(|s| !s.is_empty()),
+        name_suffix: Some(str_of("nameSuffix")).filter(|s| !s.is_empty()),
+        namespace: Some(str_of("namespace")).filter(|s| !s.is_empty()),
+        force_labels: bool_of("forceCommonLabels"),
+        force_annotations: bool_of("forceCommonAnnotations"),
+        without_selector: bool_of("labelWithoutSelector"),
+        include_templates: bool_of("labelIncludeTemplates"),
+        ..Default::default()
+    };
+    for img in k
+        .get("images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(s) = img.as_str() {
+            e.images.push(subst(s)?);
+        }
+    }
+    for r in k
+        .get("replicas")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+        let count = match r.get("count") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        e.replicas.push(format!("{name}={count}"));
+    }
+    let map_of = |key: &str| -> Vec<(String, String)> {
+        k.get(key)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(a, b)| (a.clone(), b.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (key, value) in map_of("commonLabels") {
+        e.labels.push((key, subst(&value)?));
+    }
+    let annotations_subst = bool_of("commonAnnotationsEnvsubst");
+    for (key, value) in map_of("commonAnnotations") {
+        let value = if annotations_subst {
+            subst(&value)?
+        } else {
+            value
+        };
+        e.annotations.push((key, value));
+    }
+    if e.include_templates && !e.without_selector && !e.labels.is_empty() {
+        return Err(EditError::Fails(
+            "--without-selector flag must be specified for --include-templates to work".into(),
+        ));
+    }
+    for p in k
+        .get("patches")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let s = |v: Option<&Value>, key: &str| {
+            v.and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let target = p.get("target").filter(|t| t.is_object()).map(|t| {
+            driftlens_kustomize::types::Selector {
+                gvk: driftlens_kustomize::types::Gvk {
+                    group: s(Some(t), "group"),
+                    version: s(Some(t), "version"),
+                    kind: s(Some(t), "kind"),
+                },
+                name: s(Some(t), "name"),
+                namespace: s(Some(t), "namespace"),
+                annotation_selector: s(Some(t), "annotationSelector"),
+                label_selector: s(Some(t), "labelSelector"),
+            }
+        });
+        let options = p.get("options").and_then(Value::as_object).map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
+                .collect::<BTreeMap<String, bool>>()
+        });
+        e.patches.push(driftlens_kustomize::types::Patch {
+            path: s(Some(p), "path"),
+            patch: s(Some(p), "patch"),
+            target,
+            options,
+        });
+    }
+    let components: Vec<String> = k
+        .get("components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    e.components = expand_components(app_dir, &components, bool_of("ignoreMissingComponents"));
+    Ok(Some(e))
 }
 
 #[cfg(test)]
@@ -864,5 +1269,23 @@ mod tests {
             ("base/deploy.yaml".to_string(), 8)
         );
         assert!(repo.file("base/deploy.yaml").is_some());
+    }
+
+    #[test]
+    fn build_options_and_envsubst_follow_argo_cd() {
+        let o = parse_build_options("--enable-helm  --load-restrictor LoadRestrictionsNone")
+            .expect("parses")
+            .expect("set");
+        assert!(o.enable_helm);
+        assert_eq!(o.load_restrictor, driftlens_kustomize::LoadRestrictor::None);
+        assert!(parse_build_options("").expect("parses").is_none());
+        let err = parse_build_options("--load-restrictor=Nope").expect_err("refused");
+        assert!(err.contains("illegal flag value"), "{err}");
+        assert!(parse_build_options("--frobnicate").is_err());
+        let env: BTreeMap<&str, String> = [("ARGOCD_APP_NAME", "shop".to_string())].into();
+        assert_eq!(
+            envsubst("a-$ARGOCD_APP_NAME-${ARGOCD_APP_NAME}-$UNKNOWN-$", &env),
+            "a-shop-shop--$"
+        );
     }
 }

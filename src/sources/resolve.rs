@@ -455,7 +455,9 @@ impl Resolver {
                 ),
                 Vec::new(),
             );
-        } else if src.kustomize.is_some() || unit == Some(UnitKind::Kustomize) {
+        } else if (src.kustomize.is_some() || unit == Some(UnitKind::Kustomize))
+            && repo.settings.kustomize_enabled
+        {
             info.kind = SourceKind::Kustomize;
         } else if unit == Some(UnitKind::Helm) {
             info.kind = SourceKind::HelmChart;

@@ -31,6 +31,7 @@
 
 pub mod builtins;
 pub mod config;
+pub mod edit;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;
@@ -112,6 +113,8 @@ pub struct BuildOptions {
     pub reorder: Reorder,
     /// Budgets.
     pub limits: Limits,
+    /// Edits of the top kustomization before the build (Argo CD's `kustomize edit …`).
+    pub edits: Option<edit::Edits>,
 }
 
 /// A chart to inflate: what kustomize's HelmChartInflationGenerator would hand to
@@ -269,7 +272,11 @@ pub fn build_report(
 fn run(b: &mut target::Build, dir: &str) -> Result<Vec<Resource>, Error> {
     let (fs, opts, remote) = (b.fs, b.opts, b.remote);
     let ldr = loader::Loader::new_root(fs, dir, opts.load_restrictor, remote)?;
-    let kt = b.load_target(ldr)?;
+    let mut kt = b.load_target(ldr)?;
+    if let Some(e) = &opts.edits {
+        let file = b.files.get(kt.file as usize).cloned().unwrap_or_default();
+        edit::apply(&mut kt.k, e).map_err(|e| e.at_if_unset(&file, 0))?;
+    }
     b.set_schema(&kt, true)?;
     let sort = kt.k.sort_options.clone();
     let build_metadata = kt.k.build_metadata.clone();
