@@ -52,6 +52,21 @@ pub struct SourceOptions {
     pub helm_cache: Option<charts::HelmCache>,
     /// Checkouts of other repositories (`--repo URL=PATH`), in order.
     pub repos: Vec<(String, std::path::PathBuf)>,
+    /// Set when the scanned directory holds a revision written elsewhere (`driftlens
+    /// review`): where the checkout stands and what Git says about that revision.
+    pub stand_in: Option<StandIn>,
+}
+
+/// A revision of a repository written into a private directory stands for the working tree:
+/// its own files are read from that directory, but paths that leave the checkout (`--repo`,
+/// `..` in the `charts:` and `repos:` of `.driftlens.yaml`) resolve from the working tree's
+/// location, its files keep the same model paths, and its remotes are the repository's.
+#[derive(Debug, Clone, Default)]
+pub struct StandIn {
+    /// The directory the checkout stands for.
+    pub location: std::path::PathBuf,
+    /// The repository's remotes and the revision analysed.
+    pub git: git::GitInfo,
 }
 
 impl SourceOptions {
@@ -63,8 +78,16 @@ impl SourceOptions {
         root: &std::path::Path,
     ) -> Vec<String> {
         let mut warnings = Vec::new();
+        // A folder inside the checkout is the revision's own; one outside it is where the
+        // checkout stands.
+        let place = |p: &str| match &self.stand_in {
+            Some(s) if lexical_dir(p).is_none() || std::path::Path::new(p).is_absolute() => {
+                s.location.join(p)
+            }
+            _ => root.join(p),
+        };
         for c in &cfg.charts {
-            let dir = root.join(c);
+            let dir = place(c);
             if dir.is_dir() {
                 self.charts.push(dir);
             } else {
@@ -75,7 +98,7 @@ impl SourceOptions {
             }
         }
         for (url, dir) in &cfg.repos {
-            let path = root.join(dir);
+            let path = place(dir);
             if path.is_dir() {
                 self.repos.push((url.clone(), path));
             } else {

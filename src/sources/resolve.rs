@@ -139,7 +139,10 @@ fn relative_to(from: &Path, to: &Path) -> String {
 impl Resolver {
     /// A resolver for the checkout at `root`.
     pub fn new(root: &Path, opts: &SourceOptions) -> Self {
-        let git = git::read(root);
+        let git = match &opts.stand_in {
+            Some(s) => s.git.clone(),
+            None => git::read(root),
+        };
         let (mut own, own_urls) = if let Some(u) = &opts.repo_url {
             ([url::repo_key(u)].into_iter().collect(), OwnUrls::Flag)
         } else if !git.remotes.is_empty() {
@@ -150,7 +153,13 @@ impl Resolver {
         } else {
             (BTreeSet::new(), OwnUrls::PathsExist)
         };
-        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let location = opts
+            .stand_in
+            .as_ref()
+            .map_or(root, |s| s.location.as_path());
+        let canonical_root = location
+            .canonicalize()
+            .unwrap_or_else(|_| location.to_path_buf());
         let mut mapped: Vec<Mapped> = Vec::new();
         for (u, path) in &opts.repos {
             let abs = path.canonicalize().unwrap_or_else(|_| path.clone());
