@@ -83,8 +83,41 @@ fn canon(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// One build of the kustomization at `abs` inside the repository `repo_root`.
+/// Stack of the thread a build runs on: a build recurses once per nested kustomization
+/// (up to the engine's depth budget), deeper than a pool thread's default stack allows.
+const BUILD_STACK: usize = 64 << 20;
+
+/// One build of the kustomization at `abs` inside the repository `repo_root`, on a thread of
+/// its own with a stack for the deepest nesting the engine's budget allows.
 pub fn build_dir(
+    repo_root: &Path,
+    abs: &Path,
+    opts: &BuildOptions,
+) -> (
+    Result<Arc<Output>, driftlens_kustomize::Error>,
+    Vec<PathBuf>,
+    Vec<PathBuf>,
+) {
+    std::thread::scope(|s| {
+        let t = std::thread::Builder::new()
+            .stack_size(BUILD_STACK)
+            .spawn_scoped(s, || build_dir_here(repo_root, abs, opts));
+        match t.map(|h| h.join()) {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => (
+                Err(driftlens_kustomize::Error::new(
+                    "the build stopped unexpectedly (an internal error); please report it",
+                )),
+                Vec::new(),
+                Vec::new(),
+            ),
+            // No thread: build here.
+            Err(_) => build_dir_here(repo_root, abs, opts),
+        }
+    })
+}
+
+fn build_dir_here(
     repo_root: &Path,
     abs: &Path,
     opts: &BuildOptions,
@@ -159,9 +192,10 @@ pub fn prebuild(root: &Path, units: &[Unit]) -> Builds {
             }
         })
         .collect();
-    // A kustomization whose file another build read is a base or component of it.
+    // A kustomization whose file another build read is a base or component of it (of a build
+    // that succeeded: in a cycle every member fails, and each reports its error).
     let mut read_by_others: HashSet<PathBuf> = HashSet::new();
-    for u in &built {
+    for u in built.iter().filter(|u| u.outcome.is_ok()) {
         let own = canon(&u.abs);
         for f in &u.files {
             let parent = f.parent().map(Path::to_path_buf).unwrap_or_default();
