@@ -705,6 +705,7 @@ fn render_job(
             values: values.clone(),
             chart_dirs: chart_dirs.clone(),
             external: external.clone(),
+            kustomize: false,
         });
         let path = origin.repo_path(&origin.doc.source);
         let file = Arc::new(SourceFile {
@@ -845,6 +846,16 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         super::appsets::Repositories::new(&root, resolver, secrets, secret_locations);
     repositories.live_apps = settings.live_apps.clone();
     let mut expanded_sets = 0usize;
+    let mapped: Vec<(PathBuf, String)> = resolver
+        .mapped()
+        .iter()
+        .map(|m| (m.abs.clone(), m.prefix.clone()))
+        .collect();
+    let mut krounds = super::kustomized::Rounds::new(repo, mapped, settings.kube_version.clone());
+    let inflated = |c: &Chart, k: &super::kustomized::Rounds| {
+        let p = c.path.canonicalize().unwrap_or_else(|_| c.path.clone());
+        k.inflated_charts.contains(&p)
+    };
     loop {
         // ApplicationSets (of the checkout, then those charts render) generate Applications.
         expanded_sets = super::appsets::expand_new(repo, resolver, &repositories, expanded_sets);
@@ -857,6 +868,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
             &mut charts,
             &mut values_files,
         );
+        let kbuilt = super::kustomized::build_for_apps(repo, &mut krounds);
         let depths = app_depths(repo);
         // Every (chart, Application source) pair not rendered yet.
         let mut jobs: Vec<Job> = Vec::new();
@@ -1026,7 +1038,8 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 ),
             });
         }
-        if jobs.is_empty() {
+        if jobs.is_empty() && kbuilt == 0 && !super::kustomized::build_defaults(repo, &mut krounds)
+        {
             // No Application claims a chart any more: render the unclaimed charts with their
             // defaults, those that declare Applications one at a time (what they render may
             // claim others), then every other one.
@@ -1040,11 +1053,13 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 .filter_map(|s| s.place.as_ref().map(crate::sources::Place::dir))
                 .collect();
             let dependencies = file_dependency_dirs(&charts);
+            // Nor is a chart a kustomization inflates (`helmCharts:`).
             let unclaimed = |c: &Chart| {
                 c.rendered_for.is_empty()
                     && !c.defaulted
                     && !named.contains(c.dir.as_str())
                     && !dependencies.contains(&c.dir)
+                    && !inflated(c, &krounds)
             };
             let next: Vec<usize> = match charts
                 .iter()
@@ -1148,6 +1163,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         mut rendered_units,
         mut nondeterministic,
     } = out;
+    rendered_units.extend(krounds.built_dirs);
     rendered_units.sort();
     rendered_units.dedup();
     nondeterministic.sort();

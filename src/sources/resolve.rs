@@ -272,6 +272,10 @@ impl Resolver {
                 appset: g.appset_name.clone(),
                 path: m.file.path.clone(),
             },
+            (None, Some(r)) if r.kustomize => AppOrigin::Kustomization {
+                dir: r.chart_dir.clone(),
+                app: r.app.map(|i| repo.apps[i].value.metadata.name.clone()),
+            },
             (None, Some(r)) => AppOrigin::Chart {
                 chart: r.chart_dir.clone(),
                 app: r.app.map(|i| repo.apps[i].value.metadata.name.clone()),
@@ -464,12 +468,10 @@ impl Resolver {
                 ),
                 Vec::new(),
             );
-        } else if src.kustomize.is_some() || unit == Some(UnitKind::Kustomize) {
+        } else if (src.kustomize.is_some() || unit == Some(UnitKind::Kustomize))
+            && repo.settings.kustomize_enabled
+        {
             info.kind = SourceKind::Kustomize;
-            info.not_analysed(
-                "Kustomize rendering is not available in driftlens yet",
-                Vec::new(),
-            );
         } else if unit == Some(UnitKind::Helm) {
             info.kind = SourceKind::HelmChart;
         } else if src.directory.as_ref().is_some_and(|d| d.jsonnet.is_some())
