@@ -75,6 +75,10 @@ pub enum Reason {
     Skipped,
     /// The live object's tracking id names another object.
     NotSelfReferenced,
+    /// A live object the Application tracks, whose desired state is not known (a source was
+    /// not analysed): its status is Unknown, as in Argo CD when manifests cannot be generated,
+    /// and it is never taken for extraneous.
+    NotAnalysed,
 }
 
 /// One resource of an Application.
@@ -427,7 +431,11 @@ pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
         .map(|d| Prediction {
             name: d.name,
             app: d.app,
-            objects: d.objects.as_ref().map(Vec::len),
+            // Hooks are run at a sync, not kept in sync: they are not counted.
+            objects: d
+                .objects
+                .as_ref()
+                .map(|o| o.iter().filter(|x| !x.hook).count()),
             not_analysed: d.not_analysed,
             sources: d.sources,
         })
@@ -733,14 +741,37 @@ fn compare_app(
     };
     if let Some(reason) = &not_analysed {
         // Nothing is known of what the Application deploys: no resource is compared, so no
-        // live object is taken for extraneous (or pruned).
+        // live object is taken for extraneous (or pruned). The live objects it tracks are
+        // listed with status Unknown, as Argo CD lists them when manifests cannot be generated.
+        let mut resources: Vec<ResourceResult> = cluster
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                tracking::owner_instance(o.head(), settings).as_deref()
+                    == Some(input.instance.as_str())
+                    && o.owner_references().is_empty()
+                    && !is_excluded(&o.key, settings)
+                    && project_permits(
+                        input.project,
+                        &o.key,
+                        scopes.is_cluster_scoped(&o.key.group, &o.key.kind),
+                    )
+            })
+            .map(|(i, o)| ResourceResult {
+                status: Some(SyncStatus::Unknown),
+                reason: Reason::NotAnalysed,
+                ..ResourceResult::new(o.key.clone(), None, Some(i))
+            })
+            .collect();
+        resources.sort_by(|a, b| a.key.cmp(&b.key));
         return AppResult {
             name: input.name.clone(),
             app: input.app_index,
             instance: input.instance.clone(),
             namespace: input.namespace.clone(),
             status: SyncStatus::Unknown,
-            resources: Vec::new(),
+            resources,
             conditions: vec![Condition {
                 kind: "ComparisonError".into(),
                 message: format!("the desired state is not known: {reason}"),
@@ -918,6 +949,29 @@ fn compare_app(
     }
 }
 
+impl ResourceResult {
+    /// A resource with this identity, desired object and live object, and nothing else known
+    /// yet: no status, no difference, no sync option.
+    fn new(key: ObjectKey, manifest: Option<usize>, live: Option<usize>) -> ResourceResult {
+        ResourceResult {
+            key,
+            status: None,
+            reason: Reason::InSync,
+            manifest,
+            live,
+            diff: None,
+            requires_pruning: false,
+            prune_disabled: false,
+            ignore_extraneous: false,
+            requires_deletion_confirmation: false,
+            shared_with: None,
+            causes: Vec::new(),
+            error: None,
+            desired_obj: None,
+        }
+    }
+}
+
 fn resource_for_desired(
     d: &Desired,
     live: Option<(usize, &LiveObject)>,
@@ -925,22 +979,7 @@ fn resource_for_desired(
     settings: &ArgoSettings,
     diff_settings: Option<&AppDiffSettings>,
 ) -> ResourceResult {
-    let mut r = ResourceResult {
-        key: d.key.clone(),
-        status: None,
-        reason: Reason::InSync,
-        manifest: Some(d.manifest),
-        live: live.map(|(i, _)| i),
-        diff: None,
-        requires_pruning: false,
-        prune_disabled: false,
-        ignore_extraneous: false,
-        requires_deletion_confirmation: false,
-        shared_with: None,
-        causes: Vec::new(),
-        error: None,
-        desired_obj: None,
-    };
+    let mut r = ResourceResult::new(d.key.clone(), Some(d.manifest), live.map(|(i, _)| i));
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
     r.requires_deletion_confirmation = prune.as_deref() == Some("confirm")
