@@ -253,10 +253,10 @@ impl Tr<'_> {
                 };
                 if c2 == '{' {
                     let mut r: u32 = 0;
-                    let mut n = 0;
                     for (i, d) in t[1..].char_indices() {
                         if d == '}' {
-                            if n == 0 {
+                            // No hex digit before the brace.
+                            if i == 0 {
                                 return Err(bad(3 + i + 1));
                             }
                             return match char::from_u32(r) {
@@ -271,7 +271,6 @@ impl Tr<'_> {
                         if r > 0x10FFFF {
                             return Err(bad(3 + i + 1));
                         }
-                        n += 1;
                     }
                     return Err(bad(s.len()));
                 }

@@ -158,7 +158,7 @@ pub fn lookup(name: &str) -> Option<Func> {
 /// Go's conversion of a float64 to int on amd64: NaN and out-of-range values become
 /// the smallest int.
 fn go_f64_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_776e18 || f < -9.223_372_036_854_776e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
