@@ -313,34 +313,9 @@ fn parse_duration_ns(s: &str) -> Option<i64> {
     Some(if neg { -t } else { t })
 }
 
+/// Go's `time.ParseDuration` in whole seconds.
 fn parse_duration(s: &str) -> Option<i64> {
-    let (neg, mut r) = match s.strip_prefix('-') {
-        Some(x) => (true, x),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let mut total = 0f64;
-    while !r.is_empty() {
-        let n = r
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(r.len());
-        let v: f64 = r[..n].parse().ok()?;
-        r = &r[n..];
-        let u = r
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(r.len());
-        let mult = match &r[..u] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += v * mult;
-        r = &r[u..];
-    }
-    Some(if neg { -total as i64 } else { total as i64 })
+    parse_duration_ns(s).map(|ns| ns / 1_000_000_000)
 }
 
 fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {
