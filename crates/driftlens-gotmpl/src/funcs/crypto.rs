@@ -17,9 +17,9 @@ pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         "sha256sum" => |_, a| {
             arity("sha256sum", a, 1)?;
-            Ok(Value::from(hex(&sha2::Sha256::digest(
-                s_arg(&a[0])?.as_bytes(),
-            ))))
+            Ok(Value::from(hex(&sha2::Sha256::digest(&super::b_arg(
+                &a[0],
+            )?))))
         },
         "sha512sum" => |_, a| {
             arity("sha512sum", a, 1)?;
@@ -29,12 +29,12 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "sha1sum" => |_, a| {
             arity("sha1sum", a, 1)?;
-            Ok(Value::from(hex(&sha1(s_arg(&a[0])?.as_bytes()))))
+            Ok(Value::from(hex(&sha1(&super::b_arg(&a[0])?))))
         },
         "adler32sum" => |_, a| {
             arity("adler32sum", a, 1)?;
             let (mut x, mut y) = (1u32, 0u32);
-            for b in s_arg(&a[0])?.bytes() {
+            for &b in super::b_arg(&a[0])?.iter() {
                 x = (x + b as u32) % 65521;
                 y = (y + x) % 65521;
             }
@@ -150,24 +150,6 @@ pub fn lookup(name: &str) -> Option<Func> {
                 )))),
             }
         },
-        "durationRound" => |_, a| {
-            arity("durationRound", a, 1)?;
-            let d: i128 = match &a[0] {
-                Value::Str(s) => parse_duration_ns(s).unwrap_or(0),
-                Value::Int64(i) => i128::from(*i),
-                Value::Object(o) => match **o {
-                    crate::value::Object::Time(t) => {
-                        let now = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs() as i64);
-                        i128::from(now - t) * 1_000_000_000
-                    }
-                    _ => 0,
-                },
-                _ => 0,
-            };
-            Ok(Value::from(duration_round(d)))
-        },
         "duration" => |_, a| {
             arity("duration", a, 1)?;
             Ok(Value::from(go_duration(to_i64(&a[0]))))
@@ -179,6 +161,26 @@ pub fn lookup(name: &str) -> Option<Func> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
             Ok(Value::from(go_duration(now - time_arg(&a[0])?)))
+        },
+        "durationRound" => |c, a| {
+            arity("durationRound", a, 1)?;
+            let ns: i64 = match &a[0] {
+                Value::Str(s) => parse_duration_ns(s).unwrap_or(0),
+                Value::Int64(i) => *i,
+                Value::Object(o) => match **o {
+                    Object::Time(t) => {
+                        c.nondet = true;
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs() as i64);
+                        now.saturating_sub(t).saturating_mul(1_000_000_000)
+                    }
+                    _ => 0,
+                },
+                // Sprig's switch only knows string, int64 and time.Time.
+                _ => 0,
+            };
+            Ok(Value::from(duration_round(ns)))
         },
         "htmlDateInZone" => |_, a| {
             arity("htmlDateInZone", a, 2)?;
@@ -248,30 +250,27 @@ fn time_arg(v: &Value) -> Result<i64, FnErr> {
     }
 }
 
-/// Sprig's `durationRound`: the largest whole unit of a duration in nanoseconds (`2h`, `3mo`).
-fn duration_round(d: i128) -> String {
-    let u = d.unsigned_abs();
-    const SECOND: u128 = 1_000_000_000;
-    const MINUTE: u128 = 60 * SECOND;
-    const HOUR: u128 = 60 * MINUTE;
-    const DAY: u128 = 24 * HOUR;
-    for (unit, name) in [
-        (365 * DAY, "y"),
-        (30 * DAY, "mo"),
-        (DAY, "d"),
-        (HOUR, "h"),
-        (MINUTE, "m"),
+/// Sprig's `durationRound`: the largest whole unit the duration exceeds, sign dropped.
+fn duration_round(ns: i64) -> String {
+    const SECOND: u64 = 1_000_000_000;
+    let u = ns.unsigned_abs();
+    for (unit, suffix) in [
+        (SECOND * 3600 * 24 * 365, "y"),
+        (SECOND * 3600 * 24 * 30, "mo"),
+        (SECOND * 3600 * 24, "d"),
+        (SECOND * 3600, "h"),
+        (SECOND * 60, "m"),
         (SECOND, "s"),
     ] {
         if u > unit {
-            return format!("{}{name}", u / unit);
+            return format!("{}{suffix}", u / unit);
         }
     }
     "0s".into()
 }
 
-/// Go's `time.ParseDuration`, in nanoseconds (`None` where Go returns an error).
-fn parse_duration_ns(s: &str) -> Option<i128> {
+/// Go's `time.ParseDuration` in nanoseconds.
+fn parse_duration_ns(s: &str) -> Option<i64> {
     let (neg, mut r) = match s.strip_prefix('-') {
         Some(x) => (true, x),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -282,12 +281,12 @@ fn parse_duration_ns(s: &str) -> Option<i128> {
     if r.is_empty() {
         return None;
     }
-    let mut total = 0f64;
+    let mut total: f64 = 0.0;
     while !r.is_empty() {
         let n = r
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(r.len());
-        if n == 0 {
+        if n == 0 || &r[..n] == "." {
             return None;
         }
         let v: f64 = r[..n].parse().ok()?;
@@ -307,38 +306,16 @@ fn parse_duration_ns(s: &str) -> Option<i128> {
         total += v * mult;
         r = &r[u..];
     }
-    let ns = total as i128;
-    Some(if neg { -ns } else { ns })
+    if total > 9.223_372_036_854_775e18 {
+        return None;
+    }
+    let t = total.round() as i64;
+    Some(if neg { -t } else { t })
 }
 
+/// Go's `time.ParseDuration` in whole seconds.
 fn parse_duration(s: &str) -> Option<i64> {
-    let (neg, mut r) = match s.strip_prefix('-') {
-        Some(x) => (true, x),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let mut total = 0f64;
-    while !r.is_empty() {
-        let n = r
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(r.len());
-        let v: f64 = r[..n].parse().ok()?;
-        r = &r[n..];
-        let u = r
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(r.len());
-        let mult = match &r[..u] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += v * mult;
-        r = &r[u..];
-    }
-    Some(if neg { -total as i64 } else { total as i64 })
+    parse_duration_ns(s).map(|ns| ns / 1_000_000_000)
 }
 
 fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {
