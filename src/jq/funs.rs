@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use jaq_core::box_iter::box_once;
-use jaq_core::native::{bome, run, v, Fun};
 use jaq_core::data::{DataT, HasLut};
+use jaq_core::native::{bome, run, v, Fun};
 use jaq_core::{Bind, Cv, Error, Exn, Lut, ValR, ValXs};
 
 use super::meter;
