@@ -64,7 +64,7 @@ impl FnCtx<'_> {
     pub fn reserve(&self, bytes: u64) -> Result<(), FnErr> {
         if bytes > MAX_RESULT_BYTES {
             return Err(FnErr::Limit(format!(
-                "{}: the value would be too large (more than {} MiB)",
+                "{}: result too large (more than {} MiB)",
                 self.name,
                 MAX_RESULT_BYTES >> 20
             )));
