@@ -185,6 +185,20 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
 /// Runs the whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let (cluster, dump_problems) = load_cluster(&opts.clusters)?;
+    scan_loaded(opts, cluster, dump_problems, false)
+}
+
+/// The scan of a checkout with its dumps already loaded ([`load_cluster`]; `opts.clusters` is
+/// not read), so that several checkouts can be scanned against one cluster: the cluster is
+/// handed back in [`ScanResult::cluster`]. With `allow_empty`, a checkout with nothing to
+/// scan is an empty result rather than [`ScanError::NothingFound`] (a revision before the
+/// manifests were added).
+pub fn scan_loaded(
+    opts: &ScanOptions,
+    cluster: Option<Cluster>,
+    dump_problems: Vec<String>,
+    allow_empty: bool,
+) -> Result<ScanResult, ScanError> {
     let kube_version = opts
         .kube_version
         .clone()
@@ -199,7 +213,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         &sources,
     )?;
     repo.settings.apply(opts.settings);
-    if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
+    if !allow_empty
+        && repo.manifests.is_empty()
+        && repo.units.is_empty()
+        && repo.problems.is_empty()
+    {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
     let catalog = rules::data::catalog_with_user_rules(Some(&opts.path), &opts.policy.rule_dirs)?;
