@@ -48,13 +48,12 @@ fn jq_budgets_hold() {
     let o = run(&["scan", p(&repo), "--format", "json", "--fail-on", "never"]);
     o.expect(0);
     let f = findings(&o.stdout);
-    for i in 0..conditions.len() {
+    for (i, condition) in conditions.iter().enumerate() {
         let file = format!(".driftlens/rules/r{i}.yaml");
         assert!(
             f.iter()
                 .any(|f| f["rule"] == "rule-error" && f["file"] == file && f["line"] == 5),
-            "{}: no rule-error at its condition\n{}",
-            conditions[i],
+            "{condition}: no rule-error at its condition\n{}",
             o.stdout
         );
     }
