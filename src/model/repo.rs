@@ -76,6 +76,8 @@ pub struct Repo {
     pub unit_failures: Vec<UnitFailure>,
     /// What renders did not check (a schema referring to a URL), `chart: sentence`, sorted.
     pub render_notes: Vec<String>,
+    /// The kustomizations of the checkout, built with their defaults at load time.
+    pub kustomize_builds: crate::render::kustomized::Builds,
 }
 
 /// A chart of the checkout that was not rendered.
@@ -165,6 +167,12 @@ impl Repo {
         let has_api = root.get("apiVersion").is_some();
         let has_kind = root.get("kind").is_some();
         if !has_api && !has_kind {
+            return;
+        }
+        // Only one of the two and no `metadata`: the YAML of another tool that happens to have
+        // a `kind` (an Omni cluster template, chart values choosing a `kind: CronJob`), not a
+        // Kubernetes object with a field missing.
+        if (!has_api || !has_kind) && root.get("metadata").is_none() {
             return;
         }
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");

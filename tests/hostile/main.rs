@@ -11,12 +11,14 @@
 //! | [`engines`] | 4. every engine (jq, Lua, Go templates) stays within its budgets |
 //! | [`unbounded`] | 5. costs stay linear or capped |
 //! | [`exit_codes`] | 6. no silent acceptance, no wrong exit code |
+//! | [`kustomize`] | kustomizations: cycles, reads outside the checkout, size, nesting |
 
 mod harness;
 
 mod engines;
 mod escape;
 mod exit_codes;
+mod kustomize;
 mod process_control;
 mod secrets;
 mod unbounded;
