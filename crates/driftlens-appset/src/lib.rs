@@ -316,6 +316,7 @@ impl<'a> Cx<'a> {
             max_depth: opts.limits.budget.depth,
             max_steps: opts.limits.budget.steps,
             max_output: 1 << 20,
+            ..driftlens_gotmpl::Limits::default()
         };
         Cx {
             inputs,
