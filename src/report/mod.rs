@@ -21,6 +21,7 @@ pub mod appview;
 pub mod audit;
 pub mod baseline;
 pub mod diff;
+pub mod filter;
 pub mod github;
 pub mod html;
 pub mod human;
@@ -29,6 +30,7 @@ pub mod markdown;
 pub mod redact;
 pub mod sarif;
 pub mod scrub;
+pub mod snippet;
 pub mod sources;
 pub mod yaml;
 
