@@ -38,6 +38,9 @@ enum Command {
     Render(crate::render::helm::args::RenderArgs),
     /// `helm template RELEASE CHART …` with helm's own command line, for drop-in use.
     Template(crate::render::helm::args::TemplateArgs),
+    /// What a change does to every Application, from two Git revisions: per-Application
+    /// manifest diffs, objects pruned, renderings that broke, and only the new findings.
+    Review(ReviewArgs),
     /// `kustomize build DIR` with kustomize's command line, for drop-in use (in-process,
     /// byte for byte like kustomize v5.6).
     Kustomize(crate::render::kustomize::KustomizeArgs),
@@ -198,6 +201,7 @@ impl SourceArgs {
             } else {
                 crate::sources::charts::HelmCache::from_env()
             },
+            stand_in: None,
         };
         if config {
             let cfg = crate::config::Config::load(root, None).map_err(|e| {
@@ -272,6 +276,62 @@ struct ScanArgs {
     /// Show only findings of this category (drift-risk, security, reliability, argocd-config).
     #[arg(long, value_name = "CATEGORY", value_parser = |s: &str| s.parse::<Category>())]
     category: Option<Category>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReviewArgs {
+    /// A directory of the repository's working tree (the repository is found upwards).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The base revision: anything Git accepts (a branch, tag, `HEAD~1`, `origin/main`, an
+    /// id). It is read from the local repository; nothing is fetched (in CI, fetch it first).
+    #[arg(long, value_name = "REV")]
+    base: String,
+    /// The head revision (default: the working tree as it is).
+    #[arg(long, value_name = "REV")]
+    head: Option<String>,
+    /// Compare with the merge base of `--base` and the head (what a pull request shows).
+    #[arg(long)]
+    merge_base: bool,
+    /// A cluster dump, for what a sync of each changed Application would do and which drift
+    /// the change resolves; may be repeated.
+    #[arg(long = "cluster", value_name = "FILE_OR_DIR")]
+    clusters: Vec<PathBuf>,
+    /// Output format (`markdown`: a pull-request comment of at most 65,536 characters).
+    #[arg(long, value_enum, default_value_t = crate::report::review::ReviewFormat::Human)]
+    format: crate::report::review::ReviewFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a new finding has this severity or a higher one (any Application
+    /// change exits with 1 too).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Largest file read from each revision, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::load::source::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Kubernetes version of the target cluster, for API deprecation checks and
+    /// `.Capabilities`; by default taken from a Node in the dump.
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(flatten)]
+    sources: SourceArgs,
+    /// Policy file (default: each revision's own `.driftlens.yaml`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A directory of data rules (`*.yaml`); repeatable. Each revision's `.driftlens/rules/`
+    /// is always read.
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// Ignore `ignore-check.driftlens.io/*` annotations; suppressions in the config file still
+    /// apply.
+    #[arg(long)]
+    no_inline_suppressions: bool,
 }
 
 /// What `apps` and `diff` compare.
@@ -422,28 +482,43 @@ fn is_kube_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn run_scan(args: ScanArgs) -> i32 {
-    if let Some(v) = &args.kube_version {
+/// Checks `--kube-version` and starts `--jobs` worker threads; the exit code 2 on error.
+fn check_run_options(kube_version: Option<&str>, jobs: Option<usize>) -> Result<(), i32> {
+    if let Some(v) = kube_version {
         if !is_kube_version(v) {
             diag!(
                 "error: --kube-version {v:?} is not a Kubernetes version; write it like v1.31 or \
                  1.31.4"
             );
-            return 2;
+            return Err(2);
         }
     }
-    if let Some(n) = args.jobs {
+    if let Some(n) = jobs {
         if n == 0 {
             diag!("error: --jobs must be at least 1");
-            return 2;
+            return Err(2);
         }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
         {
             diag!("error: cannot start {n} worker threads: {e}");
-            return 2;
+            return Err(2);
         }
+    }
+    Ok(())
+}
+
+/// Whether output to standard output gets colours.
+fn color_for(output: Option<&PathBuf>) -> bool {
+    output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn run_scan(args: ScanArgs) -> i32 {
+    if let Err(code) = check_run_options(args.kube_version.as_deref(), args.jobs) {
+        return code;
     }
     let opts = ScanOptions {
         path: args.path.clone(),
@@ -491,9 +566,7 @@ fn run_scan(args: ScanArgs) -> i32 {
     if let Some(h) = &result.hidden {
         diag!("note: {}", h.line());
     }
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = color_for(args.output.as_ref());
     let text = report::render(args.format, &result, Style { color });
     if let Err(e) = write_out(args.output.as_ref(), &text) {
         diag!("error: {e}");
@@ -510,6 +583,63 @@ fn run_scan(args: ScanArgs) -> i32 {
     std::mem::forget(result);
     std::mem::forget(text);
     i32::from(failing)
+}
+
+fn run_review(args: ReviewArgs) -> i32 {
+    if let Err(code) = check_run_options(args.kube_version.as_deref(), args.jobs) {
+        return code;
+    }
+    let opts = crate::review::ReviewOptions {
+        scan: ScanOptions {
+            path: args.path.clone(),
+            clusters: args.clusters.clone(),
+            max_file_size: args.max_file_size,
+            kube_version: args.kube_version.clone(),
+            compare: Default::default(),
+            settings: args.settings.overrides(),
+            sources: match args.sources.options(&args.path, false) {
+                Ok(o) => o,
+                Err(code) => return code,
+            },
+            policy: crate::config::PolicyOptions {
+                config: args.config.clone(),
+                rule_dirs: args.rule_dirs.clone(),
+                inline_suppressions: !args.no_inline_suppressions,
+                baseline: None,
+            },
+        },
+        base: args.base.clone(),
+        head: args.head.clone(),
+        merge_base: args.merge_base,
+        budget: crate::load::revision::TreeBudget::DEFAULT,
+    };
+    let review = match crate::review::review(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            diag!("error: {e}");
+            return 2;
+        }
+    };
+    report::scrub::install(report::scrub::Scrubber::from_models(
+        &[&review.base_scan.repo, &review.head_scan.repo],
+        review.head_scan.cluster.as_ref(),
+    ));
+    for w in &review.warnings {
+        diag!("warning: {w}");
+    }
+    let style = Style {
+        color: color_for(args.output.as_ref()),
+    };
+    let text = report::review::render(args.format, &review, style);
+    if let Err(e) = write_out(args.output.as_ref(), &text) {
+        diag!("error: {e}");
+        return 2;
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| review.new_findings().any(|f| f.severity >= t));
+    i32::from(failing || review.changed_apps().next().is_some())
 }
 
 /// Loads the checkout and the dumps and compares them; errors are printed (exit 2).
@@ -597,8 +727,13 @@ fn run_diff(args: DiffArgs) -> i32 {
             .conditions
             .iter()
             .map(|c| format!("{}: {}", c.kind, c.message))
-            .chain(a.not_analysed.iter().cloned())
             .collect();
+        // The conditions of an Application whose sources are not analysed already hold why.
+        let why = if why.is_empty() {
+            a.not_analysed.iter().cloned().collect()
+        } else {
+            why
+        };
         diag!(
             "error: Application `{}` cannot be compared, so its diff is unknown: {}",
             a.name,
@@ -875,6 +1010,7 @@ pub fn main() -> i32 {
         Command::Kustomize(args) => args.run(),
         Command::Diff(args) => run_diff(args),
         Command::App(args) => run_app(args),
+        Command::Review(args) => run_review(args),
         Command::Sources(args) => run_sources(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule, rule_dirs } => run_explain(&rule, &rule_dirs),

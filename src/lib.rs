@@ -32,7 +32,8 @@
 //! [`severity`] is the severity scale that configuration, rules and reports share, and
 //! [`glob`] the glob matching of Argo CD's patterns that drift comparison and rules share.
 //!
-//! [`scan`] runs the pipeline for `driftlens scan`; [`cli`] is the thin command-line front end that wires the stages together.
+//! [`scan`] runs the pipeline for `driftlens scan`; [`review`] runs it on two revisions of a
+//! Git repository and compares them (`driftlens review`); [`cli`] is the thin command-line front end that wires the stages together.
 
 pub mod cli;
 pub mod compare;
@@ -45,6 +46,7 @@ pub mod load;
 pub mod model;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod scan;
 pub mod severity;

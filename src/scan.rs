@@ -205,7 +205,32 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
         || load_repo(&opts.path, opts.max_file_size),
     );
     let (cluster, dump_problems) = cluster?;
-    let mut repo = repo?;
+    scan_with(opts, cluster, dump_problems, repo?, false)
+}
+
+/// The scan of a checkout with its dumps already loaded ([`load_cluster`]; `opts.clusters` is
+/// not read), so that several checkouts can be scanned against one cluster: the cluster is
+/// handed back in [`ScanResult::cluster`]. With `allow_empty`, a checkout with nothing to
+/// scan is an empty result rather than [`ScanError::NothingFound`] (a revision before the
+/// manifests were added).
+pub fn scan_loaded(
+    opts: &ScanOptions,
+    cluster: Option<Cluster>,
+    dump_problems: Vec<String>,
+    allow_empty: bool,
+) -> Result<ScanResult, ScanError> {
+    let repo = load_repo(&opts.path, opts.max_file_size)?;
+    scan_with(opts, cluster, dump_problems, repo, allow_empty)
+}
+
+/// [`scan_loaded`] with the checkout loaded (not rendered yet).
+fn scan_with(
+    opts: &ScanOptions,
+    cluster: Option<Cluster>,
+    dump_problems: Vec<String>,
+    mut repo: Repo,
+    allow_empty: bool,
+) -> Result<ScanResult, ScanError> {
     let kube_version = opts
         .kube_version
         .clone()
@@ -215,7 +240,11 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
     let source_warnings = sources.add_config(&config, &opts.path);
     render(&mut repo, &opts.path, kube_version.clone(), &sources);
     repo.settings.apply(opts.settings);
-    if repo.manifests.is_empty() && repo.units.is_empty() && repo.problems.is_empty() {
+    if !allow_empty
+        && repo.manifests.is_empty()
+        && repo.units.is_empty()
+        && repo.problems.is_empty()
+    {
         return Err(ScanError::NothingFound(opts.path.display().to_string()));
     }
     let catalog = rules::data::catalog_with_user_rules(Some(&opts.path), &opts.policy.rule_dirs)?;

@@ -213,7 +213,15 @@ fn a_chart_in_no_folder_makes_its_application_unknown_without_drift_findings() {
     for name in ["cache", "orders"] {
         let a = app(&apps, name);
         assert_eq!(a["status"], "Unknown", "{a:#}");
-        assert_eq!(a["resources"].as_array().unwrap().len(), 0, "{a:#}");
+        // The live objects it tracks are listed as Argo CD lists them when manifests cannot
+        // be generated: Unknown, never requiring pruning.
+        for r in a["resources"].as_array().unwrap() {
+            assert_eq!(r["status"], "Unknown", "{r:#}");
+            assert_eq!(r["reason"], "not-analysed", "{r:#}");
+            assert_eq!(r["requiresPruning"], false, "{r:#}");
+        }
+        let tracked = if name == "cache" { 2 } else { 1 };
+        assert_eq!(a["resources"].as_array().unwrap().len(), tracked, "{a:#}");
         assert_eq!(a["extraneous"], 0);
         assert!(a["notAnalysed"].as_str().unwrap().contains("not analysed"));
     }
@@ -232,6 +240,19 @@ fn a_chart_in_no_folder_makes_its_application_unknown_without_drift_findings() {
     assert_eq!(code, 0, "{out}");
     let report = json(&out);
     let findings = report["findings"].as_array().unwrap();
+    // The fetch commands, as data for tools (`repoURL` as in the sources).
+    let fix = findings
+        .iter()
+        .find(|f| f["rule"] == "source-not-analysed" && f["properties"]["application"] == "cache")
+        .map(|f| &f["properties"]["fixes"][0])
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(fix["action"], "helm-pull", "{fix:#}");
+    assert_eq!(fix["repo_url"], Value::Null, "{fix:#}");
+    assert_eq!(
+        fix["repoURL"], "https://charts.example.com/stable",
+        "{fix:#}"
+    );
+    assert_eq!(fix["version"], "17.3.*", "{fix:#}");
     assert!(
         findings
             .iter()
@@ -762,4 +783,169 @@ fn unrelated_charts_do_not_cross_link() {
             "the Ingress of one chart is compared with the Service of the other: {f:#}"
         );
     }
+}
+
+#[test]
+fn a_file_dependency_is_rendered_with_the_chart_that_depends_on_it_only() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/platform.git\n    path: charts/web\n    targetRevision: main\n  \
+         destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: common\n    \
+         version: 1.x\n    repository: file://../../libs/common\n",
+    );
+    write(
+        tmp.path(),
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  greeting: \
+         {{ .Values.common.greeting | quote }}\n",
+    );
+    write(
+        tmp.path(),
+        "libs/common/Chart.yaml",
+        "apiVersion: v2\nname: common\nversion: 1.2.0\n",
+    );
+    write(tmp.path(), "libs/common/values.yaml", "greeting: hello\n");
+    write(
+        tmp.path(),
+        "libs/common/templates/job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: {{ .Release.Name }}-migrate-\n\
+         spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        \
+         - name: migrate\n          image: busybox\n",
+    );
+    let (_, out, err) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    assert_eq!(
+        report["summary"]["coverage"], "analysed 1 of 1 Application (2 objects)",
+        "{err}"
+    );
+    let findings = report["findings"].as_array().unwrap();
+    let jobs: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "image-tag-mutable")
+        .collect();
+    // Once, for the Application's release: the library is not also rendered on its own.
+    assert_eq!(jobs.len(), 1, "{report:#}");
+    let job = jobs[0];
+    assert!(
+        job["message"].as_str().unwrap().contains("`web-migrate-…`"),
+        "{job:#}"
+    );
+    // At the template line of the dependency, in its own folder.
+    assert_eq!(job["file"], "libs/common/templates/job.yaml", "{job:#}");
+    assert_eq!(job["line"], 11, "{job:#}");
+    assert!(
+        !findings.iter().any(|f| f["rule"] == "broken-source-path"),
+        "the library is reported as outside every Application: {report:#}"
+    );
+}
+
+#[test]
+fn a_kustomize_directory_that_is_not_built_is_counted_in_the_coverage_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: web\n",
+    );
+    // A remote base is never fetched: this kustomization cannot be built here, and the
+    // Applications it may hold are unknown.
+    write(
+        tmp.path(),
+        "bootstrap/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - \
+         https://github.com/example/platform//apps?ref=v1.0.0\n",
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "json"]);
+    let report = json(&out);
+    assert_eq!(report["summary"]["kustomizeNotBuilt"], 1, "{report:#}");
+    let line = report["summary"]["coverage"].as_str().unwrap();
+    assert!(
+        line.ends_with(
+            "; 1 Kustomize directory not built: its objects (Applications included) are not \
+             analysed"
+        ),
+        "{line}"
+    );
+    let (_, out, _) = run(&["scan", p(tmp.path()), "--format", "sarif"]);
+    let sarif = json(&out);
+    let props = &sarif["runs"][0]["properties"];
+    assert_eq!(props["coverage"], line, "{props:#}");
+    assert_eq!(props["kustomizeNotBuilt"], 1, "{props:#}");
+    let (_, out, _) = run(&["scan", p(tmp.path())]);
+    assert!(out.contains(line), "{out}");
+    let (_, out, _) = run(&["sources", p(tmp.path())]);
+    assert!(out.trim_end().ends_with(line), "{out}");
+}
+
+#[test]
+fn hooks_are_not_counted_among_the_objects_of_an_application() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/platform.git\n    path: web\n  destination:\n    server: \
+         https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "web/objects.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n\
+         ---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    \
+         argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n---\n\
+         apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: seed\n  annotations:\n    \
+         helm.sh/hook: post-install\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n",
+    );
+    let (code, out, err) = run(&["apps", p(tmp.path()), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    assert_eq!(app(&doc, "web")["objects"], 1, "{doc:#}");
+    assert_eq!(doc["coverage"]["objects"], 1, "{doc:#}");
+}
+
+#[test]
+fn without_a_remote_sources_says_which_urls_were_taken_to_be_the_checkout() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/fork/platform\n    path: web\n  destination:\n    server: \
+         https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "web/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let (code, out, err) = run(&["sources", p(tmp.path())]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "taken to be this checkout because the paths their sources name exist here: \
+             `https://git.example.com/fork/platform` (pass --repo-url URL"
+        ),
+        "{out}"
+    );
+    // Named exactly, nothing is inferred.
+    let (_, out, _) = run(&[
+        "sources",
+        p(tmp.path()),
+        "--repo-url",
+        "https://git.example.com/fork/platform",
+    ]);
+    assert!(!out.contains("taken to be this checkout"), "{out}");
 }

@@ -75,6 +75,10 @@ pub enum Reason {
     Skipped,
     /// The live object's tracking id names another object.
     NotSelfReferenced,
+    /// A live object the Application tracks, whose desired state is not known (a source was
+    /// not analysed): its status is Unknown, as in Argo CD when manifests cannot be generated,
+    /// and it is never taken for extraneous.
+    NotAnalysed,
 }
 
 /// One resource of an Application.
@@ -344,6 +348,9 @@ pub struct Coverage {
     pub objects: usize,
     /// Charts no Application uses that could not be rendered (a dependency is missing).
     pub charts_not_analysed: usize,
+    /// Kustomize directories of the checkout that were not built: their objects, Applications
+    /// included, are not analysed.
+    pub kustomize_not_built: usize,
 }
 
 impl Coverage {
@@ -359,6 +366,7 @@ impl Coverage {
             if self.charts_not_analysed > 0 {
                 s.push_str(&format!("; {charts} not analysed: see source-not-analysed"));
             }
+            s.push_str(&self.kustomize_part());
             return s;
         }
         let mut s = format!(
@@ -377,7 +385,22 @@ impl Coverage {
                 "; {n} not analysed: see source-not-analysed (and {charts} no Application uses)"
             )),
         }
+        s.push_str(&self.kustomize_part());
         s
+    }
+
+    /// `; K Kustomize directories not built…`, or nothing.
+    fn kustomize_part(&self) -> String {
+        match self.kustomize_not_built {
+            0 => String::new(),
+            1 => "; 1 Kustomize directory not built: its objects (Applications included) are \
+                  not analysed"
+                .to_string(),
+            n => format!(
+                "; {n} Kustomize directories not built: their objects (Applications included) \
+                 are not analysed"
+            ),
+        }
     }
 }
 
@@ -403,10 +426,61 @@ pub struct Prediction {
 /// The desired state of every Application (or of the implicit app), without a dump, sorted by
 /// name.
 pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
+    desired_all(repo, opts)
+        .into_iter()
+        .map(|d| Prediction {
+            name: d.name,
+            app: d.app,
+            // Hooks are run at a sync, not kept in sync: they are not counted.
+            objects: d
+                .objects
+                .as_ref()
+                .map(|o| o.iter().filter(|x| !x.hook).count()),
+            not_analysed: d.not_analysed,
+            sources: d.sources,
+        })
+        .collect()
+}
+
+/// One object of an Application's desired state.
+#[derive(Debug, Clone)]
+pub struct DesiredObject {
+    /// Identity (namespace defaulted).
+    pub key: ObjectKey,
+    /// Index into `Repo::manifests`.
+    pub manifest: usize,
+    /// The object as Argo CD would apply it: namespace defaulted, tracking metadata injected.
+    pub obj: Value,
+    /// A sync hook (run at sync time, not kept in sync) or `Skip`: never synced or pruned.
+    pub hook: bool,
+}
+
+/// An Application's desired state, as the drift engine builds it.
+#[derive(Debug, Clone)]
+pub struct AppDesired {
+    /// Application name (`(checkout)` for the implicit app).
+    pub name: String,
+    /// Index into `Repo::apps`; `None` for the implicit app.
+    pub app: Option<usize>,
+    /// The desired objects (excluded kinds, delete hooks and unknown hooks left out, duplicates
+    /// collapsed), sorted by key; `None` when the desired state is not known.
+    pub objects: Option<Vec<DesiredObject>>,
+    /// Why the desired state is not known.
+    pub not_analysed: Option<String>,
+    /// What Argo CD would put on the Application (repeated resources, excluded kinds, the
+    /// files of its sources that cannot be used with their lines).
+    pub conditions: Vec<Condition>,
+    /// Where each source came from.
+    pub sources: Vec<crate::sources::SourceInfo>,
+}
+
+/// The desired objects of every Application (or of the implicit app), without a dump, sorted
+/// by name.
+pub fn desired_all(repo: &Repo, opts: &CompareOptions) -> Vec<AppDesired> {
     let scopes = Scopes::new(repo, None);
     let projects = projects_by_name(repo);
     let inputs = app_inputs(repo, opts, &projects);
-    let mut out: Vec<Prediction> = inputs
+    let mut out: Vec<AppDesired> = inputs
         .par_iter()
         .map(|input| {
             let reason = match (input.app, input.sources) {
@@ -414,24 +488,40 @@ pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
                 (Some(_), Some(s)) => s.unknown_reason(),
                 (Some(_), None) => Some("its sources were not resolved".to_string()),
             };
+            let mut conditions = Vec::new();
             let objects = if reason.is_none() {
-                let (mut conditions, mut broken) = (Vec::new(), false);
+                let mut broken = false;
                 let desired = desired_set(repo, input, &scopes, &mut conditions, &mut broken);
                 // The implicit app's objects are counted even when a file of the checkout does
                 // not parse (that file is reported on its own).
-                (!broken || input.app.is_none()).then_some(desired.len())
+                (!broken || input.app.is_none()).then(|| {
+                    let mut objects: Vec<DesiredObject> = desired
+                        .into_iter()
+                        .map(|d| DesiredObject {
+                            key: d.key,
+                            manifest: d.manifest,
+                            obj: d.obj,
+                            hook: d.role != HookRole::Resource,
+                        })
+                        .collect();
+                    objects.sort_by(|a, b| a.key.cmp(&b.key));
+                    objects
+                })
             } else {
                 None
             };
-            Prediction {
+            conditions.sort();
+            conditions.dedup();
+            AppDesired {
                 name: input.name.clone(),
                 app: input.app_index,
-                objects,
                 not_analysed: reason.or_else(|| {
                     objects
                         .is_none()
                         .then(|| "a file of its sources cannot be used".to_string())
                 }),
+                objects,
+                conditions,
                 sources: input.sources.map(|s| s.sources.clone()).unwrap_or_default(),
             }
         })
@@ -457,6 +547,14 @@ pub fn coverage(repo: &Repo, opts: &CompareOptions) -> Coverage {
         not_analysed: applications - analysed,
         objects: predictions.iter().filter_map(|p| p.objects).sum(),
         charts_not_analysed: repo.unit_failures.len(),
+        kustomize_not_built: repo
+            .units
+            .iter()
+            .filter(|u| {
+                u.kind == crate::load::discover::UnitKind::Kustomize
+                    && !repo.rendered_units.contains(&u.dir)
+            })
+            .count(),
     }
 }
 
@@ -643,14 +741,37 @@ fn compare_app(
     };
     if let Some(reason) = &not_analysed {
         // Nothing is known of what the Application deploys: no resource is compared, so no
-        // live object is taken for extraneous (or pruned).
+        // live object is taken for extraneous (or pruned). The live objects it tracks are
+        // listed with status Unknown, as Argo CD lists them when manifests cannot be generated.
+        let mut resources: Vec<ResourceResult> = cluster
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                tracking::owner_instance(o.head(), settings).as_deref()
+                    == Some(input.instance.as_str())
+                    && o.owner_references().is_empty()
+                    && !is_excluded(&o.key, settings)
+                    && project_permits(
+                        input.project,
+                        &o.key,
+                        scopes.is_cluster_scoped(&o.key.group, &o.key.kind),
+                    )
+            })
+            .map(|(i, o)| ResourceResult {
+                status: Some(SyncStatus::Unknown),
+                reason: Reason::NotAnalysed,
+                ..ResourceResult::new(o.key.clone(), None, Some(i))
+            })
+            .collect();
+        resources.sort_by(|a, b| a.key.cmp(&b.key));
         return AppResult {
             name: input.name.clone(),
             app: input.app_index,
             instance: input.instance.clone(),
             namespace: input.namespace.clone(),
             status: SyncStatus::Unknown,
-            resources: Vec::new(),
+            resources,
             conditions: vec![Condition {
                 kind: "ComparisonError".into(),
                 message: format!("the desired state is not known: {reason}"),
@@ -828,6 +949,29 @@ fn compare_app(
     }
 }
 
+impl ResourceResult {
+    /// A resource with this identity, desired object and live object, and nothing else known
+    /// yet: no status, no difference, no sync option.
+    fn new(key: ObjectKey, manifest: Option<usize>, live: Option<usize>) -> ResourceResult {
+        ResourceResult {
+            key,
+            status: None,
+            reason: Reason::InSync,
+            manifest,
+            live,
+            diff: None,
+            requires_pruning: false,
+            prune_disabled: false,
+            ignore_extraneous: false,
+            requires_deletion_confirmation: false,
+            shared_with: None,
+            causes: Vec::new(),
+            error: None,
+            desired_obj: None,
+        }
+    }
+}
+
 fn resource_for_desired(
     d: &Desired,
     live: Option<(usize, &LiveObject)>,
@@ -835,22 +979,7 @@ fn resource_for_desired(
     settings: &ArgoSettings,
     diff_settings: Option<&AppDiffSettings>,
 ) -> ResourceResult {
-    let mut r = ResourceResult {
-        key: d.key.clone(),
-        status: None,
-        reason: Reason::InSync,
-        manifest: Some(d.manifest),
-        live: live.map(|(i, _)| i),
-        diff: None,
-        requires_pruning: false,
-        prune_disabled: false,
-        ignore_extraneous: false,
-        requires_deletion_confirmation: false,
-        shared_with: None,
-        causes: Vec::new(),
-        error: None,
-        desired_obj: None,
-    };
+    let mut r = ResourceResult::new(d.key.clone(), Some(d.manifest), live.map(|(i, _)| i));
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
     r.requires_deletion_confirmation = prune.as_deref() == Some("confirm")

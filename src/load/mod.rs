@@ -6,6 +6,7 @@
 
 pub mod discover;
 pub mod dump;
+pub mod revision;
 /// The checkout root: what may be read from a checkout (the `driftlens-sandbox` crate).
 pub use driftlens_sandbox::root;
 pub mod source;

@@ -326,6 +326,40 @@ fn chart_name(chart_dir: &Path) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
+/// The charts of the checkout that another chart of the checkout depends on through a
+/// `repository: file://…` dependency. Such a chart is part of the chart that depends on it
+/// (`helm dependency build` copies it into that chart's `charts/`), so it is not rendered on
+/// its own with its defaults: its objects would be reported twice, once outside any Application.
+fn file_dependency_dirs(charts: &[Chart]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for c in charts.iter().filter(|c| c.external.is_none()) {
+        let Ok(text) = read_text(&c.path.join("Chart.yaml"), DEFAULT_MAX_FILE_SIZE) else {
+            continue;
+        };
+        let Ok(v) = crate::load::yaml::parse_value(&text) else {
+            continue;
+        };
+        let Some(deps) = v.get("dependencies").and_then(|d| d.as_array()) else {
+            continue;
+        };
+        for d in deps {
+            let Some(rel) = d
+                .get("repository")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.trim().strip_prefix("file://"))
+            else {
+                continue;
+            };
+            if let Some(dir) = crate::sources::lexical_dir(&format!("{}/{rel}", c.dir)) {
+                if dir != c.dir {
+                    out.insert(dir);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// How many generations of Applications rendered by charts for Applications rendered by
 /// charts are followed (app of apps of apps…); an Application deeper than this is not rendered
 /// for, so that a chart that renders Applications with ever new names cannot loop.
@@ -636,6 +670,7 @@ fn render_job(
         _ => None,
     };
     let chart_dirs = Arc::new(rendered.chart_dirs.clone());
+    let (templates, line_starts) = with_file_dependencies(chart, &root, &chart_dirs);
     for call in &rendered.nondeterministic {
         let path =
             crate::model::object::template_repo_path(dir, chart_name, &chart_dirs, &call.file);
@@ -659,8 +694,8 @@ fn render_job(
             app,
             source: target.map_or(0, |t| t.source),
             doc,
-            templates: chart.templates.clone(),
-            line_starts: chart.line_starts.clone(),
+            templates: templates.clone(),
+            line_starts: line_starts.clone(),
             values: values.clone(),
             chart_dirs: chart_dirs.clone(),
             external: external.clone(),
@@ -690,6 +725,41 @@ fn render_job(
     }
     out.rendered_units.push(dir.clone());
     Ok(())
+}
+
+/// The template files of a chart together with those of its `file://` dependencies of the
+/// checkout (`../common`), which live outside the chart's folder, so that findings about their
+/// objects point at the template line too.
+#[allow(clippy::type_complexity)]
+fn with_file_dependencies(
+    chart: &Chart,
+    root: &Path,
+    chart_dirs: &[(String, Option<String>)],
+) -> (
+    Arc<BTreeMap<String, Arc<SourceFile>>>,
+    Arc<BTreeMap<String, Vec<usize>>>,
+) {
+    let outside: Vec<String> = chart_dirs
+        .iter()
+        .filter_map(|(_, d)| d.as_deref())
+        .filter(|d| d.split('/').any(|p| p == ".."))
+        .filter_map(|d| crate::sources::lexical_dir(&format!("{}/{d}", chart.dir)))
+        .filter(|d| !d.starts_with("..") && d != ".")
+        .collect();
+    if chart.external.is_some() || outside.is_empty() {
+        return (chart.templates.clone(), chart.line_starts.clone());
+    }
+    let mut templates = (*chart.templates).clone();
+    let mut line_starts = (*chart.line_starts).clone();
+    for dir in outside {
+        for (p, f) in chart_templates(&root.join(&dir), &dir) {
+            if let std::collections::btree_map::Entry::Vacant(e) = templates.entry(p.clone()) {
+                line_starts.insert(p, crate::model::object::line_starts(&f.text));
+                e.insert(f);
+            }
+        }
+    }
+    (Arc::new(templates), Arc::new(line_starts))
 }
 
 /// Where findings about a chart outside the checkout point: the `chart:` line of the
@@ -954,8 +1024,12 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 .filter(|s| s.kind == SourceKind::HelmChart)
                 .filter_map(|s| s.place.as_ref().map(crate::sources::Place::dir))
                 .collect();
+            let dependencies = file_dependency_dirs(&charts);
             let unclaimed = |c: &Chart| {
-                c.rendered_for.is_empty() && !c.defaulted && !named.contains(c.dir.as_str())
+                c.rendered_for.is_empty()
+                    && !c.defaulted
+                    && !named.contains(c.dir.as_str())
+                    && !dependencies.contains(&c.dir)
             };
             let next: Vec<usize> = match charts
                 .iter()

@@ -6,14 +6,14 @@ use crate::rules::Severity;
 use crate::scan::ScanResult;
 
 /// Escapes a command's message (`%`, CR, LF).
-fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a command property (`%`, CR, LF, `:` and `,`).
-fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -216,7 +216,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
             UnitKind::Kustomize => "Kustomize directory",
         };
         out.push_str(&format!(
-            "note: {} ({what}) was not rendered; its objects are not analysed yet\n",
+            "note: {} ({what}) was not rendered, so its objects are not analysed\n",
             u.unit.dir
         ));
     }

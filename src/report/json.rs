@@ -34,7 +34,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::object::Location;
-use crate::rules::{BaselineState, Severity};
+use crate::rules::{BaselineState, Finding, Severity};
 use crate::scan::ScanResult;
 
 /// The schema version written in `schemaVersion`.
@@ -48,41 +48,40 @@ fn location_fields(map: &mut Map<String, Value>, l: &Location) {
     map.insert("endColumn".into(), json!(l.end_col));
 }
 
+/// One finding as the JSON report writes it.
+pub fn finding(f: &Finding) -> Value {
+    let mut m = Map::new();
+    m.insert("rule".into(), json!(f.rule));
+    m.insert("severity".into(), json!(f.severity));
+    m.insert("category".into(), json!(f.category));
+    m.insert("message".into(), json!(f.message));
+    location_fields(&mut m, &f.location);
+    m.insert("object".into(), json!(f.object));
+    m.insert("pointer".into(), json!(f.pointer));
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .map(|r| {
+            let mut rm = Map::new();
+            location_fields(&mut rm, &r.location);
+            rm.insert("message".into(), json!(r.message));
+            Value::Object(rm)
+        })
+        .collect();
+    m.insert("related".into(), Value::Array(related));
+    m.insert("properties".into(), json!(f.properties));
+    m.insert("fingerprint".into(), json!(f.fingerprint));
+    m.insert("suppressed".into(), json!(f.suppressed));
+    if let Some(state) = f.baseline_state {
+        m.insert("baselineState".into(), json!(state));
+    }
+    Value::Object(m)
+}
+
 /// Renders the report as pretty JSON (ends with a newline).
 pub fn render(result: &ScanResult) -> String {
     let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
-    let findings: Vec<Value> = result
-        .findings
-        .iter()
-        .map(|f| {
-            let mut m = Map::new();
-            m.insert("rule".into(), json!(f.rule));
-            m.insert("severity".into(), json!(f.severity));
-            m.insert("category".into(), json!(f.category));
-            m.insert("message".into(), json!(f.message));
-            location_fields(&mut m, &f.location);
-            m.insert("object".into(), json!(f.object));
-            m.insert("pointer".into(), json!(f.pointer));
-            let related: Vec<Value> = f
-                .related
-                .iter()
-                .map(|r| {
-                    let mut rm = Map::new();
-                    location_fields(&mut rm, &r.location);
-                    rm.insert("message".into(), json!(r.message));
-                    Value::Object(rm)
-                })
-                .collect();
-            m.insert("related".into(), Value::Array(related));
-            m.insert("properties".into(), json!(f.properties));
-            m.insert("fingerprint".into(), json!(f.fingerprint));
-            m.insert("suppressed".into(), json!(f.suppressed));
-            if let Some(state) = f.baseline_state {
-                m.insert("baselineState".into(), json!(state));
-            }
-            Value::Object(m)
-        })
-        .collect();
+    let findings: Vec<Value> = result.findings.iter().map(finding).collect();
     let suppressed = result
         .findings
         .iter()
@@ -112,6 +111,7 @@ pub fn render(result: &ScanResult) -> String {
             "notAnalysedApplications": result.coverage.not_analysed,
             "analysedObjects": result.coverage.objects,
             "chartsNotAnalysed": result.coverage.charts_not_analysed,
+            "kustomizeNotBuilt": result.coverage.kustomize_not_built,
             "coverage": result.coverage.line(),
         },
         "units": result.units,

@@ -9,6 +9,9 @@
 //! | [`markdown`] | audit report for pull requests and job summaries |
 //! | [`html`] | self-contained audit report (one file, no external assets) |
 //!
+//! [`review`] renders `driftlens review` (Markdown for pull-request comments, JSON, SARIF,
+//! GitHub annotations, terminals).
+//!
 //! [`audit`] is the model both audit reports show; [`baseline`] compares a scan with a previous
 //! report.
 //!
@@ -28,6 +31,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod redact;
+pub mod review;
 pub mod sarif;
 pub mod scrub;
 pub mod snippet;

@@ -227,7 +227,7 @@ pub fn render(result: &ScanResult) -> String {
             Notification::builder()
                 .level(json!("note"))
                 .message(text(format!(
-                    "{} ({}) was not rendered: its objects are not analysed yet",
+                    "{} ({}) was not rendered, so its objects are not analysed",
                     u.unit.dir,
                     match u.unit.kind {
                         crate::load::discover::UnitKind::Helm => "Helm chart",
@@ -277,6 +277,14 @@ pub fn render(result: &ScanResult) -> String {
     run_props.insert(
         "analysedObjects".to_string(),
         json!(result.coverage.objects),
+    );
+    run_props.insert(
+        "chartsNotAnalysed".to_string(),
+        json!(result.coverage.charts_not_analysed),
+    );
+    run_props.insert(
+        "kustomizeNotBuilt".to_string(),
+        json!(result.coverage.kustomize_not_built),
     );
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())

@@ -81,8 +81,14 @@ impl Scrubber {
     /// A scrubber for every secret value of the checkout (rendered objects included) and of
     /// the Secrets of the dumps.
     pub fn from_model(repo: &Repo, cluster: Option<&Cluster>) -> Scrubber {
+        Scrubber::from_models(&[repo], cluster)
+    }
+
+    /// A scrubber for every secret value of several checkouts (two revisions of one) and of
+    /// the Secrets of the dumps.
+    pub fn from_models(repos: &[&Repo], cluster: Option<&Cluster>) -> Scrubber {
         let mut values = Vec::new();
-        for m in &repo.manifests {
+        for m in repos.iter().flat_map(|r| &r.manifests) {
             secret_strings(&m.obj, &mut values);
         }
         if let Some(c) = cluster {

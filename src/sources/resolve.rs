@@ -75,16 +75,33 @@ impl Mapped {
     }
 
     fn revision(&self, target: &str) -> String {
-        let what = match self.git.head.as_ref().and_then(git::Head::describe) {
-            Some(h) => format!("the checkout {} as it is ({h})", self.display),
-            None => format!("the checkout {} as it is", self.display),
-        };
-        if target.is_empty() || target == "HEAD" {
-            what
-        } else {
-            format!("{what}; targetRevision `{target}` is not checked out")
-        }
+        revision_text(
+            &format!("the checkout {}", self.display),
+            self.git.head.as_ref(),
+            target,
+        )
     }
+}
+
+/// `the checkout as it is (main at 1a2b3c4d5e6f)`, and whether that is the `targetRevision`
+/// Argo CD would check out: the same branch or commit, or `HEAD`; anything else (a tag,
+/// another branch) is named as not checked out, since driftlens does not read Git history.
+fn revision_text(what: &str, head: Option<&git::Head>, target: &str) -> String {
+    let mut s = match head.and_then(git::Head::describe) {
+        Some(h) => format!("{what} as it is ({h})"),
+        None => format!("{what} as it is"),
+    };
+    let t = target.trim();
+    let same = t.is_empty()
+        || t == "HEAD"
+        || head.is_some_and(|h| {
+            h.branch.as_deref() == Some(t)
+                || (t.len() >= 7 && h.commit.as_deref().is_some_and(|c| c.starts_with(t)))
+        });
+    if !same {
+        s.push_str(&format!("; targetRevision `{t}` is not checked out"));
+    }
+    s
 }
 
 /// Whether a `repoURL` is a template placeholder (`<GITOPS_REPO_URL>`, `${repoUrl}`,
@@ -122,7 +139,10 @@ fn relative_to(from: &Path, to: &Path) -> String {
 impl Resolver {
     /// A resolver for the checkout at `root`.
     pub fn new(root: &Path, opts: &SourceOptions) -> Self {
-        let git = git::read(root);
+        let git = match &opts.stand_in {
+            Some(s) => s.git.clone(),
+            None => git::read(root),
+        };
         let (mut own, own_urls) = if let Some(u) = &opts.repo_url {
             ([url::repo_key(u)].into_iter().collect(), OwnUrls::Flag)
         } else if !git.remotes.is_empty() {
@@ -133,7 +153,13 @@ impl Resolver {
         } else {
             (BTreeSet::new(), OwnUrls::PathsExist)
         };
-        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let location = opts
+            .stand_in
+            .as_ref()
+            .map_or(root, |s| s.location.as_path());
+        let canonical_root = location
+            .canonicalize()
+            .unwrap_or_else(|_| location.to_path_buf());
         let mut mapped: Vec<Mapped> = Vec::new();
         for (u, path) in &opts.repos {
             let abs = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -234,15 +260,7 @@ impl Resolver {
 
     /// The revision analysed for a source in this checkout.
     fn checkout_revision(&self, target: &str) -> String {
-        let what = match self.git.head.as_ref().and_then(git::Head::describe) {
-            Some(h) => format!("the checkout as it is ({h})"),
-            None => "the checkout as it is".to_string(),
-        };
-        if target.is_empty() || target == "HEAD" {
-            what
-        } else {
-            format!("{what}; targetRevision `{target}` is not checked out")
-        }
+        revision_text("the checkout", self.git.head.as_ref(), target)
     }
 
     /// Resolves every source of the Application at `ai` of `repo.apps`.
@@ -580,6 +598,26 @@ fn has_jsonnet(dir: &Path, recurse: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_revision_analysed_is_named() {
+        let head = git::Head {
+            branch: Some("main".into()),
+            commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        };
+        let at = |t| revision_text("the checkout", Some(&head), t);
+        assert_eq!(at("main"), "the checkout as it is (main at 0123456789ab)");
+        assert_eq!(at("HEAD"), at("main"));
+        assert_eq!(at("0123456"), at("main"));
+        assert_eq!(
+            at("v1.2"),
+            "the checkout as it is (main at 0123456789ab); targetRevision `v1.2` is not checked out"
+        );
+        assert_eq!(
+            revision_text("the checkout", None, "main"),
+            "the checkout as it is; targetRevision `main` is not checked out"
+        );
+    }
 
     #[test]
     fn lexical_dirs() {
