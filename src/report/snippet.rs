@@ -104,7 +104,9 @@ impl SourceCode for IndexedText {
             SourceSpan::new((c.span().offset() + window_start).into(), c.span().len()),
             c.line() + from,
             c.column(),
-            c.line_count(),
+            // miette counts the line breaks from the start of the text it was given, and the
+            // window starts after `from` of them.
+            c.line_count() + from,
         )))
     }
 }
