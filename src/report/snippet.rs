@@ -120,7 +120,7 @@ mod tests {
         let span = SourceSpan::new(offset.into(), len);
         let a = text.read_span(&span, before, after);
         let b = ix.read_span(&span, before, after);
-        let result = match (a, b) {
+        match (a, b) {
             (Ok(a), Ok(b)) => {
                 assert_eq!(a.data(), b.data(), "data at {offset}+{len}");
                 assert_eq!(a.span(), b.span(), "span at {offset}+{len}");
@@ -131,7 +131,6 @@ mod tests {
             (Err(_), Err(_)) => {}
             (a, b) => panic!("{offset}+{len}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
         };
-        result
     }
 
     #[test]
