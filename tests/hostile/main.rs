@@ -6,12 +6,15 @@
 //! | module | class |
 //! |---|---|
 //! | [`process_control`] | 1. jq, templates and scripts cannot end the process |
-//! | [`secrets`] | 2. no Secret value in any output of any command and format |
+//! | [`secrets`] | 2. no Secret value in any output of any command and format (`review` of two revisions too) |
 //! | [`escape`] | 3. nothing outside the checkout is read |
 //! | [`unbounded`] | 5. costs stay linear or capped |
 //! | [`exit_codes`] | 6. no silent acceptance, no wrong exit code |
 
 mod harness;
+
+#[path = "../common/git.rs"]
+mod git;
 
 mod escape;
 mod exit_codes;
