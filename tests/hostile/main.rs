@@ -1,7 +1,7 @@
 //! The standing hostile-input suite: a checkout (and a dump) is written by whoever opens the
 //! pull request, so each module here plays one class of attack against the real binary, run
 //! under a memory limit and a wall-clock limit ([`harness`]), and asserts the exit code, that
-//! the run stayed bounded in time and peak memory, and what it printed.
+//! the run stayed bounded in CPU time and peak memory, and what it printed.
 //!
 //! | module | class |
 //! |---|---|
