@@ -213,7 +213,15 @@ fn a_chart_in_no_folder_makes_its_application_unknown_without_drift_findings() {
     for name in ["cache", "orders"] {
         let a = app(&apps, name);
         assert_eq!(a["status"], "Unknown", "{a:#}");
-        assert_eq!(a["resources"].as_array().unwrap().len(), 0, "{a:#}");
+        // The live objects it tracks are listed as Argo CD lists them when manifests cannot
+        // be generated: Unknown, never requiring pruning.
+        for r in a["resources"].as_array().unwrap() {
+            assert_eq!(r["status"], "Unknown", "{r:#}");
+            assert_eq!(r["reason"], "not-analysed", "{r:#}");
+            assert_eq!(r["requiresPruning"], false, "{r:#}");
+        }
+        let tracked = if name == "cache" { 2 } else { 1 };
+        assert_eq!(a["resources"].as_array().unwrap().len(), tracked, "{a:#}");
         assert_eq!(a["extraneous"], 0);
         assert!(a["notAnalysed"].as_str().unwrap().contains("not analysed"));
     }
@@ -863,4 +871,33 @@ fn a_kustomize_directory_that_is_not_built_is_counted_in_the_coverage_line() {
     assert!(out.contains(line), "{out}");
     let (_, out, _) = run(&["sources", p(tmp.path())]);
     assert!(out.trim_end().ends_with(line), "{out}");
+}
+
+#[test]
+fn hooks_are_not_counted_among_the_objects_of_an_application() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/platform.git\n    path: web\n  destination:\n    server: \
+         https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "web/objects.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n\
+         ---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    \
+         argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n---\n\
+         apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: seed\n  annotations:\n    \
+         helm.sh/hook: post-install\nspec:\n  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers: [{name: m, image: \"m:1\"}]\n",
+    );
+    let (code, out, err) = run(&["apps", p(tmp.path()), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    assert_eq!(app(&doc, "web")["objects"], 1, "{doc:#}");
+    assert_eq!(doc["coverage"]["objects"], 1, "{doc:#}");
 }

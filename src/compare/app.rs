@@ -75,6 +75,10 @@ pub enum Reason {
     Skipped,
     /// The live object's tracking id names another object.
     NotSelfReferenced,
+    /// A live object the Application tracks, whose desired state is not known (a source was
+    /// not analysed): its status is Unknown, as in Argo CD when manifests cannot be generated,
+    /// and it is never taken for extraneous.
+    NotAnalysed,
 }
 
 /// One resource of an Application.
@@ -427,7 +431,11 @@ pub fn predict_all(repo: &Repo, opts: &CompareOptions) -> Vec<Prediction> {
         .map(|d| Prediction {
             name: d.name,
             app: d.app,
-            objects: d.objects.as_ref().map(Vec::len),
+            // Hooks are run at a sync, not kept in sync: they are not counted.
+            objects: d
+                .objects
+                .as_ref()
+                .map(|o| o.iter().filter(|x| !x.hook).count()),
             not_analysed: d.not_analysed,
             sources: d.sources,
         })
@@ -733,14 +741,48 @@ fn compare_app(
     };
     if let Some(reason) = &not_analysed {
         // Nothing is known of what the Application deploys: no resource is compared, so no
-        // live object is taken for extraneous (or pruned).
+        // live object is taken for extraneous (or pruned). The live objects it tracks are
+        // listed with status Unknown, as Argo CD lists them when manifests cannot be generated.
+        let mut resources: Vec<ResourceResult> = cluster
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                tracking::owner_instance(o.head(), settings).as_deref()
+                    == Some(input.instance.as_str())
+                    && o.owner_references().is_empty()
+                    && !is_excluded(&o.key, settings)
+                    && project_permits(
+                        input.project,
+                        &o.key,
+                        scopes.is_cluster_scoped(&o.key.group, &o.key.kind),
+                    )
+            })
+            .map(|(i, o)| ResourceResult {
+                key: o.key.clone(),
+                status: Some(SyncStatus::Unknown),
+                reason: Reason::NotAnalysed,
+                manifest: None,
+                live: Some(i),
+                diff: None,
+                requires_pruning: false,
+                prune_disabled: false,
+                ignore_extraneous: false,
+                requires_deletion_confirmation: false,
+                shared_with: None,
+                causes: Vec::new(),
+                error: None,
+                desired_obj: None,
+            })
+            .collect();
+        resources.sort_by(|a, b| a.key.cmp(&b.key));
         return AppResult {
             name: input.name.clone(),
             app: input.app_index,
             instance: input.instance.clone(),
             namespace: input.namespace.clone(),
             status: SyncStatus::Unknown,
-            resources: Vec::new(),
+            resources,
             conditions: vec![Condition {
                 kind: "ComparisonError".into(),
                 message: format!("the desired state is not known: {reason}"),

@@ -24,6 +24,7 @@ fn reason_text(r: Reason) -> &'static str {
         Reason::Hook => "hook",
         Reason::Skipped => "skipped",
         Reason::NotSelfReferenced => "tracked as another object",
+        Reason::NotAnalysed => "desired state not known",
     }
 }
 
