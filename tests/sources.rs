@@ -901,3 +901,38 @@ fn hooks_are_not_counted_among_the_objects_of_an_application() {
     assert_eq!(app(&doc, "web")["objects"], 1, "{doc:#}");
     assert_eq!(doc["coverage"]["objects"], 1, "{doc:#}");
 }
+
+#[test]
+fn without_a_remote_sources_says_which_urls_were_taken_to_be_the_checkout() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "apps/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/fork/platform\n    path: web\n  destination:\n    server: \
+         https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        tmp.path(),
+        "web/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    let (code, out, err) = run(&["sources", p(tmp.path())]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "taken to be this checkout because the paths their sources name exist here: \
+             `https://git.example.com/fork/platform` (pass --repo-url URL"
+        ),
+        "{out}"
+    );
+    // Named exactly, nothing is inferred.
+    let (_, out, _) = run(&[
+        "sources",
+        p(tmp.path()),
+        "--repo-url",
+        "https://git.example.com/fork/platform",
+    ]);
+    assert!(!out.contains("taken to be this checkout"), "{out}");
+}

@@ -759,20 +759,9 @@ fn compare_app(
                     )
             })
             .map(|(i, o)| ResourceResult {
-                key: o.key.clone(),
                 status: Some(SyncStatus::Unknown),
                 reason: Reason::NotAnalysed,
-                manifest: None,
-                live: Some(i),
-                diff: None,
-                requires_pruning: false,
-                prune_disabled: false,
-                ignore_extraneous: false,
-                requires_deletion_confirmation: false,
-                shared_with: None,
-                causes: Vec::new(),
-                error: None,
-                desired_obj: None,
+                ..ResourceResult::new(o.key.clone(), None, Some(i))
             })
             .collect();
         resources.sort_by(|a, b| a.key.cmp(&b.key));
@@ -960,6 +949,29 @@ fn compare_app(
     }
 }
 
+impl ResourceResult {
+    /// A resource with this identity, desired object and live object, and nothing else known
+    /// yet: no status, no difference, no sync option.
+    fn new(key: ObjectKey, manifest: Option<usize>, live: Option<usize>) -> ResourceResult {
+        ResourceResult {
+            key,
+            status: None,
+            reason: Reason::InSync,
+            manifest,
+            live,
+            diff: None,
+            requires_pruning: false,
+            prune_disabled: false,
+            ignore_extraneous: false,
+            requires_deletion_confirmation: false,
+            shared_with: None,
+            causes: Vec::new(),
+            error: None,
+            desired_obj: None,
+        }
+    }
+}
+
 fn resource_for_desired(
     d: &Desired,
     live: Option<(usize, &LiveObject)>,
@@ -967,22 +979,7 @@ fn resource_for_desired(
     settings: &ArgoSettings,
     diff_settings: Option<&AppDiffSettings>,
 ) -> ResourceResult {
-    let mut r = ResourceResult {
-        key: d.key.clone(),
-        status: None,
-        reason: Reason::InSync,
-        manifest: Some(d.manifest),
-        live: live.map(|(i, _)| i),
-        diff: None,
-        requires_pruning: false,
-        prune_disabled: false,
-        ignore_extraneous: false,
-        requires_deletion_confirmation: false,
-        shared_with: None,
-        causes: Vec::new(),
-        error: None,
-        desired_obj: None,
-    };
+    let mut r = ResourceResult::new(d.key.clone(), Some(d.manifest), live.map(|(i, _)| i));
     let prune = sync_option(&d.obj, input.app, "Prune");
     r.prune_disabled = prune.as_deref() == Some("false");
     r.requires_deletion_confirmation = prune.as_deref() == Some("confirm")

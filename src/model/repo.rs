@@ -167,6 +167,12 @@ impl Repo {
         if !has_api && !has_kind {
             return;
         }
+        // Only one of the two and no `metadata`: the YAML of another tool that happens to have
+        // a `kind` (an Omni cluster template, chart values choosing a `kind: CronJob`), not a
+        // Kubernetes object with a field missing.
+        if (!has_api || !has_kind) && root.get("metadata").is_none() {
+            return;
+        }
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
         if kind == "List" || kind.ends_with("List") && root.get("items").is_some() {
             match root.get("items").map(|n| &n.value) {

@@ -102,6 +102,19 @@ pub fn render_table(repo: &Repo, coverage: &Coverage, sel: Selection) -> String 
             .map(|h| format!(", analysed as it is ({h})"))
             .unwrap_or_default()
     ));
+    if c.own_urls == crate::sources::OwnUrls::PathsExist && !c.urls.is_empty() {
+        // Without a remote, which URLs are this checkout is inferred: say so, and how to be
+        // exact.
+        out.push_str(&format!(
+            "taken to be this checkout because the paths their sources name exist here: {} \
+             (pass --repo-url URL to name the checkout's own URL)\n",
+            c.urls
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     out.push_str(&coverage.line());
     out.push('\n');
     out
