@@ -240,6 +240,19 @@ fn a_chart_in_no_folder_makes_its_application_unknown_without_drift_findings() {
     assert_eq!(code, 0, "{out}");
     let report = json(&out);
     let findings = report["findings"].as_array().unwrap();
+    // The fetch commands, as data for tools (`repoURL` as in the sources).
+    let fix = findings
+        .iter()
+        .find(|f| f["rule"] == "source-not-analysed" && f["properties"]["application"] == "cache")
+        .map(|f| &f["properties"]["fixes"][0])
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(fix["action"], "helm-pull", "{fix:#}");
+    assert_eq!(fix["repo_url"], Value::Null, "{fix:#}");
+    assert_eq!(
+        fix["repoURL"], "https://charts.example.com/stable",
+        "{fix:#}"
+    );
+    assert_eq!(fix["version"], "17.3.*", "{fix:#}");
     assert!(
         findings
             .iter()

@@ -143,12 +143,13 @@ pub enum SourceStatus {
 
 /// A command that would make a source analysable, where the network is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase", tag = "action")]
+#[serde(rename_all_fields = "camelCase", tag = "action")]
 pub enum Fix {
     /// `helm pull CHART --repo URL --version V -d DIR`.
     #[serde(rename = "helm-pull")]
     HelmPull {
-        /// The Helm repository.
+        /// The Helm repository (`repoURL`, as in the sources it is for).
+        #[serde(rename = "repoURL")]
         repo_url: String,
         /// The chart.
         chart: String,
