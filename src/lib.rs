@@ -14,7 +14,7 @@
 //! |---|---|
 //! | [`load`] | every file access: the repository walk, YAML with source positions, cluster dumps |
 //! | [`sources`] | where each Application source comes from, or why it is not analysed |
-//! | [`render`] | turning Helm charts into manifests (Kustomize is reported as not rendered) |
+//! | [`render`] | turning Helm charts and kustomizations into manifests |
 //! | [`model`] | Kubernetes objects, their identities and the typed Argo CD models |
 //! | [`compare`] | desired vs live: normalization, ignore rules, diff modes, status, health |
 //! | [`rules`] | the rule catalog: built-in rules, data rules, findings |

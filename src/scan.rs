@@ -165,8 +165,14 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
         });
     }
     let d = discover(path);
-    let parsed = parse_files(path, &d.files, max_file_size);
+    // Files a kustomization reads are its own, never also plain manifests.
+    let builds = crate::render::kustomized::prebuild(path, &d.units);
+    let mut files = builds.plain_files(d.files, false);
+    files.extend(builds.plain_files(d.kustomize_files, true));
+    files.sort();
+    let parsed = parse_files(path, &files, max_file_size);
     let mut repo = Repo::build(path.to_path_buf(), d.units, parsed);
+    repo.kustomize_builds = builds;
     for (p, reason) in d.walk_errors {
         repo.problems.push(crate::model::repo::Problem {
             location: crate::model::object::Location::file_start(&p),

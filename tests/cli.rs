@@ -51,11 +51,17 @@ fn demo_scan_reports_findings_with_exit_code_1() {
         out.contains("charts/reports/templates/deployment.yaml:6:3"),
         "{out}"
     );
+    // The overlay's base is a plain folder, which kustomize refuses: an error at its line.
+    assert!(out.contains("the kustomization does not build"), "{out}");
+    assert!(
+        out.contains("overlays/staging/kustomization.yaml:5:1"),
+        "{out}"
+    );
     assert!(
         out.contains("overlays/staging (Kustomize directory) was not rendered"),
         "{out}"
     );
-    assert!(out.contains("1 error"), "{out}");
+    assert!(out.contains("2 errors"), "{out}");
 }
 
 #[test]

@@ -587,7 +587,8 @@ fn desired_set(
                         )),
                         crate::sources::SourceKind::HelmChart
                         | crate::sources::SourceKind::HelmRepository
-                        | crate::sources::SourceKind::HelmOci => Some((
+                        | crate::sources::SourceKind::HelmOci
+                        | crate::sources::SourceKind::Kustomize => Some((
                             DirectoryFilter::everything_under(place.dir()),
                             Some(info.index),
                         )),

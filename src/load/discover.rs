@@ -2,9 +2,10 @@
 //! Helm charts or Kustomize directories.
 //!
 //! The walk uses the `ignore` crate, so `.gitignore`d files (absent from the clone Argo CD sees),
-//! hidden entries and `.git` are skipped. Files under a chart or Kustomize directory belong to
-//! that unit and are never read as plain manifests (values files, templates and patches are not
-//! Kubernetes objects). Symbolic links are followed while they stay inside the checkout
+//! hidden entries and `.git` are skipped. Files under a chart belong to it and are never read
+//! as plain manifests (values files and templates are not Kubernetes objects); files under a
+//! Kustomize directory are set apart, and read as plain manifests only when no kustomization
+//! uses them (patches are not Kubernetes objects, resources are built). Symbolic links are followed while they stay inside the checkout
 //! ([`super::root`]); the others are listed in [`Discovery::escapes`] and not followed.
 
 use std::collections::BTreeSet;
@@ -41,7 +42,10 @@ pub struct Unit {
 pub struct Discovery {
     /// Manifest candidates (`*.yaml`, `*.yml`, `*.json` outside units), sorted.
     pub files: Vec<PathBuf>,
-    /// Charts and Kustomize directories (outermost only), sorted.
+    /// Candidates inside Kustomize directories (kustomization files excluded), sorted: plain
+    /// manifests only when no kustomization reads them ([`crate::render::kustomize`]).
+    pub kustomize_files: Vec<PathBuf>,
+    /// Charts (outermost only) and Kustomize directories (all of them), sorted.
     pub units: Vec<Unit>,
     /// Paths that could not be walked, with the reason.
     pub walk_errors: Vec<(String, String)>,
@@ -164,23 +168,45 @@ pub fn discover(root: &Path) -> Discovery {
             all_files.push(entry.into_path());
         }
     }
-    // Outermost units only: a subchart belongs to its parent chart.
-    let mut units: Vec<(PathBuf, UnitKind)> = Vec::new();
-    for (dir, kind) in unit_dirs {
-        if units.iter().any(|(d, _)| dir.starts_with(d) && &dir != d) {
-            continue;
-        }
-        // A directory with both Chart.yaml and kustomization.yaml is a chart.
-        if let Some(existing) = units.iter_mut().find(|(d, _)| *d == dir) {
-            existing.1 = existing.1.min(kind);
-            continue;
-        }
-        units.push((dir, kind));
-    }
-    let files = all_files
-        .into_iter()
-        .filter(|f| !units.iter().any(|(d, _)| f.starts_with(d)))
+    // A directory with both Chart.yaml and kustomization.yaml is a chart.
+    let charts: BTreeSet<&PathBuf> = unit_dirs
+        .iter()
+        .filter(|(_, k)| *k == UnitKind::Helm)
+        .map(|(d, _)| d)
         .collect();
+    // Outermost charts only: a subchart, or a kustomization inside a chart, belongs to the
+    // chart. Kustomizations nest (an overlay holds its bases, a repository root its
+    // subfolders): every one of them is a unit, and none hides the others.
+    let mut units: Vec<(PathBuf, UnitKind)> = Vec::new();
+    for (dir, kind) in &unit_dirs {
+        let in_chart = charts.iter().any(|d| dir.starts_with(d) && &dir != d);
+        if in_chart || (*kind == UnitKind::Kustomize && charts.contains(dir)) {
+            continue;
+        }
+        units.push((dir.clone(), *kind));
+    }
+    let in_chart = |f: &Path| {
+        units
+            .iter()
+            .any(|(d, k)| *k == UnitKind::Helm && f.starts_with(d))
+    };
+    let in_kustomization = |f: &Path| {
+        units
+            .iter()
+            .any(|(d, k)| *k == UnitKind::Kustomize && f.starts_with(d))
+    };
+    let mut files = Vec::new();
+    let mut kustomize_files = Vec::new();
+    for f in all_files {
+        if in_chart(&f) || is_kustomization_file(&f) {
+            continue;
+        }
+        if in_kustomization(&f) {
+            kustomize_files.push(f);
+        } else {
+            files.push(f);
+        }
+    }
     let mut units: Vec<Unit> = units
         .into_iter()
         .map(|(dir, kind)| Unit {
@@ -193,11 +219,23 @@ pub fn discover(root: &Path) -> Discovery {
     escapes.sort();
     Discovery {
         files,
+        kustomize_files,
         units,
         walk_errors,
         escapes,
     }
 }
+
+/// Whether a file is a kustomization file (never a manifest).
+pub fn is_kustomization_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n))
+}
+
+/// The names of a kustomization file.
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// One file read and parsed.
 #[derive(Debug)]
@@ -240,7 +278,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn units_hide_their_files_and_gitignore_is_honoured() {
+    fn charts_hide_their_files_kustomizations_set_theirs_apart_and_gitignore_is_honoured() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let w = |p: &str, s: &str| {
@@ -255,6 +293,12 @@ mod tests {
         w("charts/api/charts/sub/Chart.yaml", "name: sub\n");
         w("overlays/prod/kustomization.yaml", "resources: []\n");
         w("overlays/prod/patch.yaml", "spec: {}\n");
+        w("overlays/prod/base/kustomization.yml", "resources: []\n");
+        w("charts/api/kustomization.yaml", "resources: []\n");
+        w(
+            "charts/api/templates/k/kustomization.yaml",
+            "resources: []\n",
+        );
         w("vendor/x.yaml", "kind: X\n");
         w(".gitignore", "vendor/\n");
         w(".github/workflows/ci.yml", "on: push\n");
@@ -274,8 +318,18 @@ mod tests {
                     kind: UnitKind::Kustomize,
                     dir: "overlays/prod".into()
                 },
+                Unit {
+                    kind: UnitKind::Kustomize,
+                    dir: "overlays/prod/base".into()
+                },
             ]
         );
+        let set_apart: Vec<String> = d
+            .kustomize_files
+            .iter()
+            .map(|f| rel_path(root, f))
+            .collect();
+        assert_eq!(set_apart, vec!["overlays/prod/patch.yaml"]);
     }
 
     #[cfg(unix)]

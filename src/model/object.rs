@@ -53,6 +53,10 @@ pub struct RenderOrigin {
     /// For a chart outside the checkout (a chart folder, Helm's cache): where findings about
     /// its objects point instead of its templates.
     pub external: Option<Arc<ExternalChart>>,
+    /// Built by Kustomize, not rendered by Helm: `chart_dir` is the kustomization's
+    /// directory, and the source map points at files by their paths relative to the scan root
+    /// (bases, patches, generators).
+    pub kustomize: bool,
 }
 
 /// A chart rendered from outside the checkout.
@@ -112,6 +116,9 @@ impl RenderOrigin {
     /// The path relative to the scan root of a `# Source:`-style template path
     /// (`reports/templates/x.yaml` → `charts/reports/templates/x.yaml`).
     pub fn repo_path(&self, source: &str) -> String {
+        if self.kustomize {
+            return source.to_string();
+        }
         template_repo_path(&self.chart_dir, &self.chart_name, &self.chart_dirs, source)
     }
 

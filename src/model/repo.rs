@@ -76,6 +76,8 @@ pub struct Repo {
     pub unit_failures: Vec<UnitFailure>,
     /// What renders did not check (a schema referring to a URL), `chart: sentence`, sorted.
     pub render_notes: Vec<String>,
+    /// The kustomizations of the checkout, built with their defaults at load time.
+    pub kustomize_builds: crate::render::kustomized::Builds,
 }
 
 /// A chart of the checkout that was not rendered.

@@ -154,6 +154,10 @@ pub struct ArgoSettings {
     pub sensitive_mask_annotations: Vec<String>,
     /// Problems found while parsing.
     pub problems: Vec<SettingsProblem>,
+    /// `kustomize.buildOptions`, as written (split on whitespace when used).
+    pub kustomize_build_options: String,
+    /// `kustomize.enable` (`"false"` turns Kustomize Applications into directory ones).
+    pub kustomize_enabled: bool,
 }
 
 impl Default for ArgoSettings {
@@ -168,6 +172,8 @@ impl Default for ArgoSettings {
             inclusions: Vec::new(),
             sensitive_mask_annotations: Vec::new(),
             problems: Vec::new(),
+            kustomize_build_options: String::new(),
+            kustomize_enabled: true,
         }
     }
 }
@@ -256,6 +262,11 @@ impl ArgoSettings {
                 message,
             })
         };
+        s.kustomize_build_options = data
+            .get("kustomize.buildOptions")
+            .cloned()
+            .unwrap_or_default();
+        s.kustomize_enabled = data.get("kustomize.enable").map(String::as_str) != Some("false");
         let mut tracking = TrackingMethod::Annotation;
         if let Some(v) = data.get("application.resourceTrackingMethod") {
             match TrackingMethod::parse(v) {

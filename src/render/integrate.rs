@@ -699,6 +699,7 @@ fn render_job(
             values: values.clone(),
             chart_dirs: chart_dirs.clone(),
             external: external.clone(),
+            kustomize: false,
         });
         let path = origin.repo_path(&origin.doc.source);
         let file = Arc::new(SourceFile {
@@ -833,6 +834,16 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
     let mut out = RenderOutput::default();
     let mut typed = repo.manifests.len();
     let mut renders = 0usize;
+    let mapped: Vec<(PathBuf, String)> = resolver
+        .mapped()
+        .iter()
+        .map(|m| (m.abs.clone(), m.prefix.clone()))
+        .collect();
+    let mut krounds = super::kustomized::Rounds::new(repo, mapped, settings.kube_version.clone());
+    let inflated = |c: &Chart, k: &super::kustomized::Rounds| {
+        let p = c.path.canonicalize().unwrap_or_else(|_| c.path.clone());
+        k.inflated_charts.contains(&p)
+    };
     loop {
         crate::sources::resolve_new(resolver, repo);
         load_mapped(
@@ -842,6 +853,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
             &mut charts,
             &mut values_files,
         );
+        let kbuilt = super::kustomized::build_for_apps(repo, &mut krounds);
         let depths = app_depths(repo);
         // Every (chart, Application source) pair not rendered yet.
         let mut jobs: Vec<Job> = Vec::new();
@@ -1011,7 +1023,8 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 ),
             });
         }
-        if jobs.is_empty() {
+        if jobs.is_empty() && kbuilt == 0 && !super::kustomized::build_defaults(repo, &mut krounds)
+        {
             // No Application claims a chart any more: render the unclaimed charts with their
             // defaults, those that declare Applications one at a time (what they render may
             // claim others), then every other one.
@@ -1025,11 +1038,13 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
                 .filter_map(|s| s.place.as_ref().map(crate::sources::Place::dir))
                 .collect();
             let dependencies = file_dependency_dirs(&charts);
+            // Nor is a chart a kustomization inflates (`helmCharts:`).
             let unclaimed = |c: &Chart| {
                 c.rendered_for.is_empty()
                     && !c.defaulted
                     && !named.contains(c.dir.as_str())
                     && !dependencies.contains(&c.dir)
+                    && !inflated(c, &krounds)
             };
             let next: Vec<usize> = match charts
                 .iter()
@@ -1133,6 +1148,7 @@ pub fn render_repo(repo: &mut Repo, settings: &RenderSettings, resolver: &mut Re
         mut rendered_units,
         mut nondeterministic,
     } = out;
+    rendered_units.extend(krounds.built_dirs);
     rendered_units.sort();
     rendered_units.dedup();
     nondeterministic.sort();

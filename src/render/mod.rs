@@ -19,6 +19,7 @@ pub mod helm {
 }
 pub mod integrate;
 pub mod kustomize;
+pub mod kustomized;
 
 pub use driftlens_gotmpl as gotmpl;
 pub use driftlens_gotmpl::yaml;

@@ -443,6 +443,7 @@ fn index_deployers(repo: &Repo) -> HashMap<usize, Vec<usize>> {
                         SourceKind::HelmChart
                             | SourceKind::HelmRepository
                             | SourceKind::HelmOci
+                            | SourceKind::Kustomize
                             | SourceKind::Ref
                     )
                 })

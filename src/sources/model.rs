@@ -457,6 +457,14 @@ pub enum AppOrigin {
         /// The file.
         path: String,
     },
+    /// Built by a kustomization (app of apps).
+    #[serde(rename = "kustomization")]
+    Kustomization {
+        /// The kustomization's directory.
+        dir: String,
+        /// The Application it was built for, if any.
+        app: Option<String>,
+    },
     /// Rendered by a Helm chart (app of apps).
     #[serde(rename = "chart")]
     Chart {

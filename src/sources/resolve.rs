@@ -268,6 +268,10 @@ impl Resolver {
         let a = &repo.apps[ai];
         let m = repo.manifest(a.manifest);
         let origin = match &m.rendered {
+            Some(r) if r.kustomize => AppOrigin::Kustomization {
+                dir: r.chart_dir.clone(),
+                app: r.app.map(|i| repo.apps[i].value.metadata.name.clone()),
+            },
             Some(r) => AppOrigin::Chart {
                 chart: r.chart_dir.clone(),
                 app: r.app.map(|i| repo.apps[i].value.metadata.name.clone()),
@@ -460,12 +464,10 @@ impl Resolver {
                 ),
                 Vec::new(),
             );
-        } else if src.kustomize.is_some() || unit == Some(UnitKind::Kustomize) {
+        } else if (src.kustomize.is_some() || unit == Some(UnitKind::Kustomize))
+            && repo.settings.kustomize_enabled
+        {
             info.kind = SourceKind::Kustomize;
-            info.not_analysed(
-                "Kustomize rendering is not available in driftlens yet",
-                Vec::new(),
-            );
         } else if unit == Some(UnitKind::Helm) {
             info.kind = SourceKind::HelmChart;
         } else if src.directory.as_ref().is_some_and(|d| d.jsonnet.is_some())

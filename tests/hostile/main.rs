@@ -10,6 +10,7 @@
 //! | [`escape`] | 3. nothing outside the checkout is read |
 //! | [`unbounded`] | 5. costs stay linear or capped |
 //! | [`exit_codes`] | 6. no silent acceptance, no wrong exit code |
+//! | [`kustomize`] | kustomizations: cycles, reads outside the checkout, size, nesting |
 
 mod harness;
 
@@ -18,6 +19,7 @@ mod git;
 
 mod escape;
 mod exit_codes;
+mod kustomize;
 mod process_control;
 mod secrets;
 mod unbounded;

@@ -25,6 +25,10 @@ fn needles() -> Vec<String> {
         "5e1fd0c4".to_string(),
         b64(&format!("{CANARY}-git")),
         b64(&format!("{CANARY}-live")),
+        b64(&format!("{CANARY}-kl")),
+        b64(&format!("{CANARY}-ke")),
+        b64(&format!("{CANARY}-kf\n")),
+        b64(&format!("{CANARY}-kf")),
     ]
 }
 
@@ -122,6 +126,37 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
          ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: helm-copy\ndata:\n  \
          copy: {{ .Values.password | quote }}\n",
     );
+    // A kustomization generating a Secret from a literal, an env file and a file, deployed by
+    // an Application; the env and file sources are YAML-named so that they could be quoted.
+    write(
+        &repo,
+        "apps/kust.yaml",
+        &APP.replace(
+            "name: shop\n  namespace: argocd",
+            "name: kust\n  namespace: argocd",
+        )
+        .replace("path: shop", "path: kust"),
+    );
+    write(
+        &repo,
+        "kust/kustomization.yaml",
+        &format!(
+            "resources:\n- deploy.yaml\nsecretGenerator:\n- name: gen\n  options:\n    \
+             disableNameSuffixHash: true\n  literals:\n  - password={c}-kl\n  envs:\n  - \
+             creds.env.yaml\n  files:\n  - key.yaml\nconfigMapGenerator:\n- name: leak\n  \
+             literals:\n  - note=plain\n"
+        ),
+    );
+    write(&repo, "kust/creds.env.yaml", &format!("TOKEN={c}-ke\n"));
+    write(&repo, "kust/key.yaml", &format!("{c}-kf\n"));
+    write(
+        &repo,
+        "kust/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kweb\n  namespace: shop\nspec:\n  \
+         selector:\n    matchLabels: {app: kweb}\n  template:\n    metadata:\n      labels: {app: kweb}\n    \
+         spec:\n      containers:\n        - name: web\n          image: nginx:1.27.0\n          \
+         envFrom:\n            - secretRef: {name: gen}\n",
+    );
     // A Lua health check that returns and raises a live Secret's value.
     write(
         &repo,
@@ -170,6 +205,9 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
             "metadata": {"labels": {"app": "web"}},
             "spec": {"containers": [{"name": "web", "image": "nginx:1.27.0",
                 "env": [{"name": "DB_PASSWORD", "value": format!("{c}-live")}]}]}}}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "gen", "namespace": "shop",
+            "annotations": serde_json::json!({"argocd.argoproj.io/tracking-id": "kust:/Secret:shop/gen"})},
+         "data": {"password": b64(&format!("{c}-live")), "TOKEN": b64("other")}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "shop",
             "annotations": tracking("ConfigMap", "", "settings")},
          "data": {"api_token": format!("{c}-live")}},

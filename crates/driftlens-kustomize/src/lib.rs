@@ -31,6 +31,7 @@
 
 pub mod builtins;
 pub mod config;
+pub mod edit;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;
@@ -112,6 +113,8 @@ pub struct BuildOptions {
     pub reorder: Reorder,
     /// Budgets.
     pub limits: Limits,
+    /// Edits of the top kustomization before the build (Argo CD's `kustomize edit …`).
+    pub edits: Option<edit::Edits>,
 }
 
 /// A chart to inflate: what kustomize's HelmChartInflationGenerator would hand to
@@ -231,10 +234,49 @@ pub fn build_with_warnings(
     )
 }
 
+/// Everything a build leaves behind, also when it fails.
+pub struct Report {
+    /// The output, or the error that stopped the build.
+    pub result: Result<Output, Error>,
+    /// What kustomize would print to stderr.
+    pub warnings: Vec<String>,
+    /// Every file the build read before it finished or failed (kustomization files,
+    /// resources, patches, generator sources …), by their paths in the build's file system;
+    /// a chart inflated through the [`HelmRenderer`] is listed as `DIR (helm template)`.
+    pub files: Vec<String>,
+}
+
+/// [`build`], reporting the files read and the warnings whatever the outcome.
+pub fn build_report(
+    fs: &dyn fs::FileSystem,
+    dir: &str,
+    opts: &BuildOptions,
+    remote: Option<&dyn Remote>,
+    helm: Option<&dyn HelmRenderer>,
+) -> Report {
+    let mut b = target::Build::new(fs, opts, remote, helm);
+    let r = run(&mut b, dir);
+    let files: Vec<String> = b.files.iter().skip(1).cloned().collect();
+    let warnings = b.warnings.clone();
+    Report {
+        result: r.map(|resources| Output {
+            resources,
+            files: b.files,
+            warnings: warnings.clone(),
+        }),
+        warnings,
+        files,
+    }
+}
+
 fn run(b: &mut target::Build, dir: &str) -> Result<Vec<Resource>, Error> {
     let (fs, opts, remote) = (b.fs, b.opts, b.remote);
     let ldr = loader::Loader::new_root(fs, dir, opts.load_restrictor, remote)?;
-    let kt = b.load_target(ldr)?;
+    let mut kt = b.load_target(ldr)?;
+    if let Some(e) = &opts.edits {
+        let file = b.files.get(kt.file as usize).cloned().unwrap_or_default();
+        edit::apply(&mut kt.k, e).map_err(|e| e.at_if_unset(&file, 0))?;
+    }
     b.set_schema(&kt, true)?;
     let sort = kt.k.sort_options.clone();
     let build_metadata = kt.k.build_metadata.clone();

@@ -320,14 +320,24 @@ impl Builder {
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.err("yaml: unbalanced structure".into(), loc));
                 };
+                let mut at = frame.loc;
                 let data = match frame.kind {
                     FrameKind::Seq(items) => Data::Seq(items),
-                    FrameKind::Map(pairs, _) => Data::Map(apply_merges(pairs, loc, self)?),
+                    FrameKind::Map(pairs, _) => {
+                        // A block mapping is where its first key is (as go-yaml v3 places
+                        // it); the parser's start event is at the end of the token before.
+                        if frame.style == Style::Plain {
+                            if let Some(p) = pairs.first().filter(|p| p.key.loc.line > 0) {
+                                at = p.key.loc;
+                            }
+                        }
+                        Data::Map(apply_merges(pairs, loc, self)?)
+                    }
                 };
                 let node = Node {
                     tag: frame.tag,
                     style: frame.style,
-                    loc: frame.loc,
+                    loc: at,
                     data,
                 };
                 self.push(node, frame.anchor)?;
