@@ -221,17 +221,8 @@ pub fn build_with_warnings(
     remote: Option<&dyn Remote>,
     helm: Option<&dyn HelmRenderer>,
 ) -> (Result<Output, Error>, Vec<String>) {
-    let mut b = target::Build::new(fs, opts, remote, helm);
-    let r = run(&mut b, dir);
-    let warnings = b.warnings.clone();
-    (
-        r.map(|resources| Output {
-            resources,
-            files: b.files,
-            warnings: warnings.clone(),
-        }),
-        warnings,
-    )
+    let r = build_report(fs, dir, opts, remote, helm);
+    (r.result, r.warnings)
 }
 
 /// Everything a build leaves behind, also when it fails.

@@ -20,9 +20,10 @@ pub struct ResMap {
 }
 
 /// What makes two current ids equal (`ResId.Equals`): kind, name and effective namespace.
-type IdKey = (String, String, String, String, String);
+pub(crate) type IdKey = (String, String, String, String, String);
 
-fn id_key(id: &ResId) -> IdKey {
+/// The key of a current id: two ids are `ResId.Equals` exactly when their keys are equal.
+pub(crate) fn id_key(id: &ResId) -> IdKey {
     (
         id.gvk.group.clone(),
         id.gvk.version.clone(),

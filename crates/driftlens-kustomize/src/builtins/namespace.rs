@@ -116,13 +116,32 @@ pub fn apply(b: &mut Build, m: &mut ResMap, c: &NamespaceConfig, origin: Loc) ->
     if c.namespace.is_empty() {
         return Ok(());
     }
+    // How many resources hold each current id, kept up to date as they are transformed, so
+    // that the uniqueness check after each one is not a scan of all of them.
+    let mut counts: std::collections::HashMap<crate::resmap::IdKey, usize> =
+        std::collections::HashMap::new();
+    for r in m.list() {
+        *counts
+            .entry(crate::resmap::id_key(&r.cur_id()))
+            .or_default() += 1;
+    }
     for i in 0..m.list().len() {
         if m.list()[i].node.is_nil_or_empty() {
             continue;
         }
+        let before = crate::resmap::id_key(&m.list()[i].cur_id());
         m.list_mut()[i].store_previous_id();
         apply_one(b, &mut m.list_mut()[i].node, c, origin)?;
         let id = m.list()[i].cur_id();
+        let key = crate::resmap::id_key(&id);
+        if let Some(n) = counts.get_mut(&before) {
+            *n = n.saturating_sub(1);
+        }
+        let n = counts.entry(key).or_default();
+        *n += 1;
+        if *n == 1 {
+            continue;
+        }
         let matches = m.by_current_id(|x| id.equals(x));
         if matches.len() != 1 {
             let objs: Vec<String> = matches
