@@ -188,6 +188,15 @@ fn write_v(out: &mut String, v: &Value, depth: usize) {
                 *t,
                 "2006-01-02 15:04:05 +0000 UTC",
             )),
+            Object::Bytes {
+                data, slice: true, ..
+            } => {
+                out.push('[');
+                let bytes: Vec<String> = data.iter().map(|b| b.to_string()).collect();
+                out.push_str(&bytes.join(" "));
+                out.push(']');
+            }
+            Object::Bytes { text, .. } => out.push_str(text),
         },
     }
 }
@@ -210,6 +219,21 @@ pub fn sprintln(args: &[Value]) -> String {
     let mut s = parts.join(" ");
     s.push('\n');
     s
+}
+
+/// `strconv.Quote` of bytes that may not be UTF-8: each invalid byte as `\xNN`.
+pub fn go_quote_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len() + 2);
+    out.push('"');
+    for chunk in b.utf8_chunks() {
+        let q = go_quote(chunk.valid());
+        out.push_str(&q[1..q.len() - 1]);
+        for x in chunk.invalid() {
+            out.push_str(&format!("\\x{x:02x}"));
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `strconv.Quote`.

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use super::ast::{Branch, BranchKind, Command, Expr, List, Node, Number, Pipe};
+use super::fmt::go_quote;
 use super::lexer::{lex, Tok, Token};
 
 /// Maximum nesting of blocks and parentheses.
@@ -35,7 +36,10 @@ enum Term {
 }
 
 struct Parser<'a> {
+    src: &'a str,
     toks: Vec<Token>,
+    /// Variables in scope, as Go's parser tracks them (`$` always).
+    vars: Vec<String>,
     i: usize,
     depth: usize,
     range_depth: usize,
@@ -57,7 +61,9 @@ pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseE
         msg: e.msg,
     })?;
     let mut p = Parser {
+        src,
         toks,
+        vars: vec!["$".to_string()],
         i: 0,
         depth: 0,
         range_depth: 0,
@@ -102,8 +108,31 @@ impl Parser<'_> {
         if t.tok == Tok::RightDelim {
             Ok(())
         } else {
-            err(t.start, format!("unexpected {} in {ctx}", describe(&t.tok)))
+            err(
+                t.start,
+                format!("unexpected {} in {ctx}", self.describe(&t)),
+            )
         }
+    }
+    /// A token as Go's `item.String` prints it in parse errors.
+    fn describe(&self, t: &Token) -> String {
+        match &t.tok {
+            Tok::Eof => "EOF".into(),
+            Tok::Dot => "<.>".into(),
+            Tok::LeftDelim => "\"{{\"".into(),
+            Tok::RightDelim => "\"}}\"".into(),
+            Tok::Ident(s) if is_keyword(s) => format!("<{s}>"),
+            _ => go_item_quote(self.src.get(t.start..t.end).unwrap_or("")),
+        }
+    }
+    /// Parses a nested body (`define`, `block`) with its own variable scope, as Go does.
+    fn body(&mut self, pos: usize) -> Result<(List, Term), ParseError> {
+        self.enter(pos)?;
+        let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let r = self.list(false);
+        self.vars = saved;
+        self.depth -= 1;
+        r
     }
     fn enter(&mut self, pos: usize) -> Result<(), ParseError> {
         self.depth += 1;
@@ -155,9 +184,7 @@ impl Parser<'_> {
                             }
                             let name = self.template_name("define clause")?;
                             self.expect_right("define clause")?;
-                            self.enter(kpos)?;
-                            let (body, term) = self.list(false)?;
-                            self.depth -= 1;
+                            let (body, term) = self.body(kpos)?;
                             if !matches!(term, Term::End) {
                                 return err(self.peek().start, "unexpected EOF");
                             }
@@ -166,11 +193,9 @@ impl Parser<'_> {
                         "block" => {
                             self.next();
                             let name = self.template_name("block clause")?;
-                            let pipe = self.pipeline(false, "block clause")?;
+                            let pipe = self.pipeline("block clause")?;
                             self.expect_right("block clause")?;
-                            self.enter(kpos)?;
-                            let (body, term) = self.list(false)?;
-                            self.depth -= 1;
+                            let (body, term) = self.body(kpos)?;
                             if !matches!(term, Term::End) {
                                 return err(kpos, "unexpected EOF");
                             }
@@ -187,7 +212,7 @@ impl Parser<'_> {
                             let pipe = if self.peek().tok == Tok::RightDelim {
                                 None
                             } else {
-                                Some(self.pipeline(false, "template clause")?)
+                                Some(self.pipeline("template clause")?)
                             };
                             self.expect_right("template clause")?;
                             out.push(Node::Template {
@@ -209,13 +234,13 @@ impl Parser<'_> {
                             });
                         }
                         _ => {
-                            let pipe = self.pipeline(true, "command")?;
+                            let pipe = self.pipeline("command")?;
                             self.expect_right("command")?;
                             out.push(Node::Action(pipe));
                         }
                     }
                 }
-                other => return err(t.start, format!("unexpected {}", describe(&other))),
+                _ => return err(t.start, format!("unexpected {}", self.describe(&t))),
             }
         }
     }
@@ -224,21 +249,23 @@ impl Parser<'_> {
         let t = self.next();
         match t.tok {
             Tok::Str(s) => Ok(s),
-            other => err(t.start, format!("unexpected {} in {ctx}", describe(&other))),
+            _ => err(
+                t.start,
+                format!("unexpected {} in {ctx}", self.describe(&t)),
+            ),
         }
     }
 
     fn branch(&mut self, kind: BranchKind, pos: usize) -> Result<Node, ParseError> {
         self.enter(pos)?;
+        // Variables declared in the pipeline or the bodies live until the `end`.
+        let scope = self.vars.len();
         let ctx = match kind {
             BranchKind::If => "if",
             BranchKind::With => "with",
             BranchKind::Range => "range",
         };
-        let pipe = self.pipeline(true, ctx)?;
-        if pipe.decl.len() > 1 && kind != BranchKind::Range {
-            return err(pos, "too many declarations in command");
-        }
+        let pipe = self.pipeline(ctx)?;
         self.expect_right(ctx)?;
         if kind == BranchKind::Range {
             self.range_depth += 1;
@@ -275,6 +302,7 @@ impl Parser<'_> {
             }
         };
         self.depth -= 1;
+        self.vars.truncate(scope);
         Ok(Node::Branch(Box::new(Branch {
             kind,
             pos,
@@ -284,56 +312,82 @@ impl Parser<'_> {
         })))
     }
 
-    fn pipeline(&mut self, allow_decl: bool, ctx: &str) -> Result<Pipe, ParseError> {
+    /// Go's `pipeline`: declarations, then commands separated by `|`. Like Go, a `|` right
+    /// before the closing `}}` or `)` is accepted (`{{ .x | quote | }}`).
+    fn pipeline(&mut self, ctx: &str) -> Result<Pipe, ParseError> {
         let pos = self.peek().start;
         let mut decl = Vec::new();
         let mut is_assign = false;
-        if allow_decl {
-            if let Tok::Variable(v) = &self.peek().tok {
-                let v = v.clone();
-                match &self.peek2().tok {
-                    Tok::Declare | Tok::Assign => {
-                        is_assign = self.peek2().tok == Tok::Assign;
-                        self.next();
-                        self.next();
-                        decl.push(v);
-                    }
-                    Tok::Comma if ctx == "range" => {
-                        self.next();
-                        self.next();
-                        let t = self.next();
-                        let Tok::Variable(v2) = t.tok else {
-                            return err(t.start, "range can only initialize variables");
-                        };
-                        let t = self.next();
-                        match t.tok {
-                            Tok::Declare => {}
-                            Tok::Assign => is_assign = true,
-                            _ => return err(t.start, "range can only initialize variables"),
-                        }
-                        decl.push(v);
-                        decl.push(v2);
-                    }
-                    _ => {}
+        while let Tok::Variable(v) = &self.peek().tok {
+            let v = v.clone();
+            match self.peek2().tok {
+                Tok::Declare | Tok::Assign => {
+                    is_assign = self.peek2().tok == Tok::Assign;
+                    self.next();
+                    self.next();
+                    decl.push(v.clone());
+                    self.vars.push(v);
+                    break;
                 }
+                Tok::Comma => {
+                    self.next();
+                    let comma = self.next();
+                    decl.push(v.clone());
+                    self.vars.push(v);
+                    if ctx == "range" && decl.len() < 2 {
+                        match self.peek().tok {
+                            Tok::Variable(_) | Tok::RightDelim | Tok::RParen => continue,
+                            _ => return err(comma.start, "range can only initialize variables"),
+                        }
+                    }
+                    return err(comma.start, format!("too many declarations in {ctx}"));
+                }
+                _ => break,
             }
         }
         let mut cmds = Vec::new();
         loop {
             match self.peek().tok {
                 Tok::RightDelim | Tok::RParen => break,
-                Tok::Pipe if !cmds.is_empty() => {
-                    self.next();
-                    if matches!(self.peek().tok, Tok::RightDelim | Tok::RParen) {
-                        return err(self.peek().start, "missing command after pipe");
+                Tok::Ident(_)
+                | Tok::Dot
+                | Tok::Field(_)
+                | Tok::Variable(_)
+                | Tok::Number(_)
+                | Tok::Char(_)
+                | Tok::Str(_)
+                | Tok::LParen => {
+                    cmds.push(self.command()?);
+                    if self.peek().tok == Tok::Pipe {
+                        self.next();
                     }
                 }
-                _ => {}
+                _ => {
+                    let t = self.next();
+                    return err(
+                        t.start,
+                        format!("unexpected {} in {ctx}", self.describe(&t)),
+                    );
+                }
             }
-            cmds.push(self.command()?);
         }
+        let end = self.peek().start;
         if cmds.is_empty() {
-            return err(pos, format!("missing value for {ctx}"));
+            return err(end, format!("missing value for {ctx}"));
+        }
+        // Only the first command may start with a value that cannot be called.
+        for (i, c) in cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args.first(),
+                Some(
+                    Expr::Bool(..) | Expr::Dot(_) | Expr::Nil(_) | Expr::Number(..) | Expr::Str(..)
+                )
+            ) {
+                return err(
+                    end,
+                    format!("non executable command in pipeline stage {}", i + 1),
+                );
+            }
         }
         Ok(Pipe {
             pos,
@@ -356,7 +410,7 @@ impl Parser<'_> {
                 let t = self.peek().clone();
                 return err(
                     t.start,
-                    format!("unexpected {} in operand", describe(&t.tok)),
+                    format!("unexpected {} in operand", self.describe(&t)),
                 );
             }
             args.push(self.operand()?);
@@ -393,7 +447,8 @@ impl Parser<'_> {
     fn operand(&mut self) -> Result<Expr, ParseError> {
         let t = self.next();
         let pos = t.start;
-        let expr = match t.tok {
+        let t_end = t.end;
+        let expr = match t.tok.clone() {
             Tok::Ident(name) => match name.as_str() {
                 "true" => Expr::Bool(pos, true),
                 "false" => Expr::Bool(pos, false),
@@ -423,6 +478,9 @@ impl Parser<'_> {
                 });
             }
             Tok::Variable(v) => {
+                if !self.vars.contains(&v) {
+                    return err(pos, format!("undefined variable {v:?}"));
+                }
                 let chain_pos = self.chain_pos().unwrap_or(pos);
                 let names = self.chain_names();
                 let end = self.prev_end();
@@ -451,7 +509,7 @@ impl Parser<'_> {
             Tok::Str(s) => Expr::Str(pos, Rc::from(s.as_str())),
             Tok::LParen => {
                 self.enter(pos)?;
-                let p = self.pipeline(true, "parenthesized pipeline")?;
+                let p = self.pipeline("parenthesized pipeline")?;
                 self.depth -= 1;
                 let close = self.next();
                 if close.tok != Tok::RParen {
@@ -459,7 +517,7 @@ impl Parser<'_> {
                 }
                 Expr::Pipe(pos, Box::new(p))
             }
-            other => return err(pos, format!("unexpected {} in operand", describe(&other))),
+            _ => return err(pos, format!("unexpected {} in operand", self.describe(&t))),
         };
         // Field chain on a term: `(x).a`, `$x.a` handled above.
         if let Tok::Field(_) = self.peek().tok {
@@ -472,7 +530,8 @@ impl Parser<'_> {
                     | Expr::Number(..)
                     | Expr::Str(..)
                     | Expr::Ident(..) => {
-                        return err(self.peek().start, "unexpected . after term");
+                        let term = go_quote(self.src.get(pos..t_end).unwrap_or(""));
+                        return err(self.peek().start, format!("unexpected . after term {term}"));
                     }
                     _ => {}
                 }
@@ -495,25 +554,28 @@ impl Parser<'_> {
     }
 }
 
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Text => "text".into(),
-        Tok::LeftDelim => "\"{{\"".into(),
-        Tok::RightDelim => "\"}}\"".into(),
-        Tok::Ident(s) => format!("<{s}>"),
-        Tok::Field(s) => format!("<.{s}>"),
-        Tok::Variable(s) => format!("<{s}>"),
-        Tok::Dot => "<.>".into(),
-        Tok::Number(s) => format!("<{s}>"),
-        Tok::Str(s) => format!("{s:?}"),
-        Tok::Char(c) => format!("<{c}>"),
-        Tok::Pipe => "\"|\"".into(),
-        Tok::LParen => "\"(\"".into(),
-        Tok::RParen => "\")\"".into(),
-        Tok::Comma => "\",\"".into(),
-        Tok::Declare => "\":=\"".into(),
-        Tok::Assign => "\"=\"".into(),
-        Tok::Eof => "EOF".into(),
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "block"
+            | "break"
+            | "continue"
+            | "define"
+            | "else"
+            | "end"
+            | "if"
+            | "nil"
+            | "range"
+            | "template"
+            | "with"
+    )
+}
+
+/// Go's `%q` of an item's text, cut to ten characters with `...` like `item.String`.
+fn go_item_quote(raw: &str) -> String {
+    match raw.char_indices().nth(10) {
+        Some((i, _)) => format!("{}...", go_quote(&raw[..i])),
+        None => go_quote(raw),
     }
 }
 
@@ -540,11 +602,14 @@ pub fn parse_number(text: &str) -> Option<Number> {
     {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else if lower.bytes().all(|b| b.is_ascii_digit()) && !lower.is_empty() {
-        lower.parse::<i64>().ok()
+        lower.parse::<i64>().ok().or_else(|| {
+            // -9223372036854775808 fits although its digits alone do not.
+            (neg && lower.trim_start_matches('0') == "9223372036854775808").then_some(i64::MIN)
+        })
     } else {
         None
     };
-    let int = int.map(|i| if neg { -i } else { i });
+    let int = int.map(|i| if neg { i.wrapping_neg() } else { i });
     let is_hex = lower.starts_with("0x");
     let float = if let Some(i) = int {
         Some(i as f64)
@@ -615,12 +680,79 @@ mod tests {
             "{{ nosuch 1 }}",
             "{{ break }}",
             "{{ (1 }}",
-            "{{ .a | }}",
             "{{ }}",
             "{{ 3.x }}",
         ] {
             assert!(p(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Go's parser accepts a `|` right before the closing delimiter or parenthesis.
+    #[test]
+    fn trailing_pipe_is_accepted() {
+        for ok in [
+            "{{ .a | }}",
+            "{{ .a | quote | }}",
+            "{{ (.a | ) }}",
+            "{{ $x := .a | }}",
+        ] {
+            assert!(p(ok).is_ok(), "{ok}");
+        }
+        // Other forms Go's parser accepts.
+        for ok in [
+            "{{-3}}",
+            "{{ 1_000 }}{{ 0b101 }}{{ 0o17 }}{{ 0x1p-2 }}{{ 'a' }}",
+            "{{ `raw` }}{{ \"\\u00e9\" }}",
+            "{{/* c */}}{{- /* c */ -}}",
+            "{{ $ }}{{ $.a }}{{ .a.b }}{{ (.a).b }}",
+            "{{ index . \"a\" | len }}",
+            "{{ with $x := 1 }}{{ $x }}{{ else with 2 }}{{ end }}",
+            "{{ range $i := 3 }}{{ $i }}{{ break }}{{ end }}",
+            "{{ template \"t\" }}{{ block \"b\" . }}{{ $ }}{{ end }}",
+        ] {
+            assert!(p(ok).is_ok(), "{ok}: {:?}", p(ok).err());
+        }
+    }
+
+    /// The messages Go's `text/template/parse` gives for the same mistakes.
+    #[test]
+    fn errors_are_worded_like_go() {
+        for (src, want) in [
+            ("{{ | .a }}", r#"unexpected "|" in command"#),
+            ("{{ .a | | .b }}", r#"unexpected "|" in command"#),
+            ("{{ .a | 3 }}", "non executable command in pipeline stage 2"),
+            (
+                "{{ .a | quote | \"x\" }}",
+                "non executable command in pipeline stage 3",
+            ),
+            ("{{ $x }}", r#"undefined variable "$x""#),
+            (
+                "{{ if $a, $b := .x }}{{ end }}",
+                "too many declarations in if",
+            ),
+            (
+                "{{ range $a, 1 }}{{ end }}",
+                "range can only initialize variables",
+            ),
+            ("{{ \"a\".b }}", r#"unexpected . after term "\"a\"""#),
+            ("{{ .a.b.c.d.e.f.g.h( }}", r#"unexpected "(" in operand"#),
+            ("{{ template .x }}", r#"unexpected ".x" in template clause"#),
+            (
+                "{{ template abcdefghijkl }}",
+                r#"unexpected "abcdefghij"... in template clause"#,
+            ),
+        ] {
+            match p(src) {
+                Ok(_) => panic!("{src}: accepted"),
+                Err(e) => assert_eq!(e.msg, want, "{src}"),
+            }
+        }
+        // Variables live until the `end` of the block that declares them; `define` bodies
+        // start with `$` only.
+        assert!(p("{{ if 1 }}{{ $x := 1 }}{{ end }}{{ $x }}").is_err());
+        assert!(p("{{ $x := 1 }}{{ define \"t\" }}{{ $x }}{{ end }}").is_err());
+        assert!(p("{{ range $i, $v := .l }}{{ $i }}{{ else }}{{ $v }}{{ end }}").is_ok());
+        assert!(p("{{ $x := 1 }}{{ if 1 }}{{ $x = 2 }}{{ end }}{{ $x }}").is_ok());
     }
 
     #[test]

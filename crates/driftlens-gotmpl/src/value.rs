@@ -96,6 +96,53 @@ pub enum Object {
     },
     /// A point in time (`now`), seconds since the Unix epoch, UTC.
     Time(i64),
+    /// Bytes from a chart file: a Go `string` that is not valid UTF-8 (`.Files.Get`), or
+    /// a `[]byte` (`.Files.GetBytes`). Functions that work on bytes (`b64enc`,
+    /// `sha256sum`, `len`, `toString`, `quote`) see `data`; the others see `text`, its
+    /// UTF-8 reading with U+FFFD for each invalid sequence.
+    Bytes {
+        /// The file's bytes.
+        data: Vec<u8>,
+        /// `data` read as UTF-8.
+        text: String,
+        /// A Go `[]byte` rather than a `string`.
+        slice: bool,
+    },
+}
+
+impl Value {
+    /// A Go string holding `data`: a plain string when it is UTF-8, else bytes.
+    pub fn from_bytes(data: &[u8]) -> Value {
+        match std::str::from_utf8(data) {
+            Ok(s) => Value::str(s),
+            Err(_) => Value::Object(Rc::new(Object::Bytes {
+                data: data.to_vec(),
+                text: String::from_utf8_lossy(data).into_owned(),
+                slice: false,
+            })),
+        }
+    }
+
+    /// A Go `[]byte` holding `data`.
+    pub fn byte_slice(data: &[u8]) -> Value {
+        Value::Object(Rc::new(Object::Bytes {
+            data: data.to_vec(),
+            text: String::from_utf8_lossy(data).into_owned(),
+            slice: true,
+        }))
+    }
+
+    /// The bytes of a string or bytes value.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::Object(o) => match &**o {
+                Object::Bytes { data, .. } => Some(data),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 impl Value {
@@ -135,6 +182,8 @@ impl Value {
                 Object::ApiVersions(_) => "common.VersionSet",
                 Object::KubeVersion { .. } => "*common.KubeVersion",
                 Object::Time(_) => "time.Time",
+                Object::Bytes { slice: true, .. } => "[]uint8",
+                Object::Bytes { slice: false, .. } => "string",
             },
         }
     }
@@ -155,6 +204,8 @@ impl Value {
                 Object::ApiVersions(_) => "slice",
                 Object::KubeVersion { .. } => "ptr",
                 Object::Time(_) => "struct",
+                Object::Bytes { slice: true, .. } => "slice",
+                Object::Bytes { slice: false, .. } => "string",
             },
         }
     }
@@ -173,6 +224,7 @@ impl Value {
                 Object::Files(f) => !f.is_empty(),
                 Object::ApiVersions(v) => !v.is_empty(),
                 Object::KubeVersion { .. } | Object::Time(_) => true,
+                Object::Bytes { data, .. } => !data.is_empty(),
             },
         }
     }
@@ -282,6 +334,13 @@ impl Value {
                 Object::Time(t) => {
                     J::String(crate::time::format_time(*t, "2006-01-02T15:04:05Z07:00"))
                 }
+                Object::Bytes {
+                    data, slice: true, ..
+                } => {
+                    use base64::Engine as _;
+                    J::String(base64::engine::general_purpose::STANDARD.encode(data))
+                }
+                Object::Bytes { text, .. } => J::String(text.clone()),
             },
         })
     }

@@ -68,7 +68,9 @@ pub struct Piece {
 fn sep() -> &'static regex::Regex {
     static SEP: OnceLock<regex::Regex> = OnceLock::new();
     SEP.get_or_init(|| {
-        regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap_or_else(|_| unreachable_regex())
+        // Helm's `(?:^|\s*\n)---\s*`, with Go's ASCII `\s`.
+        regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*")
+            .unwrap_or_else(|_| unreachable_regex())
     })
 }
 

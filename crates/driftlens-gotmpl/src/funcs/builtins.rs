@@ -63,6 +63,7 @@ fn kind(v: &Value) -> Kind {
         Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::Str(_) => Kind::Str,
+        Value::Object(o) if matches!(**o, Object::Bytes { slice: false, .. }) => Kind::Str,
         _ => Kind::Other,
     }
 }
@@ -85,6 +86,7 @@ pub fn eq_values(a: &Value, b: &Value) -> Result<bool, String> {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
+        _ if ka == Kind::Str => a.as_bytes() == b.as_bytes(),
         _ => match (a.as_int(), b.as_int()) {
             (Some(x), Some(y)) => x == y,
             _ => {
@@ -153,6 +155,7 @@ fn len(_: &mut FnCtx, a: &[Value]) -> FnResult {
         Value::Object(o) => match &**o {
             Object::Files(f) => f.len(),
             Object::ApiVersions(v) => v.len(),
+            Object::Bytes { data, .. } => data.len(),
             Object::KubeVersion { .. } | Object::Time(_) => {
                 return Err(FnErr::Call(format!("len of type {}", a[0].type_name())))
             }

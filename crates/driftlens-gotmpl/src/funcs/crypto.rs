@@ -17,9 +17,9 @@ pub fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         "sha256sum" => |_, a| {
             arity("sha256sum", a, 1)?;
-            Ok(Value::from(hex(&sha2::Sha256::digest(
-                s_arg(&a[0])?.as_bytes(),
-            ))))
+            Ok(Value::from(hex(&sha2::Sha256::digest(&super::b_arg(
+                &a[0],
+            )?))))
         },
         "sha512sum" => |_, a| {
             arity("sha512sum", a, 1)?;
@@ -29,12 +29,12 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "sha1sum" => |_, a| {
             arity("sha1sum", a, 1)?;
-            Ok(Value::from(hex(&sha1(s_arg(&a[0])?.as_bytes()))))
+            Ok(Value::from(hex(&sha1(&super::b_arg(&a[0])?))))
         },
         "adler32sum" => |_, a| {
             arity("adler32sum", a, 1)?;
             let (mut x, mut y) = (1u32, 0u32);
-            for b in s_arg(&a[0])?.bytes() {
+            for &b in super::b_arg(&a[0])?.iter() {
                 x = (x + b as u32) % 65521;
                 y = (y + x) % 65521;
             }
@@ -162,6 +162,26 @@ pub fn lookup(name: &str) -> Option<Func> {
                 .map_or(0, |d| d.as_secs() as i64);
             Ok(Value::from(go_duration(now - time_arg(&a[0])?)))
         },
+        "durationRound" => |c, a| {
+            arity("durationRound", a, 1)?;
+            let ns: i64 = match &a[0] {
+                Value::Str(s) => parse_duration_ns(s).unwrap_or(0),
+                Value::Int64(i) => *i,
+                Value::Object(o) => match **o {
+                    Object::Time(t) => {
+                        c.nondet = true;
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs() as i64);
+                        now.saturating_sub(t).saturating_mul(1_000_000_000)
+                    }
+                    _ => 0,
+                },
+                // Sprig's switch only knows string, int64 and time.Time.
+                _ => 0,
+            };
+            Ok(Value::from(duration_round(ns)))
+        },
         "htmlDateInZone" => |_, a| {
             arity("htmlDateInZone", a, 2)?;
             Ok(Value::from(format_time(time_arg(&a[0])?, "2006-01-02")))
@@ -230,34 +250,72 @@ fn time_arg(v: &Value) -> Result<i64, FnErr> {
     }
 }
 
-fn parse_duration(s: &str) -> Option<i64> {
+/// Sprig's `durationRound`: the largest whole unit the duration exceeds, sign dropped.
+fn duration_round(ns: i64) -> String {
+    const SECOND: u64 = 1_000_000_000;
+    let u = ns.unsigned_abs();
+    for (unit, suffix) in [
+        (SECOND * 3600 * 24 * 365, "y"),
+        (SECOND * 3600 * 24 * 30, "mo"),
+        (SECOND * 3600 * 24, "d"),
+        (SECOND * 3600, "h"),
+        (SECOND * 60, "m"),
+        (SECOND, "s"),
+    ] {
+        if u > unit {
+            return format!("{}{suffix}", u / unit);
+        }
+    }
+    "0s".into()
+}
+
+/// Go's `time.ParseDuration` in nanoseconds.
+fn parse_duration_ns(s: &str) -> Option<i64> {
     let (neg, mut r) = match s.strip_prefix('-') {
         Some(x) => (true, x),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let mut total = 0f64;
+    if r == "0" {
+        return Some(0);
+    }
+    if r.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
     while !r.is_empty() {
         let n = r
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(r.len());
+        if n == 0 || &r[..n] == "." {
+            return None;
+        }
         let v: f64 = r[..n].parse().ok()?;
         r = &r[n..];
         let u = r
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(r.len());
         let mult = match &r[..u] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
+            "h" => 3.6e12,
+            "m" => 6e10,
+            "s" => 1e9,
+            "ms" => 1e6,
+            "us" | "µs" | "μs" => 1e3,
+            "ns" => 1.0,
             _ => return None,
         };
         total += v * mult;
         r = &r[u..];
     }
-    Some(if neg { -total as i64 } else { total as i64 })
+    if total > 9.223_372_036_854_775e18 {
+        return None;
+    }
+    let t = total.round() as i64;
+    Some(if neg { -t } else { t })
+}
+
+/// Go's `time.ParseDuration` in whole seconds.
+fn parse_duration(s: &str) -> Option<i64> {
+    parse_duration_ns(s).map(|ns| ns / 1_000_000_000)
 }
 
 fn rand_from(c: &mut FnCtx, a: &[Value], set: &[u8]) -> FnResult {

@@ -77,7 +77,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "omit" => |_, a| {
             arity_min("omit", a, 1)?;
             let m = map_arg(&a[0])?;
-            let drop: Vec<String> = a[1..].iter().map(strval).collect();
+            let drop: Vec<String> = a[1..].iter().map(super::str_or_empty).collect();
             let out: Map = m
                 .borrow()
                 .iter()

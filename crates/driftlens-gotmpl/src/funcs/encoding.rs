@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 use super::super::fmt::format_float_json;
 use super::super::value::{Object, Value, MAX_DEPTH};
-use super::{arity, strval, FnErr, Func};
+use super::{arity, str_or_empty, FnErr, Func};
 
 /// Resolves an encoding function name.
 pub fn lookup(name: &str) -> Option<Func> {
@@ -13,25 +13,28 @@ pub fn lookup(name: &str) -> Option<Func> {
         "b64enc" => |_, a| {
             arity("b64enc", a, 1)?;
             Ok(Value::from(
-                base64::engine::general_purpose::STANDARD.encode(strval(&a[0])),
+                base64::engine::general_purpose::STANDARD.encode(match &a[0] {
+                    v @ Value::Object(_) => super::b_arg(v)?.into_owned(),
+                    v => str_or_empty(v).into_bytes(),
+                }),
             ))
         },
         "b64dec" => |_, a| {
             arity("b64dec", a, 1)?;
-            Ok(Value::from(
-                match base64::engine::general_purpose::STANDARD.decode(strval(&a[0])) {
-                    Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                    Err(e) => go_b64_error(&e),
-                },
-            ))
+            Ok(Value::from(match base64::engine::general_purpose::STANDARD
+                .decode(str_or_empty(&a[0]))
+            {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => go_b64_error(&e),
+            }))
         },
         "b32enc" => |_, a| {
             arity("b32enc", a, 1)?;
-            Ok(Value::from(b32enc(strval(&a[0]).as_bytes())))
+            Ok(Value::from(b32enc(str_or_empty(&a[0]).as_bytes())))
         },
         "b32dec" => |_, a| {
             arity("b32dec", a, 1)?;
-            Ok(Value::from(match b32dec(strval(&a[0]).as_bytes()) {
+            Ok(Value::from(match b32dec(str_or_empty(&a[0]).as_bytes()) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(at) => format!("illegal base32 data at input byte {at}"),
             }))
@@ -58,7 +61,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "mustFromJson" => |_, a| {
             arity("mustFromJson", a, 1)?;
-            match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+            match serde_json::from_str::<serde_json::Value>(&str_or_empty(&a[0])) {
                 Ok(j) => Ok(Value::from_json(&j)),
                 Err(e) => Err(FnErr::Call(format!("{e}"))),
             }
@@ -66,7 +69,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "fromJson" => |_, a| {
             arity("fromJson", a, 1)?;
             Ok(
-                match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+                match serde_json::from_str::<serde_json::Value>(&str_or_empty(&a[0])) {
                     Ok(j @ serde_json::Value::Object(_)) => Value::from_json(&j),
                     Ok(_) => error_map(
                         "json: cannot unmarshal into Go value of type map[string]interface {}",
@@ -78,7 +81,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "fromJsonArray" => |_, a| {
             arity("fromJsonArray", a, 1)?;
             Ok(
-                match serde_json::from_str::<serde_json::Value>(&strval(&a[0])) {
+                match serde_json::from_str::<serde_json::Value>(&str_or_empty(&a[0])) {
                     Ok(j @ serde_json::Value::Array(_)) => Value::from_json(&j),
                     Ok(_) => Value::list(vec![Value::str(
                         "json: cannot unmarshal into Go value of type []interface {}",

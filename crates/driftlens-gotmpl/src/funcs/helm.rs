@@ -8,7 +8,7 @@ use std::rc::Rc;
 use base64::Engine as _;
 
 use super::super::value::{Map, Object, Value};
-use super::{arity, s_arg, strval, FnErr, Func};
+use super::{arity, s_arg, str_or_empty, FnErr, Func};
 use crate::yaml;
 
 /// Resolves a Helm function name.
@@ -28,7 +28,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "fromYaml" => |_, a| {
             arity("fromYaml", a, 1)?;
-            Ok(match yaml::load(&strval(&a[0])) {
+            Ok(match yaml::load(&str_or_empty(&a[0])) {
                 Ok(v @ Value::Map(_)) => v,
                 Ok(Value::Nil) => Value::map(Map::new()),
                 Ok(other) => super::encoding::error_map(&format!(
@@ -40,7 +40,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "fromYamlArray" => |_, a| {
             arity("fromYamlArray", a, 1)?;
-            Ok(match yaml::load(&strval(&a[0])) {
+            Ok(match yaml::load(&str_or_empty(&a[0])) {
                 Ok(v @ Value::List(_)) => v,
                 Ok(Value::Nil) => Value::list(Vec::new()),
                 Ok(other) => Value::list(vec![Value::from(format!(
@@ -233,20 +233,13 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
         (Object::Files(f), "Get") => {
             argn(1)?;
             let p = sarg(0)?;
-            Ok(Value::from(
-                f.get(&p)
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default(),
-            ))
+            Ok(f.get(&p)
+                .map_or_else(|| Value::str(""), |b| Value::from_bytes(b)))
         }
         (Object::Files(f), "GetBytes") => {
             argn(1)?;
             let p = sarg(0)?;
-            Ok(Value::from(
-                f.get(&p)
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default(),
-            ))
+            Ok(Value::byte_slice(f.get(&p).map_or(&[][..], |b| &b[..])))
         }
         (Object::Files(f), "Glob") => {
             argn(1)?;
@@ -320,6 +313,11 @@ pub fn object_member(o: &Rc<Object>, name: &str, args: &[Value]) -> Result<Value
                     minor: String::new()
                 },
                 Object::Time(t) => Object::Time(*t),
+                Object::Bytes { slice, .. } => Object::Bytes {
+                    data: Vec::new(),
+                    text: String::new(),
+                    slice: *slice,
+                },
             }))
             .type_name()
         )),

@@ -148,14 +148,55 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "chunk" | "mustChunk" => |c, a| {
             arity("chunk", a, 2)?;
-            let size = to_i64(&a[0]).max(1) as usize;
             let l = as_list(c.name, &a[1])?;
-            Ok(Value::list(
-                l.chunks(size).map(|ch| Value::list(ch.to_vec())).collect(),
-            ))
+            chunk(to_i64(&a[0]), &l)
         },
         _ => return None,
     })
+}
+
+/// Go's conversion of a float64 to int on amd64: NaN and out-of-range values become
+/// the smallest int.
+fn go_f64_to_int(f: f64) -> i64 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
+        i64::MIN
+    } else {
+        f as i64
+    }
+}
+
+/// Sprig's `chunk`, including the panics Go raises for sizes below 1.
+fn chunk(size: i64, l: &[Value]) -> FnResult {
+    const BAD_LEN: &str = "runtime error: makeslice: len out of range";
+    let n = l.len() as i64;
+    let chunks = go_f64_to_int(((n - 1) as f64 / size as f64).floor() + 1.0);
+    if chunks < 0 || chunks > n.max(1) {
+        return Err(FnErr::Call(BAD_LEN.into()));
+    }
+    let mut out = Vec::with_capacity(chunks as usize);
+    for i in 0..chunks {
+        let mut clen = size;
+        if i == chunks - 1 {
+            // Go's math.Mod keeps the sign of the dividend.
+            clen = go_f64_to_int((n as f64 % size as f64).floor());
+            if clen == 0 {
+                clen = size;
+            }
+        }
+        if clen < 0 {
+            return Err(FnErr::Call(BAD_LEN.into()));
+        }
+        let mut part = Vec::with_capacity(clen.min(n) as usize);
+        for j in 0..clen {
+            let ix = i.saturating_mul(size).saturating_add(j);
+            match usize::try_from(ix).ok().and_then(|ix| l.get(ix)) {
+                Some(v) => part.push(v.clone()),
+                None => return Err(FnErr::Call("reflect: slice index out of range".into())),
+            }
+        }
+        out.push(Value::list(part));
+    }
+    Ok(Value::list(out))
 }
 
 fn until_step(c: &mut FnCtx, start: i64, stop: i64, step: i64) -> FnResult {

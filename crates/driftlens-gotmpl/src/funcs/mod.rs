@@ -8,6 +8,7 @@ pub mod cipher;
 pub mod crypto;
 pub mod dicts;
 pub mod encoding;
+pub mod goregex;
 pub mod helm;
 pub mod lists;
 pub mod math;
@@ -123,6 +124,15 @@ pub fn arity_min(name: &str, args: &[Value], min: usize) -> Result<(), FnErr> {
 pub fn s_arg(v: &Value) -> Result<&str, FnErr> {
     match v {
         Value::Str(s) => Ok(s),
+        Value::Object(o) => match &**o {
+            super::value::Object::Bytes {
+                text, slice: false, ..
+            } => Ok(text),
+            _ => Err(FnErr::Arg(format!(
+                "wrong type for value; expected string; got {}",
+                v.type_name()
+            ))),
+        },
         Value::Nil => Err(FnErr::Arg("invalid value; expected string".into())),
         other => Err(FnErr::Arg(format!(
             "wrong type for value; expected string; got {}",
@@ -143,12 +153,35 @@ pub fn i_arg(v: &Value) -> Result<i64, FnErr> {
     }
 }
 
-/// Sprig's `toString` / `strval`: strings as-is, nil as "", others `%v`.
+/// Sprig's `toString` / `strval`: strings as-is, others (nil too: `<nil>`) as `%v` prints them.
 pub fn strval(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
-        Value::Nil => String::new(),
         other => super::fmt::sprint_value(other),
+    }
+}
+
+/// The bytes of a `string` parameter: a file's bytes stay bytes (see [`Object::Bytes`]).
+///
+/// [`Object::Bytes`]: super::value::Object::Bytes
+pub fn b_arg(v: &Value) -> Result<std::borrow::Cow<'_, [u8]>, FnErr> {
+    match v {
+        Value::Object(o) => match &**o {
+            super::value::Object::Bytes {
+                data, slice: false, ..
+            } => Ok(std::borrow::Cow::Borrowed(data)),
+            _ => s_arg(v).map(|s| std::borrow::Cow::Borrowed(s.as_bytes())),
+        },
+        Value::Nil => Ok(std::borrow::Cow::Borrowed(b"")),
+        _ => s_arg(v).map(|s| std::borrow::Cow::Borrowed(s.as_bytes())),
+    }
+}
+
+/// A value given where Go wants a `string`: strings as-is, nil as "", others `%v`.
+pub fn str_or_empty(v: &Value) -> String {
+    match v {
+        Value::Nil => String::new(),
+        other => strval(other),
     }
 }
 
@@ -270,6 +303,7 @@ mod no_panic_tests {
         "divf",
         "dsa",
         "duration",
+        "durationRound",
         "ecdsa",
         "ed25519",
         "empty",

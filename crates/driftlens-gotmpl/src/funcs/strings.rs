@@ -12,7 +12,12 @@ pub fn lookup(name: &str) -> Option<Func> {
             Ok(Value::from(
                 a.iter()
                     .filter(|v| !v.is_nil())
-                    .map(|v| go_quote(&strval(v)))
+                    .map(|v| match v {
+                        Value::Object(_) if v.as_bytes().is_some() => {
+                            super::super::fmt::go_quote_bytes(v.as_bytes().unwrap_or_default())
+                        }
+                        _ => go_quote(&strval(v)),
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
             ))
@@ -28,14 +33,14 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "indent" => |c, a| {
             arity("indent", a, 2)?;
-            let n = i_arg(&a[0])?.max(0) as usize;
+            let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
             c.charge(indent_cost(n, s))?;
             Ok(Value::from(indent(n, s)))
         },
         "nindent" => |c, a| {
             arity("nindent", a, 2)?;
-            let n = i_arg(&a[0])?.max(0) as usize;
+            let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
             c.charge(indent_cost(n, s))?;
             Ok(Value::from(format!("\n{}", indent(n, s))))
@@ -126,6 +131,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "toString" => |_, a| {
             arity("toString", a, 1)?;
+            // A file's bytes stay bytes (`string(b)` in Go).
+            if let Some(b) = a[0].as_bytes().filter(|_| matches!(a[0], Value::Object(_))) {
+                return Ok(Value::from_bytes(b));
+            }
             Ok(Value::from(strval(&a[0])))
         },
         "toStrings" => |_, a| {
@@ -182,7 +191,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "repeat" => |c, a| {
             arity("repeat", a, 2)?;
-            let n = i_arg(&a[0])?.max(0) as usize;
+            let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
             c.charge((n.saturating_mul(s.len()) / 16) as u64)?;
             Ok(Value::from(s.repeat(n)))
@@ -326,7 +335,7 @@ pub fn lookup(name: &str) -> Option<Func> {
             c.nondet = true;
             Ok(Value::str(""))
         },
-        "regexQuoteMeta" => |_, a| one_str("regexQuoteMeta", a, regex::escape),
+        "regexQuoteMeta" => |_, a| one_str("regexQuoteMeta", a, super::goregex::quote_meta),
         _ => return None,
     })
 }
@@ -449,6 +458,11 @@ fn indent_cost(n: usize, s: &str) -> u64 {
 pub fn indent(n: usize, s: &str) -> String {
     let pad = " ".repeat(n);
     format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
+}
+
+/// A count for Go's `strings.Repeat`, which panics on a negative one.
+fn repeat_count(n: i64) -> Result<usize, FnErr> {
+    usize::try_from(n).map_err(|_| FnErr::Call("strings: negative Repeat count".into()))
 }
 
 /// Go's `strings.Split` (empty separator splits into UTF-8 characters).
@@ -607,15 +621,22 @@ pub fn path_clean(p: &str) -> String {
 }
 
 fn compile(re: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(re)
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| {
-            format!(
-                "error parsing regexp: {}",
-                e.to_string().lines().last().unwrap_or("invalid")
-            )
-        })
+    super::goregex::compile(re)
+}
+
+/// Compiles for a Sprig function: the `must…` variants return Go's error, the others use
+/// `regexp.MustCompile`, whose panic the template engine reports as the call's error.
+fn compile_for(re: &str, must: bool) -> Result<regex::Regex, FnErr> {
+    compile(re).map_err(|e| {
+        if must {
+            FnErr::Call(e)
+        } else {
+            FnErr::Call(format!(
+                "regexp: Compile({}): {e}",
+                super::goregex::backquote(re)
+            ))
+        }
+    })
 }
 
 fn regex_match(a: &[Value], must: bool) -> FnResult {
@@ -629,63 +650,35 @@ fn regex_match(a: &[Value], must: bool) -> FnResult {
 
 fn regex_find(a: &[Value], must: bool) -> FnResult {
     arity("regexFind", a, 2)?;
-    match compile(s_arg(&a[0])?) {
-        Ok(r) => Ok(Value::str(r.find(s_arg(&a[1])?).map_or("", |m| m.as_str()))),
-        Err(e) if must => Err(FnErr::Call(e)),
-        Err(_) => Ok(Value::str("")),
-    }
+    let r = compile_for(s_arg(&a[0])?, must)?;
+    Ok(Value::str(r.find(s_arg(&a[1])?).map_or("", |m| m.as_str())))
 }
 
 fn regex_find_all(a: &[Value], must: bool) -> FnResult {
     arity("regexFindAll", a, 3)?;
     let n = i_arg(&a[2])?;
-    match compile(s_arg(&a[0])?) {
-        Ok(r) => {
-            let it = r.find_iter(s_arg(&a[1])?).map(|m| Value::str(m.as_str()));
-            let v: Vec<Value> = if n < 0 {
-                it.collect()
-            } else {
-                it.take(n as usize).collect()
-            };
-            Ok(Value::list(v))
-        }
-        Err(e) if must => Err(FnErr::Call(e)),
-        Err(_) => Ok(Value::list(Vec::new())),
-    }
+    let r = compile_for(s_arg(&a[0])?, must)?;
+    let v = super::goregex::find_all(&r, s_arg(&a[1])?, n);
+    Ok(Value::list(v.into_iter().map(Value::str).collect()))
 }
 
 fn regex_replace(a: &[Value], must: bool, expand: bool) -> FnResult {
     arity("regexReplaceAll", a, 3)?;
     let (s, repl) = (s_arg(&a[1])?, s_arg(&a[2])?);
-    match compile(s_arg(&a[0])?) {
-        Ok(r) => Ok(Value::from(if expand {
-            r.replace_all(s, repl).into_owned()
-        } else {
-            r.replace_all(s, regex::NoExpand(repl)).into_owned()
-        })),
-        Err(e) if must => Err(FnErr::Call(e)),
-        Err(_) => Ok(Value::str("")),
-    }
+    let r = compile_for(s_arg(&a[0])?, must)?;
+    Ok(Value::from(if expand {
+        r.replace_all(s, repl).into_owned()
+    } else {
+        r.replace_all(s, regex::NoExpand(repl)).into_owned()
+    }))
 }
 
 fn regex_split(a: &[Value], must: bool) -> FnResult {
     arity("regexSplit", a, 3)?;
     let n = i_arg(&a[2])?;
-    match compile(s_arg(&a[0])?) {
-        Ok(r) => {
-            let s = s_arg(&a[1])?;
-            let v: Vec<Value> = if n == 0 {
-                Vec::new()
-            } else if n < 0 {
-                r.split(s).map(Value::str).collect()
-            } else {
-                r.splitn(s, n as usize).map(Value::str).collect()
-            };
-            Ok(Value::list(v))
-        }
-        Err(e) if must => Err(FnErr::Call(e)),
-        Err(_) => Ok(Value::list(Vec::new())),
-    }
+    let r = compile_for(s_arg(&a[0])?, must)?;
+    let v = super::goregex::split(&r, s_arg(&a[1])?, n);
+    Ok(Value::list(v.into_iter().map(Value::str).collect()))
 }
 
 #[cfg(test)]
