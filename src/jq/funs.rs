@@ -11,13 +11,41 @@
 use std::sync::Arc;
 
 use jaq_core::box_iter::box_once;
+use jaq_core::data::{DataT, HasLut};
 use jaq_core::native::{bome, run, v, Fun};
-use jaq_core::{data, Bind, Cv, Error, Exn, ValR, ValXs};
+use jaq_core::{Bind, Cv, Error, Exn, Lut, ValR, ValXs};
 
 use super::meter;
 use super::value::{Jv, Map};
 
-pub(super) type D = data::JustLut<Jv>;
+/// The data kind of the engine: [`Jv`] values, and a context whose every copy counts a step.
+pub(super) struct D;
+
+impl DataT for D {
+    type V<'a> = Jv;
+    type Data<'a> = MeteredLut<'a>;
+}
+
+/// The global data of an evaluation (the filters' lookup table).
+///
+/// jaq copies the context at each pipe, call and closure argument it evaluates, also where it
+/// copies no value (`def f(x): x | x; f(f(f(…)))` doubles its work per level touching only
+/// contexts), so each copy counts a step of the running evaluation ([`meter::step`]) and no
+/// program can run without meeting the budget.
+pub(super) struct MeteredLut<'a>(pub(super) &'a Lut<D>);
+
+impl Clone for MeteredLut<'_> {
+    fn clone(&self) -> Self {
+        meter::step(1);
+        MeteredLut(self.0)
+    }
+}
+
+impl<'a> HasLut<'a, D> for MeteredLut<'a> {
+    fn lut(&self) -> &'a Lut<D> {
+        self.0
+    }
+}
 
 /// jaq natives left out: they reach outside the evaluation, or are replaced below.
 const LEFT_OUT: &[&str] = &[

@@ -343,7 +343,7 @@ impl Program {
         vars.push(Jv::object(Map::new()));
         let filter = &self.filter;
         let r = meter::metered(limits, || {
-            let ctx = Ctx::<D>::new(&filter.lut, Vars::new(vars));
+            let ctx = Ctx::<D>::new(funs::MeteredLut(&filter.lut), Vars::new(vars));
             for out in filter.id.run((ctx, input)) {
                 match out {
                     Ok(v) => {

@@ -318,6 +318,36 @@ fn time_budget() {
     assert!(matches!(r, Err(RunError::Exceeded(_))), "{r:?}");
 }
 
+/// Work that copies no value (closure arguments passed down and evaluated twice per level)
+/// still meets the budget: every copy of the evaluation context counts.
+#[test]
+fn work_without_values_is_counted() {
+    let nested = format!("{}.{}", "f(".repeat(40), ")".repeat(40));
+    let code = format!("def f(x): x | x; {nested}");
+    let started = Instant::now();
+    let r = run_with(
+        &code,
+        json!(null),
+        Limits {
+            steps: u64::MAX,
+            time: Duration::from_millis(200),
+            ..small()
+        },
+    );
+    assert!(
+        matches!(r, Err(RunError::Exceeded(Exceeded::Time(_)))),
+        "{r:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let r = run(&code, json!(null));
+    assert!(
+        matches!(r, Err(RunError::Exceeded(Exceeded::Steps(_)))),
+        "{r:?}"
+    );
+    // Small programs of the same shape still run.
+    assert_eq!(one("def f(x): x | x; f(f(. + 1))", json!(1)), json!(5));
+}
+
 #[test]
 fn regexes_are_bounded() {
     let r = run("test(\"(a{1000}){1000}\")", json!("aaa"));

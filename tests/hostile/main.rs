@@ -8,6 +8,7 @@
 //! | [`process_control`] | 1. jq, templates and scripts cannot end the process |
 //! | [`secrets`] | 2. no Secret value in any output of any command and format (`review` of two revisions too) |
 //! | [`escape`] | 3. nothing outside the checkout is read |
+//! | [`engines`] | 4. every engine (jq, Lua, Go templates) stays within its budgets |
 //! | [`unbounded`] | 5. costs stay linear or capped |
 //! | [`exit_codes`] | 6. no silent acceptance, no wrong exit code |
 //! | [`kustomize`] | kustomizations: cycles, reads outside the checkout, size, nesting |
@@ -17,6 +18,7 @@ mod harness;
 #[path = "../common/git.rs"]
 mod git;
 
+mod engines;
 mod escape;
 mod exit_codes;
 mod kustomize;

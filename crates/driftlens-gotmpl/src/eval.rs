@@ -22,6 +22,13 @@ pub struct Limits {
     pub max_steps: u64,
     /// Maximum bytes of output of one template execution.
     pub max_output: usize,
+    /// Maximum size of one value a function returns, in bytes (strings; lists and maps count
+    /// their entries), and of all the values functions return in one render together.
+    pub max_value: usize,
+    /// Maximum bytes of values functions return in one render.
+    pub max_values_total: u64,
+    /// Maximum wall-clock time of one render (checked between steps and after each function).
+    pub max_time: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -30,7 +37,21 @@ impl Default for Limits {
             max_depth: 1000,
             max_steps: 20_000_000,
             max_output: 64 << 20,
+            max_value: 64 << 20,
+            max_values_total: 256 << 20,
+            max_time: std::time::Duration::from_secs(10),
         }
+    }
+}
+
+/// The bytes a value holds itself (not counting values it shares with others).
+fn shallow_size(v: &Value) -> u64 {
+    const SLOT: u64 = std::mem::size_of::<Value>() as u64;
+    match v {
+        Value::Str(s) => s.len() as u64,
+        Value::List(l) => l.len() as u64 * SLOT,
+        Value::Map(m) => m.borrow().len() as u64 * (SLOT + 32),
+        _ => SLOT,
     }
 }
 
@@ -289,6 +310,10 @@ pub struct ExecState {
     pub nondet: Vec<Nondet>,
     /// The `.Template` value of the top-level file being executed (for `tpl`).
     pub current_template: Option<Value>,
+    /// When the render started.
+    pub started: std::time::Instant,
+    /// Bytes of values functions returned so far.
+    pub value_bytes: u64,
 }
 
 impl ExecState {
@@ -300,6 +325,8 @@ impl ExecState {
             rng: Rng::new(seed),
             nondet: Vec::new(),
             current_template: None,
+            started: std::time::Instant::now(),
+            value_bytes: 0,
         }
     }
 }
@@ -544,7 +571,11 @@ impl Exec<'_, '_> {
     }
 
     fn step(&mut self, c: &Ctx, pos: usize, n: u64) -> Result<(), Box<ExecError>> {
+        let before = self.state.steps;
         self.state.steps = self.state.steps.saturating_add(n);
+        if before / 1024 != self.state.steps / 1024 {
+            self.check_time(c, pos)?;
+        }
         if self.state.steps > self.state.limits.max_steps {
             return Err(self.err(
                 c,
@@ -558,6 +589,49 @@ impl Exec<'_, '_> {
             ));
         }
         Ok(())
+    }
+
+    fn check_time(&mut self, c: &Ctx, pos: usize) -> Result<(), Box<ExecError>> {
+        if self.state.started.elapsed() > self.state.limits.max_time {
+            return Err(self.err(
+                c,
+                pos,
+                pos,
+                ErrorKind::Limit,
+                format!(
+                    "time limit exceeded ({} s): the chart takes too long to render",
+                    self.state.limits.max_time.as_secs()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts a value a function returned against the value budgets.
+    fn count_value(
+        &mut self,
+        c: &Ctx,
+        cmd: &Command,
+        name: &str,
+        v: &Value,
+    ) -> Result<(), Box<ExecError>> {
+        let size = shallow_size(v);
+        self.state.value_bytes = self.state.value_bytes.saturating_add(size);
+        let limits = self.state.limits;
+        let what = if size > limits.max_value as u64 {
+            format!(
+                "{name}: the value is too large (more than {} MiB)",
+                limits.max_value >> 20
+            )
+        } else if self.state.value_bytes > limits.max_values_total {
+            format!(
+                "{name}: the chart builds too much data (more than {} MiB of values)",
+                limits.max_values_total >> 20
+            )
+        } else {
+            return self.check_time(c, cmd.pos);
+        };
+        Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, what))
     }
 
     fn find(&self, name: &str) -> Option<Tmpl> {
@@ -1489,6 +1563,7 @@ impl Exec<'_, '_> {
             Err(FnErr::Limit(m)) => return Err(self.err(c, cmd.pos, cmd.end, ErrorKind::Limit, m)),
         };
         self.step(c, cmd.pos, work)?;
+        self.count_value(c, cmd, name, &v)?;
         let prov = self.result_prov(name, args, provs, piped, &v);
         Ok((v, prov))
     }

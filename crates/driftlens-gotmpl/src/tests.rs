@@ -351,6 +351,7 @@ fn random_token_soup_never_panics() {
         max_steps: 10_000,
         max_depth: 20,
         max_output: 1 << 16,
+        ..Limits::default()
     };
     for _ in 0..3000 {
         let n = 1 + rng.below(24) as usize;

@@ -252,23 +252,25 @@ impl Value {
 
     /// Deep copy (maps and lists are copied, not shared). Depth-limited.
     pub fn deep_copy(&self) -> Result<Value, String> {
-        self.deep_copy_at(0)
+        let mut left = MAX_COPY;
+        self.deep_copy_at(0, &mut left)
     }
 
-    fn deep_copy_at(&self, depth: usize) -> Result<Value, String> {
+    fn deep_copy_at(&self, depth: usize, left: &mut u64) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err("value nested too deeply (cycle?)".into());
         }
+        spend(left, self)?;
         Ok(match self {
             Value::List(l) => Value::list(
                 l.iter()
-                    .map(|v| v.deep_copy_at(depth + 1))
+                    .map(|v| v.deep_copy_at(depth + 1, left))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Map(m) => {
                 let mut out = Map::new();
                 for (k, v) in m.borrow().iter() {
-                    out.insert(k.clone(), v.deep_copy_at(depth + 1)?);
+                    out.insert(k.clone(), v.deep_copy_at(depth + 1, left)?);
                 }
                 Value::map(out)
             }
@@ -278,14 +280,16 @@ impl Value {
 
     /// Converts to JSON (numbers keep their Go type: ints stay integers).
     pub fn to_json(&self) -> Result<serde_json::Value, String> {
-        self.to_json_at(0)
+        let mut left = MAX_COPY;
+        self.to_json_at(0, &mut left)
     }
 
-    fn to_json_at(&self, depth: usize) -> Result<serde_json::Value, String> {
+    fn to_json_at(&self, depth: usize, left: &mut u64) -> Result<serde_json::Value, String> {
         use serde_json::Value as J;
         if depth > MAX_DEPTH {
             return Err("json: unsupported value: encountered a cycle".into());
         }
+        spend(left, self)?;
         Ok(match self {
             Value::Nil => J::Null,
             Value::Bool(b) => J::Bool(*b),
@@ -307,13 +311,13 @@ impl Value {
             Value::Str(s) => J::String(s.to_string()),
             Value::List(l) => J::Array(
                 l.iter()
-                    .map(|v| v.to_json_at(depth + 1))
+                    .map(|v| v.to_json_at(depth + 1, left))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Map(m) => {
                 let mut o = serde_json::Map::new();
                 for (k, v) in m.borrow().iter() {
-                    o.insert(k.clone(), v.to_json_at(depth + 1)?);
+                    o.insert(k.clone(), v.to_json_at(depth + 1, left)?);
                 }
                 J::Object(o)
             }
@@ -366,6 +370,27 @@ impl Value {
 
 /// Depth limit for recursive walks over values (printing, copying, encoding).
 pub const MAX_DEPTH: usize = 100;
+
+/// Most bytes a deep copy or a conversion to JSON builds: a value made of shared parts
+/// (`dict "l" $d "r" $d`, doubled 40 times) is small in memory but enormous copied out.
+const MAX_COPY: u64 = 32 << 20;
+
+/// Counts the bytes `v` itself adds to a copy against `left`.
+fn spend(left: &mut u64, v: &Value) -> Result<(), String> {
+    let size = match v {
+        Value::Str(s) => s.len() as u64 + 16,
+        Value::List(l) => l.len() as u64 * 16 + 16,
+        Value::Map(m) => m.borrow().len() as u64 * 48 + 16,
+        _ => 16,
+    };
+    *left = left.checked_sub(size).ok_or_else(|| {
+        format!(
+            "the value is too large to copy (more than {} MiB)",
+            MAX_COPY >> 20
+        )
+    })?;
+    Ok(())
+}
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {

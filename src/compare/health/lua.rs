@@ -551,6 +551,10 @@ impl Sandbox {
                 let t: Table = g.raw_get(name)?;
                 if name == "string" {
                     t.raw_set("dump", mlua::Value::Nil)?;
+                    // Lua's pattern functions run in C where no hook can stop them.
+                    super::lua_strings::install(&lua, &t, |lua| {
+                        lua.app_data_ref::<Budget>().map(|b| b.deadline)
+                    })?;
                 }
                 lib_tables.push((name.to_string(), t));
             }

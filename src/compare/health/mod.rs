@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod builtin;
 pub mod lua;
 pub mod lua_compat;
+pub mod lua_strings;
 
 use serde_json::Value;
 use std::fmt;

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let dot = driftlens_gotmpl::yaml::load("Values: {a: {b: [1, 2]}, s: x}").unwrap_or_default();
-    let limits = Limits { max_steps: 100_000, max_depth: 50, max_output: 1 << 20 };
+    let limits = Limits { max_steps: 100_000, max_depth: 50, max_output: 1 << 20, ..Limits::default() };
     let mut state = ExecState::new(limits, 0);
     let _ = set.execute("fuzz.yaml", dot, &mut state);
 });

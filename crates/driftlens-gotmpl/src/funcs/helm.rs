@@ -109,6 +109,12 @@ fn toml_table(out: &mut String, m: &Map, prefix: &str, depth: usize) -> Result<(
     }
     for (k, v) in m {
         if let Value::Map(sub) = v {
+            if out.len() as u64 > super::MAX_RESULT_BYTES {
+                return Err(format!(
+                    "toml: the value is too large (more than {} MiB)",
+                    super::MAX_RESULT_BYTES >> 20
+                ));
+            }
             let name = if prefix.is_empty() {
                 k.clone()
             } else {

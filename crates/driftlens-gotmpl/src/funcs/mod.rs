@@ -29,6 +29,9 @@ pub enum FnErr {
     Limit(String),
 }
 
+/// Largest string a function builds (like [`crate::Limits::max_value`] for every result).
+pub const MAX_RESULT_BYTES: u64 = 64 << 20;
+
 /// Result of a function.
 pub type FnResult = Result<Value, FnErr>;
 
@@ -53,6 +56,19 @@ impl FnCtx<'_> {
         self.work = self.work.saturating_add(n);
         if self.work > 20_000_000 {
             return Err(FnErr::Limit(format!("{}: result too large", self.name)));
+        }
+        Ok(())
+    }
+
+    /// Errors when the result this call is about to build would hold more than
+    /// [`MAX_RESULT_BYTES`] (checked before allocating it).
+    pub fn reserve(&self, bytes: u64) -> Result<(), FnErr> {
+        if bytes > MAX_RESULT_BYTES {
+            return Err(FnErr::Limit(format!(
+                "{}: result too large (more than {} MiB)",
+                self.name,
+                MAX_RESULT_BYTES >> 20
+            )));
         }
         Ok(())
     }

@@ -35,6 +35,7 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("indent", a, 2)?;
             let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
+            c.reserve(indent_size(n, s))?;
             c.charge(indent_cost(n, s))?;
             Ok(Value::from(indent(n, s)))
         },
@@ -42,6 +43,7 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("nindent", a, 2)?;
             let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
+            c.reserve(indent_size(n, s))?;
             c.charge(indent_cost(n, s))?;
             Ok(Value::from(format!("\n{}", indent(n, s))))
         },
@@ -93,7 +95,14 @@ pub fn lookup(name: &str) -> Option<Func> {
         },
         "replace" => |c, a| {
             arity("replace", a, 3)?;
-            let r = s_arg(&a[2])?.replace(s_arg(&a[0])?, s_arg(&a[1])?);
+            let (old, new, s) = (s_arg(&a[0])?, s_arg(&a[1])?, s_arg(&a[2])?);
+            let count = if old.is_empty() {
+                s.chars().count() as u64 + 1
+            } else {
+                s.matches(old).count() as u64
+            };
+            c.reserve((s.len() as u64).saturating_add(count.saturating_mul(new.len() as u64)))?;
+            let r = s.replace(old, new);
             c.charge(r.len() as u64 / 64)?;
             Ok(Value::from(r))
         },
@@ -176,9 +185,15 @@ pub fn lookup(name: &str) -> Option<Func> {
             c.charge(parts.len() as u64)?;
             Ok(Value::list(parts.into_iter().map(Value::str).collect()))
         },
-        "join" => |_, a| {
+        "join" => |c, a| {
             arity("join", a, 2)?;
-            Ok(Value::from(strslice(&a[1]).join(s_arg(&a[0])?)))
+            let parts = strslice(&a[1]);
+            let sep = s_arg(&a[0])?;
+            c.reserve(
+                parts.iter().map(|p| p.len() as u64).sum::<u64>()
+                    + (parts.len() as u64).saturating_mul(sep.len() as u64),
+            )?;
+            Ok(Value::from(parts.join(sep)))
         },
         "cat" => |_, a| {
             Ok(Value::from(
@@ -193,6 +208,7 @@ pub fn lookup(name: &str) -> Option<Func> {
             arity("repeat", a, 2)?;
             let n = repeat_count(i_arg(&a[0])?)?;
             let s = s_arg(&a[1])?;
+            c.reserve((n as u64).saturating_mul(s.len() as u64))?;
             c.charge((n.saturating_mul(s.len()) / 16) as u64)?;
             Ok(Value::from(s.repeat(n)))
         },
@@ -276,10 +292,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         "mustRegexFind" => |_, a| regex_find(a, true),
         "regexFindAll" => |_, a| regex_find_all(a, false),
         "mustRegexFindAll" => |_, a| regex_find_all(a, true),
-        "regexReplaceAll" => |_, a| regex_replace(a, false, true),
-        "mustRegexReplaceAll" => |_, a| regex_replace(a, true, true),
-        "regexReplaceAllLiteral" => |_, a| regex_replace(a, false, false),
-        "mustRegexReplaceAllLiteral" => |_, a| regex_replace(a, true, false),
+        "regexReplaceAll" => |c, a| regex_replace(c, a, false, true),
+        "mustRegexReplaceAll" => |c, a| regex_replace(c, a, true, true),
+        "regexReplaceAllLiteral" => |c, a| regex_replace(c, a, false, false),
+        "mustRegexReplaceAllLiteral" => |c, a| regex_replace(c, a, true, false),
         "regexSplit" => |_, a| regex_split(a, false),
         "mustRegexSplit" => |_, a| regex_split(a, true),
         "hello" => |_, _| Ok(Value::str("Hello!")),
@@ -449,6 +465,14 @@ pub fn url_join(v: &Value) -> String {
 }
 
 /// Work units for indenting `s` by `n`: the bytes the padding adds, over 64.
+/// The length of `indent n s`.
+fn indent_size(n: usize, s: &str) -> u64 {
+    let lines = s.matches('\n').count() as u64 + 1;
+    (n as u64)
+        .saturating_mul(lines)
+        .saturating_add(s.len() as u64)
+}
+
 fn indent_cost(n: usize, s: &str) -> u64 {
     let lines = s.matches('\n').count() as u64 + 1;
     (n as u64).saturating_mul(lines) / 64 + s.len() as u64 / 64
@@ -662,10 +686,23 @@ fn regex_find_all(a: &[Value], must: bool) -> FnResult {
     Ok(Value::list(v.into_iter().map(Value::str).collect()))
 }
 
-fn regex_replace(a: &[Value], must: bool, expand: bool) -> FnResult {
+fn regex_replace(c: &mut super::FnCtx, a: &[Value], must: bool, expand: bool) -> FnResult {
     arity("regexReplaceAll", a, 3)?;
     let (s, repl) = (s_arg(&a[1])?, s_arg(&a[2])?);
     let r = compile_for(s_arg(&a[0])?, must)?;
+    // Matches are disjoint, so the captures a replacement refers to add up to at most the
+    // subject once per reference.
+    let count = r.find_iter(s).count() as u64;
+    let refs = if expand {
+        repl.matches('$').count() as u64
+    } else {
+        0
+    };
+    c.reserve(
+        (s.len() as u64)
+            .saturating_add(count.saturating_mul(repl.len() as u64))
+            .saturating_add(refs.saturating_mul(s.len() as u64)),
+    )?;
     Ok(Value::from(if expand {
         r.replace_all(s, repl).into_owned()
     } else {
