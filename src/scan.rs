@@ -128,6 +128,9 @@ pub struct ScanResult {
     pub baseline: Option<BaselineOutcome>,
     /// How many Applications could be analysed.
     pub coverage: crate::compare::app::Coverage,
+    /// Findings that `--severity`, `--rule`, `--skip-rule` or `--category` left out of
+    /// `findings` ([`crate::report::filter`]).
+    pub hidden: Option<crate::report::filter::Hidden>,
 }
 
 /// Loads a checkout into the model, resolves the sources of its Applications and renders its
@@ -140,16 +143,26 @@ pub fn load_and_render(
     sources: &crate::sources::SourceOptions,
 ) -> Result<Repo, ScanError> {
     let mut repo = load_repo(path, max_file_size)?;
+    render(&mut repo, path, kube_version, sources);
+    Ok(repo)
+}
+
+/// Renders the Helm charts of a loaded checkout (see [`load_and_render`]).
+fn render(
+    repo: &mut Repo,
+    path: &Path,
+    kube_version: Option<String>,
+    sources: &crate::sources::SourceOptions,
+) {
     let mut resolver = crate::sources::Resolver::new(path, sources);
     crate::render::integrate::render_repo(
-        &mut repo,
+        repo,
         &crate::render::integrate::RenderSettings {
             kube_version,
             seed: 0,
         },
         &mut resolver,
     );
-    Ok(repo)
 }
 
 /// Loads a checkout into the model (without rendering).
@@ -190,8 +203,15 @@ pub fn load_repo(path: &Path, max_file_size: u64) -> Result<Repo, ScanError> {
 
 /// Runs the whole scan.
 pub fn scan(opts: &ScanOptions) -> Result<ScanResult, ScanError> {
-    let (cluster, dump_problems) = load_cluster(&opts.clusters)?;
-    scan_loaded(opts, cluster, dump_problems, false)
+    // The dump and the checkout are read at the same time: indexing a dump's text is one
+    // pass that only one core can make, while the checkout's files parse on the others.
+    // Rendering waits for the dump, which may name the Kubernetes version.
+    let (cluster, repo) = rayon::join(
+        || load_cluster(&opts.clusters),
+        || load_repo(&opts.path, opts.max_file_size),
+    );
+    let (cluster, dump_problems) = cluster?;
+    scan_with(opts, cluster, dump_problems, repo?, false)
 }
 
 /// The scan of a checkout with its dumps already loaded ([`load_cluster`]; `opts.clusters` is
@@ -205,6 +225,18 @@ pub fn scan_loaded(
     dump_problems: Vec<String>,
     allow_empty: bool,
 ) -> Result<ScanResult, ScanError> {
+    let repo = load_repo(&opts.path, opts.max_file_size)?;
+    scan_with(opts, cluster, dump_problems, repo, allow_empty)
+}
+
+/// [`scan_loaded`] with the checkout loaded (not rendered yet).
+fn scan_with(
+    opts: &ScanOptions,
+    cluster: Option<Cluster>,
+    dump_problems: Vec<String>,
+    mut repo: Repo,
+    allow_empty: bool,
+) -> Result<ScanResult, ScanError> {
     let kube_version = opts
         .kube_version
         .clone()
@@ -212,12 +244,7 @@ pub fn scan_loaded(
     let config = Config::load(&opts.path, opts.policy.config.as_deref())?;
     let mut sources = opts.sources.clone();
     let source_warnings = sources.add_config(&config, &opts.path);
-    let mut repo = load_and_render(
-        &opts.path,
-        opts.max_file_size,
-        kube_version.clone(),
-        &sources,
-    )?;
+    render(&mut repo, &opts.path, kube_version.clone(), &sources);
     repo.settings.apply(opts.settings);
     if !allow_empty
         && repo.manifests.is_empty()
@@ -280,6 +307,7 @@ pub fn scan_loaded(
         dump_problems: dump_problems.into_iter().chain(source_warnings).collect(),
         baseline,
         coverage,
+        hidden: None,
     })
 }
 

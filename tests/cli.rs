@@ -443,3 +443,147 @@ fn kustomize_build_prints_what_kustomize_prints() {
     assert_eq!(code, 2);
     assert!(err.contains("legal values"), "{err}");
 }
+
+/// The findings of the demo, from the JSON format.
+fn demo_findings(extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let (repo, dump) = (demo(), demo_dump());
+    let mut args = vec!["scan", p(&repo), "--cluster", p(&dump), "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let findings = v["findings"].as_array().cloned().unwrap_or_default();
+    (code, findings, err)
+}
+
+#[test]
+fn severity_rule_and_category_filters_apply_to_every_format() {
+    let (_, all, err) = demo_findings(&[]);
+    assert!(!err.contains("not shown"), "{err}");
+    let sev = |f: &Value| f["severity"].as_str().unwrap_or("").to_string();
+    let rule = |f: &Value| {
+        f["ruleId"]
+            .as_str()
+            .or(f["rule"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(all.iter().any(|f| sev(f) == "error") && all.iter().any(|f| sev(f) != "error"));
+
+    // --severity: the minimum shown; the others are counted on standard error.
+    let (code, errors, err) = demo_findings(&["--severity", "error"]);
+    assert_eq!(code, 1);
+    assert!(!errors.is_empty() && errors.iter().all(|f| sev(f) == "error"));
+    let hidden = all.len() - errors.len();
+    assert!(
+        err.contains(&format!("{hidden} findings not shown (--severity error)")),
+        "{err}"
+    );
+
+    // --rule (repeatable) and --skip-rule.
+    let first = rule(&all[0]);
+    let (_, only, _) = demo_findings(&["--rule", &first]);
+    assert!(!only.is_empty() && only.iter().all(|f| rule(f) == first));
+    let (_, skipped, _) = demo_findings(&["--skip-rule", &first]);
+    assert_eq!(skipped.len() + only.len(), all.len());
+    assert!(skipped.iter().all(|f| rule(f) != first));
+    let (code, _, err) = demo_findings(&["--rule", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule `no-such-rule`"), "{err}");
+
+    // --category; hiding every error also changes the exit code.
+    let (_, security, _) = demo_findings(&["--category", "security"]);
+    assert!(security.iter().all(|f| f["category"] == "security"));
+    let (code, _, _) = demo_findings(&["--severity", "error", "--skip-rule", &first]);
+    let errors_left = errors.iter().filter(|f| rule(f) != first).count();
+    assert_eq!(code, i32::from(errors_left > 0));
+
+    // The human format ends with the per-rule table, the line of what was hidden, the summary
+    // and the coverage line.
+    let (_, out, _) = run(&[
+        "scan",
+        p(&demo()),
+        "--cluster",
+        p(&demo_dump()),
+        "--severity",
+        "error",
+    ]);
+    assert!(
+        out.contains(&format!("{hidden} findings not shown (--severity error)")),
+        "{out}"
+    );
+    let table_start = out.find("RULE ").expect("rule table");
+    let row = &out[table_start..].lines().nth(1).unwrap_or("");
+    assert!(row.contains(" error "), "{out}");
+}
+
+#[test]
+fn human_output_ends_with_a_rule_table() {
+    let (_, all, _) = demo_findings(&[]);
+    let (_, out, _) = run(&["scan", p(&demo()), "--cluster", p(&demo_dump())]);
+    let start = out.find("\nRULE ").expect("rule table") + 1;
+    let rows: Vec<&str> = out[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.contains(" in ") && !l.contains("finding"))
+        .collect();
+    let total: usize = rows
+        .iter()
+        .map(|r| {
+            r.split_whitespace()
+                .last()
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(total, all.len(), "{out}");
+}
+
+#[test]
+fn audit_reports_open_with_the_applications() {
+    let (_, md, _) = run(&[
+        "scan",
+        p(&demo()),
+        "--cluster",
+        p(&demo_dump()),
+        "--format",
+        "markdown",
+    ]);
+    let apps = md.find("## Applications").expect("Applications table");
+    assert!(apps < md.find("## Findings").expect("findings"), "{md}");
+    assert!(md.contains("| Application | sync | health | top cause | coverage |"));
+    let rows: Vec<&str> = md[apps..]
+        .lines()
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(!rows.is_empty(), "{md}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("OutOfSync") || r.contains("Synced")),
+        "{md}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("Healthy")
+            || r.contains("Progressing")
+            || r.contains("Missing")
+            || r.contains("Degraded")),
+        "{md}"
+    );
+    let (_, html, _) = run(&[
+        "scan",
+        p(&demo()),
+        "--cluster",
+        p(&demo_dump()),
+        "--format",
+        "html",
+    ]);
+    let states = html.find("id=\"states\"").expect("Applications table");
+    assert!(states < html.find("id=\"findings\"").expect("findings"));
+    // Without a dump, the table says what the checkout alone tells.
+    let (_, md, _) = run(&["scan", p(&demo()), "--format", "markdown"]);
+    assert!(
+        md.contains("| Application | sync | health | top cause | coverage |"),
+        "{md}"
+    );
+    assert!(md.contains("| - | - | - | analysed ("), "{md}");
+}

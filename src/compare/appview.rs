@@ -192,28 +192,31 @@ fn str_at<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Assembles the view of the Application `name`.
-pub fn app_view(
+/// The live object of an Application of the checkout, if the dump has it.
+fn live_application<'c>(
+    repo: &Repo,
+    cluster: &'c Cluster,
+    result: &AppResult,
+) -> Option<&'c crate::model::object::LiveObject> {
+    let app = result.app.map(|i| &repo.apps[i])?;
+    let m = repo.manifest(app.manifest);
+    cluster.get(&ObjectKey {
+        group: "argoproj.io".into(),
+        kind: "Application".into(),
+        namespace: m.key.namespace.clone(),
+        name: m.key.name.clone(),
+    })
+}
+
+/// The health Argo CD would assess for an Application from its compared resources.
+pub fn app_health(
     repo: &Repo,
     cluster: &Cluster,
-    report: &DriftReport,
-    name: &str,
+    result: &AppResult,
     overrides: &HealthOverrides,
-    at: Option<Timestamp>,
-) -> Option<AppView> {
-    let result: &AppResult = report.apps.iter().find(|a| a.name == name)?;
+) -> super::health::aggregate::AppHealth {
     let app = result.app.map(|i| &repo.apps[i]);
-    let app_obj = app.map(|a| &repo.manifest(a.manifest).obj);
-    let live_app = app.and_then(|a| {
-        let m = repo.manifest(a.manifest);
-        cluster.get(&ObjectKey {
-            group: "argoproj.io".into(),
-            kind: "Application".into(),
-            namespace: m.key.namespace.clone(),
-            name: m.key.name.clone(),
-        })
-    });
-    // Resources with health.
+    let live_app = live_application(repo, cluster, result);
     let managed: Vec<ManagedResource<'_>> = result
         .resources
         .iter()
@@ -231,7 +234,24 @@ pub fn app_view(
         name: &a.value.metadata.name,
         uid: live_app.map(|l| l.uid()).filter(|u| !u.is_empty()),
     });
-    let health = application_health(&managed, overrides, identity);
+    application_health(&managed, overrides, identity)
+}
+
+/// Assembles the view of the Application `name`.
+pub fn app_view(
+    repo: &Repo,
+    cluster: &Cluster,
+    report: &DriftReport,
+    name: &str,
+    overrides: &HealthOverrides,
+    at: Option<Timestamp>,
+) -> Option<AppView> {
+    let result: &AppResult = report.apps.iter().find(|a| a.name == name)?;
+    let app = result.app.map(|i| &repo.apps[i]);
+    let app_obj = app.map(|a| &repo.manifest(a.manifest).obj);
+    let live_app = live_application(repo, cluster, result);
+    // Resources with health.
+    let health = app_health(repo, cluster, result, overrides);
     let resources: Vec<ResourceRow> = result
         .resources
         .iter()

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::compare::app::{AppResult, DriftReport, Reason, SyncStatus};
 
-fn status_str(s: SyncStatus) -> &'static str {
+/// The name Argo CD shows for a sync status.
+pub fn status_str(s: SyncStatus) -> &'static str {
     match s {
         SyncStatus::Synced => "Synced",
         SyncStatus::OutOfSync => "OutOfSync",

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::redact::redacted_text;
+use super::redact::Redactor;
+use super::snippet::IndexedText;
 use crate::model::key::ObjectKey;
 use crate::rules::{BaselineState, Context, Finding, Severity};
 use crate::scan::ScanResult;
@@ -148,6 +149,22 @@ pub struct RuleRow {
     pub counts: Counts,
 }
 
+/// A row of the Applications table, which opens the audit reports: the state Argo CD would
+/// show before the lint.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppState {
+    /// Application name (`(checkout)` for the implicit app).
+    pub name: String,
+    /// Predicted sync status (`Synced`, `OutOfSync`, `Unknown`), or `-` without a dump.
+    pub sync: String,
+    /// Predicted health status, or `-` without a dump (or when the desired state is unknown).
+    pub health: String,
+    /// The most common cause of its differences, or `-`.
+    pub top_cause: String,
+    /// `analysed`, with the number of objects, or why it was not analysed.
+    pub coverage: String,
+}
+
 /// A baseline result no longer found.
 #[derive(Debug, Clone, Serialize)]
 pub struct AbsentRow {
@@ -174,6 +191,8 @@ pub struct Audit {
     pub live_objects: usize,
     /// Counts over all findings.
     pub counts: Counts,
+    /// The predicted state per Application, in the comparison's order.
+    pub states: Vec<AppState>,
     /// Per Application, sorted by name ([`NO_APP`] last).
     pub apps: Vec<AppRow>,
     /// Per rule with findings, sorted by id.
@@ -204,16 +223,15 @@ fn object_label(k: &ObjectKey) -> String {
     }
 }
 
-fn snippet(text: Option<&String>, f: &Finding) -> Vec<SnippetLine> {
+fn snippet(text: Option<&IndexedText>, f: &Finding) -> Vec<SnippetLine> {
     let Some(text) = text else {
         return Vec::new();
     };
     let first = f.location.line.saturating_sub(SNIPPET_CONTEXT).max(1);
     let last = f.location.end_line.max(f.location.line) + SNIPPET_CONTEXT;
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i as u32 + 1, l))
-        .filter(|(n, _)| *n >= first && *n <= last)
+    let last = last.min(u32::try_from(text.line_count()).unwrap_or(u32::MAX));
+    (first..=last)
+        .filter_map(|number| Some((number, text.line(number)?)))
         .map(|(number, l)| SnippetLine {
             number,
             text: l.trim_end_matches('\r').to_string(),
@@ -244,6 +262,65 @@ fn causes(f: &Finding) -> Vec<String> {
         .collect()
 }
 
+fn plural(n: usize, w: &str) -> String {
+    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The Applications table: from the comparison when there is a dump, otherwise from what the
+/// checkout alone tells (the desired state and what could not be analysed).
+fn app_states(result: &ScanResult) -> Vec<AppState> {
+    use crate::compare::app::{predict_all, CompareOptions};
+    match (&result.drift, &result.cluster) {
+        (Some(drift), Some(cluster)) => {
+            let overrides =
+                crate::compare::health::HealthOverrides::from_settings(&result.repo.settings);
+            drift
+                .apps
+                .iter()
+                .map(|a| {
+                    let known = a.not_analysed.is_none();
+                    AppState {
+                        name: a.name.clone(),
+                        sync: super::apps::status_str(a.status).to_string(),
+                        health: if known {
+                            crate::compare::appview::app_health(
+                                &result.repo,
+                                cluster,
+                                a,
+                                &overrides,
+                            )
+                            .status
+                            .as_str()
+                            .to_string()
+                        } else {
+                            "-".to_string()
+                        },
+                        top_cause: super::apps::top_cause(a).unwrap_or_else(|| "-".into()),
+                        coverage: match &a.not_analysed {
+                            Some(why) => format!("not analysed: {why}"),
+                            None => format!("analysed ({})", plural(a.resources.len(), "resource")),
+                        },
+                    }
+                })
+                .collect()
+        }
+        _ => predict_all(&result.repo, &CompareOptions::default())
+            .into_iter()
+            .map(|p| AppState {
+                name: p.name,
+                sync: "-".into(),
+                health: "-".into(),
+                top_cause: "-".into(),
+                coverage: match (&p.not_analysed, p.objects) {
+                    (Some(why), _) => format!("not analysed: {why}"),
+                    (None, Some(n)) => format!("analysed ({})", plural(n, "object")),
+                    (None, None) => "analysed".into(),
+                },
+            })
+            .collect(),
+    }
+}
+
 impl Audit {
     /// Builds the model from a scan.
     pub fn build(result: &ScanResult) -> Audit {
@@ -255,7 +332,8 @@ impl Audit {
             .enumerate()
             .map(|(i, m)| ((m.file.path.as_str(), &m.key), i))
             .collect();
-        let mut sources: HashMap<&str, Option<String>> = HashMap::new();
+        let redactor = Redactor::new(&result.repo);
+        let mut sources: HashMap<&str, Option<IndexedText>> = HashMap::new();
         let mut counts = Counts::default();
         let mut apps: BTreeMap<String, Counts> = BTreeMap::new();
         let mut rules: BTreeMap<&str, RuleRow> = BTreeMap::new();
@@ -293,7 +371,7 @@ impl Audit {
             row.counts.add(f);
             let text = sources
                 .entry(f.location.path.as_str())
-                .or_insert_with(|| redacted_text(&result.repo, &f.location.path));
+                .or_insert_with(|| redactor.text(&f.location.path).map(IndexedText::new));
             findings.push(AuditFinding {
                 number: i + 1,
                 rule: f.rule.clone(),
@@ -346,6 +424,7 @@ impl Audit {
             objects: result.stats.objects,
             live_objects: result.stats.live_objects,
             counts,
+            states: app_states(result),
             apps: app_rows,
             rules: rules.into_values().collect(),
             suppressed: findings

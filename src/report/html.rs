@@ -68,6 +68,7 @@ pub fn render(result: &ScanResult) -> String {
         Err(e) => return error_page(&e.to_string()),
     };
     ctx["live"] = json!(result.cluster.is_some());
+    ctx["hidden"] = json!(result.hidden.as_ref().map(|h| h.line()));
     let rendered = env
         .template_from_str(TEMPLATE)
         .and_then(|t| t.render(Serde(&ctx)));

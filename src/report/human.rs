@@ -11,7 +11,8 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
-use super::redact::redacted_text;
+use super::redact::Redactor;
+use super::snippet::IndexedText;
 use super::Style;
 use crate::load::discover::UnitKind;
 use crate::model::object::Location;
@@ -24,7 +25,7 @@ struct Diag {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<IndexedText>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Diag>,
 }
@@ -68,24 +69,27 @@ impl Diagnostic for Diag {
     }
 }
 
-fn span_of(l: &Location, text: &str) -> SourceSpan {
+fn span_of(l: &Location, text: &IndexedText) -> SourceSpan {
+    let text = text.text();
     let start = l.offset.min(text.len());
     let len = l.len.min(text.len() - start);
     SourceSpan::new(start.into(), len)
 }
 
+/// Redacted files, each redacted and indexed once however many findings it has.
 struct Sources<'a> {
-    result: &'a ScanResult,
-    cache: std::collections::HashMap<String, Option<String>>,
+    redactor: Redactor<'a>,
+    cache: std::collections::HashMap<String, Option<IndexedText>>,
 }
 
 impl Sources<'_> {
-    fn get(&mut self, path: &str) -> Option<String> {
-        let result = self.result;
-        self.cache
-            .entry(path.to_string())
-            .or_insert_with(|| redacted_text(&result.repo, path))
-            .clone()
+    fn get(&mut self, path: &str) -> Option<IndexedText> {
+        if let Some(t) = self.cache.get(path) {
+            return t.clone();
+        }
+        let t = self.redactor.text(path).map(IndexedText::new);
+        self.cache.insert(path.to_string(), t.clone());
+        t
     }
 }
 
@@ -152,6 +156,34 @@ fn diag_for(f: &Finding, sources: &mut Sources<'_>) -> Diag {
     }
 }
 
+/// The findings shown per rule: rule, severity (the highest of its findings), count; the most
+/// severe rules first, then the most frequent. Empty without findings.
+fn rule_table(active: &[&Finding]) -> String {
+    let mut rows: std::collections::BTreeMap<&str, (Severity, usize)> = Default::default();
+    for f in active {
+        let row = rows.entry(f.rule.as_str()).or_insert((f.severity, 0));
+        row.0 = row.0.max(f.severity);
+        row.1 += 1;
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut rows: Vec<(&str, Severity, usize)> =
+        rows.into_iter().map(|(r, (s, n))| (r, s, n)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    let w = rows
+        .iter()
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0)
+        .max("RULE".len());
+    let mut out = format!("{:<w$}  {:<8}  {:>8}\n", "RULE", "SEVERITY", "FINDINGS");
+    for (rule, severity, n) in rows {
+        out.push_str(&format!("{rule:<w$}  {:<8}  {n:>8}\n", severity.as_str()));
+    }
+    out
+}
+
 /// Renders diagnostics and the summary.
 pub fn render(result: &ScanResult, style: Style) -> String {
     let theme = if style.color {
@@ -164,7 +196,7 @@ pub fn render(result: &ScanResult, style: Style) -> String {
         .with_context_lines(1)
         .with_links(false);
     let mut sources = Sources {
-        result,
+        redactor: Redactor::new(&result.repo),
         cache: Default::default(),
     };
     let mut out = String::new();
@@ -204,6 +236,11 @@ pub fn render(result: &ScanResult, style: Style) -> String {
     let active: Vec<&Finding> = result.findings.iter().filter(|f| f.is_active()).collect();
     let count = |s: Severity| active.iter().filter(|f| f.severity == s).count();
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    out.push_str(&rule_table(&active));
+    if let Some(h) = &result.hidden {
+        out.push_str(&h.line());
+        out.push('\n');
+    }
     let suppressed = result
         .findings
         .iter()

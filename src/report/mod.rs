@@ -24,6 +24,7 @@ pub mod appview;
 pub mod audit;
 pub mod baseline;
 pub mod diff;
+pub mod filter;
 pub mod github;
 pub mod html;
 pub mod human;
@@ -33,6 +34,7 @@ pub mod redact;
 pub mod review;
 pub mod sarif;
 pub mod scrub;
+pub mod snippet;
 pub mod sources;
 pub mod yaml;
 

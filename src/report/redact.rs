@@ -101,8 +101,60 @@ fn value_runs(text: &[u8], from: usize) -> Vec<(usize, usize)> {
 }
 
 /// The text of a checkout file with secret values masked, or `None` when the file must not be
-/// shown.
+/// shown. Looks at every object of the checkout; a report that shows many files uses a
+/// [`Redactor`], which indexes the objects by file once.
 pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
+    let concerns = |m: &&crate::model::object::Manifest| {
+        m.file.path == path
+            || m.rendered
+                .as_ref()
+                .is_some_and(|r| r.templates.contains_key(path))
+    };
+    redact_with(repo, path, repo.manifests.iter().filter(concerns))
+}
+
+/// Redacted texts of many files: the objects of the checkout indexed by the files they are
+/// written in (a rendered object counts for every template of its chart), so that each file
+/// costs its own objects, not all of them.
+pub struct Redactor<'a> {
+    repo: &'a Repo,
+    by_file: std::collections::HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Redactor<'a> {
+    /// Indexes the objects of `repo`.
+    pub fn new(repo: &'a Repo) -> Self {
+        let mut by_file: std::collections::HashMap<&'a str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, m) in repo.manifests.iter().enumerate() {
+            by_file.entry(m.file.path.as_str()).or_default().push(i);
+            if let Some(r) = &m.rendered {
+                for t in r.templates.keys() {
+                    if t != &m.file.path {
+                        by_file.entry(t.as_str()).or_default().push(i);
+                    }
+                }
+            }
+        }
+        Redactor { repo, by_file }
+    }
+
+    /// The same as [`redacted_text`].
+    pub fn text(&self, path: &str) -> Option<String> {
+        let objects = self.by_file.get(path).map_or(&[][..], Vec::as_slice);
+        redact_with(
+            self.repo,
+            path,
+            objects.iter().map(|&i| &self.repo.manifests[i]),
+        )
+    }
+}
+
+fn redact_with<'m>(
+    repo: &Repo,
+    path: &str,
+    objects: impl Iterator<Item = &'m crate::model::object::Manifest>,
+) -> Option<String> {
     // Values files are never shown: a value there may be a Secret's, through any template.
     if repo
         .values_files
@@ -116,13 +168,7 @@ pub fn redacted_text(repo: &Repo, path: &str) -> Option<String> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     // Rendered objects count for every template of their chart: a value written by a helper
     // (`include`, `template`) maps into the helper's file.
-    let concerns = |m: &&crate::model::object::Manifest| {
-        m.file.path == path
-            || m.rendered
-                .as_ref()
-                .is_some_and(|r| r.templates.contains_key(path))
-    };
-    for m in repo.manifests.iter().filter(concerns) {
+    for m in objects {
         // Spans of rendered objects are in the rendered text: map them to the template they
         // come from (only ranges that map into this file are masked in it).
         let range = |span: crate::load::yaml::Span| -> Option<(usize, usize)> {
