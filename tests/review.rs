@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{p, run, write};
+use common::{git, p, run, write};
 use serde_json::Value;
 
 /// A repository in a temporary folder whose working tree the test edits and commits.
@@ -21,7 +21,7 @@ impl Repo {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("deploy");
         std::fs::create_dir(&root).expect("mkdir");
-        let git = gix::init(&root).expect("git init");
+        let git = git::init(&root);
         Repo {
             _dir: dir,
             root,
@@ -37,72 +37,15 @@ impl Repo {
         std::fs::remove_file(self.root.join(path)).expect("rm");
     }
 
-    /// Writes the working tree's files (`.git` aside) as a tree object.
-    fn tree(&self, dir: &Path) -> gix::ObjectId {
-        use gix::objs::tree::{Entry, EntryKind};
-        let mut entries = Vec::new();
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .expect("read_dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        names.sort();
-        for path in names {
-            let name = path.file_name().unwrap().to_str().unwrap().to_string();
-            if name == ".git" {
-                continue;
-            }
-            let meta = std::fs::symlink_metadata(&path).expect("stat");
-            let (kind, oid) = if meta.file_type().is_symlink() {
-                let target = std::fs::read_link(&path).expect("readlink");
-                let blob = self.git.write_blob(p(&target).as_bytes()).expect("blob");
-                (EntryKind::Link, blob.detach())
-            } else if meta.is_dir() {
-                (EntryKind::Tree, self.tree(&path))
-            } else {
-                let blob = self
-                    .git
-                    .write_blob(std::fs::read(&path).expect("read"))
-                    .expect("blob");
-                (EntryKind::Blob, blob.detach())
-            };
-            entries.push(Entry {
-                mode: kind.into(),
-                filename: name.into(),
-                oid,
-            });
-        }
-        entries.sort();
-        self.git
-            .write_object(gix::objs::Tree { entries })
-            .expect("tree")
-            .detach()
-    }
-
-    /// Commits the working tree on `reference` (`HEAD` moves the current branch) with the
-    /// given parents.
+    /// Commits the working tree on `reference` with the given parents.
     fn commit_on(&self, reference: &str, parents: &[gix::ObjectId]) -> gix::ObjectId {
-        let tree = self.tree(&self.root);
-        let sig = gix::actor::SignatureRef {
-            name: "Test".into(),
-            email: "test@example.com".into(),
-            time: "1765000000 +0000",
-        };
-        self.git
-            .commit_as(sig, sig, reference, "change", tree, parents.iter().copied())
-            .expect("commit")
-            .detach()
+        let tree = git::tree(&self.git, &self.root);
+        git::commit_tree(&self.git, reference, tree, parents)
     }
 
     /// Commits the working tree on the current branch.
     fn commit(&self) -> gix::ObjectId {
-        let parents: Vec<gix::ObjectId> = self
-            .git
-            .head_id()
-            .ok()
-            .map(|id| id.detach())
-            .into_iter()
-            .collect();
-        self.commit_on("HEAD", &parents)
+        git::commit(&self.git)
     }
 
     fn review(&self, args: &[&str]) -> (i32, String, String) {
@@ -664,5 +607,67 @@ fn with_a_dump_the_live_view_says_what_a_sync_does() {
             .iter()
             .any(|f| f.as_str().unwrap().starts_with("/data")),
         "{live:#}"
+    );
+}
+
+#[test]
+fn applications_generated_by_a_chart_are_matched_by_name() {
+    let r = Repo::new();
+    r.write(
+        "apps/root.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: \
+         https://git.example.com/deploy.git\n    path: charts/root\n  destination:\n    \
+         server: https://kubernetes.default.svc\n    namespace: argocd\n",
+    );
+    r.write(
+        "charts/root/Chart.yaml",
+        "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+    );
+    r.write(
+        "charts/root/templates/apps.yaml",
+        "{{- range .Values.apps }}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\n\
+         metadata:\n  name: {{ .name }}\n  namespace: argocd\nspec:\n  project: default\n  \
+         source:\n    repoURL: https://git.example.com/deploy.git\n    path: {{ .name }}\n  \
+         destination:\n    server: https://kubernetes.default.svc\n    namespace: {{ .name }}\n\
+         {{- end }}\n",
+    );
+    r.write("charts/root/values.yaml", "apps:\n  - name: one\n");
+    let cm = |v: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: {v}\n")
+    };
+    r.write("one/cm.yaml", &cm("a"));
+    r.write("two/cm.yaml", &cm("a"));
+    r.commit();
+    r.write(
+        "charts/root/values.yaml",
+        "apps:\n  - name: one\n  - name: two\n",
+    );
+    r.write("one/cm.yaml", &cm("b"));
+    r.commit();
+    let (code, out, err) = r.review(&["--base", "HEAD~1", "--head", "HEAD", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let doc = json(&out);
+    // The generated Application that appears, with its objects.
+    let two = app(&doc, "two");
+    assert_eq!(two["change"], "added", "{doc:#}");
+    assert_eq!(object(two, "ConfigMap", "c")["change"], "added");
+    // The generated Application whose manifests changed.
+    let one = app(&doc, "one");
+    assert_eq!(one["change"], "changed");
+    let diff = object(one, "ConfigMap", "c")["diff"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        diff.contains("-  v: a\n") && diff.contains("+  v: b\n"),
+        "{diff}"
+    );
+    // The parent renders one more Application.
+    let root = app(&doc, "root");
+    assert_eq!(
+        object(root, "Application", "two")["change"],
+        "added",
+        "{root:#}"
     );
 }

@@ -268,6 +268,39 @@ fn the_canary_appears_in_no_output_of_any_command_or_format() {
         assert!(matches!(o.code, Some(0 | 1)), "{args:?}: {}", o.stderr);
         assert_clean(&args.join(" "), &o);
     }
+    // `review`: the checkout against an empty first commit (every Secret added), then
+    // against itself committed with every plain value changed (every Secret modified).
+    let g = crate::git::init(&repo);
+    let empty = g
+        .write_object(gix::objs::Tree { entries: vec![] })
+        .expect("tree")
+        .detach();
+    crate::git::commit_tree(&g, "HEAD", empty, &[]);
+    let review = |what: &str| {
+        for format in ["human", "markdown", "json", "sarif", "github"] {
+            let o = run(&[
+                "review",
+                r,
+                "--base",
+                "HEAD",
+                "--cluster",
+                d,
+                "--format",
+                format,
+            ]);
+            assert_eq!(o.code, Some(1), "review {what} {format}: {}", o.stderr);
+            assert!(!o.stdout.trim().is_empty(), "review {what} {format}: empty");
+            assert_clean(&format!("review {what} {format}"), &o);
+        }
+    };
+    review("added");
+    crate::git::commit(&g);
+    for f in walk(&repo) {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            std::fs::write(&f, text.replace(CANARY, &format!("{CANARY}2"))).expect("write");
+        }
+    }
+    review("modified");
     // `diff` still says what differs in the Secrets, with masks.
     let o = run(&["diff", r, "--cluster", d]);
     assert!(
@@ -286,4 +319,22 @@ fn the_canary_appears_in_no_output_of_any_command_or_format() {
         o.expect(0);
         assert_clean(&args.join(" "), &o);
     }
+}
+
+/// Every file under `dir`, `.git` aside.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir") {
+        let path = e.expect("entry").path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(&path).expect("stat");
+        if meta.is_dir() {
+            out.extend(walk(&path));
+        } else if meta.is_file() {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -1,5 +1,5 @@
 //! Class 5: costs that grow faster than the input. Each case used to take minutes or
-//! gigabytes; here it must finish within the harness's wall-time and memory bounds.
+//! gigabytes; here it must finish within the harness's CPU-time and memory bounds.
 
 use std::fmt::Write as _;
 
